@@ -1,0 +1,544 @@
+//! [`RestClient`]: base URL, default headers, timeouts, auth, retries.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Request, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::auth::{AuthContext, NoAuth, SharedAuth, shared};
+use crate::error::{Error, Result};
+use crate::redact::redact_url;
+use crate::response::Response;
+use crate::retry::{RetryPolicy, is_retryable_status, retry_after};
+use crate::{Auth, Secret};
+
+/// An HTTP client for one API: a base URL, an auth strategy, default headers, timeouts and a
+/// retry policy. Cheap to clone (clones share the connection pool and the auth's token cache).
+///
+/// ```no_run
+/// # async fn demo() -> rest_source_runtime::Result<()> {
+/// use rest_source_runtime::{ApiKey, RestClient, Secret};
+///
+/// let client = RestClient::builder("https://api.example.com/v1")
+///     .auth(ApiKey::header("X-API-Key", Secret::new("…")))
+///     .header("Accept", "application/json")
+///     .build()?;
+/// let user: serde_json::Value = client.get("users/42").await?.json().await?;
+/// let page: serde_json::Value = client
+///     .get("users")
+///     .query(&[("page", "2")])
+///     .send()
+///     .await?
+///     .json()
+///     .await?;
+/// # let _ = (user, page); Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RestClient {
+    base: Url,
+    http: reqwest::Client,
+    auth: SharedAuth,
+    headers: HeaderMap,
+    retry: RetryPolicy,
+    cx: AuthContext,
+}
+
+impl fmt::Debug for RestClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RestClient")
+            .field("base_url", &self.redact(&self.base))
+            .field("auth", &self.auth.scheme_dyn())
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// Builds a [`RestClient`]; see [`RestClient::builder`].
+pub struct RestClientBuilder {
+    base: String,
+    auth: SharedAuth,
+    headers: Vec<(String, HeaderValueSource)>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    pool_idle_timeout: Option<Duration>,
+    user_agent: String,
+    retry: RetryPolicy,
+    http: Option<reqwest::Client>,
+}
+
+enum HeaderValueSource {
+    Plain(String),
+    Secret(Secret),
+}
+
+impl fmt::Debug for RestClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RestClientBuilder")
+            .field("base", &self.base)
+            .field("auth", &self.auth.scheme_dyn())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RestClientBuilder {
+    /// Sets the auth strategy (default: none).
+    pub fn auth(mut self, auth: impl Auth) -> Self {
+        self.auth = shared(auth);
+        self
+    }
+
+    /// Sets a shared auth strategy; clients built with clones of one `SharedAuth` share its
+    /// token cache.
+    pub fn shared_auth(mut self, auth: SharedAuth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Adds a default header sent with every request.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers
+            .push((name.into(), HeaderValueSource::Plain(value.into())));
+        self
+    }
+
+    /// Adds a default header whose value is a secret (marked sensitive, never printed).
+    pub fn secret_header(mut self, name: impl Into<String>, value: Secret) -> Self {
+        self.headers
+            .push((name.into(), HeaderValueSource::Secret(value)));
+        self
+    }
+
+    /// Overall timeout of one attempt of a request (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// No overall request timeout (the connect timeout still applies).
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+
+    /// Timeout for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How long idle pooled connections are kept (default 90 s; `None` keeps them forever).
+    pub fn pool_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.pool_idle_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header (default `rest-source/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Uses an existing `reqwest::Client` (its own timeouts and TLS settings apply; the
+    /// builder's timeout, user agent and pool settings are ignored).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Builds the client. Fails with [`Error::Config`] on an invalid base URL or header.
+    pub fn build(self) -> Result<RestClient> {
+        crate::tls::ensure_provider();
+        let base = Url::parse(&self.base).map_err(|e| {
+            Error::Config(format!(
+                "base_url `{}` is not a valid absolute URL ({e}); expected something like \
+                 `https://api.example.com/v1`",
+                self.base
+            ))
+        })?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(Error::Config(format!(
+                "base_url `{}` must start with http:// or https://",
+                self.base
+            )));
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let header_name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::Config(format!("`{name}` is not a valid HTTP header name")))?;
+            let header_value = match value {
+                HeaderValueSource::Plain(v) => HeaderValue::from_str(v).map_err(|_| {
+                    Error::Config(format!(
+                        "the value of header `{name}` is not a valid header value"
+                    ))
+                })?,
+                HeaderValueSource::Secret(s) => {
+                    let mut v = HeaderValue::from_str(s.expose()).map_err(|_| {
+                        Error::Config(format!(
+                            "the secret value of header `{name}` is not a valid header value"
+                        ))
+                    })?;
+                    v.set_sensitive(true);
+                    v
+                }
+            };
+            headers.append(header_name, header_value);
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                let mut b = reqwest::Client::builder()
+                    .user_agent(self.user_agent)
+                    .pool_idle_timeout(self.pool_idle_timeout);
+                if let Some(t) = self.timeout {
+                    b = b.timeout(t);
+                }
+                if let Some(t) = self.connect_timeout {
+                    b = b.connect_timeout(t);
+                }
+                b.build()
+                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?
+            }
+        };
+        Ok(RestClient {
+            base,
+            cx: AuthContext::new(http.clone()),
+            http,
+            auth: self.auth,
+            headers,
+            retry: self.retry,
+        })
+    }
+}
+
+impl RestClient {
+    /// Starts building a client for the API at `base_url`.
+    pub fn builder(base_url: impl Into<String>) -> RestClientBuilder {
+        RestClientBuilder {
+            base: base_url.into(),
+            auth: shared(NoAuth),
+            headers: Vec::new(),
+            timeout: Some(Duration::from_secs(60)),
+            connect_timeout: Some(Duration::from_secs(10)),
+            pool_idle_timeout: Some(Duration::from_secs(90)),
+            user_agent: concat!("rest-source/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: RetryPolicy::default(),
+            http: None,
+        }
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The auth strategy requests are signed with.
+    pub fn auth(&self) -> &SharedAuth {
+        &self.auth
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The underlying `reqwest::Client` (shared connection pool).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The same client (pool, headers, retries) with another auth: how a resource overrides
+    /// its source's auth.
+    pub fn with_auth(&self, auth: SharedAuth) -> RestClient {
+        RestClient {
+            auth,
+            ..self.clone()
+        }
+    }
+
+    /// The same client with another retry policy.
+    pub fn with_retry(&self, retry: RetryPolicy) -> RestClient {
+        RestClient {
+            retry,
+            ..self.clone()
+        }
+    }
+
+    /// `path` joined onto the base URL (see the crate docs for the slash rules); absolute
+    /// `http(s)://` URLs are kept as they are.
+    pub fn url(&self, path: &str) -> Result<Url> {
+        crate::url_join::join(&self.base, path)
+    }
+
+    /// `url` as it may be printed: sensitive query values and passwords redacted.
+    pub fn redact(&self, url: &Url) -> String {
+        redact_url(url, &self.auth.sensitive_query_params_dyn())
+    }
+
+    /// Starts a request. `path` is relative to the base URL, or absolute.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let inner = self
+            .url(path)
+            .map(|url| self.http.request(method.clone(), url));
+        RequestBuilder {
+            client: self.clone(),
+            method,
+            inner,
+            auth: None,
+            idempotent: None,
+        }
+    }
+
+    /// A GET request; `.await` it directly or add query parameters first.
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request(Method::GET, path)
+    }
+
+    /// A POST request (not retried unless marked [`RequestBuilder::idempotent`]).
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.request(Method::POST, path)
+    }
+
+    /// GETs `path` and decodes the JSON body into `T`.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.get(path).send().await?.json().await
+    }
+
+    /// Sends a prepared request with `auth` (or the client's), retries and 401 handling.
+    /// Used by [`RequestBuilder::send`] and by paginators that build requests themselves.
+    pub async fn execute(
+        &self,
+        request: Request,
+        auth: Option<&SharedAuth>,
+        idempotent: Option<bool>,
+    ) -> Result<Response> {
+        let auth = auth.unwrap_or(&self.auth);
+        let sensitive = auth.sensitive_query_params_dyn();
+        let method = request.method().clone();
+        let idempotent = idempotent.unwrap_or(matches!(
+            method,
+            Method::GET
+                | Method::HEAD
+                | Method::OPTIONS
+                | Method::PUT
+                | Method::DELETE
+                | Method::TRACE
+        ));
+        let mut template = request;
+        for (name, value) in &self.headers {
+            if !template.headers().contains_key(name) {
+                template.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        let start = tokio::time::Instant::now();
+        let mut attempts: u32 = 0;
+        let mut refreshed_after_401 = false;
+        loop {
+            attempts += 1;
+            let mut req = template.try_clone().ok_or_else(|| {
+                Error::Config("a request with a streaming body cannot be signed and retried".into())
+            })?;
+            auth.sign_dyn(&mut req, &self.cx).await?;
+            let url = redact_url(req.url(), &sensitive);
+            let sent = header_copy(&req);
+            tracing::debug!(target: "rest_source", %method, %url, attempts, "sending request");
+            let failure = match self.http.execute(req).await {
+                Ok(resp) if resp.status().is_success() => {
+                    tracing::debug!(target: "rest_source", %method, %url, status = resp.status().as_u16(), "response");
+                    return Ok(Response::new(resp, url, method));
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    let body = resp.text().await.unwrap_or_default();
+                    let err = Error::Status {
+                        method: method.clone(),
+                        url: url.clone(),
+                        status,
+                        body: crate::error::excerpt(&body),
+                    };
+                    tracing::debug!(target: "rest_source", %method, %url, status = status.as_u16(), "error response");
+                    if status == StatusCode::UNAUTHORIZED {
+                        if !refreshed_after_401 && auth.unauthorized_dyn(&sent).await {
+                            refreshed_after_401 = true;
+                            attempts -= 1;
+                            continue;
+                        }
+                        let scheme = auth.scheme_dyn();
+                        let message = if refreshed_after_401 {
+                            format!(
+                                "{method} {url} was rejected with HTTP 401 again after the credentials were refreshed; check that the credentials are valid for this API"
+                            )
+                        } else {
+                            format!(
+                                "{method} {url} was rejected with HTTP 401; check the `{scheme}` credentials"
+                            )
+                        };
+                        return Err(Error::Auth {
+                            scheme,
+                            message,
+                            source: Some(Box::new(err)),
+                        });
+                    }
+                    if !is_retryable_status(status) || !idempotent {
+                        return Err(wrap_exhausted(err, attempts, start));
+                    }
+                    (err, retry_after(&headers))
+                }
+                Err(e) => {
+                    // A connect error means nothing was sent, so even a POST is safe to retry.
+                    let retryable =
+                        e.is_connect() || (idempotent && (e.is_timeout() || e.is_request()));
+                    let err = Error::transport(&method, url.clone(), e);
+                    if !retryable {
+                        return Err(wrap_exhausted(err, attempts, start));
+                    }
+                    (err, None)
+                }
+            };
+            let (err, server_wait) = failure;
+            if attempts > self.retry.max_retries {
+                return Err(wrap_exhausted(err, attempts, start));
+            }
+            let wait = match server_wait {
+                Some(w) if w > self.retry.max_retry_after => {
+                    return Err(Error::RetryAfterTooLong {
+                        url,
+                        retry_after: w,
+                        max: self.retry.max_retry_after,
+                        last: Box::new(err),
+                    });
+                }
+                Some(w) => w,
+                None => self.retry.backoff(attempts),
+            };
+            if start.elapsed() + wait > self.retry.deadline {
+                return Err(wrap_exhausted(err, attempts, start));
+            }
+            tracing::info!(target: "rest_source", %method, %url, attempts, wait_ms = wait.as_millis() as u64, error = %err, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+fn wrap_exhausted(err: Error, attempts: u32, start: tokio::time::Instant) -> Error {
+    if attempts <= 1 {
+        err
+    } else {
+        Error::RetriesExhausted {
+            attempts,
+            elapsed: start.elapsed(),
+            last: Box::new(err),
+        }
+    }
+}
+
+/// A copy of a signed request's method, URL and headers (no body), handed to
+/// [`crate::Auth::unauthorized`] so it can tell which credentials were rejected.
+fn header_copy(req: &Request) -> Request {
+    let mut copy = Request::new(req.method().clone(), req.url().clone());
+    *copy.headers_mut() = req.headers().clone();
+    copy
+}
+
+/// A request being prepared; send it with [`RequestBuilder::send`] or `.await`.
+#[must_use = "a request does nothing until it is sent or awaited"]
+pub struct RequestBuilder {
+    client: RestClient,
+    method: Method,
+    inner: Result<reqwest::RequestBuilder>,
+    auth: Option<SharedAuth>,
+    idempotent: Option<bool>,
+}
+
+impl fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestBuilder {
+    fn map(mut self, f: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder) -> Self {
+        self.inner = self.inner.map(f);
+        self
+    }
+
+    /// Adds query parameters (anything `serde_urlencoded` accepts: pairs, maps, structs).
+    pub fn query<T: Serialize + ?Sized>(self, query: &T) -> Self {
+        self.map(|b| b.query(query))
+    }
+
+    /// Adds a header.
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        let (name, value) = (name.as_ref().to_owned(), value.as_ref().to_owned());
+        self.map(|b| b.header(name, value))
+    }
+
+    /// Adds headers.
+    pub fn headers(self, headers: HeaderMap) -> Self {
+        self.map(|b| b.headers(headers))
+    }
+
+    /// Sends `body` as JSON.
+    pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Self {
+        self.map(|b| b.json(body))
+    }
+
+    /// Sends `body` as `application/x-www-form-urlencoded`.
+    pub fn form<T: Serialize + ?Sized>(self, body: &T) -> Self {
+        self.map(|b| b.form(body))
+    }
+
+    /// Sends raw bytes as the body.
+    pub fn body(self, body: impl Into<bytes::Bytes>) -> Self {
+        let body: bytes::Bytes = body.into();
+        self.map(|b| b.body(body))
+    }
+
+    /// Overrides the client's auth for this request.
+    pub fn auth(mut self, auth: SharedAuth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Whether the request may be retried on 5xx/429/timeouts (default: by method; GET, HEAD,
+    /// OPTIONS, PUT, DELETE are idempotent).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    /// Sends the request: signs it, retries as the policy says, and turns a non-2xx status
+    /// into [`Error::Status`] (or [`Error::Auth`] for a final 401).
+    pub async fn send(self) -> Result<Response> {
+        let request = self.inner?.build().map_err(|e| {
+            Error::Config(format!("could not build the request: {}", e.without_url()))
+        })?;
+        self.client
+            .execute(request, self.auth.as_ref(), self.idempotent)
+            .await
+    }
+}
+
+impl IntoFuture for RequestBuilder {
+    type Output = Result<Response>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<Response>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

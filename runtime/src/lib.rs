@@ -1,0 +1,39 @@
+//! Runtime of `rest-source`: auth strategies, secrets, the HTTP client and (later)
+//! paginators and resources. Most users reach it through the `rest-source` facade crate.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), rest_source_runtime::Error> {
+//! use rest_source_runtime::{BearerToken, RestClient, Secret};
+//!
+//! let client = RestClient::builder("https://api.example.com/v1")
+//!     .auth(BearerToken::new(Secret::new("token from your secrets")))
+//!     .build()?;
+//! let me: serde_json::Value = client.get("me").await?.json().await?;
+//! # let _ = me; Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod redact;
+pub mod response;
+pub mod retry;
+pub mod secret;
+pub mod secrets;
+mod tls;
+mod url_join;
+
+pub use auth::{
+    ApiKey, ApiKeyLocation, Auth, AuthContext, BearerToken, DynAuth, HttpBasic, NoAuth, SharedAuth,
+};
+pub use client::{RequestBuilder, RestClient, RestClientBuilder};
+pub use error::{Error, Result};
+pub use response::Response;
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+
+/// Re-exported so custom [`Auth`] implementations can name request types without adding
+/// `reqwest` to their own `Cargo.toml`.
+pub use reqwest;

@@ -1,0 +1,71 @@
+//! [`Response`]: a successful response whose decode errors name the URL and keep the body.
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+
+/// A successful (2xx) HTTP response. Non-success statuses never reach here: the client turns
+/// them into [`Error::Status`].
+#[derive(Debug)]
+pub struct Response {
+    inner: reqwest::Response,
+    url: String,
+    method: reqwest::Method,
+}
+
+impl Response {
+    pub(crate) fn new(inner: reqwest::Response, url: String, method: reqwest::Method) -> Self {
+        Response { inner, url, method }
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.inner.status()
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.inner.headers()
+    }
+
+    /// The request URL with credentials redacted (safe to print).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The whole body.
+    pub async fn bytes(self) -> Result<Bytes> {
+        let (method, url) = (self.method, self.url);
+        self.inner
+            .bytes()
+            .await
+            .map_err(|e| Error::transport(&method, url, e))
+    }
+
+    /// The whole body as text (lossy UTF-8).
+    pub async fn text(self) -> Result<String> {
+        let bytes = self.bytes().await?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Decodes the body as JSON into `T`. On failure the error names the URL and `T`, and
+    /// keeps the raw body.
+    pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
+        let url = self.url.clone();
+        let bytes = self.bytes().await?;
+        decode_json(&bytes, &url)
+    }
+}
+
+/// Decodes `bytes` as JSON into `T`; errors name `url` and the type and keep the body.
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8], url: &str) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|source| Error::Decode {
+        url: url.to_owned(),
+        target: std::any::type_name::<T>().to_owned(),
+        source,
+        body: String::from_utf8_lossy(bytes).into_owned(),
+    })
+}
