@@ -26,8 +26,11 @@
 //! - an **empty** value (env var set to `""`, `key = ""`) counts as missing and the lookup goes
 //!   on: an empty credential is never valid, and CI systems expand undefined secrets to `""`.
 //!   (dlt takes the empty string as found.)
-//! - no pipeline-name prefix (`<pipeline>.sources...`), no `config.toml` (it may not hold
-//!   secrets in dlt either), no vaults and no `/run/secrets` files.
+//! - no `config.toml` (it may not hold secrets in dlt either), no vaults and no
+//!   `/run/secrets` files.
+//!
+//! With [`SecretResolver::pipeline`], every lookup above is first made with the pipeline name
+//! as the outermost section, as dlt does (`<pipeline>.sources.crm.client_id`).
 //!
 //! ```
 //! use rest_source_runtime::secrets::SecretResolver;
@@ -36,10 +39,7 @@
 //!     // tests inject an environment instead of touching the process one
 //!     .with_env_vars([("SOURCES__CRM__CLIENT_ID", "id-from-env")])
 //!     .with_value("client_secret", "from code");
-//! let [client_id, client_secret] = secrets
-//!     .resolve(&["client_id", "client_secret"])?
-//!     .try_into()
-//!     .expect("one secret per key");
+//! let [client_id, client_secret] = secrets.resolve_array(["client_id", "client_secret"])?;
 //! assert_eq!(client_id.expose(), "id-from-env");
 //! assert_eq!(client_secret.expose(), "from code");
 //! # Ok::<(), rest_source_runtime::secrets::MissingSecrets>(())
@@ -76,6 +76,7 @@ pub const PROJECT_SECRETS_FILE: &str = ".dlt/secrets.toml";
 pub struct SecretResolver {
     source: String,
     module: Option<String>,
+    pipeline: Option<String>,
     values: BTreeMap<String, Secret>,
     env: Env,
     use_env: bool,
@@ -104,6 +105,7 @@ impl SecretResolver {
         SecretResolver {
             source: normalise(source.as_ref()),
             module: None,
+            pipeline: None,
             values: BTreeMap::new(),
             env: Env::Process,
             use_env: true,
@@ -119,6 +121,17 @@ impl SecretResolver {
     pub fn module(mut self, module: impl AsRef<str>) -> Self {
         let module = normalise(module.as_ref());
         self.module = (!module.is_empty()).then_some(module);
+        self
+    }
+
+    /// Adds dlt's pipeline scope: every lookup is first made with `pipeline` as the outermost
+    /// section (env `<PIPELINE>__SOURCES__CRM__CLIENT_ID`, TOML `<pipeline>.sources.crm.client_id`,
+    /// down to `<pipeline>.client_id`) in the environment and then the files, and only then
+    /// without it. So a pipeline-scoped value in a file beats an unscoped environment variable,
+    /// as in dlt. The name is kept as written (dlt pipeline names may use upper case).
+    pub fn pipeline(mut self, pipeline: impl AsRef<str>) -> Self {
+        let pipeline = pipeline.as_ref().trim();
+        self.pipeline = (!pipeline.is_empty()).then(|| pipeline.to_owned());
         self
     }
 
@@ -212,6 +225,26 @@ impl SecretResolver {
         Ok(found.pop().expect("one secret per key"))
     }
 
+    /// [`SecretResolver::resolve`] for a fixed number of keys, destructured in one line:
+    ///
+    /// ```
+    /// # use rest_source_runtime::SecretResolver;
+    /// let secrets = SecretResolver::for_source("crm")
+    ///     .with_env_vars([("SOURCES__CRM__CLIENT_ID", "id"), ("CLIENT_SECRET", "secret")]);
+    /// let [id, secret] = secrets.resolve_array(["client_id", "client_secret"])?;
+    /// assert_eq!((id.expose(), secret.expose()), ("id", "secret"));
+    /// # Ok::<(), rest_source_runtime::MissingSecrets>(())
+    /// ```
+    pub fn resolve_array<const N: usize>(
+        &self,
+        keys: [&str; N],
+    ) -> Result<[Secret; N], MissingSecrets> {
+        let found = self.resolve(&keys)?;
+        Ok(found
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("resolve returns one secret per key")))
+    }
+
     /// The secrets for `keys`, in order; if any is missing or unusable, **one** error lists all
     /// of them with every place tried.
     pub fn resolve<K: AsRef<str>>(&self, keys: &[K]) -> Result<Vec<Secret>, MissingSecrets> {
@@ -274,6 +307,27 @@ impl SecretResolver {
         sections::levels(self.module.as_deref(), &self.source)
     }
 
+    /// dlt looks everything up with the pipeline name as the outermost section first (every
+    /// provider), then again without it.
+    fn passes(&self) -> Vec<Vec<Vec<String>>> {
+        let levels = self.levels();
+        let mut passes = Vec::with_capacity(2);
+        if let Some(pipeline) = &self.pipeline {
+            passes.push(
+                levels
+                    .iter()
+                    .map(|level| {
+                        std::iter::once(pipeline.clone())
+                            .chain(level.iter().cloned())
+                            .collect()
+                    })
+                    .collect(),
+            );
+        }
+        passes.push(levels);
+        passes
+    }
+
     fn lookup(&self, key: &str, files: &[SecretsFile]) -> Lookup {
         let Some(parts) = sections::key_parts(key) else {
             return Lookup::Invalid(InvalidSecret {
@@ -292,53 +346,54 @@ impl SecretResolver {
             }
             tried.push("explicit value (empty)".to_owned());
         }
-        let levels = self.levels();
-        if self.use_env {
-            for level in &levels {
-                let name = sections::env_name(level, &parts);
-                match self.env.get(&name) {
-                    EnvValue::Set(secret) => {
-                        tracing::debug!(source = %self.source, key, env = %name, "secret found in the environment");
-                        return Lookup::Found(secret);
+        for levels in self.passes() {
+            if self.use_env {
+                for level in &levels {
+                    let name = sections::env_name(level, &parts);
+                    match self.env.get(&name) {
+                        EnvValue::Set(secret) => {
+                            tracing::debug!(source = %self.source, key, env = %name, "secret found in the environment");
+                            return Lookup::Found(secret);
+                        }
+                        EnvValue::Empty => tried.push(format!("env {name} (set but empty)")),
+                        EnvValue::NotUnicode => tried.push(format!("env {name} (not valid UTF-8)")),
+                        EnvValue::Unset => tried.push(format!("env {name}")),
                     }
-                    EnvValue::Empty => tried.push(format!("env {name} (set but empty)")),
-                    EnvValue::NotUnicode => tried.push(format!("env {name} (not valid UTF-8)")),
-                    EnvValue::Unset => tried.push(format!("env {name}")),
                 }
             }
-        }
-        for level in &levels {
-            let path = sections::toml_path(level, &parts);
-            let location = sections::toml_location(level, &parts);
-            for file in files {
-                let Some(table) = &file.table else { continue };
-                let place = format!("{} {location}", file.path.display());
-                match file::lookup(table, &path) {
-                    FileValue::Found(value) => {
-                        tracing::debug!(source = %self.source, key, file = %file.path.display(), at = %location, "secret found in a file");
-                        return Lookup::Found(Secret::new(value));
-                    }
-                    FileValue::Empty => tried.push(format!("{place} (empty)")),
-                    FileValue::Absent => tried.push(place),
-                    FileValue::Invalid { found, keys } => {
-                        let mut problem = format!(
-                            "is {found}, expected a string (numbers and booleans are taken as text)"
-                        );
-                        if let Some(first) = keys.first() {
-                            let inner = keys
-                                .iter()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            problem.push_str(&format!(
-                                "; it holds {inner}: did you mean `{key}.{first}`?"
-                            ));
+            for level in &levels {
+                let path = sections::toml_path(level, &parts);
+                let location = sections::toml_location(level, &parts);
+                for file in files {
+                    let Some(table) = &file.table else { continue };
+                    let place = format!("{} {location}", file.path.display());
+                    match file::lookup(table, &path) {
+                        FileValue::Found(value) => {
+                            tracing::debug!(source = %self.source, key, file = %file.path.display(), at = %location, "secret found in a file");
+                            return Lookup::Found(Secret::new(value));
                         }
-                        return Lookup::Invalid(InvalidSecret {
-                            key: key.to_owned(),
-                            location: place,
-                            problem,
-                        });
+                        FileValue::Empty => tried.push(format!("{place} (empty)")),
+                        FileValue::Absent => tried.push(place),
+                        FileValue::Invalid { found, keys } => {
+                            let mut problem = format!(
+                                "is {found}, expected a string (numbers and booleans are taken as text)"
+                            );
+                            if let Some(first) = keys.first() {
+                                let inner = keys
+                                    .iter()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ");
+                                problem.push_str(&format!(
+                                    "; it holds {inner}: did you mean `{key}.{first}`?"
+                                ));
+                            }
+                            return Lookup::Invalid(InvalidSecret {
+                                key: key.to_owned(),
+                                location: place,
+                                problem,
+                            });
+                        }
                     }
                 }
             }
@@ -399,6 +454,7 @@ impl fmt::Debug for SecretResolver {
         f.debug_struct("SecretResolver")
             .field("source", &self.source)
             .field("module", &self.module)
+            .field("pipeline", &self.pipeline)
             .field("explicit_keys", &self.values.keys().collect::<Vec<_>>())
             .field(
                 "env",

@@ -259,7 +259,54 @@ fn debug_shows_keys_and_paths_but_no_values() {
     assert!(!debug.contains("canary"), "{debug}");
     assert_eq!(
         debug,
-        "SecretResolver { source: \"crm\", module: None, explicit_keys: [\"client_secret\"], \
+        "SecretResolver { source: \"crm\", module: None, pipeline: None, explicit_keys: [\"client_secret\"], \
          env: \"injected variables [\\\"SOURCES__CRM__TOKEN\\\"]\", files: [\"/etc/crm.toml\"] }"
+    );
+}
+
+#[test]
+fn pipeline_scope_is_tried_in_every_provider_before_the_unscoped_lookup() {
+    let dir = TempDir::new("pipeline");
+    let file = dir.write(
+        "s.toml",
+        "[ML_sheets.sources.crm]\nclient_id = \"scoped-file\"\n[sources.crm]\nclient_id = \"plain-file\"\n",
+    );
+    // A pipeline-scoped file value beats an unscoped env var, as in dlt.
+    let r = hermetic(&[("SOURCES__CRM__CLIENT_ID", "plain-env")])
+        .pipeline("ML_sheets")
+        .with_file(&file);
+    assert_eq!(value(&r, "client_id"), "scoped-file");
+    // ...and a scoped env var beats both.
+    let r = hermetic(&[
+        ("SOURCES__CRM__CLIENT_ID", "plain-env"),
+        ("ML_SHEETS__CLIENT_ID", "scoped-env"),
+    ])
+    .pipeline("ML_sheets")
+    .with_file(&file);
+    assert_eq!(value(&r, "client_id"), "scoped-env");
+    // Without a scoped value the unscoped lookup still applies.
+    let r = hermetic(&[("SOURCES__CRM__TOKEN", "plain-env")])
+        .pipeline("ML_sheets")
+        .with_file(&file);
+    assert_eq!(value(&r, "token"), "plain-env");
+    let err = r.get("absent").unwrap_err();
+    let tried = &err.missing()[0].tried;
+    let f = file.display();
+    assert_eq!(
+        tried,
+        &[
+            "env ML_SHEETS__SOURCES__CRM__ABSENT".to_owned(),
+            "env ML_SHEETS__SOURCES__ABSENT".to_owned(),
+            "env ML_SHEETS__ABSENT".to_owned(),
+            format!("{f} [ML_sheets.sources.crm] absent"),
+            format!("{f} [ML_sheets.sources] absent"),
+            format!("{f} [ML_sheets] absent"),
+            "env SOURCES__CRM__ABSENT".to_owned(),
+            "env SOURCES__ABSENT".to_owned(),
+            "env ABSENT".to_owned(),
+            format!("{f} [sources.crm] absent"),
+            format!("{f} [sources] absent"),
+            format!("{f} absent (top level)"),
+        ]
     );
 }
