@@ -100,7 +100,8 @@ enum Lookup {
 
 impl SecretResolver {
     /// A resolver for the secrets of `source` (`crm` → section `sources.crm`, env prefix
-    /// `SOURCES__CRM__`). The name is lower-cased, as dlt's section names are.
+    /// `SOURCES__CRM__`). The name is lower-cased, as dlt's section names are; a dotted name is
+    /// a section path (`rest_api.crm` is the same as `.module("rest_api")` on `crm`).
     pub fn for_source(source: impl AsRef<str>) -> Self {
         SecretResolver {
             source: normalise(source.as_ref()),

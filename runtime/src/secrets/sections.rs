@@ -8,12 +8,17 @@ const SOURCES: &str = "sources";
 ///
 /// Source `crm` gives `sources.crm`, `sources`, top level; with module `rest_api` it gives
 /// `sources.rest_api.crm`, `sources.rest_api`, `sources`, top level — dlt's rule: start at the
-/// full path and drop the right-most section until none is left.
+/// full path and drop the right-most section until none is left. A dotted name is a path, so
+/// source `rest_api.crm` is the same as module `rest_api` with source `crm`.
 pub(crate) fn levels(module: Option<&str>, source: &str) -> Vec<Vec<String>> {
     let mut full = vec![SOURCES.to_owned()];
-    full.extend(module.filter(|m| !m.is_empty()).map(str::to_owned));
-    if !source.is_empty() {
-        full.push(source.to_owned());
+    for name in module.into_iter().chain([source]) {
+        full.extend(
+            name.split('.')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .map(str::to_owned),
+        );
     }
     (0..=full.len()).rev().map(|n| full[..n].to_vec()).collect()
 }
@@ -114,6 +119,15 @@ mod tests {
                 &[]
             ])
         );
+    }
+
+    #[test]
+    fn a_dotted_source_name_is_a_module_path() {
+        assert_eq!(
+            levels(None, "rest_api.crm"),
+            levels(Some("rest_api"), "crm")
+        );
+        assert_eq!(levels(None, ""), owned(&[&["sources"], &[]]));
     }
 
     #[test]
