@@ -22,6 +22,7 @@ pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod secrets;
+pub mod spec;
 mod tls;
 mod url_join;
 
