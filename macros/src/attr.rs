@@ -254,8 +254,12 @@ pub struct Paginator {
 
 /// dlt paginator types and the arguments each accepts.
 pub const PAGINATORS: &[(&str, &[&str])] = &[
+    ("auto", &[]),
     ("single_page", &[]),
-    ("json_link", &["next_url_path"]),
+    (
+        "json_link",
+        &["next_url_path", "has_more_path", "stop_after_empty_page"],
+    ),
     ("header_link", &["links_next_key"]),
     (
         "offset",
@@ -267,6 +271,7 @@ pub const PAGINATORS: &[(&str, &[&str])] = &[
             "total_path",
             "maximum_offset",
             "stop_after_empty_page",
+            "has_more_path",
         ],
     ),
     (
@@ -278,9 +283,18 @@ pub const PAGINATORS: &[(&str, &[&str])] = &[
             "total_path",
             "maximum_page",
             "stop_after_empty_page",
+            "has_more_path",
         ],
     ),
-    ("cursor", &["cursor_path", "cursor_param"]),
+    (
+        "cursor",
+        &[
+            "cursor_path",
+            "cursor_param",
+            "has_more_path",
+            "stop_after_empty_page",
+        ],
+    ),
 ];
 
 impl Paginator {
@@ -317,6 +331,9 @@ impl Paginator {
                     None => {}
                 }
             }
+        }
+        if kind == "offset" && !args.iter().any(|(k, _)| k == "limit") {
+            cx.error_spanned_by(&kind, "`offset` is missing required argument `limit` (records per page)");
         }
         Some(Paginator { kind, args })
     }

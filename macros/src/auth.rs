@@ -42,10 +42,12 @@ pub enum AuthForm {
         client_auth: Option<Ident>,
         default_token_expiration: Option<LitInt>,
     },
-    /// A user type implementing `Auth` + `FromSecrets`; each argument is a secret passed
-    /// under the argument's name.
+    /// A user type implementing `Auth` + `FromSecrets` (`type = …`), or `OAuth2Flow` +
+    /// `FromSecrets` (`flow = …`, wrapped in the runtime's caching `OAuth2`); each other
+    /// argument is a secret passed under the argument's name.
     Custom {
         ty: syn::Type,
+        flow: bool,
         args: Vec<(Ident, SecretLit)>,
     },
 }
@@ -278,12 +280,12 @@ impl AuthDef {
                 i(client_auth),
                 default_token_expiration.as_ref().map(|l| l.to_string())
             ),
-            AuthForm::Custom { ty, args } => {
+            AuthForm::Custom { ty, flow, args } => {
                 let args: Vec<String> = args
                     .iter()
                     .map(|(k, s)| format!("{k}={}", s.key()))
                     .collect();
-                format!("custom({},{})", ty.to_token_stream(), args.join(","))
+                format!("custom({flow},{},{})", ty.to_token_stream(), args.join(","))
             }
         }
     }
@@ -302,23 +304,27 @@ fn parse_custom(cx: &Ctxt, kind: Ident, metas: &[Meta]) -> Option<AuthDef> {
             cx.error_spanned_by(m, format!("expected `{key} = …`"));
             continue;
         };
-        if key == "type" {
+        if key == "type" || key == "flow" {
+            if ty.is_some() {
+                cx.error_spanned_by(&key, "give either `type = …` (an `Auth`) or `flow = …` (an `OAuth2Flow`), not both");
+                continue;
+            }
             match syn::parse2::<syn::Type>(nv.value.to_token_stream()) {
-                Ok(t) => ty = Some(t),
-                Err(_) => cx.error_spanned_by(&nv.value, "expected a type implementing `Auth` and `FromSecrets`"),
+                Ok(t) => ty = Some((t, key == "flow")),
+                Err(_) => cx.error_spanned_by(&nv.value, "expected a type implementing `FromSecrets`"),
             }
         } else if let Some(secret) = attr::credential(cx, &key, &nv.value) {
             args.push((key, secret));
         }
     }
     match ty {
-        Some(ty) => Some(AuthDef {
-            form: AuthForm::Custom { ty, args },
+        Some((ty, flow)) => Some(AuthDef {
+            form: AuthForm::Custom { ty, flow, args },
         }),
         None => {
             cx.error_spanned_by(
                 &kind,
-                "`custom` is missing required argument `type`: `custom(type = MyAuth, key = secret(\"…\"))`, where `MyAuth` implements `Auth` and `FromSecrets`",
+                "`custom` is missing required argument `type` (or `flow`): `custom(type = MyAuth, key = secret(\"…\"))`, where `MyAuth` implements `Auth` and `FromSecrets`",
             );
             None
         }

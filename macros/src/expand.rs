@@ -132,6 +132,24 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 ) -> #rt::Result<#builder_ident<#(#generics,)* #secrets_ident>> {
                     ::core::result::Result::Ok(self.secrets(#secrets_ident::from_values(__values)?))
                 }
+
+                /// Resolves the secrets with `resolver` (explicit values, then environment,
+                /// then dlt-layout `secrets.toml`); every missing key is named in one error.
+                pub fn secrets_from_resolver(
+                    self,
+                    __resolver: &#rt::SecretResolver,
+                ) -> ::core::result::Result<#builder_ident<#(#generics,)* #secrets_ident>, #rt::MissingSecrets> {
+                    ::core::result::Result::Ok(self.secrets(#secrets_ident::from_resolver(__resolver)?))
+                }
+
+                /// Resolves the secrets of this source from the environment and the dlt-layout
+                /// `secrets.toml` (`sources.<name>.<key>`); every missing key is named in one
+                /// error.
+                pub fn secrets_from_env(
+                    self,
+                ) -> ::core::result::Result<#builder_ident<#(#generics,)* #secrets_ident>, #rt::MissingSecrets> {
+                    self.secrets_from_resolver(&#rt::SecretResolver::for_source(#source_name))
+                }
             }
         }
     });
@@ -205,39 +223,36 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         let path = def.path.as_ref().map(|l| l.value()).unwrap_or_default();
         let (fmt, args) = path_format(&path, &rp.placeholders.iter().filter(|p| p.field.is_none()).map(|p| p.name.clone()).collect::<Vec<_>>());
         let args = args.iter().map(|a| format_ident!("__param_{}", a));
-        let mut spec = vec![quote!("name": #name), quote!("path": #path_local)];
+        let mut endpoint = vec![quote!("path": #path_local)];
         if let Some(d) = &def.data_selector {
-            spec.push(quote!("data_selector": #d));
-        }
-        if let Some(k) = &def.primary_key {
-            spec.push(quote!("primary_key": #k));
+            endpoint.push(quote!("data_selector": #d));
         }
         if let Some(pg) = def.paginator.as_ref().or(source.config.paginator.as_ref()) {
             let pg = paginator_json(pg);
-            spec.push(quote!("paginator": #pg));
+            endpoint.push(quote!("paginator": #pg));
         }
-        let parent = match &rp.parent {
-            Some(parent) => {
-                spec.push(quote!("parent": #parent));
-                let parent_local = format_ident!("__res_{}", parent);
-                quote!(::core::option::Option::Some(&#parent_local as &(dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync)))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        let build = quote_spanned! {ty.span()=>
-            <#ty as #p::ResourceField>::from_source
+        let primary_key = def.primary_key.as_ref().map(|k| quote!(, "primary_key": #k));
+        let with_parent = rp.parent.as_ref().map(|parent| {
+            let parent_local = format_ident!("__res_{}", parent);
+            quote!(let #local = #local.with_parent(&#parent_local)?;)
+        });
+        // Spanned on the field's type, so a field that is not `Resource<…>` is reported there.
+        let new = quote_spanned! {ty.span()=>
+            let #local: #ty = #rt::Resource::new(
+                ::core::clone::Clone::clone(&#client),
+                #p::resource_spec(#p::serde_json::json!({
+                    "name": #name,
+                    "endpoint": { #(#endpoint),* }
+                    #primary_key
+                }))?,
+            )?;
         };
         resource_lets.push(quote! {
             let #path_local: ::std::string::String = ::std::format!(#fmt #(, #args)*);
-            let #local = #build(#p::ResourceInit {
-                name: #name,
-                client: ::core::clone::Clone::clone(&#client),
-                spec: #p::serde_json::json!({ #(#spec),* }),
-                parent: #parent,
-            })?;
+            #new
+            #with_parent
         });
     }
-    let _ = probes.len();
 
     let field_inits = source.fields.iter().map(|f| {
         let name = &f.ident;
@@ -298,6 +313,15 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                     ::core::result::Result::Ok(#secrets_ident {
                         #(#key_idents: ::core::clone::Clone::clone(__values.get(#keys)?),)*
                     })
+                }
+
+                /// Resolves every key with `resolver`; all missing keys in one error that
+                /// names the source and every place tried.
+                pub fn from_resolver(
+                    __resolver: &#rt::SecretResolver,
+                ) -> ::core::result::Result<Self, #rt::MissingSecrets> {
+                    let [#(#key_idents),*] = __resolver.resolve_array([#(#keys),*])?;
+                    ::core::result::Result::Ok(#secrets_ident { #(#key_idents),* })
                 }
 
                 /// The secrets as key/value pairs for the runtime.
@@ -466,11 +490,18 @@ fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
             quote!(#spec::AuthSpec::HttpBasic { username: #username, password: #password }.build(&__values)?)
         }
         AuthForm::OAuth2ClientCredentials { .. } => oauth2_expr(def),
-        AuthForm::Custom { ty, args } => {
+        AuthForm::Custom { ty, flow, args } => {
             let names = args.iter().map(|(k, _)| k.to_string());
             let keys = args.iter().map(|(_, s)| &s.key);
-            let build = quote_spanned! {ty.span()=>
-                #rt::auth::shared(<#ty as #spec::FromSecrets>::from_secrets(&__custom)?)
+            // Spanned on the user's type, so "`Auth` is not implemented for `MyAuth`" points there.
+            let build = if *flow {
+                quote_spanned! {ty.span()=>
+                    #rt::auth::shared(#rt::OAuth2::new(<#ty as #spec::FromSecrets>::from_secrets(&__custom)?))
+                }
+            } else {
+                quote_spanned! {ty.span()=>
+                    #rt::auth::shared(<#ty as #spec::FromSecrets>::from_secrets(&__custom)?)
+                }
             };
             quote!({
                 let mut __custom = #spec::SecretValues::new(#source_name);

@@ -19,8 +19,12 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use crate::auth::{ApiKey, ApiKeyLocation, BearerToken, HttpBasic, NoAuth, SharedAuth, shared};
-use crate::secrets::{MissingKey, MissingSecrets};
+use std::time::Duration;
+
+use crate::auth::{
+    ApiKey, ApiKeyLocation, BearerToken, ClientAuth, HttpBasic, NoAuth, OAuth2ClientCredentials,
+    SharedAuth, shared,
+};
 use crate::{Result, Secret};
 
 /// A credential that must come from the secrets: the key it is stored under (`"crm_token"`).
@@ -111,6 +115,29 @@ pub enum AuthSpec {
         /// The password.
         password: SecretRef,
     },
+    /// OAuth2 client credentials grant; the token is cached and refreshed (one token request
+    /// per strategy, however many resources share it).
+    #[serde(rename = "oauth2_client_credentials")]
+    OAuth2ClientCredentials {
+        /// The token endpoint.
+        access_token_url: String,
+        /// The client id (often not secret).
+        client_id: MaybeSecret,
+        /// The client secret.
+        client_secret: SecretRef,
+        /// Space-separated scopes.
+        #[serde(default)]
+        scope: Option<String>,
+        /// The `audience` form field (Auth0, Okta).
+        #[serde(default)]
+        audience: Option<String>,
+        /// Client id and secret in the form body (default) or as HTTP Basic.
+        #[serde(default)]
+        client_auth: ClientAuth,
+        /// Lifetime assumed when the token response has no `expires_in`, in seconds.
+        #[serde(default)]
+        default_token_expiration: Option<u64>,
+    },
 }
 
 fn default_api_key_name() -> String {
@@ -125,6 +152,7 @@ impl AuthSpec {
             AuthSpec::Bearer { .. } => "bearer",
             AuthSpec::ApiKey { .. } => "api_key",
             AuthSpec::HttpBasic { .. } => "http_basic",
+            AuthSpec::OAuth2ClientCredentials { .. } => "oauth2_client_credentials",
         }
     }
 
@@ -137,6 +165,15 @@ impl AuthSpec {
             AuthSpec::HttpBasic { username, password } => {
                 username.secret_key().into_iter().chain([password.key()]).collect()
             }
+            AuthSpec::OAuth2ClientCredentials {
+                client_id,
+                client_secret,
+                ..
+            } => client_id
+                .secret_key()
+                .into_iter()
+                .chain([client_secret.key()])
+                .collect(),
         }
     }
 
@@ -160,6 +197,32 @@ impl AuthSpec {
                 username.value(secrets)?,
                 secrets.get(password.key())?.clone(),
             )),
+            AuthSpec::OAuth2ClientCredentials {
+                access_token_url,
+                client_id,
+                client_secret,
+                scope,
+                audience,
+                client_auth,
+                default_token_expiration,
+            } => {
+                let mut auth = OAuth2ClientCredentials::new(
+                    access_token_url.clone(),
+                    client_id.value(secrets)?,
+                    secrets.get(client_secret.key())?.clone(),
+                )
+                .client_auth(*client_auth);
+                if let Some(scope) = scope {
+                    auth = auth.scope(scope.clone());
+                }
+                if let Some(audience) = audience {
+                    auth = auth.audience(audience.clone());
+                }
+                if let Some(secs) = default_token_expiration {
+                    auth = auth.default_token_expiration(Duration::from_secs(*secs));
+                }
+                shared(auth)
+            }
         })
     }
 }
@@ -204,7 +267,7 @@ impl SecretValues {
     pub fn get(&self, key: &str) -> Result<&Secret> {
         match self.values.get(key) {
             Some(value) => Ok(value),
-            None => Err(self.missing(&[key]).into()),
+            None => Err(self.missing(&[key])),
         }
     }
 
@@ -218,27 +281,32 @@ impl SecretValues {
         if absent.is_empty() {
             Ok(())
         } else {
-            Err(self.missing(&absent).into())
+            Err(self.missing(&absent))
         }
     }
 
-    fn missing(&self, keys: &[&str]) -> MissingSecrets {
-        MissingSecrets {
-            source: self.source.clone(),
-            missing: keys
-                .iter()
-                .map(|key| MissingKey {
-                    key: (*key).to_owned(),
-                    tried: vec!["the secret values given to the source".to_owned()],
-                })
-                .collect(),
-        }
+    /// One error naming every absent key. (Resolving from the environment and files is
+    /// [`crate::SecretResolver`]'s job, whose error lists every place tried; this set only
+    /// holds values already resolved, so a gap here is a wiring mistake.)
+    fn missing(&self, keys: &[&str]) -> crate::Error {
+        let list: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+        let source = match &self.source {
+            Some(source) => format!(" of source `{source}`"),
+            None => String::new(),
+        };
+        crate::Error::Config(format!(
+            "no value given for secret{} {}{source}; resolve them with `SecretResolver` or add them to the `SecretValues`",
+            if keys.len() == 1 { "" } else { "s" },
+            list.join(", ")
+        ))
     }
 }
 
-/// A custom auth strategy that can be built from secrets, so `#[rest_source]` can use it:
-/// `auth = custom(type = MyLogin, username = secret("login_user"), ...)`. The macro passes
-/// each named argument's secret under the argument's name (`username`).
+/// A custom auth strategy (an [`crate::Auth`], or an [`crate::OAuth2Flow`] that gets
+/// caching and refresh from [`crate::OAuth2`]) that can be built from secrets, so
+/// `#[rest_source]` can use it: `auth = custom(type = MyLogin, username = secret("login_user"))`
+/// or `auth = custom(flow = MyGrant, …)`. The macro passes each named argument's secret under
+/// the argument's name (`username`).
 ///
 /// ```
 /// use rest_source_runtime::spec::{FromSecrets, SecretValues};
@@ -289,6 +357,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(basic.secret_keys(), ["pw_key"]);
+        let oauth: AuthSpec = serde_json::from_str(
+            r#"{ "type": "oauth2_client_credentials", "access_token_url": "https://a.example/token",
+                 "client_id": { "secret": "id" }, "client_secret": "secret", "client_auth": "basic" }"#,
+        )
+        .unwrap();
+        assert_eq!(oauth.secret_keys(), ["id", "secret"]);
+        assert_eq!(oauth.type_name(), "oauth2_client_credentials");
     }
 
     #[test]
@@ -303,8 +378,10 @@ mod tests {
             panic!("built without secrets")
         };
         let err = err.to_string();
-        assert!(err.starts_with("2 secrets are missing for source `crm`"), "{err}");
-        assert!(err.contains("`user`") && err.contains("`pass`"), "{err}");
+        assert!(
+            err.contains("no value given for secrets `user`, `pass` of source `crm`"),
+            "{err}"
+        );
     }
 
     #[test]
