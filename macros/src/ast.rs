@@ -42,6 +42,8 @@ pub struct SourceConfig {
     pub headers: Vec<Header>,
     pub paginator: Option<Paginator>,
     pub secrets_schema: Option<LitStr>,
+    /// The arguments did not parse at all (reported); suppresses "missing …" follow-ups.
+    pub unparsed: bool,
 }
 
 /// One `"Name" = value` of `headers(...)`.
@@ -175,16 +177,15 @@ fn snake_case(name: &str) -> String {
 
 fn parse_source_args(cx: &Ctxt, args: TokenStream) -> SourceConfig {
     let mut config = SourceConfig::default();
-    let metas = match syn::parse::Parser::parse2(
-        Punctuated::<Meta, Token![,]>::parse_terminated,
-        args,
-    ) {
-        Ok(metas) => metas,
-        Err(e) => {
-            cx.push(e);
-            return config;
-        }
-    };
+    let metas =
+        match syn::parse::Parser::parse2(Punctuated::<Meta, Token![,]>::parse_terminated, args) {
+            Ok(metas) => metas,
+            Err(e) => {
+                cx.push(e);
+                config.unparsed = true;
+                return config;
+            }
+        };
     let mut seen = attr::Seen::default();
     for meta in &metas {
         let Some(key) = attr::meta_key(cx, meta) else {
@@ -204,7 +205,9 @@ fn parse_source_args(cx: &Ctxt, args: TokenStream) -> SourceConfig {
             "base_url" => config.base_url = attr::name_value_str(cx, meta),
             "name" => config.name = attr::name_value_str(cx, meta),
             "secrets_schema" => config.secrets_schema = attr::name_value_str(cx, meta),
-            "auth" => config.auth = attr::name_value_meta(cx, meta).and_then(|m| AuthDef::parse(cx, &m)),
+            "auth" => {
+                config.auth = attr::name_value_meta(cx, meta).and_then(|m| AuthDef::parse(cx, &m))
+            }
             "paginator" => {
                 config.paginator =
                     attr::name_value_meta(cx, meta).and_then(|m| Paginator::parse(cx, &m))
@@ -235,7 +238,10 @@ fn parse_field(cx: &Ctxt, field: &syn::Field) -> Option<Field> {
                 a.path(),
                 format!(
                     "duplicate `#[{}]` on field `{ident}`",
-                    a.path().get_ident().map(|i| i.to_string()).unwrap_or_default()
+                    a.path()
+                        .get_ident()
+                        .map(|i| i.to_string())
+                        .unwrap_or_default()
                 ),
             );
         } else {

@@ -68,7 +68,10 @@ pub fn name_value_meta(cx: &Ctxt, meta: &Meta) -> Option<Meta> {
     match syn::parse2::<Meta>(expr.to_token_stream()) {
         Ok(m) => Some(m),
         Err(_) => {
-            cx.error_spanned_by(expr, "expected a name, optionally with arguments: `name` or `name(key = …)`");
+            cx.error_spanned_by(
+                expr,
+                "expected a name, optionally with arguments: `name` or `name(key = …)`",
+            );
             None
         }
     }
@@ -163,12 +166,10 @@ pub fn choice(cx: &Ctxt, what: &str, expr: &Expr, choices: &[&str]) -> Option<Id
         Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().cloned(),
         Expr::Lit(syn::ExprLit {
             lit: Lit::Str(s), ..
-        }) => syn::parse_str::<Ident>(&s.value())
-            .ok()
-            .map(|mut i| {
-                i.set_span(s.span());
-                i
-            }),
+        }) => syn::parse_str::<Ident>(&s.value()).ok().map(|mut i| {
+            i.set_span(s.span());
+            i
+        }),
         _ => None,
     };
     match ident {
@@ -204,12 +205,15 @@ pub fn parse_headers(cx: &Ctxt, meta: &Meta) -> Vec<Header> {
         cx.error_spanned_by(meta, "expected `headers(\"Name\" = \"value\", …)`");
         return vec![];
     };
-    let entries = match list.parse_args_with(Punctuated::<HeaderEntry, Token![,]>::parse_terminated) {
+    let entries = match list.parse_args_with(Punctuated::<HeaderEntry, Token![,]>::parse_terminated)
+    {
         Ok(e) => e,
         Err(e) => {
             cx.push(syn::Error::new(
                 e.span(),
-                format!("{e}; expected `headers(\"Name\" = \"value\", \"Other\" = secret(\"key\"))`"),
+                format!(
+                    "{e}; expected `headers(\"Name\" = \"value\", \"Other\" = secret(\"key\"))`"
+                ),
             ));
             return vec![];
         }
@@ -219,7 +223,10 @@ pub fn parse_headers(cx: &Ctxt, meta: &Meta) -> Vec<Header> {
     for entry in entries {
         let name = entry.name.value();
         if reqwest_like_header_name_ok(&name).is_err() {
-            cx.error_spanned_by(&entry.name, format!("`{name}` is not a valid HTTP header name"));
+            cx.error_spanned_by(
+                &entry.name,
+                format!("`{name}` is not a valid HTTP header name"),
+            );
             continue;
         }
         if !names.insert(name.to_ascii_lowercase()) {
@@ -302,12 +309,16 @@ impl Paginator {
         let kind = meta_key(cx, meta)?;
         let names: Vec<&str> = PAGINATORS.iter().map(|(n, _)| *n).collect();
         let Some((_, allowed)) = PAGINATORS.iter().find(|(n, _)| kind == n) else {
-            cx.error_spanned_by(&kind, suggest::unknown("paginator", &kind.to_string(), &names));
+            cx.error_spanned_by(
+                &kind,
+                suggest::unknown("paginator", &kind.to_string(), &names),
+            );
             return None;
         };
         let mut args = Vec::new();
         if let Meta::List(list) = meta {
-            let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+            let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            {
                 Ok(m) => m,
                 Err(e) => {
                     cx.push(e);
@@ -327,13 +338,18 @@ impl Paginator {
                 }
                 match name_value(cx, m) {
                     Some(Expr::Lit(lit)) => args.push((key, lit.lit.clone())),
-                    Some(other) => cx.error_spanned_by(other, "expected a literal (string, number or bool)"),
+                    Some(other) => {
+                        cx.error_spanned_by(other, "expected a literal (string, number or bool)")
+                    }
                     None => {}
                 }
             }
         }
         if kind == "offset" && !args.iter().any(|(k, _)| k == "limit") {
-            cx.error_spanned_by(&kind, "`offset` is missing required argument `limit` (records per page)");
+            cx.error_spanned_by(
+                &kind,
+                "`offset` is missing required argument `limit` (records per page)",
+            );
         }
         Some(Paginator { kind, args })
     }

@@ -123,10 +123,15 @@ impl AuthDef {
         let mut seen = Seen::default();
         let mut given: Vec<(Ident, &Expr)> = Vec::new();
         for m in &metas {
-            let Some(key) = attr::meta_key(cx, m) else { continue };
+            let Some(key) = attr::meta_key(cx, m) else {
+                continue;
+            };
             if !allowed_names.contains(&key.to_string().as_str()) {
                 let what = format!("`{name}` argument");
-                cx.error_spanned_by(&key, suggest::unknown(&what, &key.to_string(), &allowed_names));
+                cx.error_spanned_by(
+                    &key,
+                    suggest::unknown(&what, &key.to_string(), &allowed_names),
+                );
                 continue;
             }
             if !seen.first(cx, &key) {
@@ -237,7 +242,10 @@ impl AuthDef {
                 client_id,
                 client_secret,
                 ..
-            } => value(client_id).into_iter().chain([client_secret]).collect(),
+            } => value(client_id)
+                .into_iter()
+                .chain([client_secret])
+                .collect(),
             AuthForm::Custom { args, .. } => args.iter().map(|(_, s)| s).collect(),
         }
     }
@@ -291,30 +299,40 @@ impl AuthDef {
     }
 }
 
+/// `custom(MyAuth, arg = secret("…"), …)` (an `Auth`) or `custom(flow = MyGrant, …)` (an
+/// `OAuth2Flow`). The type is positional because `type = …` is not an expression, and the
+/// attribute arguments are parsed as expressions.
 fn parse_custom(cx: &Ctxt, kind: Ident, metas: &[Meta]) -> Option<AuthDef> {
-    let mut ty = None;
+    let mut ty: Option<(syn::Type, bool)> = None;
     let mut args = Vec::new();
     let mut seen = Seen::default();
-    for m in metas {
-        let Some(key) = attr::meta_key(cx, m) else { continue };
-        if !seen.first(cx, &key) {
-            continue;
+    let mut set_type = |cx: &Ctxt, tokens: &dyn ToTokens, flow: bool| {
+        if ty.is_some() {
+            cx.error_spanned_by(tokens, "give one type: `custom(MyAuth, …)` (an `Auth`) or `custom(flow = MyGrant, …)` (an `OAuth2Flow`)");
+            return;
         }
-        let Meta::NameValue(nv) = m else {
-            cx.error_spanned_by(m, format!("expected `{key} = …`"));
-            continue;
-        };
-        if key == "type" || key == "flow" {
-            if ty.is_some() {
-                cx.error_spanned_by(&key, "give either `type = …` (an `Auth`) or `flow = …` (an `OAuth2Flow`), not both");
-                continue;
+        match syn::parse2::<syn::Type>(tokens.to_token_stream()) {
+            Ok(t) => ty = Some((t, flow)),
+            Err(_) => cx.error_spanned_by(tokens, "expected a type implementing `FromSecrets`"),
+        }
+    };
+    for m in metas {
+        match m {
+            Meta::Path(path) => set_type(cx, path, false),
+            Meta::NameValue(nv) => {
+                let Some(key) = attr::meta_key(cx, m) else {
+                    continue;
+                };
+                if !seen.first(cx, &key) {
+                    continue;
+                }
+                if key == "flow" {
+                    set_type(cx, &nv.value, true);
+                } else if let Some(secret) = attr::credential(cx, &key, &nv.value) {
+                    args.push((key, secret));
+                }
             }
-            match syn::parse2::<syn::Type>(nv.value.to_token_stream()) {
-                Ok(t) => ty = Some((t, key == "flow")),
-                Err(_) => cx.error_spanned_by(&nv.value, "expected a type implementing `FromSecrets`"),
-            }
-        } else if let Some(secret) = attr::credential(cx, &key, &nv.value) {
-            args.push((key, secret));
+            Meta::List(_) => cx.error_spanned_by(m, "expected `name = secret(\"key\")`"),
         }
     }
     match ty {
@@ -324,7 +342,7 @@ fn parse_custom(cx: &Ctxt, kind: Ident, metas: &[Meta]) -> Option<AuthDef> {
         None => {
             cx.error_spanned_by(
                 &kind,
-                "`custom` is missing required argument `type` (or `flow`): `custom(type = MyAuth, key = secret(\"…\"))`, where `MyAuth` implements `Auth` and `FromSecrets`",
+                "`custom` needs the type to build: `custom(MyAuth, key = secret(\"…\"))`, where `MyAuth` implements `Auth` and `FromSecrets`, or `custom(flow = MyGrant, …)` for an `OAuth2Flow`",
             );
             None
         }

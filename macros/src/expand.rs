@@ -44,11 +44,11 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
     let keys = &plan.secret_keys;
     let key_idents: Vec<Ident> = keys.iter().map(|k| key_ident(k)).collect();
 
-    let params: Vec<(&Ident, &syn::Type)> = source
-        .params()
-        .map(|f| (&f.ident, &f.field.ty))
+    let params: Vec<(&Ident, &syn::Type)> =
+        source.params().map(|f| (&f.ident, &f.field.ty)).collect();
+    let generics: Vec<Ident> = (0..params.len())
+        .map(|i| format_ident!("__P{}", i))
         .collect();
-    let generics: Vec<Ident> = (0..params.len()).map(|i| format_ident!("__P{}", i)).collect();
     let param_idents: Vec<&Ident> = params.iter().map(|(i, _)| *i).collect();
     let param_types: Vec<&syn::Type> = params.iter().map(|(_, t)| *t).collect();
     let secrets_start = if keys.is_empty() {
@@ -65,7 +65,9 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
     let unsets: Vec<TokenStream> = generics.iter().map(|_| quote!(#p::Unset)).collect();
     let schema_tracking = plan.schema.as_ref().map(|path| {
         let path = path.to_string_lossy();
-        quote!(const _: &[u8] = ::core::include_bytes!(#path);)
+        quote!(
+            const _: &[u8] = ::core::include_bytes!(#path);
+        )
     });
 
     // One setter per parameter, only while that parameter is unset.
@@ -103,6 +105,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                         #(#moves,)*
                         __secrets: self.__secrets,
                         __base_url: self.__base_url,
+                        __access_token_url: self.__access_token_url,
                         __configure: self.__configure,
                     }
                 }
@@ -120,6 +123,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                         #(#param_idents: self.#param_idents,)*
                         __secrets,
                         __base_url: self.__base_url,
+                        __access_token_url: self.__access_token_url,
                         __configure: self.__configure,
                     }
                 }
@@ -188,9 +192,14 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
     let mut resource_lets = Vec::new();
     let mut probes = Vec::new();
     let mut probed = vec![false; plan.groups.len()];
-    let declared: Vec<String> = source.resources().map(|(f, _)| f.ident.to_string()).collect();
+    let declared: Vec<String> = source
+        .resources()
+        .map(|(f, _)| f.ident.to_string())
+        .collect();
     for name in declared.iter().filter(|n| plan.order.contains(n)) {
-        let Some(rp) = plan.resources.get(name) else { continue };
+        let Some(rp) = plan.resources.get(name) else {
+            continue;
+        };
         if rp.parent.is_none() && !probed[rp.group] {
             probed[rp.group] = true;
             let client = format_ident!("__client_{}", rp.group);
@@ -214,14 +223,25 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         });
     }
     for name in &plan.order {
-        let Some((field, def)) = source.resources().find(|(f, _)| f.ident == name) else { continue };
-        let Some(rp) = plan.resources.get(name) else { continue };
+        let Some((field, def)) = source.resources().find(|(f, _)| f.ident == name) else {
+            continue;
+        };
+        let Some(rp) = plan.resources.get(name) else {
+            continue;
+        };
         let local = format_ident!("__res_{}", name);
         let path_local = format_ident!("__path_{}", name);
         let client = format_ident!("__client_{}", rp.group);
         let ty = &field.field.ty;
         let path = def.path.as_ref().map(|l| l.value()).unwrap_or_default();
-        let (fmt, args) = path_format(&path, &rp.placeholders.iter().filter(|p| p.field.is_none()).map(|p| p.name.clone()).collect::<Vec<_>>());
+        let (fmt, args) = path_format(
+            &path,
+            &rp.placeholders
+                .iter()
+                .filter(|p| p.field.is_none())
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>(),
+        );
         let args = args.iter().map(|a| format_ident!("__param_{}", a));
         let mut endpoint = vec![quote!("path": #path_local)];
         if let Some(d) = &def.data_selector {
@@ -231,7 +251,10 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
             let pg = paginator_json(pg);
             endpoint.push(quote!("paginator": #pg));
         }
-        let primary_key = def.primary_key.as_ref().map(|k| quote!(, "primary_key": #k));
+        let primary_key = def
+            .primary_key
+            .as_ref()
+            .map(|k| quote!(, "primary_key": #k));
         let with_parent = rp.parent.as_ref().map(|parent| {
             let parent_local = format_ident!("__res_{}", parent);
             quote!(let #local = #local.with_parent(&#parent_local)?;)
@@ -272,8 +295,12 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         quote!(let #local = self.#name;)
     });
 
-    let struct_doc = format!("Builds [`{ident}`]: set every parameter and the secrets, then call `build`. A missing parameter is a compile error (`build` does not exist yet).");
-    let secrets_doc = format!("The secrets of [`{ident}`]: one field per `secret(\"…\")` key it references. Looked up as `sources.{source_name}.<key>` (dlt layout).");
+    let struct_doc = format!(
+        "Builds [`{ident}`]: set every parameter and the secrets, then call `build`. A missing parameter is a compile error (`build` does not exist yet)."
+    );
+    let secrets_doc = format!(
+        "The secrets of [`{ident}`]: one field per `secret(\"…\")` key it references. Looked up as `sources.{source_name}.<key>` (dlt layout)."
+    );
     let key_docs = keys.iter().map(|k| format!("`secret(\"{k}\")`"));
 
     quote! {
@@ -296,6 +323,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
             #(#param_idents: #generics,)*
             __secrets: __S,
             __base_url: ::core::option::Option<::std::string::String>,
+            __access_token_url: ::core::option::Option<::std::string::String>,
             __configure: ::std::vec::Vec<::std::boxed::Box<dyn ::core::ops::FnOnce(#rt::RestClientBuilder) -> #rt::RestClientBuilder>>,
         }
 
@@ -345,6 +373,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                         #(#param_idents: #p::Unset,)*
                         __secrets: #secrets_init,
                         __base_url: ::core::option::Option::None,
+                        __access_token_url: ::core::option::Option::None,
                         __configure: ::std::vec::Vec::new(),
                     }
                 }
@@ -368,6 +397,13 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                     self
                 }
 
+                /// Replaces the `access_token_url` of every `oauth2_client_credentials` auth of
+                /// the source (for a test server or another environment).
+                pub fn access_token_url(mut self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
+                    self.__access_token_url = ::core::option::Option::Some(__url.into());
+                    self
+                }
+
                 /// Adjusts the HTTP client (timeouts, retries, user agent) before it is built.
                 pub fn configure_client(
                     mut self,
@@ -384,6 +420,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 /// (shared, so one token cache each), and every resource.
                 pub fn build(self) -> #rt::Result<#ident> {
                     let __values = self.__secrets.to_values();
+                    let __access_token_url = self.__access_token_url;
                     let mut __builder = #rt::RestClient::builder(
                         self.__base_url.unwrap_or_else(|| ::std::string::String::from(#base_url)),
                     );
@@ -446,7 +483,8 @@ fn paginator_json(pg: &Paginator) -> TokenStream {
 fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
     let rt = rt();
     let spec = quote!(#rt::spec);
-    let secret_ref = |key: &syn::LitStr| quote!(#spec::SecretRef(::std::string::String::from(#key)));
+    let secret_ref =
+        |key: &syn::LitStr| quote!(#spec::SecretRef(::std::string::String::from(#key)));
     let maybe = |v: &Value| match v {
         Value::Plain(l) => quote!(#spec::MaybeSecret::Plain(::std::string::String::from(#l))),
         Value::Secret(s) => {
@@ -550,7 +588,8 @@ fn oauth2_expr(def: &AuthDef) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     quote!(#spec::AuthSpec::OAuth2ClientCredentials {
-        access_token_url: ::std::string::String::from(#access_token_url),
+        access_token_url: ::core::clone::Clone::clone(&__access_token_url)
+            .unwrap_or_else(|| ::std::string::String::from(#access_token_url)),
         client_id: #client_id,
         client_secret: #spec::SecretRef(::std::string::String::from(#secret)),
         scope: #scope,

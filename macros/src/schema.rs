@@ -102,16 +102,27 @@ fn resolve_explicit(env: &Env, value: &str) -> PathBuf {
         joined
     } else {
         // `local_file` is relative to rustc's working directory, which is ours too.
-        std::env::current_dir().map(|cwd| cwd.join(&joined)).unwrap_or(joined)
+        std::env::current_dir()
+            .map(|cwd| cwd.join(&joined))
+            .unwrap_or(joined)
     }
 }
 
 /// The key names in the schema text; refuses any non-empty value.
-pub fn parse(cx: &Ctxt, span: Span, file_name: &str, text: &str, source: &str) -> Option<BTreeSet<String>> {
+pub fn parse(
+    cx: &Ctxt,
+    span: Span,
+    file_name: &str,
+    text: &str,
+    source: &str,
+) -> Option<BTreeSet<String>> {
     let table: toml::Table = match text.parse() {
         Ok(t) => t,
         Err(e) => {
-            cx.error_at(span, format!("`{file_name}` is not valid TOML: {}", e.message()));
+            cx.error_at(
+                span,
+                format!("`{file_name}` is not valid TOML: {}", e.message()),
+            );
             return None;
         }
     };
@@ -166,18 +177,31 @@ mod tests {
             "crm",
         )
         .unwrap();
-        assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["global", "shared", "token"]);
+        assert_eq!(
+            keys.into_iter().collect::<Vec<_>>(),
+            ["global", "shared", "token"]
+        );
         assert!(cx.finish().is_none());
     }
 
     #[test]
     fn refuses_values_without_echoing_them() {
         let cx = Ctxt::new();
-        let keys = parse(&cx, Span::call_site(), "s.toml", "[sources.crm]\ntoken = \"canary-42\"\n", "crm");
+        let keys = parse(
+            &cx,
+            Span::call_site(),
+            "s.toml",
+            "[sources.crm]\ntoken = \"canary-42\"\n",
+            "crm",
+        );
         assert!(keys.is_none());
         let messages = cx.messages();
         assert_eq!(messages.len(), 1);
-        assert!(messages[0].contains("`sources.crm.token` has a value"), "{}", messages[0]);
+        assert!(
+            messages[0].contains("`sources.crm.token` has a value"),
+            "{}",
+            messages[0]
+        );
         assert!(!messages[0].contains("canary-42"));
     }
 }

@@ -2,7 +2,10 @@
 //! closest candidate whose Jaro-Winkler similarity exceeds 0.8.
 
 /// The closest candidate to `input`, if close enough to be a plausible typo.
-pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(input, c), c))
@@ -33,7 +36,10 @@ mod tests {
     #[test]
     fn suggests_close_typos_only() {
         assert_eq!(did_you_mean("beare", ["bearer", "api_key"]), Some("bearer"));
-        assert_eq!(did_you_mean("client_secrt", ["client_id", "client_secret"]), Some("client_secret"));
+        assert_eq!(
+            did_you_mean("client_secrt", ["client_id", "client_secret"]),
+            Some("client_secret")
+        );
         assert_eq!(did_you_mean("zzz", ["bearer", "api_key"]), None);
     }
 

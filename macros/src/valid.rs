@@ -59,7 +59,8 @@ pub fn placeholders(path: &str) -> Result<Vec<Placeholder>, String> {
         let field = parts.next();
         let ident_ok = |s: &str| {
             !s.is_empty()
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
                 && !s.starts_with(|c: char| c.is_ascii_digit())
         };
         if !ident_ok(name) || name.contains('.') || field.is_some_and(|f| !ident_ok(f)) {
@@ -80,27 +81,39 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
     let config = &source.config;
     match &config.base_url {
         Some(url) => auth::check_absolute_url(cx, url, "base_url"),
-        None if source.named => cx.error_at(
+        None if source.named && !config.unparsed => cx.error_at(
             Span::call_site(),
             "missing `base_url` in `#[rest_source(…)]`, e.g. `base_url = \"https://api.example.com/v1\"`",
         ),
         None => {}
     }
     if let Some(name) = &config.name
-        && !name.value().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name
+            .value()
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     {
         cx.error_spanned_by(name, "a source `name` is lower-case letters, digits and `_` (it is the section in secrets.toml: `[sources.<name>]`)");
     }
 
     let params: Vec<String> = source.params().map(|f| f.ident.to_string()).collect();
-    let resource_names: Vec<String> = source.resources().map(|(f, _)| f.ident.to_string()).collect();
+    let resource_names: Vec<String> = source
+        .resources()
+        .map(|(f, _)| f.ident.to_string())
+        .collect();
 
     // Auth groups: equal auths share one strategy (and one token cache).
     let mut groups: Vec<Option<AuthDef>> = vec![config.auth.clone()];
     let mut group_of = |def: &Option<AuthDef>| -> usize {
-        let id = def.as_ref().map(AuthDef::identity).unwrap_or_else(|| "none".into());
+        let id = def
+            .as_ref()
+            .map(AuthDef::identity)
+            .unwrap_or_else(|| "none".into());
         let found = groups.iter().position(|g| {
-            g.as_ref().map(AuthDef::identity).unwrap_or_else(|| "none".into()) == id
+            g.as_ref()
+                .map(AuthDef::identity)
+                .unwrap_or_else(|| "none".into())
+                == id
         });
         found.unwrap_or_else(|| {
             groups.push(def.clone());
@@ -173,7 +186,8 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
                 "secret `{key}` is not in {}; add `{key} = \"\"` under `[sources.{source_name}]`",
                 schema.file_name
             );
-            if let Some(best) = suggest::did_you_mean(&key, schema.keys.iter().map(String::as_str)) {
+            if let Some(best) = suggest::did_you_mean(&key, schema.keys.iter().map(String::as_str))
+            {
                 message = format!(
                     "secret `{key}` is not in {}; did you mean `{best}`? (or add `{key} = \"\"` under `[sources.{source_name}]`)",
                     schema.file_name
@@ -241,8 +255,15 @@ fn check_placeholder(
 
 /// Resource names with every parent before its children; reports each parent cycle once,
 /// on the path of every resource in it.
-fn order_parents_first(cx: &Ctxt, source: &Source, plans: &BTreeMap<String, ResourcePlan>) -> Vec<String> {
-    let declared: Vec<String> = source.resources().map(|(f, _)| f.ident.to_string()).collect();
+fn order_parents_first(
+    cx: &Ctxt,
+    source: &Source,
+    plans: &BTreeMap<String, ResourcePlan>,
+) -> Vec<String> {
+    let declared: Vec<String> = source
+        .resources()
+        .map(|(f, _)| f.ident.to_string())
+        .collect();
     let mut order: Vec<String> = Vec::new();
     let mut in_cycle = BTreeSet::new();
     for name in &declared {
@@ -251,7 +272,11 @@ fn order_parents_first(cx: &Ctxt, source: &Source, plans: &BTreeMap<String, Reso
         let mut current = name.clone();
         while let Some(parent) = plans.get(&current).and_then(|p| p.parent.clone()) {
             if let Some(start) = chain.iter().position(|c| *c == parent) {
-                let cycle: Vec<String> = chain[start..].iter().chain([&parent]).map(|c| format!("`{c}`")).collect();
+                let cycle: Vec<String> = chain[start..]
+                    .iter()
+                    .chain([&parent])
+                    .map(|c| format!("`{c}`"))
+                    .collect();
                 if chain[start..].contains(name) && in_cycle.insert(name.clone()) {
                     let path = source
                         .resources()
@@ -260,7 +285,10 @@ fn order_parents_first(cx: &Ctxt, source: &Source, plans: &BTreeMap<String, Reso
                     if let Some(path) = path {
                         cx.error_spanned_by(
                             path,
-                            format!("parent cycle: {}; a resource cannot be fed by its own items", cycle.join(" → ")),
+                            format!(
+                                "parent cycle: {}; a resource cannot be fed by its own items",
+                                cycle.join(" → ")
+                            ),
                         );
                     }
                 }
@@ -271,7 +299,10 @@ fn order_parents_first(cx: &Ctxt, source: &Source, plans: &BTreeMap<String, Reso
         }
     }
     // Emit in dependency order (simple repeated pass: sources are small).
-    let mut remaining: Vec<String> = declared.into_iter().filter(|n| !in_cycle.contains(n)).collect();
+    let mut remaining: Vec<String> = declared
+        .into_iter()
+        .filter(|n| !in_cycle.contains(n))
+        .collect();
     while !remaining.is_empty() {
         let before = remaining.len();
         remaining.retain(|n| {

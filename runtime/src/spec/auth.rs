@@ -162,9 +162,11 @@ impl AuthSpec {
             AuthSpec::None => vec![],
             AuthSpec::Bearer { token } => vec![token.key()],
             AuthSpec::ApiKey { api_key, .. } => vec![api_key.key()],
-            AuthSpec::HttpBasic { username, password } => {
-                username.secret_key().into_iter().chain([password.key()]).collect()
-            }
+            AuthSpec::HttpBasic { username, password } => username
+                .secret_key()
+                .into_iter()
+                .chain([password.key()])
+                .collect(),
             AuthSpec::OAuth2ClientCredentials {
                 client_id,
                 client_secret,
@@ -183,7 +185,9 @@ impl AuthSpec {
         secrets.require(&self.secret_keys())?;
         Ok(match self {
             AuthSpec::None => shared(NoAuth),
-            AuthSpec::Bearer { token } => shared(BearerToken::new(secrets.get(token.key())?.clone())),
+            AuthSpec::Bearer { token } => {
+                shared(BearerToken::new(secrets.get(token.key())?.clone()))
+            }
             AuthSpec::ApiKey {
                 name,
                 api_key,
@@ -388,6 +392,9 @@ mod tests {
     fn debug_of_values_shows_keys_not_values() {
         let values = SecretValues::new("crm").with("token", Secret::new("canary-77"));
         let shown = format!("{values:?}");
-        assert!(shown.contains("token") && !shown.contains("canary-77"), "{shown}");
+        assert!(
+            shown.contains("token") && !shown.contains("canary-77"),
+            "{shown}"
+        );
     }
 }
