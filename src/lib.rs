@@ -9,9 +9,12 @@
 
 pub use rest_source_runtime::*;
 
+/// The `#[rest_source]` attribute macro (and `auth`/`resource`, which only work on its fields
+/// and otherwise report where they belong).
+pub use rest_source_macros::{auth, resource, rest_source};
+
 /// Paths used by code that `#[rest_source]` generates. Not a public API: it may change in
 /// any release.
 #[doc(hidden)]
-pub mod __private {
-    pub use rest_source_runtime;
-}
+#[path = "private.rs"]
+pub mod __private;

@@ -1,5 +1,8 @@
 //! Every paginator and stop condition against a local server, plus the loop guard.
 
+// The oauth and resources branches each brought a `tests/common`; the resources one lives
+// beside it under its own name (merge of both branches).
+#[path = "resources_server/mod.rs"]
 mod common;
 
 use common::{Recorded, Reply, TestServer};
