@@ -16,6 +16,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod incremental;
 pub mod paginate;

@@ -1,0 +1,227 @@
+//! [`Source`]: a validated config made runnable — secrets resolved, one client per distinct
+//! auth (so resources that share an auth share its token cache), resources linked to their
+//! parents.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::SourceConfig;
+use crate::auth::{SharedAuth, shared};
+use crate::spec::{AuthSpec, MaybeSecret, SecretValues};
+use crate::{Error, NoAuth, Resource, RestClient, Result, SecretResolver};
+
+/// A source built from a [`SourceConfig`]: its resources as `Resource<serde_json::Value>`.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use futures::TryStreamExt;
+/// use rest_source_runtime::SecretResolver;
+/// use rest_source_runtime::config::SourceConfig;
+///
+/// let config = SourceConfig::from_path("crm.toml")?;
+/// let source = config.build(&SecretResolver::for_source(&config.name))?;
+/// for check in source.check().await {
+///     println!("{check}");
+/// }
+/// let mut contacts = source.resource("contacts").expect("in the config").items();
+/// while let Some(record) = contacts.try_next().await? {
+///     println!("{record}");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Source {
+    name: String,
+    resources: Vec<Resource<Value>>,
+    selected: Vec<bool>,
+    /// For each distinct auth: its type name and the resource that probes it.
+    probes: Vec<(&'static str, usize)>,
+}
+
+/// The outcome of [`Source::check`] for one distinct auth.
+#[derive(Debug)]
+pub struct AuthCheck {
+    /// The auth's `type` (`oauth2_client_credentials`, …; `none` for no auth).
+    pub auth: &'static str,
+    /// The resource whose first page was requested.
+    pub resource: String,
+    /// The records on that page, or what went wrong.
+    pub result: Result<usize>,
+}
+
+impl fmt::Display for AuthCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.result {
+            Ok(n) => write!(
+                f,
+                "ok: `{}` auth via resource `{}` ({n} records on the first page)",
+                self.auth, self.resource
+            ),
+            Err(e) => write!(
+                f,
+                "failed: `{}` auth via resource `{}`: {e}",
+                self.auth, self.resource
+            ),
+        }
+    }
+}
+
+impl SourceConfig {
+    /// Resolves every referenced secret with `secrets` (all missing keys in one
+    /// [`Error::Secrets`]) and builds the source.
+    pub fn build(&self, secrets: &SecretResolver) -> Result<Source> {
+        let keys = self.secret_keys();
+        let resolved = secrets.resolve(&keys)?;
+        let mut values = SecretValues::new(&self.name);
+        for (key, value) in keys.iter().zip(resolved) {
+            values.insert(*key, value);
+        }
+        self.build_with_values(&values)
+    }
+
+    /// Builds the source from secret values already at hand.
+    pub fn build_with_values(&self, secrets: &SecretValues) -> Result<Source> {
+        let client_auth_spec = self.client.auth.clone().unwrap_or(AuthSpec::None);
+        let mut builder = RestClient::builder(&self.client.base_url);
+        for (name, value) in &self.client.headers {
+            builder = match value {
+                MaybeSecret::Plain(v) => builder.header(name, v),
+                MaybeSecret::Secret { secret } => {
+                    builder.secret_header(name, secrets.get(secret)?.clone())
+                }
+            };
+        }
+        let base = builder.build()?;
+
+        // Distinct auths, compared as specs: equal specs share one strategy (one token cache).
+        let mut auths: Vec<(AuthSpec, SharedAuth)> = Vec::new();
+        let auth_index =
+            |auths: &mut Vec<(AuthSpec, SharedAuth)>, spec: &AuthSpec| -> Result<usize> {
+                if let Some(i) = auths.iter().position(|(s, _)| s == spec) {
+                    return Ok(i);
+                }
+                let built = match spec {
+                    AuthSpec::None => shared(NoAuth),
+                    other => other.build(secrets)?,
+                };
+                auths.push((spec.clone(), built));
+                Ok(auths.len() - 1)
+            };
+
+        // Parents before children (validation ruled out cycles and unknown parents).
+        let n = self.resources.len();
+        let mut built: Vec<Option<Resource<Value>>> = vec![None; n];
+        let mut resource_auth = vec![0; n];
+        let mut remaining: Vec<usize> = (0..n).collect();
+        while !remaining.is_empty() {
+            let before = remaining.len();
+            let mut next = Vec::new();
+            for i in remaining {
+                let config = &self.resources[i];
+                let parent = match &config.parent {
+                    None => None,
+                    Some(p) => match self.resources.iter().position(|r| &r.spec.name == p) {
+                        Some(pi) => match &built[pi] {
+                            Some(parent) => Some(parent.clone()),
+                            None => {
+                                next.push(i);
+                                continue;
+                            }
+                        },
+                        None => {
+                            return Err(Error::Config(format!(
+                                "resource `{}` names an unknown parent `{p}`",
+                                config.spec.name
+                            )));
+                        }
+                    },
+                };
+                let spec = config.auth.as_ref().unwrap_or(&client_auth_spec);
+                let a = auth_index(&mut auths, spec)?;
+                resource_auth[i] = a;
+                let client = base.with_auth(auths[a].1.clone());
+                let mut resource = Resource::new(client, config.spec.clone())?;
+                for (name, value) in &self.params {
+                    resource = resource.path_param(name, value);
+                }
+                if let Some(parent) = parent {
+                    resource = resource.with_parent(&parent)?;
+                }
+                built[i] = Some(resource);
+            }
+            if next.len() == before {
+                return Err(Error::Config(
+                    "the resources' parents form a cycle".to_owned(),
+                ));
+            }
+            remaining = next;
+        }
+        let resources: Vec<Resource<Value>> = built.into_iter().flatten().collect();
+
+        // Probe each auth through a resource without a parent when there is one, so the check
+        // request carries that auth alone.
+        let mut probes = Vec::new();
+        for (a, (spec, _)) in auths.iter().enumerate() {
+            let users: Vec<usize> = (0..n).filter(|i| resource_auth[*i] == a).collect();
+            let probe = users
+                .iter()
+                .copied()
+                .find(|i| self.resources[*i].parent.is_none())
+                .or(users.first().copied());
+            if let Some(i) = probe {
+                probes.push((spec.type_name(), i));
+            }
+        }
+        Ok(Source {
+            name: self.name.clone(),
+            resources,
+            selected: self.resources.iter().map(|r| r.selected).collect(),
+            probes,
+        })
+    }
+}
+
+impl Source {
+    /// The source name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every resource, in config order.
+    pub fn resources(&self) -> &[Resource<Value>] {
+        &self.resources
+    }
+
+    /// The resources whose records are loaded (`selected`, the default), in config order.
+    pub fn selected(&self) -> impl Iterator<Item = &Resource<Value>> {
+        self.resources
+            .iter()
+            .zip(&self.selected)
+            .filter_map(|(r, s)| s.then_some(r))
+    }
+
+    /// The resource `name`.
+    pub fn resource(&self, name: &str) -> Option<&Resource<Value>> {
+        self.resources.iter().find(|r| r.name() == name)
+    }
+
+    /// Makes one authenticated request per distinct auth (the first page of a resource that
+    /// uses it) and reports each outcome; nothing is cut short by an earlier failure.
+    pub async fn check(&self) -> Vec<AuthCheck> {
+        let mut out = Vec::with_capacity(self.probes.len());
+        for (auth, i) in &self.probes {
+            let resource = &self.resources[*i];
+            let result = resource
+                .first_page()
+                .await
+                .map(|page| page.map_or(0, |p| p.len()));
+            out.push(AuthCheck {
+                auth,
+                resource: resource.name().to_owned(),
+                result,
+            });
+        }
+        out
+    }
+}
