@@ -109,55 +109,20 @@ impl SourceConfig {
                 Ok(auths.len() - 1)
             };
 
-        // Parents before children (validation ruled out cycles and unknown parents).
         let n = self.resources.len();
-        let mut built: Vec<Option<Resource<Value>>> = vec![None; n];
         let mut resource_auth = vec![0; n];
-        let mut remaining: Vec<usize> = (0..n).collect();
-        while !remaining.is_empty() {
-            let before = remaining.len();
-            let mut next = Vec::new();
-            for i in remaining {
-                let config = &self.resources[i];
-                let parent = match &config.parent {
-                    None => None,
-                    Some(p) => match self.resources.iter().position(|r| &r.spec.name == p) {
-                        Some(pi) => match &built[pi] {
-                            Some(parent) => Some(parent.clone()),
-                            None => {
-                                next.push(i);
-                                continue;
-                            }
-                        },
-                        None => {
-                            return Err(Error::Config(format!(
-                                "resource `{}` names an unknown parent `{p}`",
-                                config.spec.name
-                            )));
-                        }
-                    },
-                };
-                let spec = config.auth.as_ref().unwrap_or(&client_auth_spec);
-                let a = auth_index(&mut auths, spec)?;
-                resource_auth[i] = a;
-                let client = base.with_auth(auths[a].1.clone());
-                let mut resource = Resource::new(client, config.spec.clone())?;
-                for (name, value) in &self.params {
-                    resource = resource.path_param(name, value);
-                }
-                if let Some(parent) = parent {
-                    resource = resource.with_parent(&parent)?;
-                }
-                built[i] = Some(resource);
-            }
-            if next.len() == before {
-                return Err(Error::Config(
-                    "the resources' parents form a cycle".to_owned(),
-                ));
-            }
-            remaining = next;
+        for (i, config) in self.resources.iter().enumerate() {
+            let spec = config.auth.as_ref().unwrap_or(&client_auth_spec);
+            resource_auth[i] = auth_index(&mut auths, spec)?;
         }
-        let resources: Vec<Resource<Value>> = built.into_iter().flatten().collect();
+        let clients: Vec<RestClient> = auths
+            .iter()
+            .map(|(_, auth)| base.with_auth(auth.clone()))
+            .collect();
+        let mut resources = Vec::with_capacity(n);
+        for i in 0..n {
+            resources.push(self.resource(i, &resource_auth, &clients, 0)?);
+        }
 
         // Probe each auth through a resource without a parent when there is one, so the check
         // request carries that auth alone.
@@ -179,6 +144,44 @@ impl SourceConfig {
             selected: self.resources.iter().map(|r| r.selected).collect(),
             probes,
         })
+    }
+}
+
+impl SourceConfig {
+    /// Builds resource `i` with a parent chain of its own. `Resource::with_parent` shares the
+    /// parent's incremental state, so a child linked to the source's own parent resource would
+    /// move that resource's cursor past records it never yielded; fresh parent instances keep
+    /// the two runs independent (each parent is then requested once for itself and once per
+    /// child chain).
+    fn resource(
+        &self,
+        i: usize,
+        resource_auth: &[usize],
+        clients: &[RestClient],
+        depth: usize,
+    ) -> Result<Resource<Value>> {
+        let config = &self.resources[i];
+        if depth > self.resources.len() {
+            return Err(Error::Config(format!(
+                "resource `{}`: its parents form a cycle",
+                config.spec.name
+            )));
+        }
+        let mut resource = Resource::new(clients[resource_auth[i]].clone(), config.spec.clone())?;
+        for (name, value) in &self.params {
+            resource = resource.path_param(name, value);
+        }
+        if let Some(parent) = &config.parent {
+            let Some(p) = self.resources.iter().position(|r| &r.spec.name == parent) else {
+                return Err(Error::Config(format!(
+                    "resource `{}` names an unknown parent `{parent}`",
+                    config.spec.name
+                )));
+            };
+            let parent = self.resource(p, resource_auth, clients, depth + 1)?;
+            resource = resource.with_parent(&parent)?;
+        }
+        Ok(resource)
     }
 }
 

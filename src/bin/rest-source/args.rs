@@ -1,0 +1,172 @@
+//! The command line, parsed by hand from `std::env::args` (clap would double this binary's
+//! build time on a small machine for four options).
+
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+rest-source: check and run declarative REST API sources (TOML or JSON, dlt's layout)
+
+USAGE:
+    rest-source check <CONFIG> [--secrets <FILE>]
+    rest-source run <CONFIG> [--out <DIR>] [--secrets <FILE>] [--resource <NAME>]...
+    rest-source --help | --version
+
+COMMANDS:
+    check    validate the config, resolve its secrets and make one authenticated
+             request per distinct auth
+    run      write each selected resource's records to <DIR>/<resource>.jsonl
+
+OPTIONS:
+    --out <DIR>         output folder for `run` (default: out)
+    --secrets <FILE>    read secrets from this TOML file instead of .dlt/secrets.toml and
+                        ~/.dlt/secrets.toml (environment variables still come first)
+    --resource <NAME>   run only this resource (repeatable; default: every selected one)
+    -h, --help          print this help
+    -V, --version       print the version
+
+SECRETS:
+    looked up for source <name> as env SOURCES__<NAME>__<KEY>, then [sources.<name>] in the
+    secrets file(s), as dlt does
+
+EXIT STATUS:
+    0 success, 1 a request or write failed, 2 bad usage, config or secrets
+";
+
+/// What to do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Version,
+    Check(Common),
+    Run {
+        common: Common,
+        out: PathBuf,
+        resources: Vec<String>,
+    },
+}
+
+/// Options both commands take.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Common {
+    pub config: PathBuf,
+    pub secrets: Option<PathBuf>,
+}
+
+/// Parses the arguments after the program name. The error is a one-line message for stderr.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut args = args.into_iter();
+    let command = match args.next() {
+        None => return Err("missing command; expected `check` or `run`".into()),
+        Some(c) => c,
+    };
+    match command.as_str() {
+        "-h" | "--help" | "help" => return Ok(Command::Help),
+        "-V" | "--version" => return Ok(Command::Version),
+        "check" | "run" => {}
+        other => {
+            let hint = if other.starts_with('-') {
+                "options come after the command".to_owned()
+            } else {
+                "expected `check` or `run`".to_owned()
+            };
+            return Err(format!("unknown command `{other}`; {hint}"));
+        }
+    }
+    let mut config = None;
+    let mut secrets = None;
+    let mut out = None;
+    let mut resources = Vec::new();
+    while let Some(arg) = args.next() {
+        // `--out=dir` and `--out dir` alike.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("`{name}` needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--secrets" => secrets = Some(PathBuf::from(value("--secrets")?)),
+            "--out" if command == "run" => out = Some(PathBuf::from(value("--out")?)),
+            "--resource" if command == "run" => resources.push(value("--resource")?),
+            "--out" | "--resource" => {
+                return Err(format!("`{flag}` only applies to `run`"));
+            }
+            f if f.starts_with('-') => {
+                return Err(format!(
+                    "unknown option `{f}`; expected `--secrets`{}",
+                    if command == "run" {
+                        ", `--out` or `--resource`"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            _ if config.is_none() => config = Some(PathBuf::from(arg)),
+            _ => return Err(format!("unexpected argument `{arg}`; give one config file")),
+        }
+    }
+    let config = config.ok_or_else(|| {
+        format!("missing the config file; expected `rest-source {command} <CONFIG>`")
+    })?;
+    let common = Common { config, secrets };
+    Ok(if command == "check" {
+        Command::Check(common)
+    } else {
+        Command::Run {
+            common,
+            out: out.unwrap_or_else(|| PathBuf::from("out")),
+            resources,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(line: &str) -> Result<Command, String> {
+        parse(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn parses_run_with_options_in_both_spellings() {
+        assert_eq!(
+            parse_str(
+                "run crm.toml --out=data --resource contacts --resource notes --secrets s.toml"
+            ),
+            Ok(Command::Run {
+                common: Common {
+                    config: "crm.toml".into(),
+                    secrets: Some("s.toml".into()),
+                },
+                out: "data".into(),
+                resources: vec!["contacts".into(), "notes".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn rejects_what_it_does_not_know() {
+        assert_eq!(
+            parse_str("check crm.toml --out x"),
+            Err("`--out` only applies to `run`".into())
+        );
+        assert_eq!(
+            parse_str("fetch crm.toml"),
+            Err("unknown command `fetch`; expected `check` or `run`".into())
+        );
+        assert_eq!(
+            parse_str("run"),
+            Err("missing the config file; expected `rest-source run <CONFIG>`".into())
+        );
+        assert_eq!(
+            parse_str("run a.toml --secret x"),
+            Err("unknown option `--secret`; expected `--secrets`, `--out` or `--resource`".into())
+        );
+    }
+}
