@@ -262,3 +262,115 @@ endpoint = { path = "contacts/{id}/notes", params = { id = { type = "resolve", r
     assert_eq!(toml.resources[1].parent.as_deref(), Some("contacts"));
     assert_eq!(toml.secret_keys(), ["client_id", "client_secret"]);
 }
+
+#[test]
+fn resource_defaults_problems_are_reported_once_at_the_defaults() {
+    let err = toml_err(&format!(
+        r#"{CLIENT}
+[resource_defaults]
+endpoint = {{ paginator = {{ type = "offset" }}, data_selectr = "data" }}
+
+[[resources]]
+name = "a"
+
+[[resources]]
+name = "b"
+"#
+    ));
+    assert_eq!(
+        err,
+        "sources.toml: 2 problems in the source config
+sources.toml:5:26: resource_defaults.endpoint.paginator: missing `limit` in the `offset` paginator
+sources.toml:5:47: resource_defaults.endpoint.data_selectr: unknown key `data_selectr` in an endpoint; did you mean `data_selector`?"
+    );
+}
+
+#[test]
+fn json_duplicate_keys_are_an_error() {
+    let err = json_err(
+        r#"{"client": {"base_url": "https://a.example", "base_url": "https://b.example"}, "resources": ["x"]}"#,
+    );
+    assert_eq!(
+        err.to_string(),
+        "sources.json:1:46: client.base_url: duplicate key `base_url`"
+    );
+}
+
+#[test]
+fn include_from_parent_needs_a_parent() {
+    let err = toml_err(&format!(
+        "{CLIENT}[[resources]]\nname = \"contacts\"\ninclude_from_parent = [\"id\"]\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml:4:8: resources[0].endpoint.path: `include_from_parent` (`id`) needs a parent, but the path names none; read a parent field in the path, such as `{contacts.id}`"
+    );
+}
+
+#[test]
+fn dlt_configs_load_unchanged() {
+    // The shape of a dlt `RESTAPIConfig`, including keys that only matter to dlt's loader.
+    let config = SourceConfig::from_json_str(
+        r#"{
+  "client": {
+    "base_url": "https://api.github.com/repos/dlt-hub/dlt/",
+    "auth": {"type": "bearer", "token": {"secret": "github_token"}},
+    "paginator": "header_link"
+  },
+  "resource_defaults": {
+    "primary_key": "id",
+    "write_disposition": "merge",
+    "endpoint": {"params": {"per_page": 100}}
+  },
+  "resources": [
+    {
+      "name": "issues",
+      "endpoint": {
+        "path": "issues",
+        "params": {
+          "sort": "updated",
+          "direction": "desc",
+          "state": "open",
+          "since": {"type": "incremental", "cursor_path": "updated_at", "initial_value": "2024-01-25T11:21:28Z"}
+        }
+      }
+    },
+    {
+      "name": "issue_comments",
+      "endpoint": {
+        "path": "issues/{resources.issues.number}/comments"
+      },
+      "include_from_parent": ["id"]
+    },
+    {
+      "name": "token",
+      "table_name": "oauth_tokens",
+      "endpoint": {
+        "path": "token",
+        "method": "POST",
+        "auth": {
+          "type": "oauth2_client_credentials",
+          "access_token_url": "https://example.com/oauth/token",
+          "client_id": {"secret": "client_id"},
+          "client_secret": {"secret": "client_secret"},
+          "access_token_request_data": {"scope": "read"}
+        }
+      }
+    }
+  ]
+}"#,
+        "github.json",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.name, "github");
+    let issues = &config.resources[0].spec;
+    let since = issues.endpoint.incremental.as_ref().expect("incremental");
+    assert_eq!(since.start_param.as_deref(), Some("since"));
+    assert_eq!(issues.endpoint.params["per_page"], 100);
+    assert_eq!(issues.primary_key, ["id"]);
+    assert_eq!(config.resources[1].parent.as_deref(), Some("issues"));
+    assert_eq!(
+        config.secret_keys(),
+        ["github_token", "client_id", "client_secret"]
+    );
+}

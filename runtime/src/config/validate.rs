@@ -28,6 +28,17 @@ const RESOURCE_KEYS: &[&str] = &[
     "max_items",
     "selected",
 ];
+/// dlt resource keys that describe the load destination (tables, merge behaviour). Accepted so
+/// a dlt config loads unchanged; rest-source writes records, not tables, so they have no effect.
+const DLT_LOADER_KEYS: &[&str] = &[
+    "write_disposition",
+    "table_name",
+    "merge_key",
+    "columns",
+    "max_table_nesting",
+    "table_format",
+    "schema_contract",
+];
 const ENDPOINT_KEYS: &[&str] = &[
     "path",
     "method",
@@ -157,13 +168,24 @@ impl<'t> Validator<'t> {
         message: impl Into<String>,
         help: Option<String>,
     ) {
+        let line_col = span.map(|s| line_col(self.text, s.start));
+        let message = message.into();
+        // `resource_defaults` are checked on their own and again inside every resource they
+        // merge into; the same mistake at the same place is reported once.
+        if self
+            .problems
+            .iter()
+            .any(|p| p.location.line_col == line_col && line_col.is_some() && p.message == message)
+        {
+            return;
+        }
         self.problems.push(ConfigProblem {
             location: Location {
                 origin: self.origin.clone(),
                 path: path.to_owned(),
-                line_col: span.map(|s| line_col(self.text, s.start)),
+                line_col,
             },
-            message: message.into(),
+            message,
             help,
         });
     }
@@ -190,8 +212,16 @@ impl<'t> Validator<'t> {
             self.expected(node, path, "a table");
             return None;
         };
-        for (key, _) in entries {
-            if !allowed.contains(&key.name.as_str()) {
+        for (i, (key, _)) in entries.iter().enumerate() {
+            if entries[..i].iter().any(|(k, _)| k.name == key.name) {
+                // TOML rejects these while parsing; JSON parsers keep the last one silently.
+                self.problem(
+                    key.span.as_ref(),
+                    &join(path, &key.name),
+                    format!("duplicate key `{}`", key.name),
+                    None,
+                );
+            } else if !allowed.contains(&key.name.as_str()) {
                 let help = suggest::help(&key.name, allowed);
                 self.problem(
                     key.span.as_ref(),
@@ -410,6 +440,7 @@ impl<'t> Validator<'t> {
                 "audience",
                 "client_auth",
                 "default_token_expiration",
+                "access_token_request_data",
             ],
             other => {
                 let help = suggest::help(other, AUTH_TYPES);
@@ -485,12 +516,28 @@ impl<'t> Validator<'t> {
             .required(node, path, "client_id", what)
             .and_then(|n| self.maybe_secret(n, &join(path, "client_id")));
         let client_secret = self.secret_ref(node, path, "client_secret", what);
-        let scope = match node.get("scope") {
+        let mut scope = match node.get("scope") {
             // dlt writes scopes as a list; the token request sends them space-separated.
             Some(n) => Some(self.strings(n, &join(path, "scope"))?.join(" ")),
             None => None,
         };
-        let audience = self.opt_string(node, path, "audience");
+        let mut audience = self.opt_string(node, path, "audience");
+        // dlt's extra token-request fields: `scope` and `audience` are what APIs ask for.
+        if let Some(data) = node.get("access_token_request_data") {
+            let at = join(path, "access_token_request_data");
+            self.table(
+                data,
+                &at,
+                &["scope", "audience"],
+                "`access_token_request_data`",
+            )?;
+            if let Some(s) = self.opt_string(data, &at, "scope") {
+                scope = Some(s);
+            }
+            if let Some(a) = self.opt_string(data, &at, "audience") {
+                audience = Some(a);
+            }
+        }
         let client_auth = match node.get("client_auth") {
             None => ClientAuth::default(),
             Some(n) => {
@@ -716,14 +763,35 @@ impl<'t> Validator<'t> {
         };
 
         let defaults = root.get("resource_defaults").and_then(|d| {
-            let mut allowed: Vec<&str> = RESOURCE_KEYS
-                .iter()
-                .copied()
-                .filter(|k| *k != "name")
-                .collect();
-            allowed.sort_unstable();
-            self.table(d, "resource_defaults", &allowed, "`resource_defaults`")
-                .map(normalise_endpoint)
+            if d.as_table().is_none() {
+                self.expected(d, "resource_defaults", "a table");
+                return None;
+            }
+            let d = normalise_endpoint(d);
+            if let Some(name) = d.as_table()?.iter().find(|(k, _)| k.name == "name") {
+                let span = name.0.span.clone();
+                self.problem(
+                    span.as_ref(),
+                    "resource_defaults.name",
+                    "`resource_defaults` cannot set `name`",
+                    Some("give each resource its own `name`".into()),
+                );
+                return None;
+            }
+            // Checked as a resource of its own first, so its problems carry its own path.
+            let named = Node::new(
+                NodeValue::Table(vec![(
+                    super::tree::Key {
+                        name: "name".into(),
+                        span: d.span.clone(),
+                    },
+                    Node::new(NodeValue::Str("resource_defaults".into()), d.span.clone()),
+                )]),
+                d.span.clone(),
+            )
+            .merged_with(&d);
+            self.resource(&named, "resource_defaults", None);
+            Some(d)
         });
 
         let mut drafts = Vec::new();
@@ -811,7 +879,12 @@ impl<'t> Validator<'t> {
         path: &str,
         fallback_paginator: Option<PaginatorSpec>,
     ) -> Option<Draft> {
-        self.table(node, path, RESOURCE_KEYS, "a resource")?;
+        let allowed: Vec<&str> = RESOURCE_KEYS
+            .iter()
+            .chain(DLT_LOADER_KEYS)
+            .copied()
+            .collect();
+        self.table(node, path, &allowed, "a resource")?;
         let name = self
             .required(node, path, "name", "a resource")
             .and_then(|n| self.string(n, &join(path, "name")));
@@ -1103,6 +1176,17 @@ impl<'t> Validator<'t> {
                         }
                     }
                 }
+            }
+            if parents.is_empty() && !d.config.spec.include_from_parent.is_empty() {
+                let shown = d.config.spec.include_from_parent.join("`, `");
+                self.problem(
+                    d.path_span.as_ref(),
+                    &d.path_at,
+                    format!(
+                        "`include_from_parent` (`{shown}`) needs a parent, but the path names none"
+                    ),
+                    Some("read a parent field in the path, such as `{contacts.id}`".into()),
+                );
             }
             match parents.len() {
                 0 | 1 => d.config.parent = parents.into_iter().next(),
