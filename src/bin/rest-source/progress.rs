@@ -59,9 +59,11 @@ impl Progress {
     fn line(&self) -> String {
         let (records, pages) = self.totals();
         format!(
-            "[{}/{} resources] {records} records, {pages} pages, {}",
+            "[{}/{} resources] {}, {}, {}",
             self.done.load(Ordering::Relaxed),
             self.counters.len(),
+            count(records, "record"),
+            count(pages, "page"),
             rate(records, self.elapsed())
         )
     }
