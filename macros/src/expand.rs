@@ -642,6 +642,32 @@ mod snapshots {
         prettyplease::unparse(&file)
     }
 
+    #[test]
+    fn a_schema_is_tracked_by_absolute_path() {
+        let dir = std::env::temp_dir().join(format!("rest-source-track-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let schema = dir.join("secrets.schema.toml");
+        std::fs::write(&schema, "[sources.a]\ntoken = \"\"\n").unwrap();
+        let env = Env {
+            manifest_dir: Some(dir.clone()),
+            source_file: None,
+        };
+        let tokens = crate::entry::rest_source(
+            quote!(
+                base_url = "https://a.example",
+                auth = bearer(token = secret("token"))
+            ),
+            quote!(
+                struct A {}
+            ),
+            &env,
+        );
+        let text = tokens.to_string();
+        let expected = format!("include_bytes ! ({:?})", schema.to_string_lossy());
+        assert!(text.contains(&expected), "{text}");
+        assert!(!text.contains("compile_error"), "{text}");
+    }
+
     /// The representative source of the design: OAuth2 on the source, a parameter, a child
     /// resource and an API-key override.
     #[test]
