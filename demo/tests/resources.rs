@@ -138,3 +138,20 @@ async fn base_url_joins_with_resource_paths() {
     assert_eq!(resp.status(), 200);
     assert_eq!(server.url(), format!("http://{}", server.addr()));
 }
+
+#[tokio::test]
+async fn shutdown_stops_accepting_connections() {
+    let server = DemoApi::new().start().await.unwrap();
+    let url = server.url_for("/api/v1/status");
+    // A fresh client per request so no kept-alive connection outlives the listener.
+    let fresh = || {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap()
+    };
+    assert_eq!(fresh().get(&url).send().await.unwrap().status(), 200);
+    server.shutdown().await;
+    let err = fresh().get(&url).send().await.unwrap_err();
+    assert!(err.is_connect(), "{err}");
+}
