@@ -24,7 +24,8 @@ pub const BODY_EXCERPT_CHARS: usize = 512;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// One or more secrets could not be found; lists every key and every place tried.
+    /// Secrets could not be resolved (missing keys, values that cannot be secrets, or a broken
+    /// secrets file); lists every problem and every place tried.
     #[error(transparent)]
     Secrets(#[from] MissingSecrets),
 

@@ -36,6 +36,7 @@ pub use error::{Error, Result};
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use secrets::{MissingSecrets, SecretResolver};
 
 /// Re-exported so custom [`Auth`] implementations can name request types without adding
 /// `reqwest` to their own `Cargo.toml`.
