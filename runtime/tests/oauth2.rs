@@ -150,6 +150,21 @@ async fn expires_in_given_as_a_string_is_parsed() {
     assert_eq!(oauth.rejected(), 0);
 }
 
+#[tokio::test(start_paused = true)]
+async fn max_refresh_leeway_caps_how_early_a_token_is_replaced() {
+    let oauth = OAuthServer::start(Some(json!(3600))).await;
+    let auth = credentials(&oauth.server).max_refresh_leeway(Duration::from_secs(5));
+    let c = client(&oauth.server, auth);
+    c.get("api").await.unwrap();
+    advance(3594.0).await; // leeway min(5 s, 360 s) = 5 s → due at 3595 s
+    c.get("api").await.unwrap();
+    assert_eq!(oauth.token_requests(), 1);
+    advance(2.0).await;
+    c.get("api").await.unwrap();
+    assert_eq!(oauth.token_requests(), 2);
+    assert_eq!(oauth.rejected(), 0);
+}
+
 // ---------------------------------------------------------------- 401 handling
 
 #[tokio::test(start_paused = true)]
