@@ -4,9 +4,10 @@
 mod common;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use rest_source_demo::DemoApi;
-use rest_source_runtime::{ApiKey, BearerToken, RestClient};
+use rest_source_runtime::{ApiKey, BearerToken, ClientAuth, OAuth2ClientCredentials, RestClient};
 use serde_json::Value;
 
 #[tokio::test(start_paused = true)]
@@ -77,4 +78,55 @@ async fn rest_client_reports_a_revoked_token_as_a_401() {
     server.revoke_tokens();
     let err = client.get_json::<Value>("me").await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
+}
+
+fn oauth_client(server: &rest_source_demo::DemoServer, client_auth: ClientAuth) -> RestClient {
+    let auth = OAuth2ClientCredentials::new(server.token_url(), "demo-client", "demo-secret")
+        .client_auth(client_auth);
+    RestClient::builder(server.base_url())
+        .auth(auth)
+        .no_timeout()
+        .pool_idle_timeout(None)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn oauth2_client_credentials_fetches_once_and_again_after_expiry() {
+    let server = DemoApi::new()
+        .token_ttl(Duration::from_secs(30))
+        .start()
+        .await
+        .unwrap();
+    let client = oauth_client(&server, ClientAuth::Body);
+    for _ in 0..3 {
+        client.get_json::<Value>("me").await.unwrap();
+    }
+    assert_eq!(server.stats().tokens_issued, 1, "the token is cached");
+
+    tokio::time::advance(Duration::from_secs(31)).await;
+    let me: Value = client.get_json("me").await.unwrap();
+    assert_eq!(me["client_id"], "demo-client");
+    assert_eq!(server.stats().tokens_issued, 2, "a new token after the TTL");
+    assert_eq!(
+        server.stats().unauthorized,
+        0,
+        "refreshed before use, not after a 401"
+    );
+}
+
+#[tokio::test]
+async fn oauth2_with_basic_client_auth_recovers_from_revocation() {
+    let server = DemoApi::new().start().await.unwrap();
+    let client = oauth_client(&server, ClientAuth::Basic);
+    client.get_json::<Value>("contacts?limit=1").await.unwrap();
+    server.revoke_tokens();
+    let page: Value = client.get_json("contacts?limit=1").await.unwrap();
+    assert_eq!(page["results"][0]["id"], 1);
+    let stats = server.stats();
+    assert_eq!(stats.unauthorized, 1, "one 401 on the revoked token");
+    assert_eq!(
+        stats.tokens_issued, 2,
+        "then one new token and a successful retry"
+    );
 }
