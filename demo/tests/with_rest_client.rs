@@ -130,3 +130,37 @@ async fn oauth2_with_basic_client_auth_recovers_from_revocation() {
         "then one new token and a successful retry"
     );
 }
+
+// The example of demo/README.md ("In tests"), kept compiling and passing here.
+mod readme_example {
+    use std::time::Duration;
+
+    use rest_source_demo::{DemoApi, Faults};
+    use rest_source_runtime::{OAuth2ClientCredentials, RestClient};
+
+    #[tokio::test(start_paused = true)]
+    async fn survives_rate_limits_and_expiring_tokens() {
+        let server = DemoApi::new()
+            .records(500)
+            .token_ttl(Duration::from_secs(30))
+            .faults(Faults::none().rate_limit_every(2).retry_after_secs(2))
+            .start()
+            .await
+            .unwrap();
+        let auth = OAuth2ClientCredentials::new(server.token_url(), "demo-client", "demo-secret");
+        let client = RestClient::builder(server.base_url())
+            .auth(auth)
+            .no_timeout() // no pending timers for the paused clock to jump to
+            .pool_idle_timeout(None)
+            .build()
+            .unwrap();
+
+        let page: serde_json::Value = client.get_json("contacts?limit=100").await.unwrap();
+        assert_eq!(page["results"].as_array().unwrap().len(), 100);
+
+        tokio::time::advance(Duration::from_secs(31)).await; // the token expires
+        client.get_json::<serde_json::Value>("me").await.unwrap(); // a 429, retried
+        let stats = server.stats();
+        assert_eq!((stats.tokens_issued, stats.rate_limited), (2, 1));
+    }
+}
