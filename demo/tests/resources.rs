@@ -155,3 +155,16 @@ async fn shutdown_stops_accepting_connections() {
     let err = fresh().get(&url).send().await.unwrap_err();
     assert!(err.is_connect(), "{err}");
 }
+
+#[test]
+fn debug_output_keeps_the_configured_secrets_out() {
+    let api = DemoApi::new()
+        .client_credentials("svc", "hunter2-secret")
+        .api_key("key-abc123");
+    let debug = format!("{api:?}");
+    assert!(debug.contains("svc"), "{debug}");
+    assert!(
+        !debug.contains("hunter2-secret") && !debug.contains("key-abc123"),
+        "{debug}"
+    );
+}
