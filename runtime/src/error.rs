@@ -24,7 +24,8 @@ pub const BODY_EXCERPT_CHARS: usize = 512;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// One or more secrets could not be found; lists every key and every place tried.
+    /// Secrets could not be resolved (missing keys, values that cannot be secrets, or a broken
+    /// secrets file); lists every problem and every place tried.
     #[error(transparent)]
     Secrets(#[from] MissingSecrets),
 
@@ -147,11 +148,15 @@ impl Error {
         }
     }
 
-    /// Whether retrying the same request later could succeed (429, 5xx, connect/timeouts).
+    /// Whether retrying the same request later could succeed (429, 5xx, connect/timeouts,
+    /// including those of a token endpoint behind an [`Error::Auth`]).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Status { status, .. } => crate::retry::is_retryable_status(*status),
             Error::Transport { .. } => true,
+            Error::Auth {
+                source: Some(s), ..
+            } => s.is_retryable(),
             _ => false,
         }
     }

@@ -28,10 +28,13 @@ pub mod secrets;
 pub mod select;
 pub mod spec;
 mod tls;
+pub mod token_cache;
 mod url_join;
 
 pub use auth::{
-    ApiKey, ApiKeyLocation, Auth, AuthContext, BearerToken, DynAuth, HttpBasic, NoAuth, SharedAuth,
+    AccessToken, ApiKey, ApiKeyLocation, Auth, AuthContext, BearerToken, ClientAuth,
+    ClientCredentialsFlow, DynAuth, HttpBasic, NoAuth, OAuth2, OAuth2ClientCredentials, OAuth2Flow,
+    SharedAuth,
 };
 pub use client::{RequestBuilder, RestClient, RestClientBuilder};
 pub use error::{Error, Result};
@@ -40,6 +43,7 @@ pub use resource::{Page, Resource};
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use secrets::{MissingSecrets, SecretResolver};
 
 /// Re-exported so custom [`Auth`] implementations can name request types without adding
 /// `reqwest` to their own `Cargo.toml`.

@@ -9,11 +9,23 @@ use crate::error::{Error, Result};
 
 /// A successful (2xx) HTTP response. Non-success statuses never reach here: the client turns
 /// them into [`Error::Status`].
-#[derive(Debug)]
+///
+/// `Debug` prints the redacted URL only: `reqwest::Response`'s own `Debug` shows the raw URL,
+/// which can carry an API key in its query string.
 pub struct Response {
     inner: reqwest::Response,
     url: String,
     method: reqwest::Method,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("status", &self.inner.status())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Response {

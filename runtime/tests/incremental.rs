@@ -1,10 +1,10 @@
 //! Incremental loading across two runs with the state in a file store.
 
-mod common;
+mod page_server;
 
 use std::sync::{Arc, Mutex};
 
-use common::{Reply, TestServer};
+use page_server::{Reply, TestServer};
 use rest_source_runtime::spec::{IncrementalSpec, PaginatorSpec, ResourceSpec};
 use rest_source_runtime::{FileStateStore, IncrementalState, Resource};
 use serde::Deserialize;

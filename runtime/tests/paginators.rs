@@ -1,8 +1,8 @@
 //! Every paginator and stop condition against a local server, plus the loop guard.
 
-mod common;
+mod page_server;
 
-use common::{Recorded, Reply, TestServer};
+use page_server::{Recorded, Reply, TestServer};
 use rest_source_runtime::Resource;
 use rest_source_runtime::spec::{
     CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, OffsetPaginator, PageNumberPaginator,

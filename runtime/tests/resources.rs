@@ -1,13 +1,13 @@
 //! `Resource<T>`: laziness, data selectors, child resources, per-resource params and
 //! headers, and decode errors that point at the page and keep the failing record.
 
-mod common;
+mod page_server;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Reply, TestServer};
 use futures::{StreamExt, TryStreamExt};
+use page_server::{Reply, TestServer};
 use rest_source_runtime::spec::{PaginatorSpec, ResourceSpec};
 use rest_source_runtime::{ApiKey, Error, Resource, Secret};
 use serde::Deserialize;

@@ -1,13 +1,13 @@
 //! Retries in `RestClient::execute`, against a local server under tokio's paused clock: the
 //! waits asserted below are virtual time, measured with `tokio::time::Instant`.
 
-mod common;
+mod page_server;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
-use common::{Reply, TestServer};
+use page_server::{Reply, TestServer};
 use rest_source_runtime::reqwest::Request;
 use rest_source_runtime::reqwest::header::HeaderValue;
 use rest_source_runtime::{Auth, AuthContext, Error, RestClient, RetryPolicy};

@@ -17,11 +17,16 @@ mod api_key;
 mod basic;
 mod bearer;
 mod none;
+pub mod oauth2;
 
 pub use api_key::{ApiKey, ApiKeyLocation};
 pub use basic::HttpBasic;
 pub use bearer::BearerToken;
 pub use none::NoAuth;
+pub use oauth2::{
+    AccessToken, ClientAuth, ClientCredentials, ClientCredentialsFlow, OAuth2,
+    OAuth2ClientCredentials, OAuth2Flow, TokenResponse,
+};
 
 /// What an auth strategy may use while signing: the client's HTTP connection pool (for
 /// token requests), so token endpoints share its TLS setup and timeouts.

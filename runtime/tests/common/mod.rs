@@ -1,169 +1,268 @@
-//! A tiny HTTP/1.1 server for tests, run as a task in the test's own tokio runtime (safe
-//! with a paused clock), bound to 127.0.0.1:0. Each request is recorded and answered by a
-//! plain closure, so tests can script any sequence of responses and count requests.
+//! A tiny HTTP server for auth tests: binds 127.0.0.1:0, runs on the test's own tokio
+//! runtime (so it is safe under a paused clock), records every request and answers with a
+//! handler closure.
 
-#![allow(dead_code)]
+#![allow(dead_code)] // each test binary uses a different subset
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use rest_source_runtime::RestClient;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use rest_source_runtime::reqwest::header::HeaderMap;
+use rest_source_runtime::{Auth, RestClient, RetryPolicy};
 use tokio::net::TcpListener;
+use tokio::time::Instant;
 
-/// One received request.
+/// One request as the server received it.
 #[derive(Clone, Debug)]
 pub struct Recorded {
     pub method: String,
     pub path: String,
-    pub query: HashMap<String, String>,
-    pub headers: HashMap<String, String>,
-    pub body: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
 }
 
 impl Recorded {
-    pub fn q(&self, name: &str) -> Option<&str> {
-        self.query.get(name).map(String::as_str)
-    }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(&name.to_ascii_lowercase())
-            .map(String::as_str)
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body decoded as an `application/x-www-form-urlencoded` form.
+    pub fn form(&self) -> HashMap<String, String> {
+        url::form_urlencoded::parse(&self.body)
+            .into_owned()
+            .collect()
+    }
+
+    /// The query decoded into pairs.
+    pub fn query_pairs(&self) -> HashMap<String, String> {
+        url::form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect()
     }
 }
 
-/// A scripted response.
-#[derive(Clone, Debug)]
+/// What the handler answers.
 pub struct Reply {
     pub status: u16,
-    pub headers: Vec<(String, String)>,
+    pub content_type: &'static str,
     pub body: String,
 }
 
 impl Reply {
-    pub fn json(body: serde_json::Value) -> Self {
+    pub fn json(status: u16, body: serde_json::Value) -> Reply {
         Reply {
-            status: 200,
-            headers: vec![("content-type".into(), "application/json".into())],
+            status,
+            content_type: "application/json",
             body: body.to_string(),
         }
     }
-    pub fn status(status: u16) -> Self {
+
+    pub fn text(status: u16, content_type: &'static str, body: impl Into<String>) -> Reply {
         Reply {
             status,
-            headers: Vec::new(),
-            body: String::new(),
+            content_type,
+            body: body.into(),
         }
     }
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.into(), value.into()));
-        self
+
+    pub fn ok() -> Reply {
+        Reply::json(200, serde_json::json!({"ok": true}))
+    }
+
+    pub fn unauthorized() -> Reply {
+        Reply::json(401, serde_json::json!({"message": "unauthorized"}))
     }
 }
 
+type Handler = dyn Fn(&Recorded) -> Reply + Send + Sync;
+
+/// A running test server.
+#[derive(Clone)]
 pub struct TestServer {
-    pub base: String,
-    log: Arc<Mutex<Vec<Recorded>>>,
+    addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Recorded>>>,
 }
 
 impl TestServer {
+    /// Starts a server on 127.0.0.1:0 in the current runtime.
     pub async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let handler = Arc::new(handler);
-        let server_log = log.clone();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let recorded = requests.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                let (handler, log) = (handler.clone(), server_log.clone());
+                let (handler, recorded) = (handler.clone(), recorded.clone());
                 tokio::spawn(async move {
-                    let (read, mut write) = stream.into_split();
-                    let mut reader = BufReader::new(read);
-                    while let Some(req) = read_request(&mut reader).await {
-                        log.lock().unwrap().push(req.clone());
-                        let reply = handler(&req);
-                        let mut head = format!(
-                            "HTTP/1.1 {} X\r\ncontent-length: {}\r\n",
-                            reply.status,
-                            reply.body.len()
-                        );
-                        for (k, v) in &reply.headers {
-                            head.push_str(&format!("{k}: {v}\r\n"));
+                    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let (handler, recorded) = (handler.clone(), recorded.clone());
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let rec = Recorded {
+                                method: parts.method.to_string(),
+                                path: parts.uri.path().to_owned(),
+                                query: parts.uri.query().map(str::to_owned),
+                                headers: parts.headers,
+                                body,
+                            };
+                            let reply = handler(&rec);
+                            recorded.lock().unwrap().push(rec);
+                            Ok::<_, Infallible>(
+                                hyper::Response::builder()
+                                    .status(reply.status)
+                                    .header("content-type", reply.content_type)
+                                    .body(Full::new(Bytes::from(reply.body)))
+                                    .unwrap(),
+                            )
                         }
-                        head.push_str("\r\n");
-                        // One write: head and body in two segments would meet Nagle and
-                        // delayed ACKs and cost ~40 ms per request.
-                        head.push_str(&reply.body);
-                        if write.write_all(head.as_bytes()).await.is_err() {
-                            return;
-                        }
-                    }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });
-        TestServer {
-            base: format!("http://{addr}"),
-            log,
-        }
+        TestServer { addr, requests }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
-        self.log.lock().unwrap().clone()
+        self.requests.lock().unwrap().clone()
     }
 
-    pub fn count(&self) -> usize {
-        self.log.lock().unwrap().len()
+    /// Requests received on `path`.
+    pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
     }
 
-    /// A client for this server that is safe under a paused clock (no timers of its own).
-    pub fn client(&self) -> RestClient {
-        self.client_builder().build().unwrap()
-    }
-
-    pub fn client_builder(&self) -> rest_source_runtime::RestClientBuilder {
-        RestClient::builder(self.base.clone())
-            .no_timeout()
-            .pool_idle_timeout(None)
+    pub fn count(&self, path: &str) -> usize {
+        self.requests_to(path).len()
     }
 }
 
-async fn read_request<R: tokio::io::AsyncRead + Unpin>(
-    reader: &mut BufReader<R>,
-) -> Option<Recorded> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).await.ok()? == 0 {
-        return None;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h).await.ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
+/// A client for `server` that is safe under a paused clock (no request or pool timers) and
+/// does not retry, so request counts are exact.
+pub fn client(server: &TestServer, auth: impl Auth) -> RestClient {
+    client_with_retry(server, auth, RetryPolicy::none())
+}
+
+/// Like [`client`], with a retry policy.
+pub fn client_with_retry(server: &TestServer, auth: impl Auth, retry: RetryPolicy) -> RestClient {
+    RestClient::builder(server.url("/"))
+        .auth(auth)
+        .no_timeout()
+        .pool_idle_timeout(None)
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
+/// An OAuth2 provider and API in one server: `POST /token` issues `tok-1`, `tok-2`, ... with
+/// `expires_in` (or none); `GET /api` accepts only the newest unexpired token (judged by the
+/// server's own clock) and answers 401 otherwise.
+#[derive(Clone)]
+pub struct OAuthServer {
+    pub server: TestServer,
+    state: Arc<Mutex<IssuerState>>,
+    unauthorized: Arc<AtomicUsize>,
+}
+
+struct IssuerState {
+    issued: usize,
+    valid: Option<(String, Option<Instant>)>,
+}
+
+impl OAuthServer {
+    pub async fn start(expires_in: Option<serde_json::Value>) -> Self {
+        let state = Arc::new(Mutex::new(IssuerState {
+            issued: 0,
+            valid: None,
+        }));
+        let unauthorized = Arc::new(AtomicUsize::new(0));
+        let (st, un) = (state.clone(), unauthorized.clone());
+        let server = TestServer::start(move |req| {
+            let mut s = st.lock().unwrap();
+            if req.path == "/token" {
+                s.issued += 1;
+                let token = format!("tok-{}", s.issued);
+                let mut body = serde_json::json!({"access_token": token, "token_type": "bearer"});
+                let lifetime = match &expires_in {
+                    Some(v) => {
+                        body["expires_in"] = v.clone();
+                        let secs = v
+                            .as_u64()
+                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                            .unwrap();
+                        Some(Instant::now() + Duration::from_secs(secs))
+                    }
+                    None => Some(Instant::now() + Duration::from_secs(3600)),
+                };
+                s.valid = Some((token, lifetime));
+                return Reply::json(200, body);
+            }
+            let presented = req.header("authorization").unwrap_or("");
+            let ok = match &s.valid {
+                Some((token, until)) => {
+                    presented == format!("Bearer {token}")
+                        && until.is_none_or(|u| Instant::now() < u)
+                }
+                None => false,
+            };
+            if ok {
+                Reply::ok()
+            } else {
+                un.fetch_add(1, Ordering::SeqCst);
+                Reply::unauthorized()
+            }
+        })
+        .await;
+        OAuthServer {
+            server,
+            state,
+            unauthorized,
         }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-        }
     }
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).await.ok()?;
-    let url = url::Url::parse(&format!("http://x{target}")).ok()?;
-    Some(Recorded {
-        method,
-        path: url.path().to_owned(),
-        query: url.query_pairs().into_owned().collect(),
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
+
+    /// Revokes the current token (the next API request with it gets 401).
+    pub fn revoke(&self) {
+        self.state.lock().unwrap().valid = None;
+    }
+
+    pub fn token_requests(&self) -> usize {
+        self.server.count("/token")
+    }
+
+    pub fn api_requests(&self) -> usize {
+        self.server.count("/api")
+    }
+
+    /// How many API requests were answered 401.
+    pub fn rejected(&self) -> usize {
+        self.unauthorized.load(Ordering::SeqCst)
+    }
 }

@@ -1,0 +1,353 @@
+//! The extension point: [`OAuth2Flow`] says how to get a token; [`OAuth2`] adds caching,
+//! refresh before expiry, single-flight fetching and 401 handling to any flow.
+
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+use reqwest::header::AUTHORIZATION;
+use reqwest::{Method, Request};
+use url::Url;
+
+use super::token::{AccessToken, TokenResponse, parse_standard_response};
+use crate::auth::{Auth, AuthContext, sensitive_header};
+use crate::redact::redact_url;
+use crate::token_cache::{Expiring, TokenCache};
+use crate::{Error, HttpBasic, Result, Secret};
+
+/// The default lifetime of a token whose response has no `expires_in`: one hour (as dlt).
+pub const DEFAULT_TOKEN_EXPIRATION: Duration = Duration::from_secs(3600);
+
+/// How the client authenticates to the token endpoint (RFC 6749 §2.3.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` as form fields of the token request (the default, as
+    /// in dlt).
+    #[default]
+    Body,
+    /// `Authorization: Basic base64(client_id:client_secret)` (the values are sent as they
+    /// are, not form-encoded first, as most providers and dlt expect).
+    Basic,
+}
+
+/// Client credentials handed to the default
+/// [`OAuth2Flow::build_access_token_request`]. `Debug` redacts both values.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientCredentials<'a> {
+    /// The client id.
+    pub client_id: &'a Secret,
+    /// The client secret.
+    pub client_secret: &'a Secret,
+    /// Where they go.
+    pub auth: ClientAuth,
+}
+
+/// How to obtain an access token. Implement the two required methods for a new grant and
+/// override any default to change one step; wrap the flow in [`OAuth2`] to get caching,
+/// refresh before expiry, single-flight fetching and 401 handling.
+///
+/// The steps, each a method with a default:
+/// [`fetch_access_token`](Self::fetch_access_token) =
+/// [`build_access_token_request`](Self::build_access_token_request) (a POST form of
+/// [`access_token_request_data`](Self::access_token_request_data) to
+/// [`access_token_url`](Self::access_token_url), with
+/// [`client_credentials`](Self::client_credentials)) → send →
+/// [`parse_access_token_response`](Self::parse_access_token_response); then
+/// [`apply_access_token`](Self::apply_access_token) puts the token on each request
+/// (`Authorization: Bearer …`).
+///
+/// ```
+/// use rest_source_runtime::{OAuth2, OAuth2Flow, RestClient, Secret};
+///
+/// /// A provider that wants `grant_type=custom_grant` with a fixed scope.
+/// struct CustomGrant {
+///     url: String,
+///     api_key: Secret,
+/// }
+///
+/// impl OAuth2Flow for CustomGrant {
+///     fn access_token_url(&self) -> &str {
+///         &self.url
+///     }
+///     fn access_token_request_data(&self) -> Vec<(String, String)> {
+///         vec![
+///             ("grant_type".into(), "custom_grant".into()),
+///             ("scope".into(), "read".into()),
+///             ("api_key".into(), self.api_key.expose().into()),
+///         ]
+///     }
+/// }
+///
+/// let auth = OAuth2::new(CustomGrant {
+///     url: "https://auth.example.com/token".into(),
+///     api_key: Secret::new("from your secrets"),
+/// });
+/// let client = RestClient::builder("https://api.example.com").auth(auth).build()?;
+/// # let _ = client; Ok::<(), rest_source_runtime::Error>(())
+/// ```
+pub trait OAuth2Flow: Send + Sync + 'static {
+    /// The token endpoint.
+    fn access_token_url(&self) -> &str;
+
+    /// The form fields of the token request (`grant_type` and what the grant needs). May
+    /// contain secrets: it is put on the wire only, never printed.
+    fn access_token_request_data(&self) -> Vec<(String, String)>;
+
+    /// The client's credentials and where to send them; `None` (the default) sends none
+    /// beyond [`access_token_request_data`](Self::access_token_request_data).
+    fn client_credentials(&self) -> Option<ClientCredentials<'_>> {
+        None
+    }
+
+    /// The lifetime assumed when the token response has no `expires_in` (default 1 hour).
+    fn default_token_expiration(&self) -> Duration {
+        DEFAULT_TOKEN_EXPIRATION
+    }
+
+    /// The name used in errors and logs (default `oauth2`).
+    fn scheme(&self) -> &'static str {
+        "oauth2"
+    }
+
+    /// Query parameters that carry secrets (redacted from printed URLs); for flows whose
+    /// [`apply_access_token`](Self::apply_access_token) puts the token in the query.
+    fn sensitive_query_params(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The token request. Default: `POST access_token_url` with the form
+    /// [`access_token_request_data`](Self::access_token_request_data), plus the
+    /// [`client_credentials`](Self::client_credentials) in the form or as HTTP Basic.
+    fn build_access_token_request(&self, http: &reqwest::Client) -> Result<Request> {
+        let url = parse_token_url(self.access_token_url())?;
+        let mut form = self.access_token_request_data();
+        let mut basic = None;
+        if let Some(creds) = self.client_credentials() {
+            match creds.auth {
+                ClientAuth::Body => {
+                    form.push(("client_id".into(), creds.client_id.expose().into()));
+                    form.push(("client_secret".into(), creds.client_secret.expose().into()));
+                }
+                ClientAuth::Basic => {
+                    basic = Some(sensitive_header(
+                        self.scheme(),
+                        &HttpBasic::header_value(
+                            creds.client_id.expose(),
+                            creds.client_secret.expose(),
+                        ),
+                    )?);
+                }
+            }
+        }
+        let mut request = http
+            .request(Method::POST, url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form)
+            .build()
+            .map_err(|e| {
+                Error::auth(
+                    self.scheme(),
+                    format!("could not build the token request: {}", e.without_url()),
+                )
+            })?;
+        if let Some(value) = basic {
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+        Ok(request)
+    }
+
+    /// Reads the token endpoint's response. Default: the standard RFC 6749 response
+    /// ([`parse_standard_response`]): `access_token` required, `expires_in` as a number or
+    /// numeric string, error statuses and `{"error": …}` bodies turned into clear errors.
+    fn parse_access_token_response(&self, response: &TokenResponse) -> Result<AccessToken> {
+        parse_standard_response(response, self.scheme())
+    }
+
+    /// Fetches a new token: builds the request, sends it with the client's connection pool
+    /// and parses the response. Override for multi-step flows (e.g. a session login).
+    fn fetch_access_token(
+        &self,
+        cx: &AuthContext,
+    ) -> impl Future<Output = Result<AccessToken>> + Send {
+        async move {
+            let scheme = self.scheme();
+            let request = self.build_access_token_request(cx.http())?;
+            let url = redact_url::<&str>(request.url(), &[]);
+            let unreachable = |e: reqwest::Error| Error::Auth {
+                scheme,
+                message: format!(
+                    "could not get a token from `{url}`; check `access_token_url` and that \
+                     the token endpoint is reachable"
+                ),
+                source: Some(Box::new(Error::transport(&Method::POST, url.clone(), e))),
+            };
+            let response = cx.http().execute(request).await.map_err(unreachable)?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(unreachable)?;
+            self.parse_access_token_response(&TokenResponse {
+                url: url.clone(),
+                status,
+                headers,
+                body,
+            })
+        }
+    }
+
+    /// Puts the token on an API request. Default: `Authorization: Bearer <token>` (marked
+    /// sensitive).
+    fn apply_access_token(&self, request: &mut Request, token: &AccessToken) -> Result<()> {
+        let value = sensitive_header(
+            self.scheme(),
+            &format!("Bearer {}", token.secret().expose()),
+        )?;
+        request.headers_mut().insert(AUTHORIZATION, value);
+        Ok(())
+    }
+
+    /// Whether `rejected` (a request the API answered with 401) was signed with `token`.
+    /// Default: compares the `Authorization` header with what
+    /// [`apply_access_token`](Self::apply_access_token) sets by default; override together
+    /// with it.
+    fn was_signed_with(&self, rejected: &Request, token: &AccessToken) -> bool {
+        let expected = format!("Bearer {}", token.secret().expose());
+        rejected
+            .headers()
+            .get(AUTHORIZATION)
+            .is_some_and(|v| constant_time_eq(v.as_bytes(), expected.as_bytes()))
+    }
+}
+
+/// Compares credentials without leaking their prefix length through timing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn parse_token_url(raw: &str) -> Result<Url> {
+    let url = Url::parse(raw).map_err(|e| {
+        Error::Config(format!(
+            "access_token_url `{raw}` is not a valid absolute URL ({e}); expected something \
+             like `https://auth.example.com/oauth/token`"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Config(format!(
+            "access_token_url `{}` must start with http:// or https://",
+            redact_url::<&str>(&url, &[])
+        )));
+    }
+    Ok(url)
+}
+
+/// Any [`OAuth2Flow`] with a token cache: implements [`Auth`].
+///
+/// - The token is fetched on the first request, then reused.
+/// - It is refreshed shortly **before** it expires (leeway `min(60 s, lifetime / 10)`, see
+///   [`crate::token_cache`]), so a token never expires mid-run and no request fails for it.
+/// - Concurrent requests that find no valid token make **one** token request between them.
+/// - On a 401 the cached token is dropped, but only if it is the one the rejected request
+///   carried (a token refreshed meanwhile by another request is kept); the client then retries
+///   once with a fresh token. A second 401 is an error.
+///
+/// Share one `OAuth2` between clients and resources through a
+/// [`SharedAuth`](crate::SharedAuth) so they share the token.
+pub struct OAuth2<F> {
+    flow: F,
+    cache: TokenCache<AccessToken>,
+}
+
+impl<F: OAuth2Flow> OAuth2<F> {
+    /// Wraps a flow with an empty token cache.
+    pub fn new(flow: F) -> Self {
+        OAuth2 {
+            flow,
+            cache: TokenCache::new(),
+        }
+    }
+
+    /// Caps how early tokens are refreshed (default 60 s; the leeway is also at most a tenth
+    /// of the token's lifetime).
+    pub fn max_refresh_leeway(mut self, leeway: Duration) -> Self {
+        self.cache = TokenCache::new().with_max_leeway(leeway);
+        self
+    }
+
+    /// The cap on how early tokens are refreshed.
+    pub fn max_leeway(&self) -> Duration {
+        self.cache.max_leeway()
+    }
+
+    /// The flow.
+    pub fn flow(&self) -> &F {
+        &self.flow
+    }
+
+    /// The flow, dropping the cache.
+    pub fn into_flow(self) -> F {
+        self.flow
+    }
+
+    /// The current token, fetching (once, for all concurrent callers) if none is valid.
+    pub async fn access_token(&self, cx: &AuthContext) -> Result<AccessToken> {
+        self.cache
+            .get_or_fetch(|| async {
+                let token = self.flow.fetch_access_token(cx).await?;
+                let lifetime = token
+                    .lifetime()
+                    .unwrap_or_else(|| self.flow.default_token_expiration());
+                tracing::debug!(
+                    target: "rest_source",
+                    scheme = self.flow.scheme(),
+                    "fetched token, expires in {}s",
+                    lifetime.as_secs()
+                );
+                Ok(Expiring::new(token, lifetime))
+            })
+            .await
+    }
+
+    /// Drops the cached token; the next request fetches a new one.
+    pub fn invalidate(&self) {
+        self.cache.invalidate();
+    }
+}
+
+impl<F: fmt::Debug> fmt::Debug for OAuth2<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth2")
+            .field("flow", &self.flow)
+            .field("cache", &self.cache)
+            .finish()
+    }
+}
+
+impl<F: OAuth2Flow> Auth for OAuth2<F> {
+    async fn sign(&self, request: &mut Request, cx: &AuthContext) -> Result<()> {
+        let token = self.access_token(cx).await?;
+        self.flow.apply_access_token(request, &token)
+    }
+
+    /// Drops the cached token if `rejected` carried it, and always allows the one retry: either
+    /// a new token will be fetched, or another request already got a newer one.
+    async fn unauthorized(&self, rejected: &Request) -> bool {
+        let dropped = self
+            .cache
+            .invalidate_if(|token| self.flow.was_signed_with(rejected, token));
+        tracing::debug!(
+            target: "rest_source",
+            scheme = self.flow.scheme(),
+            dropped_cached_token = dropped,
+            "request rejected with 401; retrying with a fresh token"
+        );
+        true
+    }
+
+    fn scheme(&self) -> &'static str {
+        self.flow.scheme()
+    }
+
+    fn sensitive_query_params(&self) -> Vec<String> {
+        self.flow.sensitive_query_params()
+    }
+}
