@@ -22,6 +22,7 @@ pub fn resource_spec(value: serde_json::Value) -> Result<rt::spec::ResourceSpec>
 }
 
 /// One request `check()` makes: the first top-level resource of one distinct auth.
+#[derive(Clone, Debug)]
 pub struct Probe {
     /// The resource (empty for a source without resources: its base URL is probed).
     pub resource: &'static str,
@@ -31,7 +32,9 @@ pub struct Probe {
     pub path: String,
 }
 
-/// The hidden state of a generated source.
+/// The hidden state of a generated source (`Clone`/`Debug` so users can derive those on
+/// their source struct).
+#[derive(Clone, Debug)]
 pub struct SourceState {
     probes: Vec<Probe>,
 }

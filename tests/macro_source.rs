@@ -323,17 +323,23 @@ impl Auth for Tenant {
     }
 }
 
-#[rest_source(base_url = "https://t.example.com", auth = custom(Tenant, tenant = secret("tenant_id")))]
+#[rest_source(
+    base_url = "https://t.example.com",
+    auth = custom(Tenant, tenant = secret("tenant_id")),
+    headers("X-Api-Version" = "2", "X-Signature" = secret("signature")),
+)]
 struct Tenanted {
     #[resource(path = "things", paginator = single_page)]
     things: Resource<serde_json::Value>,
 }
 
 #[tokio::test]
-async fn custom_auth_is_built_from_its_secrets() {
+async fn custom_auth_and_secret_headers_are_built_from_secrets() {
     let server = MockServer::start().await;
     Mock::given(path("/things"))
         .and(header("x-tenant", "acme-7"))
+        .and(header("x-api-version", "2"))
+        .and(header("x-signature", "sig-9"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([1, 2])))
         .expect(1)
         .mount(&server)
@@ -341,6 +347,7 @@ async fn custom_auth_is_built_from_its_secrets() {
     let source = Tenanted::builder()
         .secrets(TenantedSecrets {
             tenant_id: Secret::new("acme-7"),
+            signature: Secret::new("sig-9"),
         })
         .base_url(server.uri())
         .build()

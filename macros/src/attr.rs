@@ -316,6 +316,7 @@ impl Paginator {
             return None;
         };
         let mut args = Vec::new();
+        let mut typo_of_limit = false;
         if let Meta::List(list) = meta {
             let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
             {
@@ -331,6 +332,9 @@ impl Paginator {
                 if !allowed.contains(&key.to_string().as_str()) {
                     let what = format!("`{kind}` argument");
                     cx.error_spanned_by(&key, suggest::unknown(&what, &key.to_string(), allowed));
+                    typo_of_limit |=
+                        suggest::did_you_mean(&key.to_string(), allowed.iter().copied())
+                            == Some("limit");
                     continue;
                 }
                 if !seen.first(cx, &key) {
@@ -345,7 +349,7 @@ impl Paginator {
                 }
             }
         }
-        if kind == "offset" && !args.iter().any(|(k, _)| k == "limit") {
+        if kind == "offset" && !typo_of_limit && !args.iter().any(|(k, _)| k == "limit") {
             cx.error_spanned_by(
                 &kind,
                 "`offset` is missing required argument `limit` (records per page)",

@@ -122,6 +122,8 @@ impl AuthDef {
         let allowed_names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
         let mut seen = Seen::default();
         let mut given: Vec<(Ident, &Expr)> = Vec::new();
+        // A misspelt argument is reported once, as the typo (not also as missing).
+        let mut suggested: Vec<&str> = Vec::new();
         for m in &metas {
             let Some(key) = attr::meta_key(cx, m) else {
                 continue;
@@ -132,6 +134,10 @@ impl AuthDef {
                     &key,
                     suggest::unknown(&what, &key.to_string(), &allowed_names),
                 );
+                suggested.extend(suggest::did_you_mean(
+                    &key.to_string(),
+                    allowed_names.iter().copied(),
+                ));
                 continue;
             }
             if !seen.first(cx, &key) {
@@ -144,7 +150,9 @@ impl AuthDef {
         }
         let missing: Vec<&str> = allowed
             .iter()
-            .filter(|(arg, required)| *required && !given.iter().any(|(k, _)| k == arg))
+            .filter(|(arg, required)| {
+                *required && !given.iter().any(|(k, _)| k == arg) && !suggested.contains(arg)
+            })
             .map(|(arg, _)| *arg)
             .collect();
         if !missing.is_empty() {

@@ -43,6 +43,10 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
     let source_name = source.source_name();
     let keys = &plan.secret_keys;
     let key_idents: Vec<Ident> = keys.iter().map(|k| key_ident(k)).collect();
+    let key_locals: Vec<Ident> = keys
+        .iter()
+        .map(|k| format_ident!("__secret_{}", k))
+        .collect();
 
     let params: Vec<(&Ident, &syn::Type)> =
         source.params().map(|f| (&f.ident, &f.field.ty)).collect();
@@ -348,8 +352,8 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 pub fn from_resolver(
                     __resolver: &#rt::SecretResolver,
                 ) -> ::core::result::Result<Self, #rt::MissingSecrets> {
-                    let [#(#key_idents),*] = __resolver.resolve_array([#(#keys),*])?;
-                    ::core::result::Result::Ok(#secrets_ident { #(#key_idents),* })
+                    let [#(#key_locals),*] = __resolver.resolve_array([#(#keys),*])?;
+                    ::core::result::Result::Ok(#secrets_ident { #(#key_idents: #key_locals),* })
                 }
 
                 /// The secrets as key/value pairs for the runtime.
@@ -623,5 +627,75 @@ mod tests {
         let (fmt, args) = path_format("{region}/contacts/{contacts.id}/notes", &["region".into()]);
         assert_eq!(fmt, "{}/contacts/{{contacts.id}}/notes");
         assert_eq!(args, ["region"]);
+    }
+}
+
+#[cfg(test)]
+mod snapshots {
+    use quote::quote;
+
+    use crate::schema::Env;
+
+    fn expand_pretty(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> String {
+        let tokens = crate::entry::rest_source(args, item, &Env::default());
+        let file: syn::File = syn::parse2(tokens).expect("the expansion parses as items");
+        prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn a_schema_is_tracked_by_absolute_path() {
+        let dir = std::env::temp_dir().join(format!("rest-source-track-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let schema = dir.join("secrets.schema.toml");
+        std::fs::write(&schema, "[sources.a]\ntoken = \"\"\n").unwrap();
+        let env = Env {
+            manifest_dir: Some(dir.clone()),
+            source_file: None,
+        };
+        let tokens = crate::entry::rest_source(
+            quote!(
+                base_url = "https://a.example",
+                auth = bearer(token = secret("token"))
+            ),
+            quote!(
+                struct A {}
+            ),
+            &env,
+        );
+        let text = tokens.to_string();
+        let expected = format!("include_bytes ! ({:?})", schema.to_string_lossy());
+        assert!(text.contains(&expected), "{text}");
+        assert!(!text.contains("compile_error"), "{text}");
+    }
+
+    /// The representative source of the design: OAuth2 on the source, a parameter, a child
+    /// resource and an API-key override.
+    #[test]
+    fn crm_source() {
+        insta::assert_snapshot!(expand_pretty(
+            quote!(
+                base_url = "https://crm.example.com/api/v1",
+                auth = oauth2_client_credentials(
+                    access_token_url = "https://crm.example.com/oauth/token",
+                    client_id = secret("client_id"),
+                    client_secret = secret("client_secret"),
+                    scope = "contacts:read reports:read",
+                ),
+                headers("X-Org" = "acme"),
+                paginator = json_link(next_url_path = "paging.next"),
+            ),
+            quote! {
+                pub struct Crm {
+                    pub region: String,
+                    #[resource(path = "{region}/contacts", data_selector = "results", primary_key = "id")]
+                    pub contacts: Resource<Contact>,
+                    #[resource(path = "{region}/contacts/{contacts.id}/notes")]
+                    pub notes: Resource<Note>,
+                    #[resource(path = "reports", paginator = single_page)]
+                    #[auth(api_key(name = "X-Report-Key", api_key = secret("reports_key"), location = header))]
+                    pub reports: Resource<Report>,
+                }
+            },
+        ));
     }
 }

@@ -184,6 +184,46 @@ mod tests {
         assert!(cx.finish().is_none());
     }
 
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("rest-source-schema-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn default_file_next_to_cargo_toml_is_used_when_present() {
+        let dir = temp_dir("default");
+        let env = Env {
+            manifest_dir: Some(dir.clone()),
+            source_file: None,
+        };
+        let cx = Ctxt::new();
+        assert!(load(&cx, &env, None, "crm").is_none(), "no file, no schema");
+        std::fs::write(dir.join(DEFAULT_FILE), "[sources.crm]\ntoken = \"\"\n").unwrap();
+        let schema = load(&cx, &env, None, "crm").unwrap();
+        assert_eq!(schema.path, dir.join(DEFAULT_FILE));
+        assert!(schema.keys.contains("token"));
+        assert!(cx.finish().is_none());
+    }
+
+    #[test]
+    fn explicit_path_is_relative_to_the_invoking_file() {
+        let dir = temp_dir("explicit");
+        std::fs::create_dir_all(dir.join("ui")).unwrap();
+        std::fs::write(dir.join("ui/keys.toml"), "token = \"\"\n").unwrap();
+        let env = Env {
+            // As in trybuild: the manifest dir is elsewhere, the source file is ours.
+            manifest_dir: Some(std::env::temp_dir()),
+            source_file: Some(dir.join("ui/case.rs")),
+        };
+        let cx = Ctxt::new();
+        let lit: LitStr = syn::parse_quote!("keys.toml");
+        let schema = load(&cx, &env, Some(&lit), "crm").unwrap();
+        assert_eq!(schema.path, dir.join("ui/keys.toml"));
+        assert!(cx.finish().is_none());
+    }
+
     #[test]
     fn refuses_values_without_echoing_them() {
         let cx = Ctxt::new();

@@ -91,9 +91,9 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
         && !name
             .value()
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
     {
-        cx.error_spanned_by(name, "a source `name` is lower-case letters, digits and `_` (it is the section in secrets.toml: `[sources.<name>]`)");
+        cx.error_spanned_by(name, "a source `name` is lower-case letters, digits, `_` and `.` (it is the section in secrets.toml: `[sources.<name>]`)");
     }
 
     let params: Vec<String> = source.params().map(|f| f.ident.to_string()).collect();

@@ -350,7 +350,21 @@ impl RestClient {
             let mut req = template.try_clone().ok_or_else(|| {
                 Error::Config("a request with a streaming body cannot be signed and retried".into())
             })?;
-            auth.sign_dyn(&mut req, &self.cx).await?;
+            if let Err(err) = auth.sign_dyn(&mut req, &self.cx).await {
+                // No credentials (e.g. the token endpoint answered 503 or refused the
+                // connection). Nothing reached the API, so any method may be retried; only
+                // transient failures are (a rejected client secret is not).
+                if !err.is_retryable() || attempts > self.retry.max_retries {
+                    return Err(wrap_exhausted(err, attempts, start));
+                }
+                let wait = self.retry.backoff(attempts);
+                if start.elapsed() + wait > self.retry.deadline {
+                    return Err(wrap_exhausted(err, attempts, start));
+                }
+                tracing::info!(target: "rest_source", %method, attempts, wait_ms = wait.as_millis() as u64, error = %err, "could not sign the request; retrying");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
             let url = redact_url(req.url(), &sensitive);
             let sent = header_copy(&req);
             tracing::debug!(target: "rest_source", %method, %url, attempts, "sending request");

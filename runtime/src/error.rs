@@ -148,11 +148,15 @@ impl Error {
         }
     }
 
-    /// Whether retrying the same request later could succeed (429, 5xx, connect/timeouts).
+    /// Whether retrying the same request later could succeed (429, 5xx, connect/timeouts,
+    /// including those of a token endpoint behind an [`Error::Auth`]).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Status { status, .. } => crate::retry::is_retryable_status(*status),
             Error::Transport { .. } => true,
+            Error::Auth {
+                source: Some(s), ..
+            } => s.is_retryable(),
             _ => false,
         }
     }

@@ -24,6 +24,11 @@ use crate::spec::IncrementalSpec;
 pub struct IncrementalState {
     /// The largest cursor value seen so far (`None` before the first run).
     pub last_value: Option<Value>,
+    /// Primary keys of the records whose cursor equals `last_value` (when the resource has a
+    /// `primary_key`): an API that treats the start parameter as inclusive sends them again,
+    /// and they are dropped instead of loaded twice (dlt's boundary deduplication).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub last_value_keys: Vec<Value>,
 }
 
 /// Orders two cursor values: numbers numerically, strings lexicographically (which orders
@@ -59,6 +64,9 @@ pub(crate) struct IncrementalCursor {
     spec: IncrementalSpec,
     path: JsonPath,
     start: Option<Value>,
+    /// Keys already loaded at `start` (from the restored state).
+    start_keys: Vec<Value>,
+    primary_key: Vec<JsonPath>,
     state: Arc<Mutex<IncrementalState>>,
     resource: String,
 }
@@ -67,19 +75,38 @@ impl IncrementalCursor {
     pub(crate) fn start(
         spec: &IncrementalSpec,
         path: JsonPath,
+        primary_key: Vec<JsonPath>,
         state: Arc<Mutex<IncrementalState>>,
         resource: &str,
     ) -> Self {
-        let start = lock(&state)
-            .last_value
-            .clone()
-            .or_else(|| spec.initial_value.clone());
+        let (start, start_keys) = {
+            let s = lock(&state);
+            match &s.last_value {
+                Some(v) => (Some(v.clone()), s.last_value_keys.clone()),
+                None => (spec.initial_value.clone(), Vec::new()),
+            }
+        };
         IncrementalCursor {
             spec: spec.clone(),
             path,
             start,
+            start_keys,
+            primary_key,
             state,
             resource: resource.to_owned(),
+        }
+    }
+
+    /// The record's primary key (one value, or an array for a composite key).
+    fn key(&self, record: &Value) -> Option<Value> {
+        match self.primary_key.as_slice() {
+            [] => None,
+            [one] => one.get(record).cloned(),
+            many => Some(Value::Array(
+                many.iter()
+                    .map(|p| p.get(record).cloned().unwrap_or(Value::Null))
+                    .collect(),
+            )),
         }
     }
 
@@ -99,35 +126,59 @@ impl IncrementalCursor {
     /// the largest cursor value kept. Records without a cursor value are kept.
     pub(crate) fn process(&self, records: &mut Vec<Value>) {
         let mut max: Option<Value> = None;
+        let mut max_keys: Vec<Value> = Vec::new();
         records.retain(|record| {
             let Some(v) = self.path.get(record).filter(|v| !v.is_null()) else {
                 tracing::debug!(target: "rest_source", resource = %self.resource, cursor_path = %self.path, "record without an incremental cursor value");
                 return true;
             };
-            if let Some(start) = &self.start
-                && compare_cursor(v, start) == Some(Ordering::Less)
-            {
-                return false;
+            if let Some(start) = &self.start {
+                match compare_cursor(v, start) {
+                    Some(Ordering::Less) => return false,
+                    Some(Ordering::Equal)
+                        if self.key(record).is_some_and(|k| self.start_keys.contains(&k)) =>
+                    {
+                        return false;
+                    }
+                    _ => {}
+                }
             }
             if let Some(end) = &self.spec.end_value
                 && matches!(compare_cursor(v, end), Some(Ordering::Greater | Ordering::Equal))
             {
                 return false;
             }
-            if max.as_ref().is_none_or(|m| compare_cursor(v, m) == Some(Ordering::Greater)) {
-                max = Some(v.clone());
+            let order = max.as_ref().map(|m| compare_cursor(v, m));
+            match order {
+                None | Some(Some(Ordering::Greater)) => {
+                    max = Some(v.clone());
+                    max_keys = self.key(record).into_iter().collect();
+                }
+                Some(Some(Ordering::Equal)) => max_keys.extend(self.key(record)),
+                _ => {}
             }
             true
         });
         // A fixed window (end_value) is a backfill: like dlt, it leaves the state alone.
         if let (Some(max), None) = (max, &self.spec.end_value) {
             let mut state = lock(&self.state);
-            let newer = match &state.last_value {
-                None => true,
-                Some(last) => compare_cursor(&max, last) == Some(Ordering::Greater),
-            };
-            if newer {
-                state.last_value = Some(max);
+            match state
+                .last_value
+                .as_ref()
+                .map(|last| compare_cursor(&max, last))
+            {
+                None | Some(Some(Ordering::Greater)) => {
+                    state.last_value = Some(max);
+                    state.last_value_keys = max_keys;
+                }
+                Some(Some(Ordering::Equal)) => {
+                    for k in max_keys {
+                        if !state.last_value_keys.contains(&k) {
+                            state.last_value_keys.push(k);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -148,7 +199,10 @@ pub(crate) fn lock(state: &Mutex<IncrementalState>) -> std::sync::MutexGuard<'_,
 /// # std::fs::create_dir_all(&dir).unwrap();
 /// let store = FileStateStore::new(dir.join("state.json"));
 /// assert_eq!(store.load("contacts").unwrap(), IncrementalState::default());
-/// let state = IncrementalState { last_value: Some(serde_json::json!("2024-05-01")) };
+/// let state = IncrementalState {
+///     last_value: Some(serde_json::json!("2024-05-01")),
+///     last_value_keys: vec![serde_json::json!(42)],
+/// };
 /// store.save("contacts", &state).unwrap();
 /// assert_eq!(store.load("contacts").unwrap(), state);
 /// # std::fs::remove_dir_all(&dir).unwrap();
@@ -242,8 +296,17 @@ mod tests {
 
     fn cursor(spec: IncrementalSpec, last: Option<Value>) -> IncrementalCursor {
         let path = JsonPath::parse(&spec.cursor_path).unwrap();
-        let state = Arc::new(Mutex::new(IncrementalState { last_value: last }));
-        IncrementalCursor::start(&spec, path, state, "r")
+        let state = Arc::new(Mutex::new(IncrementalState {
+            last_value: last,
+            last_value_keys: vec![json!(7)],
+        }));
+        IncrementalCursor::start(
+            &spec,
+            path,
+            vec![JsonPath::parse("id").unwrap()],
+            state,
+            "r",
+        )
     }
 
     #[test]
@@ -294,11 +357,20 @@ mod tests {
         );
         let mut records = vec![
             json!({"t": "2023-12-31"}),
+            json!({"t": "2024-01-01", "id": 7}),
+            json!({"t": "2024-01-01", "id": 8}),
             json!({"t": "2024-02-01"}),
             json!({"t": "2024-03-01"}),
         ];
         c.process(&mut records);
-        assert_eq!(records, vec![json!({"t": "2024-02-01"})]);
+        // id 7 was loaded at the start value by the previous run; 8 was not.
+        assert_eq!(
+            records,
+            vec![
+                json!({"t": "2024-01-01", "id": 8}),
+                json!({"t": "2024-02-01"})
+            ]
+        );
         assert_eq!(lock(&c.state).last_value, Some(json!("2024-01-01")));
     }
 }

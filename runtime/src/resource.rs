@@ -131,6 +131,7 @@ struct Inner {
     parent: Option<ParentLink>,
     path_params: BTreeMap<String, String>,
     incremental: Option<JsonPath>,
+    primary_key: Vec<JsonPath>,
     state: Arc<Mutex<IncrementalState>>,
 }
 
@@ -172,6 +173,12 @@ impl<T> Resource<T> {
             .map(|i| JsonPath::parse(&i.cursor_path))
             .transpose()
             .map_err(in_resource)?;
+        let primary_key = spec
+            .primary_key
+            .iter()
+            .map(|k| JsonPath::parse(k))
+            .collect::<Result<Vec<_>>>()
+            .map_err(in_resource)?;
         let paginator = ep.paginator.clone().unwrap_or_default();
         // Build once now so a bad paginator path fails here, not on the first poll.
         from_spec(&paginator).map_err(in_resource)?;
@@ -198,6 +205,7 @@ impl<T> Resource<T> {
                 parent: None,
                 path_params: BTreeMap::new(),
                 incremental,
+                primary_key,
                 state: Arc::new(Mutex::new(IncrementalState::default())),
                 spec,
             }),
@@ -307,6 +315,7 @@ impl<T> Resource<T> {
             (Some(spec), Some(path)) => Some(Arc::new(IncrementalCursor::start(
                 spec,
                 path.clone(),
+                inner.primary_key.clone(),
                 inner.state.clone(),
                 &inner.spec.name,
             ))),
@@ -337,10 +346,27 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
             .boxed()
     }
 
-    /// A lazy stream of every record of every page.
+    /// A lazy stream of every record of every page. Records are decoded as they are
+    /// yielded; a record that does not decode is an `Err` item of its own and the stream
+    /// goes on (skip such items or stop at the first, as the caller prefers). A failed
+    /// request ends the stream.
     pub fn items(&self) -> BoxStream<'static, Result<T>> {
-        self.pages()
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+        self.raw_pages()
+            .map_ok(|raw| {
+                let RawPage {
+                    url,
+                    number,
+                    records,
+                    ..
+                } = raw;
+                let url: Arc<str> = url.into();
+                stream::iter(
+                    records
+                        .into_iter()
+                        .enumerate()
+                        .map(move |(index, record)| decode_record(&record, &url, number, index)),
+                )
+            })
             .try_flatten()
             .boxed()
     }
@@ -487,28 +513,35 @@ fn page_loop(
 }
 
 fn decode_page<T: DeserializeOwned>(raw: RawPage) -> Result<Page<T>> {
-    let mut items = Vec::with_capacity(raw.records.len());
-    for (index, record) in raw.records.iter().enumerate() {
-        match T::deserialize(record) {
-            Ok(item) => items.push(item),
-            Err(source) => {
-                return Err(Error::Decode {
-                    url: raw.url,
-                    target: format!(
-                        "`{}` (record {index} of page {})",
-                        std::any::type_name::<T>(),
-                        raw.number
-                    ),
-                    source,
-                    body: record.to_string(),
-                });
-            }
-        }
-    }
+    let items = raw
+        .records
+        .iter()
+        .enumerate()
+        .map(|(index, record)| decode_record(record, &raw.url, raw.number, index))
+        .collect::<Result<Vec<T>>>()?;
     Ok(Page {
         items,
         url: raw.url,
         number: raw.number,
         envelope: raw.envelope,
+    })
+}
+
+/// Decodes one record; on failure the error names the page URL (already redacted), the
+/// record's position and `T`, and keeps that record's JSON (not the whole page).
+fn decode_record<T: DeserializeOwned>(
+    record: &Value,
+    url: &str,
+    page: u64,
+    index: usize,
+) -> Result<T> {
+    T::deserialize(record).map_err(|source| Error::Decode {
+        url: url.to_owned(),
+        target: format!(
+            "`{}` (record {index} of page {page})",
+            std::any::type_name::<T>()
+        ),
+        source,
+        body: record.to_string(),
     })
 }

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{OAuthServer, Reply, TestServer, client};
+use common::{OAuthServer, Reply, TestServer, client, client_with_retry};
 use rest_source_runtime::auth::oauth2::TokenResponse;
 use rest_source_runtime::reqwest::{Method, Request};
 use rest_source_runtime::{
     AccessToken, Auth, AuthContext, ClientAuth, Error, OAuth2, OAuth2ClientCredentials, OAuth2Flow,
-    Result, Secret,
+    Result, RetryPolicy, Secret,
 };
 use serde_json::json;
 
@@ -142,6 +142,21 @@ async fn expires_in_given_as_a_string_is_parsed() {
     let c = client(&oauth.server, credentials(&oauth.server));
     c.get("api").await.unwrap();
     advance(107.0).await; // 120 s, leeway 12 s → due at 108 s
+    c.get("api").await.unwrap();
+    assert_eq!(oauth.token_requests(), 1);
+    advance(2.0).await;
+    c.get("api").await.unwrap();
+    assert_eq!(oauth.token_requests(), 2);
+    assert_eq!(oauth.rejected(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_refresh_leeway_caps_how_early_a_token_is_replaced() {
+    let oauth = OAuthServer::start(Some(json!(3600))).await;
+    let auth = credentials(&oauth.server).max_refresh_leeway(Duration::from_secs(5));
+    let c = client(&oauth.server, auth);
+    c.get("api").await.unwrap();
+    advance(3594.0).await; // leeway min(5 s, 360 s) = 5 s → due at 3595 s
     c.get("api").await.unwrap();
     assert_eq!(oauth.token_requests(), 1);
     advance(2.0).await;
@@ -332,6 +347,72 @@ async fn token_endpoint_error_status_is_reported_with_the_status() {
         "{msg}"
     );
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_token_endpoint_failures_are_retried_with_backoff() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c2 = calls.clone();
+    let server = TestServer::start(move |req| {
+        if req.path == "/token" {
+            if c2.fetch_add(1, Ordering::SeqCst) < 2 {
+                Reply::text(503, "text/plain", "try later")
+            } else {
+                Reply::json(200, json!({"access_token": "tok"}))
+            }
+        } else {
+            Reply::ok()
+        }
+    })
+    .await;
+    // A POST: the API request is not idempotent, but nothing reached the API yet.
+    let c = client_with_retry(&server, credentials(&server), RetryPolicy::default());
+    c.post("api").await.unwrap();
+    assert_eq!(server.count("/token"), 3);
+    assert_eq!(server.count("/api"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rejected_client_credentials_are_not_retried() {
+    let server = TestServer::start(|req| {
+        if req.path == "/token" {
+            Reply::json(401, json!({"error": "invalid_client"}))
+        } else {
+            Reply::ok()
+        }
+    })
+    .await;
+    let c = client_with_retry(&server, credentials(&server), RetryPolicy::default());
+    let err = c.get("api").await.unwrap_err();
+    assert!(err.to_string().contains("invalid_client"), "{err}");
+    assert!(!err.is_retryable());
+    assert_eq!(server.count("/token"), 1);
+    assert_eq!(server.count("/api"), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn persistent_token_endpoint_failures_give_up_after_the_retry_budget() {
+    let server = TestServer::start(|req| {
+        if req.path == "/token" {
+            Reply::text(502, "text/html", "<h1>Bad gateway</h1>")
+        } else {
+            Reply::ok()
+        }
+    })
+    .await;
+    let retry = RetryPolicy {
+        max_retries: 2,
+        ..RetryPolicy::default()
+    };
+    let c = client_with_retry(&server, credentials(&server), retry);
+    let err = c.get("api").await.unwrap_err();
+    assert!(
+        matches!(err, Error::RetriesExhausted { attempts: 3, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("HTTP 502 Bad Gateway"), "{err}");
+    assert_eq!(server.count("/token"), 3);
+    assert_eq!(server.count("/api"), 0);
 }
 
 #[tokio::test]

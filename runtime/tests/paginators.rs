@@ -1,11 +1,8 @@
 //! Every paginator and stop condition against a local server, plus the loop guard.
 
-// The oauth and resources branches each brought a `tests/common`; the resources one lives
-// beside it under its own name (merge of both branches).
-#[path = "resources_server/mod.rs"]
-mod common;
+mod page_server;
 
-use common::{Recorded, Reply, TestServer};
+use page_server::{Recorded, Reply, TestServer};
 use rest_source_runtime::Resource;
 use rest_source_runtime::spec::{
     CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, OffsetPaginator, PageNumberPaginator,

@@ -168,11 +168,16 @@ impl TestServer {
 /// A client for `server` that is safe under a paused clock (no request or pool timers) and
 /// does not retry, so request counts are exact.
 pub fn client(server: &TestServer, auth: impl Auth) -> RestClient {
+    client_with_retry(server, auth, RetryPolicy::none())
+}
+
+/// Like [`client`], with a retry policy.
+pub fn client_with_retry(server: &TestServer, auth: impl Auth, retry: RetryPolicy) -> RestClient {
     RestClient::builder(server.url("/"))
         .auth(auth)
         .no_timeout()
         .pool_idle_timeout(None)
-        .retry(RetryPolicy::none())
+        .retry(retry)
         .build()
         .unwrap()
 }
