@@ -19,7 +19,7 @@ use url::Url;
 use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::incremental::{IncrementalCursor, IncrementalState, lock};
-use crate::paginate::{Endpoint, PageLoop, RawPage, from_spec, set_query_param};
+use crate::paginate::{Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
 use crate::select::{JsonPath, placeholders, value_to_param};
 use crate::spec::{PaginatorSpec, ResourceSpec};
 
@@ -116,7 +116,13 @@ impl<T> fmt::Debug for Resource<T> {
         f.debug_struct("Resource")
             .field("name", &self.inner.spec.name)
             .field("path", &self.inner.spec.endpoint.path)
-            .field("paginator", &self.inner.paginator.type_name())
+            .field(
+                "paginator",
+                &match self.inner.custom_paginator {
+                    Some(_) => "custom",
+                    None => self.inner.paginator.type_name(),
+                },
+            )
             .field("parent", &self.inner.parent.as_ref().map(|p| &p.name))
             .field("client", &self.inner.endpoint.client)
             .finish()
@@ -132,8 +138,12 @@ struct Inner {
     path_params: BTreeMap<String, String>,
     incremental: Option<JsonPath>,
     primary_key: Vec<JsonPath>,
+    custom_paginator: Option<PaginatorFactory>,
     state: Arc<Mutex<IncrementalState>>,
 }
+
+/// Makes a fresh custom paginator for each page loop.
+type PaginatorFactory = Arc<dyn Fn() -> Box<dyn Paginator> + Send + Sync>;
 
 #[derive(Clone)]
 struct ParentLink {
@@ -206,6 +216,7 @@ impl<T> Resource<T> {
                 path_params: BTreeMap::new(),
                 incremental,
                 primary_key,
+                custom_paginator: None,
                 state: Arc::new(Mutex::new(IncrementalState::default())),
                 spec,
             }),
@@ -251,6 +262,43 @@ impl<T> Resource<T> {
         self.modify(|i| {
             i.path_params.insert(name, value);
         })
+    }
+
+    /// Pages with a custom [`Paginator`] instead of the spec's. `make` is called for each
+    /// stream (and, for a child resource, each parent item), so every run starts fresh.
+    ///
+    /// ```
+    /// use rest_source_runtime::paginate::{PageResponse, Paginator};
+    /// use rest_source_runtime::spec::ResourceSpec;
+    /// use rest_source_runtime::{Resource, RestClient};
+    ///
+    /// /// Stops after a page without records; the next page is `?after=<last id>`.
+    /// struct AfterId;
+    /// impl Paginator for AfterId {
+    ///     fn next_request(
+    ///         &mut self,
+    ///         page: &PageResponse<'_>,
+    ///     ) -> rest_source_runtime::Result<Option<url::Url>> {
+    ///         let Some(last) = page.body.get("last_id").and_then(|v| v.as_u64()) else {
+    ///             return Ok(None);
+    ///         };
+    ///         let mut next = page.url.clone();
+    ///         rest_source_runtime::paginate::set_query_param(&mut next, "after", &last.to_string());
+    ///         Ok((page.records > 0).then_some(next))
+    ///     }
+    /// }
+    ///
+    /// let client = RestClient::builder("https://api.example.com").build()?;
+    /// let events: Resource<serde_json::Value> =
+    ///     Resource::new(client, ResourceSpec::new("events", "events"))?.with_paginator(|| AfterId);
+    /// # Ok::<(), rest_source_runtime::Error>(())
+    /// ```
+    pub fn with_paginator<P: Paginator>(
+        self,
+        make: impl Fn() -> P + Send + Sync + 'static,
+    ) -> Self {
+        let factory: PaginatorFactory = Arc::new(move || Box::new(make()) as Box<dyn Paginator>);
+        self.modify(|i| i.custom_paginator = Some(factory))
     }
 
     /// Makes this a child of `parent`: the path's `{<parent>.<field>}` placeholders are
@@ -473,7 +521,10 @@ fn page_loop(
 ) -> BoxStream<'static, Result<RawPage>> {
     let start = (|| {
         let url = first_url(&inner, parent.as_ref().map(|(l, v)| (*l, v)))?;
-        let paginator = from_spec(&inner.paginator)?;
+        let paginator = match &inner.custom_paginator {
+            Some(make) => make(),
+            None => from_spec(&inner.paginator)?,
+        };
         let include: Vec<(String, Value)> = match &parent {
             Some((link, item)) => link
                 .include
