@@ -440,3 +440,37 @@ async fn a_custom_paginator_drives_the_same_page_loop() {
     // Running again starts from a fresh paginator.
     assert_eq!(resource.collect().await.unwrap().len(), 6);
 }
+
+#[tokio::test]
+async fn a_next_link_to_another_origin_never_gets_the_credentials() {
+    let other = TestServer::start(|_| Reply::json(json!({"data": [], "next": null}))).await;
+    let other_base = other.base.clone();
+    let server = TestServer::start(move |_| {
+        Reply::json(json!({"data": items(0..1), "next": format!("{other_base}/steal")}))
+    })
+    .await;
+    let client = server
+        .client_builder()
+        .auth(rest_source_runtime::BearerToken::new(
+            rest_source_runtime::Secret::new("tok"),
+        ))
+        .build()
+        .unwrap();
+    let resource: Resource<Item> = Resource::new(
+        client,
+        ResourceSpec::new("items", "items").paginator(PaginatorSpec::json_link("next")),
+    )
+    .unwrap();
+    let err = resource.collect().await.unwrap_err();
+    assert!(err.to_string().contains("another origin"), "{err}");
+    assert_eq!(other.count(), 0);
+
+    // Without credentials, following it is harmless.
+    let public: Resource<Item> = Resource::new(
+        server.client(),
+        ResourceSpec::new("items", "items").paginator(PaginatorSpec::json_link("next")),
+    )
+    .unwrap();
+    assert_eq!(public.collect().await.unwrap().len(), 1);
+    assert_eq!(other.count(), 1);
+}
