@@ -6,6 +6,7 @@
 //! each request through [`RestClient::execute`] (auth, retries), selects the records, applies
 //! the resource's limits, and ends the stream — with a warning — when a paginator would
 //! request a URL it already requested (a repeated next link or cursor), instead of looping.
+//! A next link to another origin is refused when the client carries credentials.
 //!
 //! Implement [`Paginator`] for an API with its own scheme; the built-in ones are built from a
 //! [`PaginatorSpec`] with [`from_spec`].
@@ -272,6 +273,19 @@ impl PageLoop {
             records: raw_count,
         })?;
         if let Some(next) = next {
+            // A next link to another host must not receive this API's credentials (the same
+            // rule reqwest applies to redirects).
+            let scheme = ep.client.auth().scheme_dyn();
+            if next.origin() != url.origin() && scheme != "none" {
+                return Err(Error::Config(format!(
+                    "resource `{}`: the next page `{}` is on another origin than `{}`; refusing \
+                     to send the `{scheme}` credentials there. If that host is trusted, page \
+                     with a custom paginator and a client for it",
+                    ep.resource,
+                    ep.client.redact(&next),
+                    ep.client.redact(&url),
+                )));
+            }
             if self.seen.insert(self.hasher.hash_one(next.as_str())) {
                 self.next = Some(next);
             } else {
