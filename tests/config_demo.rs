@@ -93,8 +93,9 @@ async fn oauth2_client_credentials_example_runs_every_paginator_and_shares_one_t
     }
     assert_eq!(collect(&source, "reports").await.len(), 24);
     // The `updated_since` incremental param: the next run starts at the last `updated_at`
-    // seen (inclusive, as the demo API filters), so only the newest contact comes back.
-    assert_eq!(ids(&collect(&source, "contacts").await), [RECORDS]);
+    // seen; the API returns the newest contact again (its filter is inclusive) and the
+    // runtime drops it as already loaded (dlt's boundary deduplication).
+    assert_eq!(ids(&collect(&source, "contacts").await), Vec::<u64>::new());
 
     let stats = server.stats();
     // Six resources (and `notes` through its parent) used the source's OAuth2 auth.
