@@ -279,3 +279,39 @@ async fn usage_errors_exit_2() {
         text(&help.stdout).starts_with("rest-source: check and run declarative REST API sources")
     );
 }
+
+#[tokio::test]
+async fn state_file_makes_the_next_run_incremental() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("state");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let args = [
+        "run",
+        "oauth2_client_credentials.toml",
+        "--resource",
+        "contacts",
+        "--state",
+        "state.json",
+    ];
+    let lines = || {
+        std::fs::read_to_string(dir.join("out/contacts.jsonl"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    let first = rest_source(&dir, &args, CRM_SECRETS).await;
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert_eq!(lines(), RECORDS as usize);
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap()).unwrap();
+    assert_eq!(
+        state["resources"]["contacts"]["last_value"], "2024-01-01T00:55:00Z",
+        "contact 25 was updated 25 + 30 minutes after the epoch"
+    );
+
+    // Nothing changed upstream: the second run starts at the saved cursor and loads nothing new.
+    let second = rest_source(&dir, &args, CRM_SECRETS).await;
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    assert_eq!(lines(), 0);
+    server.shutdown().await;
+}

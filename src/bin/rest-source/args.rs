@@ -8,7 +8,8 @@ rest-source: check and run declarative REST API sources (TOML or JSON, dlt's lay
 
 USAGE:
     rest-source check <CONFIG> [--secrets <FILE>]
-    rest-source run <CONFIG> [--out <DIR>] [--secrets <FILE>] [--resource <NAME>]...
+    rest-source run <CONFIG> [--out <DIR>] [--state <FILE>] [--secrets <FILE>]
+                             [--resource <NAME>]...
     rest-source --help | --version
 
 COMMANDS:
@@ -20,6 +21,9 @@ OPTIONS:
     --out <DIR>         output folder for `run` (default: out)
     --secrets <FILE>    read secrets from this TOML file instead of .dlt/secrets.toml and
                         ~/.dlt/secrets.toml (environment variables still come first)
+    --state <FILE>      keep incremental cursors in this JSON file: each run starts where
+                        the last successful one stopped (default: every run starts from
+                        the configured `initial_value`)
     --resource <NAME>   run only this resource (repeatable; default: every selected one)
     -h, --help          print this help
     -V, --version       print the version
@@ -41,6 +45,7 @@ pub enum Command {
     Run {
         common: Common,
         out: PathBuf,
+        state: Option<PathBuf>,
         resources: Vec<String>,
     },
 }
@@ -75,6 +80,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     let mut config = None;
     let mut secrets = None;
     let mut out = None;
+    let mut state = None;
     let mut resources = Vec::new();
     while let Some(arg) = args.next() {
         // `--out=dir` and `--out dir` alike.
@@ -93,14 +99,15 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--secrets" => secrets = Some(PathBuf::from(value("--secrets")?)),
             "--out" if command == "run" => out = Some(PathBuf::from(value("--out")?)),
             "--resource" if command == "run" => resources.push(value("--resource")?),
-            "--out" | "--resource" => {
+            "--state" if command == "run" => state = Some(PathBuf::from(value("--state")?)),
+            "--out" | "--resource" | "--state" => {
                 return Err(format!("`{flag}` only applies to `run`"));
             }
             f if f.starts_with('-') => {
                 return Err(format!(
                     "unknown option `{f}`; expected `--secrets`{}",
                     if command == "run" {
-                        ", `--out` or `--resource`"
+                        ", `--out`, `--state` or `--resource`"
                     } else {
                         ""
                     }
@@ -120,6 +127,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         Command::Run {
             common,
             out: out.unwrap_or_else(|| PathBuf::from("out")),
+            state,
             resources,
         }
     })
@@ -137,7 +145,7 @@ mod tests {
     fn parses_run_with_options_in_both_spellings() {
         assert_eq!(
             parse_str(
-                "run crm.toml --out=data --resource contacts --resource notes --secrets s.toml"
+                "run crm.toml --out=data --resource contacts --state st.json --resource notes --secrets s.toml"
             ),
             Ok(Command::Run {
                 common: Common {
@@ -145,6 +153,7 @@ mod tests {
                     secrets: Some("s.toml".into()),
                 },
                 out: "data".into(),
+                state: Some("st.json".into()),
                 resources: vec!["contacts".into(), "notes".into()],
             })
         );
@@ -166,7 +175,10 @@ mod tests {
         );
         assert_eq!(
             parse_str("run a.toml --secret x"),
-            Err("unknown option `--secret`; expected `--secrets`, `--out` or `--resource`".into())
+            Err(
+                "unknown option `--secret`; expected `--secrets`, `--out`, `--state` or `--resource`"
+                    .into()
+            )
         );
     }
 }

@@ -14,7 +14,7 @@ mod run;
 use std::process::ExitCode;
 
 use rest_source::config::SourceConfig;
-use rest_source::{Error, SecretResolver};
+use rest_source::{Error, FileStateStore, SecretResolver};
 
 use args::{Command, Common};
 
@@ -52,8 +52,9 @@ fn main() -> ExitCode {
         Command::Run {
             common,
             out,
+            state,
             resources,
-        } => runtime.block_on(run_command(common, out, resources)),
+        } => runtime.block_on(run_command(common, out, state, resources)),
     }
 }
 
@@ -111,7 +112,12 @@ async fn check(common: Common) -> ExitCode {
     }
 }
 
-async fn run_command(common: Common, out: std::path::PathBuf, names: Vec<String>) -> ExitCode {
+async fn run_command(
+    common: Common,
+    out: std::path::PathBuf,
+    state: Option<std::path::PathBuf>,
+    names: Vec<String>,
+) -> ExitCode {
     let (_, source) = match load(&common) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -140,6 +146,23 @@ async fn run_command(common: Common, out: std::path::PathBuf, names: Vec<String>
         }
         chosen
     };
+    // Incremental cursors from the last successful run (only when asked for: without a state
+    // file every run starts from the configured `initial_value`).
+    let store = state.map(FileStateStore::new);
+    let mut resources = resources;
+    if let Some(store) = &store {
+        for resource in &mut resources {
+            if resource.spec().endpoint.incremental.is_some() {
+                match store.load(resource.name()) {
+                    Ok(saved) => *resource = resource.clone().with_incremental_state(saved),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(BAD_INPUT);
+                    }
+                }
+            }
+        }
+    }
     if let Err(e) = std::fs::create_dir_all(&out) {
         eprintln!(
             "error: cannot create the output folder `{}`: {e}",
@@ -171,7 +194,21 @@ async fn run_command(common: Common, out: std::path::PathBuf, names: Vec<String>
         elapsed.as_secs_f64(),
         progress::rate(records, elapsed)
     );
-    let failed: Vec<&run::Outcome> = outcomes.iter().filter(|o| o.error.is_some()).collect();
+    let mut failed: Vec<(String, String)> = outcomes
+        .iter()
+        .filter_map(|o| Some((o.name.clone(), o.error.clone()?)))
+        .collect();
+    // A cursor is saved only after its resource completed, so a failed run is retried
+    // from where the last good one stopped instead of skipping records.
+    if let Some(store) = &store {
+        for (resource, outcome) in resources.iter().zip(&outcomes) {
+            if let (None, Some(state)) = (&outcome.error, resource.incremental_state())
+                && let Err(e) = store.save(resource.name(), &state)
+            {
+                failed.push((resource.name().to_owned(), e.to_string()));
+            }
+        }
+    }
     println!(
         "wrote {} to {}",
         progress::count(outcomes.len() as u64, "file"),
@@ -180,8 +217,8 @@ async fn run_command(common: Common, out: std::path::PathBuf, names: Vec<String>
     if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
-        for o in failed {
-            eprintln!("error: `{}`: {}", o.name, o.error.as_deref().unwrap_or(""));
+        for (name, error) in failed {
+            eprintln!("error: `{name}`: {error}");
         }
         ExitCode::from(FAILED)
     }
