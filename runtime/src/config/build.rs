@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::SourceConfig;
 use crate::auth::{SharedAuth, shared};
 use crate::spec::{AuthSpec, MaybeSecret, SecretValues};
-use crate::{Error, NoAuth, Resource, RestClient, Result, SecretResolver};
+use crate::{Error, NoAuth, Resource, RestClient, RestClientBuilder, Result, SecretResolver};
 
 /// A source built from a [`SourceConfig`]: its resources as `Resource<serde_json::Value>`.
 ///
@@ -82,6 +82,16 @@ impl SourceConfig {
 
     /// Builds the source from secret values already at hand.
     pub fn build_with_values(&self, secrets: &SecretValues) -> Result<Source> {
+        self.build_with_client(secrets, |builder| builder)
+    }
+
+    /// Builds the source, letting `configure` adjust the HTTP client first (timeouts,
+    /// retries, user agent), as `configure_client` does for a `#[rest_source]` struct.
+    pub fn build_with_client(
+        &self,
+        secrets: &SecretValues,
+        configure: impl FnOnce(RestClientBuilder) -> RestClientBuilder,
+    ) -> Result<Source> {
         let client_auth_spec = self.client.auth.clone().unwrap_or(AuthSpec::None);
         let mut builder = RestClient::builder(&self.client.base_url);
         for (name, value) in &self.client.headers {
@@ -92,7 +102,7 @@ impl SourceConfig {
                 }
             };
         }
-        let base = builder.build()?;
+        let base = configure(builder).build()?;
 
         // Distinct auths, compared as specs: equal specs share one strategy (one token cache).
         let mut auths: Vec<(AuthSpec, SharedAuth)> = Vec::new();
