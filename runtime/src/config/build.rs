@@ -238,3 +238,43 @@ impl Source {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unselected_parents_feed_children_and_equal_auths_are_probed_once() {
+        let config = SourceConfig::from_toml_str(
+            r#"
+[client]
+base_url = "https://crm.example.com/api/v1"
+auth = { type = "bearer", token = { secret = "token" } }
+
+[[resources]]
+name = "contacts"
+selected = false
+endpoint = "contacts"
+
+[[resources]]
+name = "notes"
+endpoint = "contacts/{contacts.id}/notes"
+
+[[resources]]
+name = "reports"
+endpoint = { path = "reports", auth = { type = "bearer", token = { secret = "token" } } }
+"#,
+            "crm.toml",
+        )
+        .unwrap();
+        let source = config
+            .build_with_values(&SecretValues::new("crm").with("token", crate::Secret::new("t")))
+            .unwrap();
+        let all: Vec<&str> = source.resources().iter().map(Resource::name).collect();
+        let selected: Vec<&str> = source.selected().map(Resource::name).collect();
+        assert_eq!(all, ["contacts", "notes", "reports"]);
+        assert_eq!(selected, ["notes", "reports"]);
+        // The override equals the source's auth: one strategy, probed through a root resource.
+        assert_eq!(source.probes, [("bearer", 0)]);
+    }
+}
