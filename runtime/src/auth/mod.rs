@@ -25,7 +25,8 @@ pub use bearer::BearerToken;
 pub use none::NoAuth;
 pub use oauth2::{
     AccessToken, ClientAuth, ClientCredentials, ClientCredentialsFlow, OAuth2,
-    OAuth2ClientCredentials, OAuth2Flow, TokenResponse,
+    OAuth2ClientCredentials, OAuth2Flow, OAuth2RefreshToken, RefreshTokenFlow, TokenEndpoint,
+    TokenRequestFormat, TokenResponse, TokenResponseShape,
 };
 
 /// What an auth strategy may use while signing: the client's HTTP connection pool (for
