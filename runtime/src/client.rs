@@ -459,9 +459,14 @@ fn wrap_exhausted(err: Error, attempts: u32, start: tokio::time::Instant) -> Err
     }
 }
 
-/// A copy of a signed request's method, URL and headers (no body), handed to
-/// [`crate::Auth::unauthorized`] so it can tell which credentials were rejected.
+/// A copy of a signed request (method, URL, headers, and the body when it is in memory),
+/// handed to [`crate::Auth::unauthorized`] so it can tell which credentials were rejected —
+/// including credentials placed in the body. Cloning an in-memory body only bumps a
+/// reference count.
 fn header_copy(req: &Request) -> Request {
+    if let Some(copy) = req.try_clone() {
+        return copy;
+    }
     let mut copy = Request::new(req.method().clone(), req.url().clone());
     *copy.headers_mut() = req.headers().clone();
     copy

@@ -16,8 +16,10 @@ use crate::error::Result;
 mod api_key;
 mod basic;
 mod bearer;
+pub mod body;
 mod none;
 pub mod oauth2;
+mod placement;
 
 pub use api_key::{ApiKey, ApiKeyLocation};
 pub use basic::HttpBasic;
@@ -28,6 +30,7 @@ pub use oauth2::{
     OAuth2ClientCredentials, OAuth2Flow, OAuth2RefreshToken, RefreshTokenFlow, TokenEndpoint,
     TokenRequestFormat, TokenResponse, TokenResponseShape,
 };
+pub use placement::Placement;
 
 /// What an auth strategy may use while signing: the client's HTTP connection pool (for
 /// token requests), so token endpoints share its TLS setup and timeouts.
