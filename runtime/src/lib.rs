@@ -30,8 +30,8 @@ mod url_join;
 pub use auth::{
     AccessToken, ApiKey, ApiKeyLocation, Auth, AuthContext, BearerToken, ClientAuth,
     ClientCredentialsFlow, DynAuth, HttpBasic, NoAuth, OAuth2, OAuth2ClientCredentials, OAuth2Flow,
-    OAuth2RefreshToken, RefreshTokenFlow, SharedAuth, TokenEndpoint, TokenRequestFormat,
-    TokenResponseShape,
+    OAuth2RefreshToken, Placement, RefreshTokenFlow, SessionToken, SharedAuth, TokenEndpoint,
+    TokenRequestFormat, TokenResponseShape,
 };
 pub use client::{RequestBuilder, RestClient, RestClientBuilder};
 pub use error::{Error, Result};

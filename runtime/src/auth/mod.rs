@@ -20,6 +20,7 @@ pub mod body;
 mod none;
 pub mod oauth2;
 mod placement;
+pub mod session;
 
 pub use api_key::{ApiKey, ApiKeyLocation};
 pub use basic::HttpBasic;
@@ -31,6 +32,7 @@ pub use oauth2::{
     TokenRequestFormat, TokenResponse, TokenResponseShape,
 };
 pub use placement::Placement;
+pub use session::{SessionToken, TokenSource};
 
 /// What an auth strategy may use while signing: the client's HTTP connection pool (for
 /// token requests), so token endpoints share its TLS setup and timeouts.
