@@ -29,9 +29,10 @@ mod url_join;
 
 pub use auth::{
     AccessToken, ApiKey, ApiKeyLocation, Auth, AuthContext, BearerToken, ClientAuth,
-    ClientCredentialsFlow, DynAuth, HttpBasic, NoAuth, OAuth2, OAuth2ClientCredentials, OAuth2Flow,
-    OAuth2RefreshToken, Placement, RefreshTokenFlow, SessionToken, SharedAuth, TokenEndpoint,
-    TokenRequestFormat, TokenResponseShape,
+    ClientCredentialsFlow, DynAuth, HttpBasic, JwtBearerFlow, NoAuth, OAuth2,
+    OAuth2ClientCredentials, OAuth2Flow, OAuth2JwtBearer, OAuth2RefreshToken, Placement,
+    RefreshTokenFlow, SessionToken, SharedAuth, TokenEndpoint, TokenRequestFormat,
+    TokenResponseShape,
 };
 pub use client::{RequestBuilder, RestClient, RestClientBuilder};
 pub use error::{Error, Result};

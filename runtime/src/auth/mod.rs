@@ -27,9 +27,9 @@ pub use basic::HttpBasic;
 pub use bearer::BearerToken;
 pub use none::NoAuth;
 pub use oauth2::{
-    AccessToken, ClientAuth, ClientCredentials, ClientCredentialsFlow, OAuth2,
-    OAuth2ClientCredentials, OAuth2Flow, OAuth2RefreshToken, RefreshTokenFlow, TokenEndpoint,
-    TokenRequestFormat, TokenResponse, TokenResponseShape,
+    AccessToken, ClientAuth, ClientCredentials, ClientCredentialsFlow, JwtBearerFlow, OAuth2,
+    OAuth2ClientCredentials, OAuth2Flow, OAuth2JwtBearer, OAuth2RefreshToken, RefreshTokenFlow,
+    TokenEndpoint, TokenRequestFormat, TokenResponse, TokenResponseShape,
 };
 pub use placement::Placement;
 pub use session::{SessionToken, TokenSource};
