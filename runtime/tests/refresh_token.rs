@@ -371,3 +371,45 @@ async fn shaped_responses_rotate_through_the_configured_path() {
     assert_eq!(store.get().unwrap().expose(), "ref-2");
     server.assert_no_reuse();
 }
+
+/// A memory store whose saves fail while `broken` is set (a full disk, a read-only mount).
+#[derive(Clone)]
+struct Flaky {
+    inner: MemoryTokenStore,
+    broken: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl TokenStore for Flaky {
+    fn load(&self) -> BoxFuture<'_, Result<Option<Secret>>> {
+        self.inner.load()
+    }
+    fn save<'a>(&'a self, token: &'a Secret) -> BoxFuture<'a, Result<()>> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Box::pin(async { Err(rest_source_runtime::Error::Config("disk full".into())) });
+        }
+        self.inner.save(token)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_save_keeps_the_rotated_token_in_memory_and_saves_it_later() {
+    let server = Rotating::start().await;
+    let store = Flaky {
+        inner: MemoryTokenStore::new(),
+        broken: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+    };
+    let c = client(
+        &server.server,
+        auth(&server, "ref-0").token_store(store.clone()),
+    );
+    c.get("api").await.unwrap(); // rotated to ref-1, not saved
+    assert!(store.inner.get().is_none());
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    c.get("api").await.unwrap(); // spends the in-memory ref-1, not the secret's ref-0
+    store.broken.store(false, Ordering::SeqCst);
+    tokio::time::advance(Duration::from_secs(3600)).await;
+    c.get("api").await.unwrap(); // saves ref-2 first, then rotation to ref-3
+    assert_eq!(store.inner.get().unwrap().expose(), "ref-3");
+    server.assert_no_reuse();
+    assert_eq!(server.server.count("/token"), 3);
+}

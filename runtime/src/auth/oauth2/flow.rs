@@ -87,6 +87,73 @@ pub struct ClientCredentials<'a> {
 /// let client = RestClient::builder("https://api.example.com").auth(auth).build()?;
 /// # let _ = client; Ok::<(), rest_source_runtime::Error>(())
 /// ```
+///
+/// # Anything not built in
+///
+/// Built in: [`OAuth2ClientCredentials`](crate::OAuth2ClientCredentials),
+/// [`OAuth2RefreshToken`](crate::OAuth2RefreshToken) (with rotation),
+/// [`OAuth2JwtBearer`](crate::OAuth2JwtBearer), and, outside OAuth2,
+/// [`SessionToken`](crate::SessionToken). Renamed or nested response fields, absolute expiry,
+/// extra headers and JSON bodies need no code: set a [`TokenEndpoint`]. For everything else,
+/// implement this trait and override the one step that differs — caching, refresh before
+/// expiry, single flight and the 401 retry come with [`OAuth2`]:
+///
+/// | the provider…                                   | override                                         |
+/// |-------------------------------------------------|--------------------------------------------------|
+/// | wants its own `grant_type` or fields            | [`access_token_request_data`](Self::access_token_request_data) |
+/// | answers in XML, text or an odd JSON shape       | [`parse_access_token_response`](Self::parse_access_token_response) |
+/// | needs a signed or computed request              | [`build_access_token_request`](Self::build_access_token_request) |
+/// | needs several calls (nonce, then token)         | [`fetch_access_token`](Self::fetch_access_token) |
+/// | wants the token somewhere else than `Bearer`    | [`apply_access_token`](Self::apply_access_token) + [`was_signed_with`](Self::was_signed_with) |
+///
+/// A two-step grant: fetch a nonce, then exchange it with the API key for a token. The
+/// helpers [`build_token_request`] and [`send_token_request`] keep the endpoint shaping and
+/// the error handling of the built-in flows.
+///
+/// ```
+/// use rest_source_runtime::auth::oauth2::{build_token_request, send_token_request};
+/// use rest_source_runtime::{AccessToken, AuthContext, Error, OAuth2, OAuth2Flow, Result, Secret};
+///
+/// struct NonceGrant {
+///     nonce_url: String,
+///     token_url: String,
+///     api_key: Secret,
+/// }
+///
+/// impl OAuth2Flow for NonceGrant {
+///     fn access_token_url(&self) -> &str {
+///         &self.token_url
+///     }
+///     fn access_token_request_data(&self) -> Vec<(String, String)> {
+///         vec![("grant_type".into(), "nonce".into())]
+///     }
+///     async fn fetch_access_token(&self, cx: &AuthContext) -> Result<AccessToken> {
+///         let nonce: serde_json::Value = cx
+///             .http()
+///             .get(&self.nonce_url)
+///             .send()
+///             .await
+///             .and_then(|r| r.error_for_status())
+///             .map_err(|_| Error::auth("nonce_grant", "could not get a nonce"))?
+///             .json()
+///             .await
+///             .map_err(|_| Error::auth("nonce_grant", "the nonce response is not JSON"))?;
+///         let mut params = self.access_token_request_data();
+///         params.push(("nonce".into(), nonce["nonce"].as_str().unwrap_or("").into()));
+///         params.push(("api_key".into(), self.api_key.expose().into()));
+///         let request = build_token_request(self, cx.http(), params)?;
+///         let response = send_token_request(self.scheme(), cx, request).await?;
+///         self.parse_access_token_response(&response)
+///     }
+/// }
+///
+/// let auth = OAuth2::new(NonceGrant {
+///     nonce_url: "https://auth.example.com/nonce".into(),
+///     token_url: "https://auth.example.com/token".into(),
+///     api_key: Secret::new("from your secrets"),
+/// });
+/// # let _ = auth;
+/// ```
 pub trait OAuth2Flow: Send + Sync + 'static {
     /// The token endpoint.
     fn access_token_url(&self) -> &str;
