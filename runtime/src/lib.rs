@@ -1,5 +1,5 @@
-//! Runtime of `rest-source`: auth strategies, secrets, the HTTP client and (later)
-//! paginators and resources. Most users reach it through the `rest-source` facade crate.
+//! Runtime of `rest-source`: auth strategies, secrets, the HTTP client, paginators and
+//! resources. Most users reach it through the `rest-source` facade crate.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), rest_source_runtime::Error> {
@@ -17,11 +17,16 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod incremental;
+pub mod paginate;
 pub mod redact;
+pub mod resource;
 pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod secrets;
+pub mod select;
+pub mod spec;
 mod tls;
 pub mod token_cache;
 pub mod token_store;
@@ -36,6 +41,8 @@ pub use auth::{
 };
 pub use client::{RequestBuilder, RestClient, RestClientBuilder};
 pub use error::{Error, Result};
+pub use incremental::{FileStateStore, IncrementalState};
+pub use resource::{Page, Resource};
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;

@@ -8,7 +8,7 @@
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{DATE, HeaderMap, RETRY_AFTER};
 
 /// Retry settings. The defaults suit most APIs: up to 5 retries, 0.5 s doubling to 30 s, and
 /// a 5-minute overall deadline; a `Retry-After` above 5 minutes fails fast instead of
@@ -70,6 +70,9 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 
 /// Parses `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3). A date in the
 /// past means "now". Unparseable values are ignored (`None`).
+///
+/// A date is measured from the response's own `Date` header when it has one, so a server
+/// whose clock differs from ours still gets the wait it asked for; otherwise from our clock.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
@@ -82,10 +85,12 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs_f64(secs.min(1e9)));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+    let now = headers
+        .get(DATE)
+        .and_then(|d| d.to_str().ok())
+        .and_then(|d| httpdate::parse_http_date(d).ok())
+        .unwrap_or_else(SystemTime::now);
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// A number in [0, 1) that differs between calls; no RNG dependency needed for jitter.
@@ -125,6 +130,13 @@ mod tests {
             "{d:?}"
         );
         assert_eq!(retry_after(&headers("soon")), None);
+        // Measured from the server's `Date`, not our clock.
+        let mut h = headers("Wed, 21 Oct 2015 07:28:30 GMT");
+        h.insert(
+            DATE,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(30)));
     }
 
     #[test]

@@ -1,0 +1,142 @@
+//! `auto`: the paginator is detected from the first response, as dlt's `PaginatorFactory`.
+
+use serde_json::Value;
+use url::Url;
+
+use super::header_link::find_link;
+use super::{HeaderLink, JsonLink, PageResponse, Paginator, SinglePage};
+use crate::error::Result;
+use crate::spec::{HeaderLinkPaginator, JsonLinkPaginator};
+
+/// Detects, from the first response: a `Link: <…>; rel="next"` header → `header_link`; a
+/// body key containing `next` (`next`, `nextPage`, `next_url`, `links.next`,
+/// `paging.next.href`, …) holding a URL or null → `json_link` at that path; otherwise a
+/// single page. The choice is logged at `info` so it can be pinned in the spec.
+#[derive(Default)]
+pub struct Auto {
+    detected: Option<Box<dyn Paginator>>,
+}
+
+impl std::fmt::Debug for Auto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auto")
+            .field("detected", &self.detected.is_some())
+            .finish()
+    }
+}
+
+impl Auto {
+    /// The paginator for a first response.
+    fn detect(page: &PageResponse<'_>) -> Result<Box<dyn Paginator>> {
+        if find_link(page.headers, "next").is_some() {
+            tracing::info!(target: "rest_source", "auto pagination: detected `header_link`");
+            return Ok(Box::new(HeaderLink::new(&HeaderLinkPaginator::default())));
+        }
+        if let Some(path) = find_next_url_path(page.body, &mut Vec::new()) {
+            tracing::info!(target: "rest_source", next_url_path = %path, "auto pagination: detected `json_link`");
+            return Ok(Box::new(JsonLink::new(&JsonLinkPaginator::new(path))?));
+        }
+        tracing::info!(target: "rest_source", "auto pagination: no next link found; using `single_page`");
+        Ok(Box::new(SinglePage))
+    }
+}
+
+impl Paginator for Auto {
+    fn next_request(&mut self, page: &PageResponse<'_>) -> Result<Option<Url>> {
+        if self.detected.is_none() {
+            self.detected = Some(Self::detect(page)?);
+        }
+        match &mut self.detected {
+            Some(p) => p.next_request(page),
+            None => Ok(None),
+        }
+    }
+}
+
+/// dlt's `find_next_page_path`, restricted to values that can be a link (a string that looks
+/// like a URL or path, or null on the last page) so that a `next_cursor` is not mistaken for
+/// a link.
+fn find_next_url_path(value: &Value, path: &mut Vec<String>) -> Option<String> {
+    let Value::Object(map) = value else {
+        return None;
+    };
+    if path.len() > 3 {
+        return None;
+    }
+    let is_next = |k: &str| {
+        let k = k.to_ascii_lowercase();
+        k.contains("next") && !k.contains("cursor") && !k.contains("token")
+    };
+    for (k, v) in map {
+        if !is_next(k) {
+            continue;
+        }
+        path.push(k.clone());
+        let found = match v {
+            Value::String(s) if looks_like_link(s) => Some(path.join(".")),
+            Value::Null => Some(path.join(".")),
+            Value::Object(inner) => inner
+                .iter()
+                .find(|(ik, iv)| {
+                    matches!(ik.to_ascii_lowercase().as_str(), "href" | "url")
+                        && (iv.is_null() || iv.as_str().is_some_and(looks_like_link))
+                })
+                .map(|(ik, _)| format!("{}.{ik}", path.join("."))),
+            _ => None,
+        };
+        path.pop();
+        if found.is_some() {
+            return found;
+        }
+    }
+    for (k, v) in map {
+        if v.is_object() {
+            path.push(k.clone());
+            let found = find_next_url_path(v, path);
+            path.pop();
+            if found.is_some() {
+                return found;
+            }
+        }
+    }
+    None
+}
+
+fn looks_like_link(s: &str) -> bool {
+    let s = s.trim();
+    s.starts_with("http://")
+        || s.starts_with("https://")
+        || s.starts_with('/')
+        || s.starts_with('?')
+        || s.starts_with("./")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_next_links_but_not_cursors() {
+        let p = |v: Value| find_next_url_path(&v, &mut Vec::new());
+        assert_eq!(
+            p(json!({"next": "https://h/x?page=2"})),
+            Some("next".into())
+        );
+        assert_eq!(
+            p(json!({"paging": {"next": null}})),
+            Some("paging.next".into())
+        );
+        assert_eq!(
+            p(json!({"_links": {"next": {"href": "/x?p=2"}}})),
+            Some("_links.next.href".into())
+        );
+        assert_eq!(
+            p(json!({"nextPage": "/items?page=2"})),
+            Some("nextPage".into())
+        );
+        assert_eq!(p(json!({"next_cursor": "abc"})), None);
+        assert_eq!(p(json!({"meta": {"next": "abc"}})), None);
+        assert_eq!(p(json!({"items": []})), None);
+    }
+}

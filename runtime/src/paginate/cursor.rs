@@ -1,0 +1,61 @@
+//! `cursor`: a cursor from the body is sent back as a query parameter.
+
+use serde_json::Value;
+use url::Url;
+
+use super::json_link::kind;
+use super::{PageResponse, Paginator, common_stop, set_query_param};
+use crate::error::{Error, Result};
+use crate::select::JsonPath;
+use crate::spec::CursorPaginator;
+
+/// Sends the value at `cursor_path` as `cursor_param`; a missing, null or empty cursor ends
+/// the stream (a repeated one is caught by the page loop's guard).
+#[derive(Debug)]
+pub struct Cursor {
+    cursor_path: JsonPath,
+    cursor_param: String,
+    has_more: Option<JsonPath>,
+    stop_after_empty_page: bool,
+}
+
+impl Cursor {
+    /// From the spec; fails on an invalid JSON path.
+    pub fn new(spec: &CursorPaginator) -> Result<Self> {
+        Ok(Cursor {
+            cursor_path: JsonPath::parse(&spec.cursor_path)?,
+            cursor_param: spec.cursor_param.clone(),
+            has_more: spec
+                .has_more_path
+                .as_deref()
+                .map(JsonPath::parse)
+                .transpose()?,
+            stop_after_empty_page: spec.stop_after_empty_page,
+        })
+    }
+}
+
+impl Paginator for Cursor {
+    fn next_request(&mut self, page: &PageResponse<'_>) -> Result<Option<Url>> {
+        if common_stop(page, self.has_more.as_ref(), self.stop_after_empty_page) {
+            return Ok(None);
+        }
+        let cursor = match self.cursor_path.get(page.body) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::String(s)) if s.is_empty() => return Ok(None),
+            Some(Value::String(s)) => s.clone(),
+            Some(n @ Value::Number(_)) => n.to_string(),
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "the cursor paginator's `cursor_path` `{}` holds {}, expected a string or \
+                     number cursor (or null at the end)",
+                    self.cursor_path,
+                    kind(other)
+                )));
+            }
+        };
+        let mut next = page.url.clone();
+        set_query_param(&mut next, &self.cursor_param, &cursor);
+        Ok(Some(next))
+    }
+}

@@ -1,0 +1,71 @@
+//! `json_link`: the next page's URL is in the response body.
+
+use url::Url;
+
+use super::{PageResponse, Paginator, common_stop};
+use crate::error::{Error, Result};
+use crate::select::JsonPath;
+use crate::spec::JsonLinkPaginator;
+
+/// Follows the URL at `next_url_path` (absolute, or relative to the current page); a
+/// missing, null or empty value ends the stream.
+#[derive(Debug)]
+pub struct JsonLink {
+    next_url_path: JsonPath,
+    has_more: Option<JsonPath>,
+    stop_after_empty_page: bool,
+}
+
+impl JsonLink {
+    /// From the spec; fails on an invalid JSON path.
+    pub fn new(spec: &JsonLinkPaginator) -> Result<Self> {
+        Ok(JsonLink {
+            next_url_path: JsonPath::parse(&spec.next_url_path)?,
+            has_more: spec
+                .has_more_path
+                .as_deref()
+                .map(JsonPath::parse)
+                .transpose()?,
+            stop_after_empty_page: spec.stop_after_empty_page,
+        })
+    }
+}
+
+impl Paginator for JsonLink {
+    fn next_request(&mut self, page: &PageResponse<'_>) -> Result<Option<Url>> {
+        if common_stop(page, self.has_more.as_ref(), self.stop_after_empty_page) {
+            return Ok(None);
+        }
+        match self.next_url_path.get(page.body) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(serde_json::Value::String(s)) => resolve_link(page.url, s.trim()).map(Some),
+            Some(other) => Err(Error::Config(format!(
+                "the json_link paginator's `next_url_path` `{}` holds {}, expected a URL string \
+                 or null; check `next_url_path` (or use the `cursor` paginator for cursor values)",
+                self.next_url_path,
+                kind(other)
+            ))),
+        }
+    }
+}
+
+/// Resolves a next link against the current page URL (RFC 3986), as browsers and dlt do.
+pub(crate) fn resolve_link(current: &Url, link: &str) -> Result<Url> {
+    current.join(link).map_err(|e| {
+        Error::Config(format!(
+            "the next-page link is not a valid URL ({e}); expected an absolute URL or a path"
+        ))
+    })
+}
+
+pub(crate) fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,299 @@
+//! Paginators and the page loop that drives them.
+//!
+//! A [`Paginator`] is a small state machine in dlt's shape: it may adjust the first request
+//! ([`Paginator::init_request`]) and, given each response, says which URL comes next or
+//! that the stream has ended ([`Paginator::next_request`]). [`PageLoop`] runs one: it sends
+//! each request through [`RestClient::execute`] (auth, retries), selects the records, applies
+//! the resource's limits, and ends the stream — with a warning — when a paginator would
+//! request a URL it already requested (a repeated next link or cursor), instead of looping.
+//!
+//! Implement [`Paginator`] for an API with its own scheme; the built-in ones are built from a
+//! [`PaginatorSpec`] with [`from_spec`].
+
+use std::collections::HashSet;
+use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, Request};
+use serde_json::Value;
+use url::Url;
+
+use crate::client::RestClient;
+use crate::error::{Error, Result};
+use crate::incremental::IncrementalCursor;
+use crate::select::{JsonPath, into_records, take_records};
+use crate::spec::PaginatorSpec;
+
+mod auto;
+mod cursor;
+mod header_link;
+mod json_link;
+mod offset;
+mod page_number;
+mod single_page;
+
+pub use auto::Auto;
+pub use cursor::Cursor;
+pub use header_link::{HeaderLink, parse_link_header};
+pub use json_link::JsonLink;
+pub use offset::Offset;
+pub use page_number::PageNumber;
+pub use single_page::SinglePage;
+
+/// What a paginator sees of each response.
+#[derive(Debug)]
+pub struct PageResponse<'a> {
+    /// The URL that was requested (unredacted: paginators build the next URL from it; never
+    /// print it, print [`RestClient::redact`] of it).
+    pub url: &'a Url,
+    /// The response headers.
+    pub headers: &'a HeaderMap,
+    /// The JSON body with the records moved out (metadata such as `next`, `total`, `cursor`
+    /// stays in place).
+    pub body: &'a Value,
+    /// How many records the page held.
+    pub records: usize,
+}
+
+/// A pagination scheme. See the [module docs](self).
+///
+/// ```
+/// use rest_source_runtime::paginate::{PageResponse, Paginator, set_query_param};
+/// use rest_source_runtime::Result;
+///
+/// /// An API that pages with `?from=<last id>`.
+/// struct AfterLastId;
+///
+/// impl Paginator for AfterLastId {
+///     fn next_request(&mut self, page: &PageResponse<'_>) -> Result<Option<url::Url>> {
+///         Ok(match page.body.get("last_id").and_then(|v| v.as_u64()) {
+///             Some(id) if page.records > 0 => {
+///                 let mut next = page.url.clone();
+///                 set_query_param(&mut next, "from", &id.to_string());
+///                 Some(next)
+///             }
+///             _ => None,
+///         })
+///     }
+/// }
+/// ```
+pub trait Paginator: Send + 'static {
+    /// Adjusts the first request (for example adds `offset=0&limit=100`).
+    fn init_request(&mut self, url: &mut Url) {
+        let _ = url;
+    }
+
+    /// The URL of the next page, or `None` when `page` was the last.
+    fn next_request(&mut self, page: &PageResponse<'_>) -> Result<Option<Url>>;
+}
+
+/// Builds the built-in paginator for `spec`.
+pub fn from_spec(spec: &PaginatorSpec) -> Result<Box<dyn Paginator>> {
+    Ok(match spec {
+        PaginatorSpec::JsonLink(s) => Box::new(JsonLink::new(s)?),
+        PaginatorSpec::HeaderLink(s) => Box::new(HeaderLink::new(s)),
+        PaginatorSpec::Offset(s) => Box::new(Offset::new(s)?),
+        PaginatorSpec::PageNumber(s) => Box::new(PageNumber::new(s)?),
+        PaginatorSpec::Cursor(s) => Box::new(Cursor::new(s)?),
+        PaginatorSpec::SinglePage => Box::new(SinglePage),
+        PaginatorSpec::Auto => Box::new(Auto::default()),
+    })
+}
+
+/// Sets query parameter `name` to `value`, replacing any value it had.
+pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
+    let others: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut pairs = url.query_pairs_mut();
+    pairs.clear();
+    for (k, v) in &others {
+        pairs.append_pair(k, v);
+    }
+    pairs.append_pair(name, value);
+}
+
+/// The stop conditions most paginators share: `has_more_path` is `false`, or the page was
+/// empty and `stop_after_empty_page` is set.
+pub(crate) fn common_stop(
+    page: &PageResponse<'_>,
+    has_more: Option<&JsonPath>,
+    stop_after_empty_page: bool,
+) -> bool {
+    if stop_after_empty_page && page.records == 0 {
+        return true;
+    }
+    if let Some(path) = has_more {
+        match path.get(page.body) {
+            Some(Value::Bool(false)) | Some(Value::Null) => return true,
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// One page of raw records, before decoding.
+#[derive(Debug)]
+pub(crate) struct RawPage {
+    pub url: String,
+    pub number: u64,
+    pub records: Vec<Value>,
+    pub envelope: Value,
+}
+
+/// Everything a [`PageLoop`] needs besides the paginator; shared by every page and, for child
+/// resources, every parent item.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    pub client: RestClient,
+    pub method: Method,
+    pub headers: HeaderMap,
+    pub json: Option<bytes::Bytes>,
+    pub data_selector: Option<JsonPath>,
+    pub max_pages: Option<u64>,
+    pub max_items: Option<u64>,
+    pub resource: String,
+}
+
+impl Endpoint {
+    pub(crate) fn headers_from(
+        spec: &std::collections::BTreeMap<String, String>,
+    ) -> Result<HeaderMap> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in spec {
+            let n = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::Config(format!("`{name}` is not a valid HTTP header name")))?;
+            let v = HeaderValue::from_str(value).map_err(|_| {
+                Error::Config(format!(
+                    "the value of header `{name}` is not a valid header value"
+                ))
+            })?;
+            headers.append(n, v);
+        }
+        Ok(headers)
+    }
+}
+
+/// The page loop: requests pages one at a time, as they are asked for.
+pub(crate) struct PageLoop {
+    endpoint: Arc<Endpoint>,
+    paginator: Box<dyn Paginator>,
+    incremental: Option<Arc<IncrementalCursor>>,
+    next: Option<Url>,
+    seen: HashSet<u64>,
+    hasher: std::collections::hash_map::RandomState,
+    pages: u64,
+    items: u64,
+}
+
+impl PageLoop {
+    pub(crate) fn new(
+        endpoint: Arc<Endpoint>,
+        mut paginator: Box<dyn Paginator>,
+        mut first: Url,
+        incremental: Option<Arc<IncrementalCursor>>,
+    ) -> Self {
+        if let Some(inc) = &incremental {
+            for (k, v) in inc.request_params() {
+                set_query_param(&mut first, &k, &v);
+            }
+        }
+        paginator.init_request(&mut first);
+        let hasher = std::collections::hash_map::RandomState::new();
+        let mut seen = HashSet::new();
+        seen.insert(hasher.hash_one(first.as_str()));
+        PageLoop {
+            endpoint,
+            paginator,
+            incremental,
+            next: Some(first),
+            seen,
+            hasher,
+            pages: 0,
+            items: 0,
+        }
+    }
+
+    /// The next page, or `None` at the end. Nothing is requested before the first call.
+    pub(crate) async fn next_page(&mut self) -> Result<Option<RawPage>> {
+        let ep = &*self.endpoint;
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        if ep.max_pages.is_some_and(|m| self.pages >= m)
+            || ep.max_items.is_some_and(|m| self.items >= m)
+        {
+            return Ok(None);
+        }
+        let mut request = Request::new(ep.method.clone(), url.clone());
+        *request.headers_mut() = ep.headers.clone();
+        if let Some(body) = &ep.json {
+            request
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            *request.body_mut() = Some(body.clone().into());
+        }
+        let response = ep.client.execute(request, None, None).await?;
+        let headers = response.headers().clone();
+        let shown_url = response.url().to_owned();
+        let bytes = response.bytes().await?;
+        let mut body: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
+                url: shown_url.clone(),
+                target: format!("a JSON page of resource `{}`", ep.resource),
+                source,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            })?
+        };
+        drop(bytes);
+        let mut records = match &ep.data_selector {
+            Some(sel) if sel.is_root() => into_records(body.take()),
+            Some(sel) => match sel.take(&mut body) {
+                Some(v) => into_records(v),
+                None => {
+                    tracing::warn!(target: "rest_source", resource = %ep.resource, url = %shown_url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
+                    Vec::new()
+                }
+            },
+            None => take_records(&mut body),
+        };
+        self.pages += 1;
+        let raw_count = records.len();
+        let next = self.paginator.next_request(&PageResponse {
+            url: &url,
+            headers: &headers,
+            body: &body,
+            records: raw_count,
+        })?;
+        if let Some(next) = next {
+            if self.seen.insert(self.hasher.hash_one(next.as_str())) {
+                self.next = Some(next);
+            } else {
+                tracing::warn!(target: "rest_source", resource = %ep.resource, url = %ep.client.redact(&next), "the paginator returned a page that was already requested (repeated next link or cursor); ending the stream instead of looping");
+            }
+        }
+        if let Some(inc) = &self.incremental {
+            inc.process(&mut records);
+        }
+        if let Some(max) = ep.max_items {
+            let left = max.saturating_sub(self.items);
+            if records.len() as u64 > left {
+                records.truncate(left as usize);
+                self.next = None;
+            }
+        }
+        self.items += records.len() as u64;
+        Ok(Some(RawPage {
+            url: shown_url,
+            number: self.pages,
+            records,
+            envelope: body,
+        }))
+    }
+}

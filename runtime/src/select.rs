@@ -1,0 +1,313 @@
+//! JSON paths into response bodies: `data_selector`, `next_url_path`, `cursor_path`, … and
+//! dlt's record detection when no selector is given.
+//!
+//! A path is dotted keys with optional array indexes: `data`, `data.items[0].rows`,
+//! `data.0` (a numeric key indexes an array), `$` or an empty path for the whole body, and an
+//! optional leading `$.`. A trailing `[*]` selects the array itself.
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// A parsed JSON path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonPath {
+    text: String,
+    segments: Vec<Segment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Segment {
+    /// An object key, or an array index when it is all digits and the value is an array.
+    Key(String),
+    Index(usize),
+}
+
+impl JsonPath {
+    /// Parses `path`; fails with [`Error::Config`] naming the path and the problem.
+    ///
+    /// ```
+    /// use rest_source_runtime::select::JsonPath;
+    /// let body = serde_json::json!({"data": {"items": [{"rows": [1, 2]}]}});
+    /// let rows = JsonPath::parse("data.items[0].rows").unwrap();
+    /// assert_eq!(rows.get(&body), Some(&serde_json::json!([1, 2])));
+    /// assert_eq!(JsonPath::parse("data.items.0.rows").unwrap().get(&body), rows.get(&body));
+    /// ```
+    pub fn parse(path: &str) -> Result<JsonPath> {
+        let bad = |why: &str| {
+            Error::Config(format!(
+                "JSON path `{path}` is invalid: {why}; expected dotted keys with optional \
+                 indexes, like `data.items[0].rows`"
+            ))
+        };
+        let trimmed = path.trim();
+        let rest = trimmed
+            .strip_prefix("$.")
+            .or_else(|| trimmed.strip_prefix('$'))
+            .unwrap_or(trimmed);
+        let rest = rest.strip_suffix("[*]").unwrap_or(rest);
+        let mut segments = Vec::new();
+        if !rest.is_empty() {
+            for part in split_outside_brackets(rest) {
+                let (key, mut indexes) = match part.find('[') {
+                    Some(i) => (&part[..i], &part[i..]),
+                    None => (part, ""),
+                };
+                if key.is_empty() && indexes.is_empty() {
+                    return Err(bad("it has an empty segment (`..` or a trailing `.`)"));
+                }
+                if !key.is_empty() {
+                    segments.push(Segment::Key(key.to_owned()));
+                }
+                while !indexes.is_empty() {
+                    let close = indexes
+                        .find(']')
+                        .ok_or_else(|| bad("a `[` is not closed"))?;
+                    let inner = indexes[1..close].trim();
+                    let inner = inner.trim_matches(|c| c == '\'' || c == '"');
+                    match inner.parse::<usize>() {
+                        Ok(i) => segments.push(Segment::Index(i)),
+                        Err(_) if !inner.is_empty() && inner != "*" => {
+                            segments.push(Segment::Key(inner.to_owned()))
+                        }
+                        Err(_) => return Err(bad("only `[<number>]` or `['key']` are supported")),
+                    }
+                    indexes = &indexes[close + 1..];
+                    if !indexes.is_empty() && !indexes.starts_with('[') {
+                        return Err(bad("unexpected text after `]`"));
+                    }
+                }
+            }
+        }
+        Ok(JsonPath {
+            text: path.to_owned(),
+            segments,
+        })
+    }
+
+    /// The path as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the path selects the whole body.
+    pub fn is_root(&self) -> bool {
+        self.segments.is_empty()
+    }
+
+    /// The value at this path, if present.
+    pub fn get<'v>(&self, value: &'v Value) -> Option<&'v Value> {
+        self.segments
+            .iter()
+            .try_fold(value, |v, seg| match (seg, v) {
+                (Segment::Key(k), Value::Object(m)) => m.get(k),
+                (Segment::Key(k), Value::Array(a)) => {
+                    k.parse::<usize>().ok().and_then(|i| a.get(i))
+                }
+                (Segment::Index(i), Value::Array(a)) => a.get(*i),
+                _ => None,
+            })
+    }
+
+    /// Moves the value at this path out of `value` (leaving `null`), without copying it.
+    pub fn take(&self, value: &mut Value) -> Option<Value> {
+        let mut v = value;
+        for seg in &self.segments {
+            v = match (seg, v) {
+                (Segment::Key(k), Value::Object(m)) => m.get_mut(k)?,
+                (Segment::Key(k), Value::Array(a)) => a.get_mut(k.parse::<usize>().ok()?)?,
+                (Segment::Index(i), Value::Array(a)) => a.get_mut(*i)?,
+                _ => return None,
+            };
+        }
+        Some(v.take())
+    }
+}
+
+/// Splits on `.` except inside `[…]`, so `['x.y']` stays one key.
+fn split_outside_brackets(path: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in path.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => {
+                parts.push(&path[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&path[start..]);
+    parts
+}
+
+impl std::fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Keys that usually hold the records (dlt's `RECORD_KEY_PATTERNS`).
+pub const RECORD_KEYS: &[&str] = &[
+    "data", "items", "results", "entries", "records", "rows", "entities", "payload", "content",
+    "objects",
+];
+
+/// Keys that never hold the records (dlt's `NON_RECORD_KEY_PATTERNS`).
+pub const NON_RECORD_KEYS: &[&str] = &[
+    "meta",
+    "metadata",
+    "pagination",
+    "links",
+    "extras",
+    "headers",
+];
+
+/// Moves the records out of a page body the way dlt's `find_records` finds them: a
+/// top-level array is the records; otherwise, among the arrays up to two objects deep, the
+/// least nested one under a record-like key (`data`, `items`, `results`, …), else the least
+/// nested array outside metadata keys; a body without arrays is one record.
+///
+/// ```
+/// use rest_source_runtime::select::take_records;
+/// let mut body = serde_json::json!({"meta": {"tags": ["x"]}, "results": [{"id": 1}]});
+/// assert_eq!(take_records(&mut body), vec![serde_json::json!({"id": 1})]);
+/// ```
+pub fn take_records(body: &mut Value) -> Vec<Value> {
+    if !body.is_object() {
+        return into_records(body.take());
+    }
+    let mut lists: Vec<(usize, Vec<String>)> = Vec::new();
+    find_lists(body, &mut Vec::new(), &mut lists);
+    // Stable sort: least nested first, document order (serde_json's key order) within a level.
+    lists.sort_by_key(|(level, _)| *level);
+    let is_record_key = |p: &Vec<String>| {
+        p.last()
+            .is_some_and(|k| RECORD_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+    };
+    let under_metadata = |p: &Vec<String>| {
+        p.iter()
+            .any(|k| NON_RECORD_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+    };
+    let chosen = lists
+        .iter()
+        .find(|(_, p)| is_record_key(p) && !under_metadata(p))
+        .or_else(|| lists.iter().find(|(_, p)| !under_metadata(p)));
+    match chosen {
+        Some((_, path)) => {
+            let mut v = &mut *body;
+            for k in path {
+                v = &mut v[k.as_str()];
+            }
+            into_records(v.take())
+        }
+        None => into_records(body.take()),
+    }
+}
+
+fn find_lists(value: &Value, path: &mut Vec<String>, out: &mut Vec<(usize, Vec<String>)>) {
+    let Value::Object(map) = value else { return };
+    if path.len() > 2 {
+        return;
+    }
+    for (k, v) in map {
+        path.push(k.clone());
+        match v {
+            Value::Array(_) => out.push((path.len() - 1, path.clone())),
+            Value::Object(_) => find_lists(v, path, out),
+            _ => {}
+        }
+        path.pop();
+    }
+}
+
+/// A selected value as records: an array's elements, nothing for `null`, else one record.
+pub fn into_records(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// The `{…}` placeholders in a path template, in order.
+pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(name, _)| name.trim()))
+}
+
+/// The value of `value` as it goes into a URL: strings as they are, numbers and booleans
+/// printed, `null` as an empty string, arrays and objects as JSON.
+pub fn value_to_param(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_with_indexes_and_numeric_keys() {
+        let body = json!({"data": [{"rows": ["a", "b"]}], "x.y": 1, "m": {"0": "zero"}});
+        let p = |s: &str| JsonPath::parse(s).unwrap();
+        assert_eq!(p("data[0].rows[1]").get(&body), Some(&json!("b")));
+        assert_eq!(p("data.0.rows.1").get(&body), Some(&json!("b")));
+        assert_eq!(p("$.data[0].rows").get(&body), Some(&json!(["a", "b"])));
+        assert_eq!(p("$").get(&body), Some(&body));
+        assert_eq!(p("['x.y']").get(&body), Some(&json!(1)));
+        assert_eq!(p("m.0").get(&body), Some(&json!("zero")));
+        assert_eq!(p("data[*]").get(&body), body.get("data"));
+        assert_eq!(p("data[3]").get(&body), None);
+        assert_eq!(p("nope.deeper").get(&body), None);
+    }
+
+    #[test]
+    fn bad_paths_are_config_errors_naming_the_path() {
+        for bad in ["data..items", "data[0", "data[x]y", "data[]"] {
+            let err = JsonPath::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{bad}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn take_moves_the_value_out() {
+        let mut body = json!({"a": {"b": [1, 2]}});
+        let got = JsonPath::parse("a.b").unwrap().take(&mut body);
+        assert_eq!(got, Some(json!([1, 2])));
+        assert_eq!(body, json!({"a": {"b": null}}));
+    }
+
+    #[test]
+    fn finds_records_like_dlt() {
+        let mut top = json!([{"id": 1}, {"id": 2}]);
+        assert_eq!(take_records(&mut top).len(), 2);
+        let mut keyed = json!({"links": [{"x": 1}], "aaa": [1], "items": [{"id": 1}]});
+        assert_eq!(take_records(&mut keyed), vec![json!({"id": 1})]);
+        let mut nested = json!({"response": {"users": [{"id": 7}]}, "meta": {"ids": [1, 2]}});
+        assert_eq!(take_records(&mut nested), vec![json!({"id": 7})]);
+        let mut deeper = json!({"x": [{"id": 0}], "a": {"data": [{"id": 1}]}});
+        assert_eq!(take_records(&mut deeper), vec![json!({"id": 1})]);
+        let mut single = json!({"id": 9, "name": "n"});
+        assert_eq!(
+            take_records(&mut single),
+            vec![json!({"id": 9, "name": "n"})]
+        );
+        let mut null = Value::Null;
+        assert!(take_records(&mut null).is_empty());
+    }
+
+    #[test]
+    fn placeholders_in_templates() {
+        let names: Vec<_> = placeholders("{region}/contacts/{contacts.id}/notes").collect();
+        assert_eq!(names, ["region", "contacts.id"]);
+    }
+}

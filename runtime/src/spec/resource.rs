@@ -1,0 +1,246 @@
+//! [`ResourceSpec`] and [`EndpointSpec`]: one resource, laid out like dlt's resource config.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use super::{IncrementalSpec, PaginatorSpec};
+
+/// One resource: a name, an endpoint, and what to take from a parent resource.
+///
+/// The layout is dlt's (`{"name": …, "endpoint": {"path": …, "paginator": …}}`); the
+/// `endpoint` may also be just the path string, as in dlt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSpec {
+    /// The resource name (used in errors, logs, state files and child placeholders).
+    pub name: String,
+    /// What to request and how to read it.
+    pub endpoint: EndpointSpec,
+    /// Parent fields copied into each child record as `_<parent>_<field>` (dlt's
+    /// `include_from_parent`). Only used when the resource has a parent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include_from_parent: Vec<String>,
+    /// The record's primary key field(s); informational for loaders.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub primary_key: Vec<String>,
+    /// Stop after this many pages (per parent item for a child resource).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pages: Option<u64>,
+    /// Stop after this many records (per parent item for a child resource).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<u64>,
+}
+
+/// The request side of a resource.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct EndpointSpec {
+    /// Path relative to the client's base URL (or absolute). `{parent.field}` placeholders
+    /// are filled from each parent record (nested paths allowed: `{contacts.owner.id}`);
+    /// `{name}` placeholders from [`crate::Resource::path_param`].
+    pub path: String,
+    /// HTTP method (default `GET`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Query parameters sent with every page (strings as they are, other values as JSON).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, Value>,
+    /// Headers sent with every page.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body sent with every page (for `POST` search endpoints).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<Value>,
+    /// JSON path to the records in each page (`data`, `data.items`, `results[0].rows`, `$`
+    /// for the whole body). Absent: found as dlt's `find_records` does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_selector: Option<String>,
+    /// How pages follow each other (absent: `auto`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paginator: Option<PaginatorSpec>,
+    /// Incremental loading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<IncrementalSpec>,
+}
+
+impl ResourceSpec {
+    /// A resource `name` at `path`, GET, auto pagination.
+    pub fn new(name: impl Into<String>, path: impl Into<String>) -> Self {
+        ResourceSpec {
+            name: name.into(),
+            endpoint: EndpointSpec {
+                path: path.into(),
+                ..EndpointSpec::default()
+            },
+            include_from_parent: Vec::new(),
+            primary_key: Vec::new(),
+            max_pages: None,
+            max_items: None,
+        }
+    }
+    /// Adds a query parameter.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.endpoint.params.insert(name.into(), value.into());
+        self
+    }
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.endpoint.headers.insert(name.into(), value.into());
+        self
+    }
+    /// Sets the HTTP method (`GET`, `POST`, …).
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.endpoint.method = Some(method.into());
+        self
+    }
+    /// Sends `body` as JSON with every page.
+    pub fn json(mut self, body: Value) -> Self {
+        self.endpoint.json = Some(body);
+        self
+    }
+    /// Where the records are in each page.
+    pub fn data_selector(mut self, path: impl Into<String>) -> Self {
+        self.endpoint.data_selector = Some(path.into());
+        self
+    }
+    /// The paginator.
+    pub fn paginator(mut self, paginator: impl Into<PaginatorSpec>) -> Self {
+        self.endpoint.paginator = Some(paginator.into());
+        self
+    }
+    /// Incremental loading.
+    pub fn incremental(mut self, incremental: IncrementalSpec) -> Self {
+        self.endpoint.incremental = Some(incremental);
+        self
+    }
+    /// Copies parent `field` into each record as `_<parent>_<field>`.
+    pub fn include_from_parent(mut self, field: impl Into<String>) -> Self {
+        self.include_from_parent.push(field.into());
+        self
+    }
+    /// The primary key field.
+    pub fn primary_key(mut self, field: impl Into<String>) -> Self {
+        self.primary_key.push(field.into());
+        self
+    }
+    /// Stop after `n` pages.
+    pub fn max_pages(mut self, n: u64) -> Self {
+        self.max_pages = Some(n);
+        self
+    }
+    /// Stop after `n` records.
+    pub fn max_items(mut self, n: u64) -> Self {
+        self.max_items = Some(n);
+        self
+    }
+    /// The parent resource named by `{parent.field}` placeholders in the path, if any.
+    pub fn parent_name(&self) -> Option<&str> {
+        crate::select::placeholders(&self.endpoint.path)
+            .find_map(|p| p.split_once('.').map(|(parent, _)| parent))
+            .map(|p| p.strip_prefix("resources.").unwrap_or(p))
+            .map(|p| p.split('.').next().unwrap_or(p))
+    }
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+// `endpoint = "path"` (dlt's shorthand) or a full table; a hand-written visitor keeps serde's
+// precise "unknown field" errors for the table form, which `#[serde(untagged)]` would lose.
+impl<'de> Deserialize<'de> for EndpointSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields, remote = "EndpointSpec")]
+        struct Full {
+            path: String,
+            #[serde(default)]
+            method: Option<String>,
+            #[serde(default)]
+            params: BTreeMap<String, Value>,
+            #[serde(default)]
+            headers: BTreeMap<String, String>,
+            #[serde(default)]
+            json: Option<Value>,
+            #[serde(default)]
+            data_selector: Option<String>,
+            #[serde(default)]
+            paginator: Option<PaginatorSpec>,
+            #[serde(default)]
+            incremental: Option<IncrementalSpec>,
+        }
+
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = EndpointSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "an endpoint path string or a table with `path`, `params`, `paginator`, …",
+                )
+            }
+            fn visit_str<E: de::Error>(self, path: &str) -> Result<EndpointSpec, E> {
+                Ok(EndpointSpec {
+                    path: path.to_owned(),
+                    ..EndpointSpec::default()
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<EndpointSpec, A::Error> {
+                Full::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn endpoint_shorthand_and_table() {
+        let a: ResourceSpec =
+            serde_json::from_value(json!({"name": "users", "endpoint": "users"})).unwrap();
+        assert_eq!(a, ResourceSpec::new("users", "users"));
+        let b: ResourceSpec = toml::from_str(
+            "name = \"notes\"\ninclude_from_parent = [\"id\"]\nprimary_key = \"id\"\n\
+             [endpoint]\npath = \"contacts/{contacts.id}/notes\"\nparams = { per_page = 50 }\n\
+             paginator = { type = \"header_link\" }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            b,
+            ResourceSpec::new("notes", "contacts/{contacts.id}/notes")
+                .param("per_page", 50)
+                .paginator(PaginatorSpec::header_link())
+                .include_from_parent("id")
+                .primary_key("id")
+        );
+        assert_eq!(b.parent_name(), Some("contacts"));
+    }
+
+    #[test]
+    fn unknown_endpoint_keys_are_named() {
+        let err = serde_json::from_value::<ResourceSpec>(
+            json!({"name": "u", "endpoint": {"path": "u", "data_selecter": "x"}}),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("`data_selecter`"), "{err}");
+    }
+}
