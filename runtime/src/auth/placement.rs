@@ -23,10 +23,23 @@ use crate::{Error, Result, Secret};
 /// let body = Placement::body("auth_token");                  // a JSON or form body field
 /// # let _ = (bearer, drf, query, cookie, body);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// In configuration (`location` defaults to `header`, `prefix` to none):
+///
+/// ```
+/// # use rest_source_runtime::auth::Placement;
+/// let p: Placement = serde_json::from_value(serde_json::json!({
+///     "location": "header", "name": "Authorization", "prefix": "Token "
+/// })).unwrap();
+/// assert_eq!(p, Placement::header("Authorization").prefix("Token "));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Placement {
+    #[serde(default)]
     location: ApiKeyLocation,
     name: String,
+    #[serde(default)]
     prefix: String,
 }
 

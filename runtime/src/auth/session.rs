@@ -28,8 +28,10 @@ use crate::{Error, Result, Secret, TokenRequestFormat};
 
 const SCHEME: &str = "session_token";
 
-/// Where the session token is found in the login response.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where the session token is found in the login response. In configuration:
+/// `{"json_path": "data.token"}`, `{"header": "X-Session"}` or `{"cookie": "sid"}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum TokenSource {
     /// A dot-separated JSON path in the body (`token`, `data.session.id`).
     JsonPath(String),
@@ -503,5 +505,40 @@ impl Auth for SessionToken {
 
     fn sensitive_query_params(&self) -> Vec<String> {
         self.placement.sensitive_query_params()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_sources_read_from_configuration() {
+        let parse = |v: Value| serde_json::from_value::<TokenSource>(v).unwrap();
+        assert_eq!(
+            parse(serde_json::json!({"json_path": "data.token"})),
+            TokenSource::JsonPath("data.token".into())
+        );
+        assert_eq!(
+            parse(serde_json::json!({"header": "X-Session"})),
+            TokenSource::Header("X-Session".into())
+        );
+        assert_eq!(
+            parse(serde_json::json!({"cookie": "sid"})),
+            TokenSource::Cookie("sid".into())
+        );
+    }
+
+    #[test]
+    fn debug_names_the_credentials_without_their_values() {
+        let s = SessionToken::new("https://h.test/login")
+            .credential("password", Secret::new("hunter2-value"))
+            .login_header("X-Key", "header-value");
+        let debug = format!("{s:?}");
+        assert!(
+            debug.contains("password") && debug.contains("X-Key"),
+            "{debug}"
+        );
+        assert!(!debug.contains("hunter2-value") && !debug.contains("header-value"));
     }
 }
