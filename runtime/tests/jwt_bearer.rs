@@ -222,3 +222,24 @@ async fn a_bad_key_is_a_clear_error_that_never_echoes_it_and_sends_nothing() {
     }
     assert_eq!(server.count("/token"), 0);
 }
+
+#[tokio::test]
+async fn a_service_account_json_key_file_is_enough() {
+    let (server, seen) = verifying_server(3600).await;
+    let key_file = json!({
+        "type": "service_account",
+        "client_email": ISSUER,
+        "private_key_id": "kid-42",
+        "private_key": PKCS8,
+        "token_uri": server.url("/token"),
+    });
+    let auth = OAuth2JwtBearer::from_service_account_json(&Secret::new(key_file.to_string()))
+        .unwrap()
+        .scope("read");
+    client(&server, auth).get("api").await.unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[0].header["kid"], "kid-42");
+    assert_eq!(seen[0].claims["iss"], ISSUER);
+    assert_eq!(seen[0].claims["aud"], server.url("/token"));
+    assert_eq!(seen[0].claims["scope"], "read");
+}

@@ -421,6 +421,19 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
         exercise(&api, rest_source_runtime::auth::shared(auth)).await;
     }
 
+    // Service-account key files: broken JSON, a missing field, a key that is the canary.
+    for file in [
+        format!("{{\"client_email\": \"{CANARY}"),
+        json!({"private_key": CANARY}).to_string(),
+    ] {
+        let err = OAuth2JwtBearer::from_service_account_json(&Secret::new(file)).unwrap_err();
+        assert_error_clean(&err);
+    }
+    let file = json!({"client_email": "sa@x", "private_key": CANARY, "token_uri": server.url("/jwt-token")});
+    let auth = OAuth2JwtBearer::from_service_account_json(&Secret::new(file.to_string())).unwrap();
+    assert_debug_clean(&auth);
+    exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+
     assert_logs_clean();
     // The flows really ran (so the log check is not vacuous).
     let text = String::from_utf8_lossy(&logs().lock().unwrap()).into_owned();

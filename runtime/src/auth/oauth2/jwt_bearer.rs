@@ -87,6 +87,39 @@ impl JwtBearerFlow {
         }
     }
 
+    /// A flow from a Google-style service-account key file (the whole JSON as a secret):
+    /// `client_email` is the issuer, `private_key` the key, `private_key_id` the `kid`,
+    /// `token_uri` the token endpoint (default `https://oauth2.googleapis.com/token`). Add the
+    /// scope with [`scope`](Self::scope). Errors name missing fields, never values.
+    ///
+    /// ```
+    /// use rest_source_runtime::auth::oauth2::JwtBearerFlow;
+    /// use rest_source_runtime::Secret;
+    /// let err = JwtBearerFlow::from_service_account_json(&Secret::new(r#"{"type": "x"}"#))
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("no `client_email`"));
+    /// ```
+    pub fn from_service_account_json(json: &Secret) -> Result<Self> {
+        let bad = |what: &str| {
+            Error::Config(format!(
+                "oauth2_jwt_bearer: the service account key {what}; expected the JSON key file \
+                 as downloaded (with `client_email` and `private_key`)"
+            ))
+        };
+        let value: Value =
+            serde_json::from_str(json.expose()).map_err(|_| bad("is not valid JSON"))?;
+        let field = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_owned);
+        let issuer = field("client_email").ok_or_else(|| bad("has no `client_email`"))?;
+        let key = field("private_key").ok_or_else(|| bad("has no `private_key`"))?;
+        let url =
+            field("token_uri").unwrap_or_else(|| "https://oauth2.googleapis.com/token".into());
+        let mut flow = JwtBearerFlow::new(url, issuer, Secret::new(key));
+        if let Some(kid) = field("private_key_id") {
+            flow = flow.key_id(kid);
+        }
+        Ok(flow)
+    }
+
     /// `sub`: the user to act as (domain-wide delegation, Salesforce's username).
     pub fn subject(mut self, subject: impl Into<String>) -> Self {
         self.subject = Some(subject.into());
@@ -382,6 +415,11 @@ impl OAuth2JwtBearer {
         OAuth2JwtBearer {
             inner: OAuth2::new(f(self.inner.into_flow())).max_refresh_leeway(leeway),
         }
+    }
+
+    /// See [`JwtBearerFlow::from_service_account_json`].
+    pub fn from_service_account_json(json: &Secret) -> Result<Self> {
+        JwtBearerFlow::from_service_account_json(json).map(Self::from_flow)
     }
 
     /// See [`JwtBearerFlow::subject`].
