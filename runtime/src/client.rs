@@ -366,7 +366,7 @@ impl RestClient {
                 continue;
             }
             let url = redact_url(req.url(), &sensitive);
-            let sent = header_copy(&req);
+            let sent = signed_copy(&req);
             tracing::debug!(target: "rest_source", %method, %url, attempts, "sending request");
             let failure = match self.http.execute(req).await {
                 Ok(resp) if resp.status().is_success() => {
@@ -463,7 +463,7 @@ fn wrap_exhausted(err: Error, attempts: u32, start: tokio::time::Instant) -> Err
 /// handed to [`crate::Auth::unauthorized`] so it can tell which credentials were rejected —
 /// including credentials placed in the body. Cloning an in-memory body only bumps a
 /// reference count.
-fn header_copy(req: &Request) -> Request {
+fn signed_copy(req: &Request) -> Request {
     if let Some(copy) = req.try_clone() {
         return copy;
     }
