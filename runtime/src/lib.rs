@@ -27,7 +27,7 @@ pub mod secret;
 pub mod secrets;
 pub mod select;
 pub mod spec;
-mod tls;
+pub mod tls;
 pub mod token_cache;
 pub mod token_store;
 mod url_join;
