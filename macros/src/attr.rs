@@ -118,6 +118,10 @@ fn as_secret(cx: &Ctxt, expr: &Expr) -> Option<Option<SecretLit>> {
 }
 
 fn is_secret_key(key: &str) -> bool {
+    // These cannot be field names, even raw.
+    if matches!(key, "self" | "super" | "crate") {
+        return false;
+    }
     let mut chars = key.chars();
     matches!(chars.next(), Some('a'..='z'))
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))

@@ -14,6 +14,7 @@ use crate::ast::{FieldKind, Source};
 use crate::attr::{Paginator, Value};
 use crate::auth::{AuthDef, AuthForm};
 use crate::valid::Plan;
+use syn::ext::IdentExt;
 
 fn private() -> TokenStream {
     quote!(::rest_source::__private)
@@ -198,7 +199,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
     let mut probed = vec![false; plan.groups.len()];
     let declared: Vec<String> = source
         .resources()
-        .map(|(f, _)| f.ident.to_string())
+        .map(|(f, _)| f.ident.unraw().to_string())
         .collect();
     for name in declared.iter().filter(|n| plan.order.contains(n)) {
         let Some(rp) = plan.resources.get(name) else {
@@ -227,7 +228,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         });
     }
     for name in &plan.order {
-        let Some((field, def)) = source.resources().find(|(f, _)| f.ident == name) else {
+        let Some((field, def)) = source.resources().find(|(f, _)| f.ident.unraw() == name) else {
             continue;
         };
         let Some(rp) = plan.resources.get(name) else {
