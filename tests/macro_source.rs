@@ -278,6 +278,15 @@ async fn basic_cookie_query_and_none_are_each_sent_as_declared() {
 }
 
 #[test]
+fn generated_secrets_struct_never_shows_values() {
+    let shown = format!("{:?}", crm_secrets());
+    assert!(shown.contains("client_secret"), "{shown}");
+    for value in ["id-1", "secret-1", "report-key-1"] {
+        assert!(!shown.contains(value), "{shown}");
+    }
+}
+
+#[test]
 fn missing_secrets_are_one_error_naming_the_source_and_every_key() {
     let resolver = SecretResolver::for_source(Crm::SOURCE_NAME)
         .without_env()

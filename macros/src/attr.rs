@@ -108,16 +108,32 @@ fn as_secret(cx: &Ctxt, expr: &Expr) -> Option<Option<SecretLit>> {
         }
     }?;
     if !is_secret_key(&key.value()) {
-        cx.error_spanned_by(
-            &key,
-            "a secret key is lower-case letters, digits and `_`, starting with a letter (it names a field of the generated secrets struct and a key in secrets.toml)",
-        );
+        let fixed: String = key
+            .value()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let mut message = "a secret key is lower-case letters, digits and `_`, starting with a letter (it names a field of the generated secrets struct and a key in secrets.toml)".to_owned();
+        if is_secret_key(&fixed) {
+            message.push_str(&format!("; did you mean `{fixed}`?"));
+        }
+        cx.error_spanned_by(&key, message);
         return Some(None);
     }
     Some(Some(SecretLit { key }))
 }
 
 fn is_secret_key(key: &str) -> bool {
+    // These cannot be field names, even raw.
+    if matches!(key, "self" | "super" | "crate") {
+        return false;
+    }
     let mut chars = key.chars();
     matches!(chars.next(), Some('a'..='z'))
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))

@@ -158,6 +158,31 @@ mod tests {
     }
 
     #[test]
+    fn raw_identifiers_and_keyword_keys_expand_without_panicking() {
+        let out = rest_source(
+            quote!(
+                base_url = "https://a.example",
+                auth = bearer(token = secret("type"))
+            ),
+            quote! {
+                struct A {
+                    r#type: String,
+                    #[resource(path = "{type}/x")]
+                    r#match: Resource<u8>,
+                    #[resource(path = "{match.id}")]
+                    child: Resource<u8>,
+                }
+            },
+            &Env::default(),
+        );
+        let text = out.to_string();
+        assert!(!text.contains("compile_error"), "{text}");
+        assert!(text.contains("pub r#type"), "{text}");
+        let file: syn::File = syn::parse2(out).expect("the expansion parses");
+        assert!(!file.items.is_empty());
+    }
+
+    #[test]
     fn self_parent_is_a_cycle() {
         let errs = errors(
             quote!(base_url = "https://a.example"),

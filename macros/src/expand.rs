@@ -14,6 +14,7 @@ use crate::ast::{FieldKind, Source};
 use crate::attr::{Paginator, Value};
 use crate::auth::{AuthDef, AuthForm};
 use crate::valid::Plan;
+use syn::ext::IdentExt;
 
 fn private() -> TokenStream {
     quote!(::rest_source::__private)
@@ -54,7 +55,6 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         .map(|i| format_ident!("__P{}", i))
         .collect();
     let param_idents: Vec<&Ident> = params.iter().map(|(i, _)| *i).collect();
-    let param_types: Vec<&syn::Type> = params.iter().map(|(_, t)| *t).collect();
     let secrets_start = if keys.is_empty() {
         quote!(#secrets_ident)
     } else {
@@ -198,7 +198,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
     let mut probed = vec![false; plan.groups.len()];
     let declared: Vec<String> = source
         .resources()
-        .map(|(f, _)| f.ident.to_string())
+        .map(|(f, _)| f.ident.unraw().to_string())
         .collect();
     for name in declared.iter().filter(|n| plan.order.contains(n)) {
         let Some(rp) = plan.resources.get(name) else {
@@ -227,7 +227,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         });
     }
     for name in &plan.order {
-        let Some((field, def)) = source.resources().find(|(f, _)| f.ident == name) else {
+        let Some((field, def)) = source.resources().find(|(f, _)| f.ident.unraw() == name) else {
             continue;
         };
         let Some(rp) = plan.resources.get(name) else {
@@ -294,9 +294,35 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
             }
         }
     });
-    let param_locals = param_idents.iter().map(|name| {
+    // `build` exists on every builder state, bounded per parameter by a trait only the set
+    // state implements, so a missing parameter is a compile error that names it (through
+    // `#[diagnostic::on_unimplemented]`) instead of "no method named `build`".
+    let set_traits: Vec<Ident> = params
+        .iter()
+        .map(|(name, _)| format_ident!("__{}_{}_set", ident, name))
+        .collect();
+    let secrets_trait = format_ident!("__{}_secrets_set", ident);
+    let set_trait_defs = params.iter().zip(&set_traits).map(|((name, ty), tr)| {
+        let message = format!("the source parameter `{name}` of `{ident}` is not set");
+        let label = format!("call `.{name}(…)` before `.build()`");
+        quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = #label)]
+            #[allow(non_camel_case_types)]
+            pub trait #tr {
+                fn __take(self) -> #ty;
+            }
+            impl #tr for #ty {
+                fn __take(self) -> #ty {
+                    self
+                }
+            }
+        }
+    });
+    let secrets_message = format!("the secrets of `{ident}` are not set");
+    let secrets_label = "call `.secrets(…)`, `.secrets_from_env()?` or `.secrets_from_resolver(…)?` before `.build()`";
+    let param_locals = param_idents.iter().zip(&set_traits).map(|(name, tr)| {
         let local = format_ident!("__param_{}", name);
-        quote!(let #local = self.#name;)
+        quote!(let #local = #tr::__take(self.#name);)
     });
 
     let struct_doc = format!(
@@ -418,12 +444,30 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 }
             }
 
+            #(#set_trait_defs)*
+
+            #[diagnostic::on_unimplemented(message = #secrets_message, label = #secrets_label)]
+            #[allow(non_camel_case_types)]
+            pub trait #secrets_trait {
+                fn __take(self) -> #secrets_ident;
+            }
+            impl #secrets_trait for #secrets_ident {
+                fn __take(self) -> #secrets_ident {
+                    self
+                }
+            }
+
             #[automatically_derived]
-            impl #builder_ident<#(#param_types,)* #secrets_ident> {
+            impl<#(#generics,)* __S> #builder_ident<#(#generics,)* __S> {
                 /// Builds the source: one HTTP client, one auth strategy per distinct auth
-                /// (shared, so one token cache each), and every resource.
-                pub fn build(self) -> #rt::Result<#ident> {
-                    let __values = self.__secrets.to_values();
+                /// (shared, so one token cache each), and every resource. Exists once every
+                /// parameter and the secrets are set (a compile error names what is missing).
+                pub fn build(self) -> #rt::Result<#ident>
+                where
+                    #(#generics: #set_traits,)*
+                    __S: #secrets_trait,
+                {
+                    let __values = #secrets_trait::__take(self.__secrets).to_values();
                     let __access_token_url = self.__access_token_url;
                     let mut __builder = #rt::RestClient::builder(
                         self.__base_url.unwrap_or_else(|| ::std::string::String::from(#base_url)),

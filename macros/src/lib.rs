@@ -16,8 +16,30 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// Describes a REST API source on a struct and expands into a typed client. See the
-/// `rest-source` crate documentation.
+/// Describes a REST API source on a struct and expands into a typed client (see the
+/// `rest-source` crate docs for an example).
+///
+/// Source arguments: `base_url = "…"` (required, absolute http(s) URL), `auth = <form>`,
+/// `headers("Name" = "value", "Other" = secret("key"))`, `paginator = <paginator>` (the
+/// default for every resource), `name = "…"` (the secrets section; default: the struct name
+/// in snake_case), `secrets_schema = "…"` (a value-free schema, relative to this source file;
+/// default `secrets.schema.toml` next to `Cargo.toml` when it exists).
+///
+/// Auth forms (dlt's names): `bearer(token)`, `api_key(name, api_key, location =
+/// header|query|cookie)`, `http_basic(username, password)`, `oauth2_client_credentials(
+/// access_token_url, client_id, client_secret, scope, audience, client_auth = body|basic,
+/// default_token_expiration)`, `custom(MyAuth, arg = secret("…"), …)` (`MyAuth: Auth +
+/// FromSecrets`), `custom(flow = MyGrant, …)` (`MyGrant: OAuth2Flow + FromSecrets`), `none`.
+/// Credentials (`token`, `password`, `client_secret`, `api_key`, custom arguments) must be
+/// `secret("key")`.
+///
+/// Fields: `#[resource(path, data_selector, primary_key, paginator)]` on a `Resource<Item>`
+/// field; `#[auth(<form>)]` on a resource overrides the source's auth; any other field is a
+/// source parameter, usable as `{name}` in paths; `{parent.field}` makes a child resource.
+///
+/// Generates `<Name>Secrets` (one `Secret` field per key), `<Name>Builder` (type-state:
+/// `build` exists once every parameter and the secrets are set), and on the struct
+/// `builder()`, `check()`, `SOURCE_NAME` and `SECRET_KEYS`.
 #[proc_macro_attribute]
 pub fn rest_source(args: TokenStream, item: TokenStream) -> TokenStream {
     let env = schema::Env {

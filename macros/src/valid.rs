@@ -13,6 +13,7 @@ use crate::auth::{self, AuthDef};
 use crate::ctxt::Ctxt;
 use crate::schema::{self, Env};
 use crate::suggest;
+use syn::ext::IdentExt;
 
 /// What expansion needs beyond the parsed source.
 pub struct Plan {
@@ -96,10 +97,13 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
         cx.error_spanned_by(name, "a source `name` is lower-case letters, digits, `_` and `.` (it is the section in secrets.toml: `[sources.<name>]`)");
     }
 
-    let params: Vec<String> = source.params().map(|f| f.ident.to_string()).collect();
+    let params: Vec<String> = source
+        .params()
+        .map(|f| f.ident.unraw().to_string())
+        .collect();
     let resource_names: Vec<String> = source
         .resources()
-        .map(|(f, _)| f.ident.to_string())
+        .map(|(f, _)| f.ident.unraw().to_string())
         .collect();
 
     // Auth groups: equal auths share one strategy (and one token cache).
@@ -141,7 +145,7 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
             }
         }
         resources.insert(
-            field.ident.to_string(),
+            field.ident.unraw().to_string(),
             ResourcePlan {
                 group,
                 parent,
@@ -262,7 +266,7 @@ fn order_parents_first(
 ) -> Vec<String> {
     let declared: Vec<String> = source
         .resources()
-        .map(|(f, _)| f.ident.to_string())
+        .map(|(f, _)| f.ident.unraw().to_string())
         .collect();
     let mut order: Vec<String> = Vec::new();
     let mut in_cycle = BTreeSet::new();
@@ -280,7 +284,7 @@ fn order_parents_first(
                 if chain[start..].contains(name) && in_cycle.insert(name.clone()) {
                     let path = source
                         .resources()
-                        .find(|(f, _)| f.ident == name)
+                        .find(|(f, _)| f.ident.unraw() == name)
                         .and_then(|(_, d)| d.path.clone());
                     if let Some(path) = path {
                         cx.error_spanned_by(

@@ -7,6 +7,7 @@ struct Contact {
 }
 
 #[rest_source(base_url = "https://crm.example.com/api", auth = bearer(token = secret("token")))]
+#[derive(Clone, Debug)] // sees the expanded struct, hidden state included
 struct Crm {
     region: String,
     page_size: u32,
@@ -29,6 +30,8 @@ fn main() {
         .secrets(CrmSecrets { token: Secret::new("t") })
         .build()
         .unwrap();
+    let shown = format!("{:?}", crm.clone());
+    assert!(!shown.contains("\"t\""), "{shown}");
     let _ = (crm.region, crm.page_size, crm.contacts, crm.notes, crm.attachments);
     let _ = |c: Contact| c.id;
 }
