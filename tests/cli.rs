@@ -315,3 +315,67 @@ async fn state_file_makes_the_next_run_incremental() {
     assert_eq!(lines(), 0);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn param_option_overrides_a_declared_source_parameter() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("param");
+    std::fs::write(
+        dir.join("recent.toml"),
+        format!(
+            r#"name = "crm"
+[params]
+since = "2024-01-01T00:00:00Z"
+
+[client]
+base_url = "{}"
+auth = {{ type = "oauth2_client_credentials", access_token_url = "{}", client_id = "demo-client", client_secret = {{ secret = "client_secret" }} }}
+
+[[resources]]
+name = "contacts"
+endpoint = {{ path = "contacts", data_selector = "results", params = {{ updated_since = "{{since}}" }}, paginator = {{ type = "json_link", next_url_path = "paging.next" }} }}
+"#,
+            server.base_url(),
+            server.token_url()
+        ),
+    )
+    .unwrap();
+    let env = [("SOURCES__CRM__CLIENT_SECRET", "demo-secret")];
+    let ids = || -> Vec<u64> {
+        std::fs::read_to_string(dir.join("out/contacts.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let all = rest_source(&dir, &["run", "recent.toml"], &env).await;
+    assert_eq!(all.status.code(), Some(0), "{}", text(&all.stderr));
+    assert_eq!(ids(), (1..=RECORDS).collect::<Vec<_>>());
+
+    // Contact n was updated n + 30 minutes after midnight: from 00:50, contacts 20 to 25.
+    let recent = rest_source(
+        &dir,
+        &[
+            "run",
+            "recent.toml",
+            "--param",
+            "since=2024-01-01T00:50:00Z",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(recent.status.code(), Some(0), "{}", text(&recent.stderr));
+    assert_eq!(ids(), (20..=RECORDS).collect::<Vec<_>>());
+
+    let unknown = rest_source(&dir, &["check", "recent.toml", "--param", "sinse=x"], &env).await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert_eq!(
+        text(&unknown.stderr),
+        "error: unknown source parameter `sinse` in `--param`; expected one of `since`\n"
+    );
+    server.shutdown().await;
+}

@@ -7,9 +7,9 @@ pub const USAGE: &str = "\
 rest-source: check and run declarative REST API sources (TOML or JSON, dlt's layout)
 
 USAGE:
-    rest-source check <CONFIG> [--secrets <FILE>]
+    rest-source check <CONFIG> [--secrets <FILE>] [--param <NAME=VALUE>]...
     rest-source run <CONFIG> [--out <DIR>] [--state <FILE>] [--secrets <FILE>]
-                             [--resource <NAME>]...
+                             [--param <NAME=VALUE>]... [--resource <NAME>]...
     rest-source --help | --version
 
 COMMANDS:
@@ -19,6 +19,9 @@ COMMANDS:
 
 OPTIONS:
     --out <DIR>         output folder for `run` (default: out)
+    --param <NAME=VALUE>
+                        set a source parameter declared under `params` in the config
+                        (repeatable)
     --secrets <FILE>    read secrets from this TOML file instead of .dlt/secrets.toml and
                         ~/.dlt/secrets.toml (environment variables still come first)
     --state <FILE>      keep incremental cursors in this JSON file: each run starts where
@@ -55,6 +58,8 @@ pub enum Command {
 pub struct Common {
     pub config: PathBuf,
     pub secrets: Option<PathBuf>,
+    /// `--param NAME=VALUE`, in order (a later one wins).
+    pub params: Vec<(String, String)>,
 }
 
 /// Parses the arguments after the program name. The error is a one-line message for stderr.
@@ -79,6 +84,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     }
     let mut config = None;
     let mut secrets = None;
+    let mut params = Vec::new();
     let mut out = None;
     let mut state = None;
     let mut resources = Vec::new();
@@ -97,6 +103,15 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "--secrets" => secrets = Some(PathBuf::from(value("--secrets")?)),
+            "--param" => {
+                let pair = value("--param")?;
+                let Some((name, v)) = pair.split_once('=') else {
+                    return Err(format!(
+                        "`--param {pair}` has no value; expected `--param NAME=VALUE`"
+                    ));
+                };
+                params.push((name.trim().to_owned(), v.to_owned()));
+            }
             "--out" if command == "run" => out = Some(PathBuf::from(value("--out")?)),
             "--resource" if command == "run" => resources.push(value("--resource")?),
             "--state" if command == "run" => state = Some(PathBuf::from(value("--state")?)),
@@ -105,7 +120,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             f if f.starts_with('-') => {
                 return Err(format!(
-                    "unknown option `{f}`; expected `--secrets`{}",
+                    "unknown option `{f}`; expected `--secrets`, `--param`{}",
                     if command == "run" {
                         ", `--out`, `--state` or `--resource`"
                     } else {
@@ -120,7 +135,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     let config = config.ok_or_else(|| {
         format!("missing the config file; expected `rest-source {command} <CONFIG>`")
     })?;
-    let common = Common { config, secrets };
+    let common = Common {
+        config,
+        secrets,
+        params,
+    };
     Ok(if command == "check" {
         Command::Check(common)
     } else {
@@ -145,12 +164,16 @@ mod tests {
     fn parses_run_with_options_in_both_spellings() {
         assert_eq!(
             parse_str(
-                "run crm.toml --out=data --resource contacts --state st.json --resource notes --secrets s.toml"
+                "run crm.toml --out=data --resource contacts --state st.json --resource notes --secrets s.toml --param region=eu --param=since=2024-01-01T00:00:00Z"
             ),
             Ok(Command::Run {
                 common: Common {
                     config: "crm.toml".into(),
                     secrets: Some("s.toml".into()),
+                    params: vec![
+                        ("region".into(), "eu".into()),
+                        ("since".into(), "2024-01-01T00:00:00Z".into()),
+                    ],
                 },
                 out: "data".into(),
                 state: Some("st.json".into()),
@@ -166,6 +189,10 @@ mod tests {
             Err("`--out` only applies to `run`".into())
         );
         assert_eq!(
+            parse_str("check crm.toml --param region"),
+            Err("`--param region` has no value; expected `--param NAME=VALUE`".into())
+        );
+        assert_eq!(
             parse_str("fetch crm.toml"),
             Err("unknown command `fetch`; expected `check` or `run`".into())
         );
@@ -176,7 +203,7 @@ mod tests {
         assert_eq!(
             parse_str("run a.toml --secret x"),
             Err(
-                "unknown option `--secret`; expected `--secrets`, `--out`, `--state` or `--resource`"
+                "unknown option `--secret`; expected `--secrets`, `--param`, `--out`, `--state` or `--resource`"
                     .into()
             )
         );

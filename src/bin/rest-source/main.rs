@@ -61,10 +61,26 @@ fn main() -> ExitCode {
 /// Loads, validates and builds the source (resolving its secrets); prints why not and
 /// returns the exit status otherwise.
 fn load(common: &Common) -> Result<(SourceConfig, rest_source::config::Source), ExitCode> {
-    let config = SourceConfig::from_path(&common.config).map_err(|e| {
+    let mut config = SourceConfig::from_path(&common.config).map_err(|e| {
         eprintln!("{e}");
         ExitCode::from(BAD_INPUT)
     })?;
+    for (name, value) in &common.params {
+        match config.params.get_mut(name) {
+            Some(slot) => *slot = value.clone(),
+            None => {
+                let declared: Vec<String> =
+                    config.params.keys().map(|k| format!("`{k}`")).collect();
+                let expected = if declared.is_empty() {
+                    format!("`{}` declares no `params`", common.config.display())
+                } else {
+                    format!("expected one of {}", declared.join(", "))
+                };
+                eprintln!("error: unknown source parameter `{name}` in `--param`; {expected}");
+                return Err(ExitCode::from(BAD_INPUT));
+            }
+        }
+    }
     let mut secrets = SecretResolver::for_source(&config.name);
     if let Some(file) = &common.secrets {
         if !file.is_file() {
