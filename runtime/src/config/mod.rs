@@ -57,6 +57,13 @@
 //! record. dlt's older `params = { id = { type = "resolve", resource = "contacts", field = "id" } }`
 //! is accepted and means the same as `{contacts.id}`.
 //!
+//! # From the command line
+//!
+//! The facade crate's `rest-source` binary (`cargo install rest-source --features cli`) runs a
+//! config without any Rust: `rest-source check crm.toml` validates it, resolves its secrets
+//! and makes one authenticated request per distinct auth; `rest-source run crm.toml --out
+//! data` writes each resource's records to `data/<resource>.jsonl`.
+//!
 //! # Errors
 //!
 //! Loading reports every problem at once, each with the file, line and column (JSON too) and
