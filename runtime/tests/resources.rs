@@ -336,6 +336,7 @@ async fn a_page_that_is_not_json_names_the_url() {
         status: 200,
         headers: vec![],
         body: "<html>oops</html>".into(),
+        truncated: false,
     })
     .await;
     let r: Resource<Item> =

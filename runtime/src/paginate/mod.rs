@@ -238,10 +238,7 @@ impl PageLoop {
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             *request.body_mut() = Some(body.clone().into());
         }
-        let response = ep.client.execute(request, None, None).await?;
-        let headers = response.headers().clone();
-        let shown_url = response.url().to_owned();
-        let bytes = response.bytes().await?;
+        let (headers, shown_url, bytes) = fetch(ep, request).await?;
         let mut body: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
             Value::Null
         } else {
@@ -309,5 +306,36 @@ impl PageLoop {
             records,
             envelope: body,
         }))
+    }
+}
+
+/// Sends a page request and reads its body. The client retries failures up to the response
+/// headers; a connection that drops while the body streams in is retried here, with the
+/// same policy (attempts, backoff, deadline), for requests the client would retry.
+async fn fetch(ep: &Endpoint, request: Request) -> Result<(HeaderMap, String, bytes::Bytes)> {
+    let policy = ep.client.retry_policy();
+    let idempotent = ep.method.is_idempotent();
+    let start = tokio::time::Instant::now();
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        let this = request.try_clone().ok_or_else(|| {
+            Error::Config("a page request with a streaming body cannot be retried".into())
+        })?;
+        let response = ep.client.execute(this, None, None).await?;
+        let headers = response.headers().clone();
+        let shown_url = response.url().to_owned();
+        match response.bytes().await {
+            Ok(bytes) => return Ok((headers, shown_url, bytes)),
+            Err(err @ Error::Transport { .. }) if idempotent && attempt <= policy.max_retries => {
+                let wait = policy.backoff(attempt);
+                if start.elapsed() + wait > policy.deadline {
+                    return Err(err);
+                }
+                tracing::info!(target: "rest_source", resource = %ep.resource, url = %shown_url, attempt, error = %err, "page body was cut off; retrying");
+                tokio::time::sleep(wait).await;
+            }
+            Err(err) => return Err(err),
+        }
     }
 }
