@@ -82,7 +82,7 @@ pub const DEMO_REPORT_KEY: &str = "demo-report-key";
 /// server.shutdown().await;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DemoApi {
     pub(crate) port: u16,
     pub(crate) client_id: String,
@@ -92,6 +92,23 @@ pub struct DemoApi {
     pub(crate) refresh_tokens: bool,
     pub(crate) sizes: Sizes,
     pub(crate) faults: Faults,
+}
+
+// By hand so the client secret and API key stay out of test logs, like every secret in
+// this workspace (they are demo values by default, but tests may configure real-looking ones).
+impl std::fmt::Debug for DemoApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoApi")
+            .field("port", &self.port)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("api_key", &"[REDACTED]")
+            .field("token_ttl", &self.token_ttl)
+            .field("refresh_tokens", &self.refresh_tokens)
+            .field("sizes", &self.sizes)
+            .field("faults", &self.faults)
+            .finish()
+    }
 }
 
 impl Default for DemoApi {

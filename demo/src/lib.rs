@@ -16,6 +16,32 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## With rest-source
+//!
+//! ```
+//! # use rest_source_runtime as rest_source;
+//! use rest_source::{OAuth2ClientCredentials, RestClient};
+//! use rest_source_demo::DemoApi;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = DemoApi::new().records(250).start().await?;
+//! let auth = OAuth2ClientCredentials::new(server.token_url(), "demo-client", "demo-secret");
+//! let client = RestClient::builder(server.base_url()).auth(auth).build()?;
+//!
+//! let mut next = Some("contacts?limit=100".to_string());
+//! let mut contacts = 0;
+//! while let Some(page_url) = next {
+//!     let page: serde_json::Value = client.get_json(&page_url).await?;
+//!     contacts += page["results"].as_array().map_or(0, Vec::len);
+//!     next = page["paging"]["next"].as_str().map(str::to_owned);
+//! }
+//! assert_eq!(contacts, 250);
+//! assert_eq!(server.stats().tokens_issued, 1);
+//! # server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
 //! ## Endpoints
 //!
 //! | Method and path | Auth | Answer |

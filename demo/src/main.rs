@@ -143,3 +143,37 @@ async fn main() -> ExitCode {
     std::future::pending::<()>().await;
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn accepts_every_documented_option() {
+        let all = "--port 0 --records 5 --reports 3 --token-ttl 2 --refresh-tokens \
+                   --client-id a --client-secret b --api-key k --rate-limit-every 3 \
+                   --unavailable-every 4 --retry-after 1 --latency-ms=10";
+        assert!(parse(args(all)).is_ok());
+    }
+
+    #[test]
+    fn rejects_unknown_options_and_bad_values_with_the_flag_named() {
+        assert_eq!(
+            parse(args("--recrds 5")).unwrap_err(),
+            "unknown option `--recrds`; see `--help`"
+        );
+        assert_eq!(
+            parse(args("--records lots")).unwrap_err(),
+            "`--records` expects a whole number, got `lots`"
+        );
+        assert_eq!(
+            parse(args("--port")).unwrap_err(),
+            "`--port` needs a value; see `--help`"
+        );
+        assert!(parse(args("--port 70000")).unwrap_err().contains("65535"));
+    }
+}
