@@ -77,9 +77,8 @@ impl<T> IntoIterator for Page<T> {
 ///
 /// ```no_run
 /// # async fn demo() -> rest_source_runtime::Result<()> {
-/// use futures::TryStreamExt;
 /// use rest_source_runtime::spec::{PaginatorSpec, ResourceSpec};
-/// use rest_source_runtime::{Resource, RestClient};
+/// use rest_source_runtime::{Resource, RestClient, TryStreamExt};
 ///
 /// #[derive(serde::Deserialize)]
 /// struct Contact { id: u64, name: String }
