@@ -436,3 +436,26 @@ async fn dlt_resolve_and_incremental_params_work_from_a_config() {
         Some(json!("2024-02-01"))
     );
 }
+
+#[tokio::test]
+async fn streams_are_send_and_static_so_they_can_be_spawned() {
+    fn send_sync<T: Send + Sync + Clone>(_: &T) {}
+    let server = TestServer::start(|_| Reply::json(json!([{"id": 5}]))).await;
+    let resource: Resource<Item> = Resource::new(
+        server.client(),
+        ResourceSpec::new("items", "items").paginator(PaginatorSpec::single_page()),
+    )
+    .unwrap();
+    send_sync(&resource);
+    let items = resource.items();
+    let pages = resource.pages();
+    drop(resource);
+    let (items, pages) = tokio::spawn(async move {
+        let items: Vec<Item> = items.try_collect().await.unwrap();
+        let pages: Vec<_> = pages.try_collect().await.unwrap();
+        (items, pages.len())
+    })
+    .await
+    .unwrap();
+    assert_eq!((items, pages), (vec![Item { id: 5 }], 1));
+}
