@@ -474,3 +474,16 @@ async fn a_next_link_to_another_origin_never_gets_the_credentials() {
     assert_eq!(public.collect().await.unwrap().len(), 1);
     assert_eq!(other.count(), 1);
 }
+
+#[tokio::test]
+async fn paginators_that_could_never_stop_are_rejected_up_front() {
+    let server = TestServer::start(|_| Reply::json(json!([]))).await;
+    let endless = ResourceSpec::new("items", "items")
+        .paginator(PageNumberPaginator::default().stop_after_empty_page(false));
+    let err = Resource::<Item>::new(server.client(), endless).unwrap_err();
+    assert!(err.to_string().contains("no way to stop"), "{err}");
+    let zero = ResourceSpec::new("items", "items").paginator(PaginatorSpec::offset(0));
+    let err = Resource::<Item>::new(server.client(), zero).unwrap_err();
+    assert!(err.to_string().contains("`limit` is 0"), "{err}");
+    assert_eq!(server.count(), 0);
+}
