@@ -2,10 +2,11 @@
 //!
 //! A [`Paginator`] is a small state machine in dlt's shape: it may adjust the first request
 //! ([`Paginator::init_request`]) and, given each response, says which URL comes next or
-//! that the stream has ended ([`Paginator::next_request`]). [`PageLoop`] runs one: it sends
-//! each request through [`RestClient::execute`] (auth, retries), selects the records, applies
-//! the resource's limits, and ends the stream — with a warning — when a paginator would
-//! request a URL it already requested (a repeated next link or cursor), instead of looping.
+//! that the stream has ended ([`Paginator::next_request`]). The page loop behind
+//! [`crate::Resource`] runs one: it sends each request through [`RestClient::execute`]
+//! (auth, retries), selects the records, applies the resource's limits, and ends the
+//! stream — with a warning — when a paginator would request a URL it already requested (a
+//! repeated next link or cursor), instead of looping.
 //! A next link to another origin is refused when the client carries credentials.
 //!
 //! Implement [`Paginator`] for an API with its own scheme; the built-in ones are built from a
