@@ -376,12 +376,18 @@ async fn max_pages_limits_requests() {
 
 #[tokio::test]
 async fn max_items_cuts_the_last_page_and_stops() {
-    let server = TestServer::start(offset_server(1000, "offset", "limit", Value::Null)).await;
-    let spec = ResourceSpec::new("items", "items")
-        .paginator(PaginatorSpec::offset(10))
-        .max_items(15);
-    assert_eq!(ids(&server, spec).await, (0..15).collect::<Vec<_>>());
-    assert_eq!(server.count(), 2);
+    // Found records (JSON values) and a key-path selector (records kept as raw slices).
+    for selector in [None, Some("results")] {
+        let server = TestServer::start(offset_server(1000, "offset", "limit", Value::Null)).await;
+        let mut spec = ResourceSpec::new("items", "items")
+            .paginator(PaginatorSpec::offset(10))
+            .max_items(15);
+        if let Some(s) = selector {
+            spec = spec.data_selector(s);
+        }
+        assert_eq!(ids(&server, spec).await, (0..15).collect::<Vec<_>>());
+        assert_eq!(server.count(), 2);
+    }
 }
 
 #[tokio::test]

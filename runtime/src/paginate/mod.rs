@@ -33,6 +33,7 @@ mod header_link;
 mod json_link;
 mod offset;
 mod page_number;
+mod raw_records;
 mod single_page;
 
 pub use auto::Auto;
@@ -143,8 +144,31 @@ pub(crate) fn common_stop(
 pub(crate) struct RawPage {
     pub url: String,
     pub number: u64,
-    pub records: Vec<Value>,
+    pub records: Records,
     pub envelope: Value,
+}
+
+/// A page's records: JSON values, or (the fast path) byte ranges of the page body.
+#[derive(Debug)]
+pub(crate) enum Records {
+    Values(Vec<Value>),
+    Raw(raw_records::RawRecords),
+}
+
+impl Records {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Records::Values(v) => v.len(),
+            Records::Raw(r) => r.spans.len(),
+        }
+    }
+
+    fn truncate(&mut self, n: usize) {
+        match self {
+            Records::Values(v) => v.truncate(n),
+            Records::Raw(r) => r.spans.truncate(n),
+        }
+    }
 }
 
 /// Everything a [`PageLoop`] needs besides the paginator; shared by every page and, for child
@@ -156,6 +180,8 @@ pub(crate) struct Endpoint {
     pub headers: HeaderMap,
     pub json: Option<bytes::Bytes>,
     pub data_selector: Option<JsonPath>,
+    /// The data selector as plain keys, when the raw fast path can serve it.
+    pub raw_keys: Option<Vec<String>>,
     pub max_pages: Option<u64>,
     pub max_items: Option<u64>,
     pub resource: String,
@@ -183,6 +209,8 @@ impl Endpoint {
 /// The page loop: requests pages one at a time, as they are asked for.
 pub(crate) struct PageLoop {
     endpoint: Arc<Endpoint>,
+    /// Records may stay raw slices (no incremental cursor or parent fields to apply).
+    raw: bool,
     paginator: Box<dyn Paginator>,
     incremental: Option<Arc<IncrementalCursor>>,
     next: Option<Url>,
@@ -198,6 +226,7 @@ impl PageLoop {
         mut paginator: Box<dyn Paginator>,
         mut first: Url,
         incremental: Option<Arc<IncrementalCursor>>,
+        raw: bool,
     ) -> Self {
         if let Some(inc) = &incremental {
             for (k, v) in inc.request_params() {
@@ -209,6 +238,7 @@ impl PageLoop {
         let mut seen = HashSet::new();
         seen.insert(hasher.hash_one(first.as_str()));
         PageLoop {
+            raw: raw && incremental.is_none() && endpoint.raw_keys.is_some(),
             endpoint,
             paginator,
             incremental,
@@ -240,28 +270,46 @@ impl PageLoop {
             *request.body_mut() = Some(body.clone().into());
         }
         let (headers, shown_url, bytes) = fetch(ep, request).await?;
-        let mut body: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
-                url: shown_url.clone(),
-                target: format!("a JSON page of resource `{}`", ep.resource),
-                source,
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-            })?
+        let decode_error = |source| Error::Decode {
+            url: shown_url.clone(),
+            target: format!("a JSON page of resource `{}`", ep.resource),
+            source,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        let empty = bytes.iter().all(u8::is_ascii_whitespace);
+        let (body, mut records) = match &ep.raw_keys {
+            Some(keys) if self.raw && !empty => {
+                let (envelope, spans) = raw_records::split(&bytes, keys).map_err(decode_error)?;
+                if spans.is_none() {
+                    warn_no_match(ep, &shown_url);
+                }
+                let raw = raw_records::RawRecords {
+                    body: bytes.clone(),
+                    spans: spans.unwrap_or_default(),
+                };
+                (envelope, Records::Raw(raw))
+            }
+            _ => {
+                let mut body: Value = if empty {
+                    Value::Null
+                } else {
+                    serde_json::from_slice(&bytes).map_err(decode_error)?
+                };
+                let records = match &ep.data_selector {
+                    Some(sel) if sel.is_root() => into_records(body.take()),
+                    Some(sel) => match sel.take(&mut body) {
+                        Some(v) => into_records(v),
+                        None => {
+                            warn_no_match(ep, &shown_url);
+                            Vec::new()
+                        }
+                    },
+                    None => take_records(&mut body),
+                };
+                (body, Records::Values(records))
+            }
         };
         drop(bytes);
-        let mut records = match &ep.data_selector {
-            Some(sel) if sel.is_root() => into_records(body.take()),
-            Some(sel) => match sel.take(&mut body) {
-                Some(v) => into_records(v),
-                None => {
-                    tracing::warn!(target: "rest_source", resource = %ep.resource, url = %shown_url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
-                    Vec::new()
-                }
-            },
-            None => take_records(&mut body),
-        };
         self.pages += 1;
         let raw_count = records.len();
         let next = self.paginator.next_request(&PageResponse {
@@ -290,8 +338,8 @@ impl PageLoop {
                 tracing::warn!(target: "rest_source", resource = %ep.resource, url = %ep.client.redact(&next), "the paginator returned a page that was already requested (repeated next link or cursor); ending the stream instead of looping");
             }
         }
-        if let Some(inc) = &self.incremental {
-            inc.process(&mut records);
+        if let (Some(inc), Records::Values(values)) = (&self.incremental, &mut records) {
+            inc.process(values);
         }
         if let Some(max) = ep.max_items {
             let left = max.saturating_sub(self.items);
@@ -307,6 +355,12 @@ impl PageLoop {
             records,
             envelope: body,
         }))
+    }
+}
+
+fn warn_no_match(ep: &Endpoint, url: &str) {
+    if let Some(sel) = &ep.data_selector {
+        tracing::warn!(target: "rest_source", resource = %ep.resource, url = %url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
     }
 }
 
