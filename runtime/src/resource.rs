@@ -2,8 +2,10 @@
 //!
 //! Nothing is requested until a stream is polled; pages are requested one at a time as the
 //! consumer asks for them, and only the current page is held in memory. Records are decoded
-//! one by one from the selected JSON values, so a record that does not fit `T` fails alone,
-//! with an error that names the page URL (redacted) and keeps that record's JSON.
+//! one by one — straight from their bytes in the page body when the `data_selector` is a
+//! plain key path, else from the selected JSON values — so a record that does not fit `T`
+//! fails alone, with an error that names the page URL (redacted) and keeps that record's
+//! JSON.
 
 use std::collections::BTreeMap;
 use std::fmt;
