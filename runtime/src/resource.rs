@@ -2,8 +2,10 @@
 //!
 //! Nothing is requested until a stream is polled; pages are requested one at a time as the
 //! consumer asks for them, and only the current page is held in memory. Records are decoded
-//! one by one from the selected JSON values, so a record that does not fit `T` fails alone,
-//! with an error that names the page URL (redacted) and keeps that record's JSON.
+//! one by one — straight from their bytes in the page body when the `data_selector` is a
+//! plain key path, else from the selected JSON values — so a record that does not fit `T`
+//! fails alone, with an error that names the page URL (redacted) and keeps that record's
+//! JSON.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,7 +21,9 @@ use url::Url;
 use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::incremental::{IncrementalCursor, IncrementalState, lock};
-use crate::paginate::{Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
+use crate::paginate::{
+    Endpoint, PageLoop, Paginator, RawPage, Records, from_spec, set_query_param,
+};
 use crate::select::{JsonPath, placeholders, value_to_param};
 use crate::spec::{IncrementalSpec, PaginatorSpec, ResourceSpec};
 
@@ -77,9 +81,8 @@ impl<T> IntoIterator for Page<T> {
 ///
 /// ```no_run
 /// # async fn demo() -> rest_source_runtime::Result<()> {
-/// use futures::TryStreamExt;
 /// use rest_source_runtime::spec::{PaginatorSpec, ResourceSpec};
-/// use rest_source_runtime::{Resource, RestClient};
+/// use rest_source_runtime::{Resource, RestClient, TryStreamExt};
 ///
 /// #[derive(serde::Deserialize)]
 /// struct Contact { id: u64, name: String }
@@ -217,6 +220,7 @@ impl<T> Resource<T> {
             method,
             headers: Endpoint::headers_from(&ep.headers).map_err(in_resource)?,
             json,
+            raw_keys: data_selector.as_ref().and_then(JsonPath::plain_keys),
             data_selector,
             max_pages: spec.max_pages,
             max_items: spec.max_items,
@@ -375,8 +379,9 @@ impl<T> Resource<T> {
             .map(|_| lock(&self.inner.state).clone())
     }
 
-    /// Raw pages: records as JSON values, parent fields attached. Lazy.
-    fn raw_pages(&self) -> BoxStream<'static, Result<RawPage>> {
+    /// Raw pages, parent fields attached. Lazy. With `raw`, records may stay slices of the
+    /// page body (typed decoding); without, they are JSON values (parent records).
+    fn raw_pages(&self, raw: bool) -> BoxStream<'static, Result<RawPage>> {
         let inner = self.inner.clone();
         let cursor = inner.incremental.as_ref().map(|(spec, path)| {
             Arc::new(IncrementalCursor::start(
@@ -388,14 +393,14 @@ impl<T> Resource<T> {
             ))
         });
         match inner.parent.clone() {
-            None => page_loop(inner, None, cursor),
+            None => page_loop(inner, None, cursor, raw),
             Some(parent) => parent
                 .resource
-                .raw_pages()
-                .map_ok(|page| stream::iter(page.records.into_iter().map(Ok::<Value, Error>)))
+                .raw_pages(false)
+                .map_ok(|page| stream::iter(record_values(page.records).map(Ok::<Value, Error>)))
                 .try_flatten()
                 .map_ok(move |item: Value| {
-                    page_loop(inner.clone(), Some((&parent, item)), cursor.clone())
+                    page_loop(inner.clone(), Some((&parent, item)), cursor.clone(), raw)
                 })
                 .try_flatten()
                 .boxed(),
@@ -407,7 +412,7 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// A lazy stream of pages. Nothing is requested until it is polled; each poll requests at
     /// most one page.
     pub fn pages(&self) -> BoxStream<'static, Result<Page<T>>> {
-        self.raw_pages()
+        self.raw_pages(true)
             .and_then(|raw| async move { decode_page(raw) })
             .boxed()
     }
@@ -417,7 +422,7 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// goes on (skip such items or stop at the first, as the caller prefers). A failed
     /// request ends the stream.
     pub fn items(&self) -> BoxStream<'static, Result<T>> {
-        self.raw_pages()
+        self.raw_pages(true)
             .map_ok(|raw| {
                 let RawPage {
                     url,
@@ -426,11 +431,9 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
                     ..
                 } = raw;
                 let url: Arc<str> = url.into();
+                let count = records.len();
                 stream::iter(
-                    records
-                        .into_iter()
-                        .enumerate()
-                        .map(move |(index, record)| decode_record(&record, &url, number, index)),
+                    (0..count).map(move |index| decode_record(&records, index, &url, number)),
                 )
             })
             .try_flatten()
@@ -600,6 +603,7 @@ fn page_loop(
     inner: Arc<Inner>,
     parent: Option<(&ParentLink, Value)>,
     cursor: Option<Arc<IncrementalCursor>>,
+    raw: bool,
 ) -> BoxStream<'static, Result<RawPage>> {
     let start = (|| {
         let url = first_url(&inner, parent.as_ref().map(|(l, v)| (*l, v)))?;
@@ -616,7 +620,13 @@ fn page_loop(
             None => Vec::new(),
         };
         Ok((
-            PageLoop::new(inner.endpoint.clone(), paginator, url, cursor),
+            PageLoop::new(
+                inner.endpoint.clone(),
+                paginator,
+                url,
+                cursor,
+                raw && include.is_empty(),
+            ),
             include,
         ))
     })();
@@ -630,8 +640,8 @@ fn page_loop(
             let Some(mut page) = l.next_page().await? else {
                 return Ok(None);
             };
-            if !include.is_empty() {
-                for record in &mut page.records {
+            if let (false, Records::Values(records)) = (include.is_empty(), &mut page.records) {
+                for record in records {
                     if let Value::Object(map) = record {
                         for (k, v) in &include {
                             map.insert(k.clone(), v.clone());
@@ -646,11 +656,8 @@ fn page_loop(
 }
 
 fn decode_page<T: DeserializeOwned>(raw: RawPage) -> Result<Page<T>> {
-    let items = raw
-        .records
-        .iter()
-        .enumerate()
-        .map(|(index, record)| decode_record(record, &raw.url, raw.number, index))
+    let items = (0..raw.records.len())
+        .map(|index| decode_record(&raw.records, index, &raw.url, raw.number))
         .collect::<Result<Vec<T>>>()?;
     Ok(Page {
         items,
@@ -660,21 +667,45 @@ fn decode_page<T: DeserializeOwned>(raw: RawPage) -> Result<Page<T>> {
     })
 }
 
-/// Decodes one record; on failure the error names the page URL (already redacted), the
+/// Parent records as values (they are never kept raw: see `raw_pages(false)`).
+fn record_values(records: Records) -> std::vec::IntoIter<Value> {
+    match records {
+        Records::Values(values) => values.into_iter(),
+        Records::Raw(raw) => raw
+            .spans
+            .iter()
+            .filter_map(|span| serde_json::from_slice(&raw.body[span.clone()]).ok())
+            .collect::<Vec<Value>>()
+            .into_iter(),
+    }
+}
+
+/// Decodes record `index`; on failure the error names the page URL (already redacted), the
 /// record's position and `T`, and keeps that record's JSON (not the whole page).
 fn decode_record<T: DeserializeOwned>(
-    record: &Value,
+    records: &Records,
+    index: usize,
     url: &str,
     page: u64,
-    index: usize,
 ) -> Result<T> {
-    T::deserialize(record).map_err(|source| Error::Decode {
+    let error = |source, body: String| Error::Decode {
         url: url.to_owned(),
         target: format!(
             "`{}` (record {index} of page {page})",
             std::any::type_name::<T>()
         ),
         source,
-        body: record.to_string(),
-    })
+        body,
+    };
+    match records {
+        Records::Values(values) => {
+            let record = &values[index];
+            T::deserialize(record).map_err(|e| error(e, record.to_string()))
+        }
+        Records::Raw(raw) => {
+            let bytes = &raw.body[raw.spans[index].clone()];
+            serde_json::from_slice(bytes)
+                .map_err(|e| error(e, String::from_utf8_lossy(bytes).into_owned()))
+        }
+    }
 }
