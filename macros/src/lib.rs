@@ -8,6 +8,7 @@ mod ast;
 mod attr;
 mod auth;
 mod ctxt;
+mod endpoint;
 mod entry;
 mod expand;
 mod schema;
