@@ -90,6 +90,18 @@ impl JsonPath {
         &self.text
     }
 
+    /// The path as plain object keys (empty for the whole body), when it has no array
+    /// index (numeric segments may index arrays, so they do not count as keys).
+    pub(crate) fn plain_keys(&self) -> Option<Vec<String>> {
+        self.segments
+            .iter()
+            .map(|seg| match seg {
+                Segment::Key(k) if k.parse::<usize>().is_err() => Some(k.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether the path selects the whole body.
     pub fn is_root(&self) -> bool {
         self.segments.is_empty()

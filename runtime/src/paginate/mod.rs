@@ -2,10 +2,12 @@
 //!
 //! A [`Paginator`] is a small state machine in dlt's shape: it may adjust the first request
 //! ([`Paginator::init_request`]) and, given each response, says which URL comes next or
-//! that the stream has ended ([`Paginator::next_request`]). [`PageLoop`] runs one: it sends
-//! each request through [`RestClient::execute`] (auth, retries), selects the records, applies
-//! the resource's limits, and ends the stream — with a warning — when a paginator would
-//! request a URL it already requested (a repeated next link or cursor), instead of looping.
+//! that the stream has ended ([`Paginator::next_request`]). The page loop behind
+//! [`crate::Resource`] runs one: it sends each request through [`RestClient::execute`]
+//! (auth, retries), selects the records, applies the resource's limits, and ends the
+//! stream — with a warning — when a paginator would request a URL it already requested (a
+//! repeated next link or cursor), instead of looping.
+//! A next link to another origin is refused when the client carries credentials.
 //!
 //! Implement [`Paginator`] for an API with its own scheme; the built-in ones are built from a
 //! [`PaginatorSpec`] with [`from_spec`].
@@ -31,6 +33,7 @@ mod header_link;
 mod json_link;
 mod offset;
 mod page_number;
+mod raw_records;
 mod single_page;
 
 pub use auto::Auto;
@@ -141,8 +144,31 @@ pub(crate) fn common_stop(
 pub(crate) struct RawPage {
     pub url: String,
     pub number: u64,
-    pub records: Vec<Value>,
+    pub records: Records,
     pub envelope: Value,
+}
+
+/// A page's records: JSON values, or (the fast path) byte ranges of the page body.
+#[derive(Debug)]
+pub(crate) enum Records {
+    Values(Vec<Value>),
+    Raw(raw_records::RawRecords),
+}
+
+impl Records {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Records::Values(v) => v.len(),
+            Records::Raw(r) => r.spans.len(),
+        }
+    }
+
+    fn truncate(&mut self, n: usize) {
+        match self {
+            Records::Values(v) => v.truncate(n),
+            Records::Raw(r) => r.spans.truncate(n),
+        }
+    }
 }
 
 /// Everything a [`PageLoop`] needs besides the paginator; shared by every page and, for child
@@ -154,6 +180,8 @@ pub(crate) struct Endpoint {
     pub headers: HeaderMap,
     pub json: Option<bytes::Bytes>,
     pub data_selector: Option<JsonPath>,
+    /// The data selector as plain keys, when the raw fast path can serve it.
+    pub raw_keys: Option<Vec<String>>,
     pub max_pages: Option<u64>,
     pub max_items: Option<u64>,
     pub resource: String,
@@ -181,6 +209,8 @@ impl Endpoint {
 /// The page loop: requests pages one at a time, as they are asked for.
 pub(crate) struct PageLoop {
     endpoint: Arc<Endpoint>,
+    /// Records may stay raw slices (no incremental cursor or parent fields to apply).
+    raw: bool,
     paginator: Box<dyn Paginator>,
     incremental: Option<Arc<IncrementalCursor>>,
     next: Option<Url>,
@@ -196,6 +226,7 @@ impl PageLoop {
         mut paginator: Box<dyn Paginator>,
         mut first: Url,
         incremental: Option<Arc<IncrementalCursor>>,
+        raw: bool,
     ) -> Self {
         if let Some(inc) = &incremental {
             for (k, v) in inc.request_params() {
@@ -207,6 +238,7 @@ impl PageLoop {
         let mut seen = HashSet::new();
         seen.insert(hasher.hash_one(first.as_str()));
         PageLoop {
+            raw: raw && incremental.is_none() && endpoint.raw_keys.is_some(),
             endpoint,
             paginator,
             incremental,
@@ -237,32 +269,47 @@ impl PageLoop {
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             *request.body_mut() = Some(body.clone().into());
         }
-        let response = ep.client.execute(request, None, None).await?;
-        let headers = response.headers().clone();
-        let shown_url = response.url().to_owned();
-        let bytes = response.bytes().await?;
-        let mut body: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
-                url: shown_url.clone(),
-                target: format!("a JSON page of resource `{}`", ep.resource),
-                source,
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-            })?
+        let (headers, shown_url, bytes) = fetch(ep, request).await?;
+        let decode_error = |source| Error::Decode {
+            url: shown_url.clone(),
+            target: format!("a JSON page of resource `{}`", ep.resource),
+            source,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        let empty = bytes.iter().all(u8::is_ascii_whitespace);
+        let (body, mut records) = match &ep.raw_keys {
+            Some(keys) if self.raw && !empty => {
+                let (envelope, spans) = raw_records::split(&bytes, keys).map_err(decode_error)?;
+                if spans.is_none() {
+                    warn_no_match(ep, &shown_url);
+                }
+                let raw = raw_records::RawRecords {
+                    body: bytes.clone(),
+                    spans: spans.unwrap_or_default(),
+                };
+                (envelope, Records::Raw(raw))
+            }
+            _ => {
+                let mut body: Value = if empty {
+                    Value::Null
+                } else {
+                    serde_json::from_slice(&bytes).map_err(decode_error)?
+                };
+                let records = match &ep.data_selector {
+                    Some(sel) if sel.is_root() => into_records(body.take()),
+                    Some(sel) => match sel.take(&mut body) {
+                        Some(v) => into_records(v),
+                        None => {
+                            warn_no_match(ep, &shown_url);
+                            Vec::new()
+                        }
+                    },
+                    None => take_records(&mut body),
+                };
+                (body, Records::Values(records))
+            }
         };
         drop(bytes);
-        let mut records = match &ep.data_selector {
-            Some(sel) if sel.is_root() => into_records(body.take()),
-            Some(sel) => match sel.take(&mut body) {
-                Some(v) => into_records(v),
-                None => {
-                    tracing::warn!(target: "rest_source", resource = %ep.resource, url = %shown_url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
-                    Vec::new()
-                }
-            },
-            None => take_records(&mut body),
-        };
         self.pages += 1;
         let raw_count = records.len();
         let next = self.paginator.next_request(&PageResponse {
@@ -272,14 +319,27 @@ impl PageLoop {
             records: raw_count,
         })?;
         if let Some(next) = next {
+            // A next link to another host must not receive this API's credentials (the same
+            // rule reqwest applies to redirects).
+            let scheme = ep.client.auth().scheme_dyn();
+            if next.origin() != url.origin() && scheme != "none" {
+                return Err(Error::Config(format!(
+                    "resource `{}`: the next page `{}` is on another origin than `{}`; refusing \
+                     to send the `{scheme}` credentials there. If that host is trusted, page \
+                     with a custom paginator and a client for it",
+                    ep.resource,
+                    ep.client.redact(&next),
+                    ep.client.redact(&url),
+                )));
+            }
             if self.seen.insert(self.hasher.hash_one(next.as_str())) {
                 self.next = Some(next);
             } else {
                 tracing::warn!(target: "rest_source", resource = %ep.resource, url = %ep.client.redact(&next), "the paginator returned a page that was already requested (repeated next link or cursor); ending the stream instead of looping");
             }
         }
-        if let Some(inc) = &self.incremental {
-            inc.process(&mut records);
+        if let (Some(inc), Records::Values(values)) = (&self.incremental, &mut records) {
+            inc.process(values);
         }
         if let Some(max) = ep.max_items {
             let left = max.saturating_sub(self.items);
@@ -295,5 +355,42 @@ impl PageLoop {
             records,
             envelope: body,
         }))
+    }
+}
+
+fn warn_no_match(ep: &Endpoint, url: &str) {
+    if let Some(sel) = &ep.data_selector {
+        tracing::warn!(target: "rest_source", resource = %ep.resource, url = %url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
+    }
+}
+
+/// Sends a page request and reads its body. The client retries failures up to the response
+/// headers; a connection that drops while the body streams in is retried here, with the
+/// same policy (attempts, backoff, deadline), for requests the client would retry.
+async fn fetch(ep: &Endpoint, request: Request) -> Result<(HeaderMap, String, bytes::Bytes)> {
+    let policy = ep.client.retry_policy();
+    let idempotent = ep.method.is_idempotent();
+    let start = tokio::time::Instant::now();
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        let this = request.try_clone().ok_or_else(|| {
+            Error::Config("a page request with a streaming body cannot be retried".into())
+        })?;
+        let response = ep.client.execute(this, None, None).await?;
+        let headers = response.headers().clone();
+        let shown_url = response.url().to_owned();
+        match response.bytes().await {
+            Ok(bytes) => return Ok((headers, shown_url, bytes)),
+            Err(err @ Error::Transport { .. }) if idempotent && attempt <= policy.max_retries => {
+                let wait = policy.backoff(attempt);
+                if start.elapsed() + wait > policy.deadline {
+                    return Err(err);
+                }
+                tracing::info!(target: "rest_source", resource = %ep.resource, url = %shown_url, attempt, error = %err, "page body was cut off; retrying");
+                tokio::time::sleep(wait).await;
+            }
+            Err(err) => return Err(err),
+        }
     }
 }
