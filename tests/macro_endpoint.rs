@@ -66,8 +66,21 @@ fn orders_page(start: &str, records: Value) -> Mock {
 }
 
 #[tokio::test]
-async fn params_and_resource_headers_reach_the_wire_and_stay_on_their_resource() {
+async fn params_and_resource_headers_reach_the_wire_and_the_probe_and_stay_on_their_resource() {
     let server = MockServer::start().await;
+    // Without the incremental start value: the probe sends the declared params only.
+    Mock::given(method("GET"))
+        .and(path("/orders"))
+        .and(query_param("status", "open"))
+        .and(query_param("per_page", "50"))
+        .and(query_param("archived", "false"))
+        .and(query_param("created_after", "2023-12-24"))
+        .and(header("x-shop-key", "shop-key-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
     orders_page("2024-01-01", json!([{"id": 1, "updated_at": "2024-02-01"}]))
         .expect(1)
         .mount(&server)
@@ -80,13 +93,18 @@ async fn params_and_resource_headers_reach_the_wire_and_stay_on_their_resource()
         .mount(&server)
         .await;
     let shop = shop(&server);
-
     assert_eq!(shop.since, "2023-12-24");
+    // The probe is `orders` as declared: its params and its secret header included.
+    shop.check()
+        .await
+        .expect("check probes `orders` as declared");
+
     let orders = shop.orders.collect().await.expect("orders");
     assert_eq!(orders.len(), 1);
     assert_eq!(shop.customers.collect().await.expect("customers").len(), 1);
 
     let requests = server.received_requests().await.expect("recorded");
+    assert_eq!(requests.len(), 3, "probe, orders, customers");
     let customers = requests
         .iter()
         .find(|r| r.url.path() == "/customers")

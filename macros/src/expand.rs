@@ -208,13 +208,39 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         };
         if rp.parent.is_none() && !probed[rp.group] {
             probed[rp.group] = true;
-            let client = format_ident!("__client_{}", rp.group);
+            // The resource's own client and params: its secret headers are part of what is
+            // checked, and an API that requires a parameter does not fail the probe.
+            let res = format_ident!("__res_{}", name);
             let path = format_ident!("__path_{}", name);
+            let def = source
+                .resources()
+                .find(|(f, _)| f.ident.unraw() == name)
+                .map(|(_, d)| d);
+            let params: Vec<String> = source
+                .params()
+                .map(|f| f.ident.unraw().to_string())
+                .collect();
+            let query = def.into_iter().flat_map(|d| &d.params).filter_map(|q| {
+                let key = q.name.value();
+                let value = match q.str_value() {
+                    Some(v) => {
+                        let (fmt, args) = path_format(&v.value(), &params);
+                        let args = args.iter().map(|a| format_ident!("__param_{}", a));
+                        quote!(::std::format!(#fmt #(, #args)*))
+                    }
+                    None => {
+                        let text = literal_text(&q.value)?;
+                        quote!(::std::string::String::from(#text))
+                    }
+                };
+                Some(quote!((#key, #value)))
+            });
             probes.push(quote! {
                 #p::Probe {
                     resource: #name,
-                    client: ::core::clone::Clone::clone(&#client),
+                    client: ::core::clone::Clone::clone(#res.client()),
                     path: ::core::clone::Clone::clone(&#path),
+                    query: ::std::vec![#(#query),*],
                 }
             });
         }
@@ -225,6 +251,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 resource: "",
                 client: ::core::clone::Clone::clone(&__client_0),
                 path: ::std::string::String::new(),
+                query: ::std::vec::Vec::new(),
             }
         });
     }
@@ -569,9 +596,10 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                     #(#client_lets)*
                     #(#param_locals)*
                     #(#resource_lets)*
+                    let __probes = ::std::vec![#(#probes),*];
                     ::core::result::Result::Ok(#ident {
                         #(#field_inits,)*
-                        __rest_source: #p::SourceState::new(::std::vec![#(#probes),*]),
+                        __rest_source: #p::SourceState::new(__probes),
                     })
                 }
             }
@@ -605,6 +633,20 @@ fn path_format(path: &str, params: &[String]) -> (String, Vec<String>) {
     }
     fmt.push_str(&rest.replace('}', "}}"));
     (fmt, args)
+}
+
+/// A number or bool literal as it is sent in a query string (`50`, `-1.5`, `true`).
+fn literal_text(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) => Some(i.base10_digits().to_owned()),
+            syn::Lit::Float(f) => Some(f.base10_digits().to_owned()),
+            syn::Lit::Bool(b) => Some(b.value.to_string()),
+            _ => None,
+        },
+        syn::Expr::Unary(u) => literal_text(&u.expr).map(|t| format!("-{t}")),
+        _ => None,
+    }
 }
 
 fn paginator_json(pg: &Paginator) -> TokenStream {
