@@ -20,6 +20,7 @@ struct Order {
     auth = bearer(token = secret("token")),
     paginator = single_page,
 )]
+#[derive(Debug)]
 struct Shop {
     since: String,
 

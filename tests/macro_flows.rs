@@ -19,6 +19,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
     ),
     paginator = single_page,
 )]
+#[derive(Debug)]
 struct Legacy {
     #[resource(path = "items")]
     items: Resource<Value>,
@@ -59,6 +60,13 @@ async fn session_token_logs_in_once_and_sends_the_token_as_declared() {
         .unwrap();
     assert_eq!(legacy.items.collect().await.unwrap().len(), 1);
     assert_eq!(legacy.users.collect().await.unwrap().len(), 1);
+    // Neither the login password nor the session token shows in the source's `Debug`.
+    let shown = format!("{legacy:?}");
+    assert!(shown.contains("session_token"), "{shown}");
+    assert!(
+        !shown.contains("pw-1") && !shown.contains("sess-1"),
+        "{shown}"
+    );
 }
 
 #[rest_source(
