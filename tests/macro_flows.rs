@@ -1,7 +1,7 @@
 //! The non-standard auth forms of `#[rest_source]` end to end against a local server: a
-//! session login whose token is sent with a custom prefix, and a refresh-token grant with a
-//! JSON token endpoint and a nested access-token path. Each login/refresh happens once for
-//! every resource that shares the auth.
+//! session login whose token is sent with a custom prefix, a refresh-token grant with a
+//! JSON token endpoint and a nested access-token path, and a JWT bearer grant signed with a
+//! test key. Each login/refresh happens once for every resource that shares the auth.
 
 use rest_source::{Resource, Secret, rest_source};
 use serde_json::{Value, json};
@@ -125,4 +125,62 @@ async fn refresh_token_grant_refreshes_once_and_signs_every_resource() {
     crm.check().await.expect("the refreshed token is accepted");
     assert_eq!(crm.contacts.collect().await.unwrap().len(), 1);
     assert_eq!(crm.deals.collect().await.unwrap().len(), 1);
+}
+
+#[rest_source(
+    base_url = "https://sheets.example.com/v4",
+    auth = oauth2_jwt_bearer(
+        access_token_url = "https://oauth2.example.com/token",
+        issuer = "etl@project.iam.example.com",
+        private_key = secret("private_key"),
+        scope = "sheets.read",
+    ),
+    paginator = single_page,
+)]
+struct Sheets {
+    #[resource(path = "files")]
+    files: Resource<Value>,
+}
+
+#[tokio::test]
+async fn jwt_bearer_signs_an_assertion_and_uses_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(wiremock::matchers::body_string_contains(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer",
+        ))
+        .and(wiremock::matchers::body_string_contains("assertion="))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "jwt-at-1", "expires_in": 3600})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/files"))
+        .and(header("authorization", "Bearer jwt-at-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "f1"}])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A test-only key (runtime/tests/fixtures/README.md).
+    let pem = std::fs::read_to_string("runtime/tests/fixtures/jwt_test_key.pem").unwrap();
+    let sheets = Sheets::builder()
+        .secrets(SheetsSecrets {
+            private_key: Secret::new(pem),
+        })
+        .base_url(server.uri())
+        .access_token_url(format!("{}/token", server.uri()))
+        .build()
+        .unwrap();
+    assert_eq!(sheets.files.collect().await.unwrap().len(), 1);
+    let requests = server.received_requests().await.unwrap();
+    let body = String::from_utf8_lossy(&requests[0].body).into_owned();
+    let assertion = body
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("assertion="))
+        .expect("an assertion");
+    assert_eq!(assertion.split('.').count(), 3, "a signed JWT: {assertion}");
 }
