@@ -103,3 +103,9 @@ pub use rest_source_macros::{auth, resource, rest_source};
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// Every Rust block of the README, compiled (and run) as a doc test so the README stays true
+/// to the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
