@@ -34,7 +34,7 @@ fn unknown_auth_type_far_from_any_lists_them_all() {
     ));
     assert_eq!(
         err,
-        "sources.toml:3:17: client.auth.type: unknown auth type `saml`; expected one of `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, `none`"
+        "sources.toml:3:17: client.auth.type: unknown auth type `saml`; expected one of `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, `oauth2_refresh_token`, `oauth2_jwt_bearer`, `session_token`, `none`"
     );
 }
 
@@ -373,4 +373,203 @@ fn dlt_configs_load_unchanged() {
         config.secret_keys(),
         ["github_token", "client_id", "client_secret"]
     );
+}
+
+#[test]
+fn inline_refresh_token_is_a_load_error_that_never_repeats_the_value() {
+    let err = toml_err(
+        r#"name = "crm"
+[client]
+base_url = "https://crm.example.com"
+auth = { type = "oauth2_refresh_token", access_token_url = "https://crm.example.com/oauth/token", client_id = "app", refresh_token = "canary-rt-1" }
+[[resources]]
+name = "contacts"
+"#,
+    );
+    assert_eq!(
+        err,
+        "sources.toml:4:134: client.auth.refresh_token: inline credential: `refresh_token` must reference a secret, not hold its value; use `refresh_token = { secret = \"refresh_token\" }` and put the value in .dlt/secrets.toml under [sources.crm] (or the env var `SOURCES__CRM__REFRESH_TOKEN`)"
+    );
+    assert!(!err.contains("canary"));
+}
+
+#[test]
+fn inline_private_key_and_unknown_token_body_are_reported_together() {
+    let err = toml_err(
+        r#"name = "sheets"
+[client]
+base_url = "https://sheets.example.com"
+[client.auth]
+type = "oauth2_jwt_bearer"
+access_token_url = "https://oauth2.example.com/token"
+issuer = "etl@example.com"
+private_key = "-----BEGIN PRIVATE KEY----- canary-pk"
+token_body = "xml"
+[[resources]]
+name = "files"
+"#,
+    );
+    assert_eq!(
+        err,
+        r#"sources.toml: 2 problems in the source config
+sources.toml:8:15: client.auth.private_key: inline credential: `private_key` must reference a secret, not hold its value; use `private_key = { secret = "private_key" }` and put the value in .dlt/secrets.toml under [sources.sheets] (or the env var `SOURCES__SHEETS__PRIVATE_KEY`)
+sources.toml:9:14: client.auth.token_body: unknown token request body `xml`; expected one of `form`, `json`"#
+    );
+    assert!(!err.contains("canary") && !err.contains("BEGIN"));
+}
+
+#[test]
+fn session_token_without_a_token_source_with_an_inline_password_and_a_misspelt_location() {
+    let err = toml_err(
+        r#"name = "legacy"
+[client]
+base_url = "https://legacy.example.com"
+[client.auth]
+type = "session_token"
+login_url = "https://legacy.example.com/login"
+credentials = { username = "etl-bot", password = "canary-pw", otp_secret = { secret = "otp" } }
+location = "querystring"
+[[resources]]
+name = "items"
+"#,
+    );
+    assert_eq!(
+        err,
+        r#"sources.toml: 3 problems in the source config
+sources.toml:4:1: client.auth: `session_token` needs to know where the login response holds the token; add `token_path = "token"` (a JSON path in the body), `token_header = "X-Session"` or `token_cookie = "sessionid"`
+sources.toml:7:50: client.auth.credentials.password: inline credential: `password` must reference a secret, not hold its value; use `password = { secret = "password" }` and put the value in .dlt/secrets.toml under [sources.legacy] (or the env var `SOURCES__LEGACY__PASSWORD`)
+sources.toml:8:12: client.auth.location: unknown session token location `querystring`; did you mean `query`?"#
+    );
+    assert!(!err.contains("canary"));
+}
+
+#[test]
+fn session_token_with_several_token_sources_and_a_cookie_without_a_name() {
+    let err = toml_err(
+        r#"name = "legacy"
+[client]
+base_url = "https://legacy.example.com"
+[client.auth]
+type = "session_token"
+login_url = "https://legacy.example.com/login"
+credentials = { password = { secret = "password" } }
+token_path = "data.token"
+token_header = "X-Session"
+token_cookie = "sid"
+location = "cookie"
+[[resources]]
+name = "items"
+"#,
+    );
+    assert_eq!(
+        err,
+        r#"sources.toml: 3 problems in the source config
+sources.toml:9:16: client.auth.token_header: `token_header` conflicts with `token_path`: the login response holds the token in one place; keep one of `token_path`, `token_header`, `token_cookie`
+sources.toml:10:16: client.auth.token_cookie: `token_cookie` conflicts with `token_path`: the login response holds the token in one place; keep one of `token_path`, `token_header`, `token_cookie`
+sources.toml:11:12: client.auth.location: `location = "cookie"` needs a `name`; add the cookie name the session token is sent under, e.g. `name = "session_id"`"#
+    );
+}
+
+#[test]
+fn non_standard_flows_name_their_missing_keys_and_misspellings() {
+    let err = toml_err(
+        r#"[client]
+base_url = "https://api.example.com"
+[client.auth]
+type = "oauth2_refresh_token"
+client_secret = { secret = "cs" }
+scpoe = "read"
+[[resources]]
+name = "a"
+endpoint.auth = { type = "oauth2_jwt_bearer", access_token_url = "https://a.example.com/t" }
+[[resources]]
+name = "b"
+endpoint.auth = { type = "session_token", token_path = "t" }
+[[resources]]
+name = "c"
+endpoint.auth = { type = "api_key", location = "bdy", api_key = { secret = "k" } }
+"#,
+    );
+    assert_eq!(
+        err,
+        r#"sources.toml: 8 problems in the source config
+sources.toml:3:1: client.auth: missing `access_token_url` in the `oauth2_refresh_token` auth
+sources.toml:3:1: client.auth: missing `client_id` in the `oauth2_refresh_token` auth
+sources.toml:3:1: client.auth: missing `refresh_token` in the `oauth2_refresh_token` auth
+sources.toml:6:1: client.auth.scpoe: unknown key `scpoe` in the `oauth2_refresh_token` auth; did you mean `scope`?
+sources.toml:9:17: resources[0].endpoint.auth: missing `issuer` in the `oauth2_jwt_bearer` auth
+sources.toml:9:17: resources[0].endpoint.auth: missing `private_key` in the `oauth2_jwt_bearer` auth
+sources.toml:12:17: resources[1].endpoint.auth: missing `login_url` in the `session_token` auth
+sources.toml:15:48: resources[2].endpoint.auth.location: unknown api key location `bdy`; did you mean `body`?"#
+    );
+}
+
+#[test]
+fn non_standard_flows_load_into_their_auth_specs() {
+    use rest_source_runtime::ApiKeyLocation;
+    use rest_source_runtime::spec::{AuthSpec, MaybeSecret, SecretRef};
+    let config = SourceConfig::from_toml_str(
+        r#"name = "legacy"
+[client]
+base_url = "https://legacy.example.com"
+[client.auth]
+type = "session_token"
+login_url = "https://legacy.example.com/login"
+body = "form"
+credentials = { username = "etl-bot", password = { secret = "password" } }
+token_cookie = "sid"
+location = "body"
+name = "session"
+ttl = 900
+[[resources]]
+name = "items"
+endpoint.auth = { type = "api_key", name = "api_key", location = "body", api_key = { secret = "body_key" } }
+"#,
+        "legacy.toml",
+    )
+    .unwrap();
+    let Some(AuthSpec::SessionToken {
+        credentials,
+        body,
+        token_cookie,
+        location,
+        name,
+        ttl,
+        token_path,
+        ..
+    }) = &config.client.auth
+    else {
+        panic!("a session_token auth: {:?}", config.client.auth)
+    };
+    assert_eq!(
+        credentials["username"],
+        MaybeSecret::Plain("etl-bot".into())
+    );
+    assert_eq!(
+        credentials["password"],
+        MaybeSecret::Secret {
+            secret: "password".into()
+        }
+    );
+    assert_eq!(
+        (
+            body.map(|b| format!("{b:?}")),
+            token_cookie.as_deref(),
+            token_path
+        ),
+        (Some("Form".into()), Some("sid"), &None)
+    );
+    assert_eq!(
+        (*location, name.as_deref(), *ttl),
+        (Some(ApiKeyLocation::Body), Some("session"), Some(900))
+    );
+    assert_eq!(
+        config.resources[0].auth,
+        Some(AuthSpec::ApiKey {
+            name: "api_key".into(),
+            api_key: SecretRef("body_key".into()),
+            location: ApiKeyLocation::Body,
+        })
+    );
+    assert_eq!(config.secret_keys(), ["password", "body_key"]);
 }

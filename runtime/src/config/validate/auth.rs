@@ -1,20 +1,28 @@
-//! `auth` blocks: dlt's `type` names and each type's fields, into [`AuthSpec`].
+//! `auth` blocks: the `type` names (dlt's four, the extra built-in flows, `none`), the
+//! simple types' fields, and the dispatch to the token-endpoint flows ([`super::oauth2`])
+//! and the session login ([`super::session`]), into [`AuthSpec`].
 
 use super::{Validator, join};
 use crate::ApiKeyLocation;
-use crate::auth::ClientAuth;
 use crate::config::suggest;
 use crate::config::tree::Node;
 use crate::spec::AuthSpec;
 
-/// dlt's auth `type` names, plus `none` for public endpoints.
+/// dlt's auth `type` names, the non-standard flows the runtime has built in (the same names
+/// as the macro's `auth = …` forms), and `none` for public endpoints.
 pub(crate) const AUTH_TYPES: &[&str] = &[
     "bearer",
     "api_key",
     "http_basic",
     "oauth2_client_credentials",
+    "oauth2_refresh_token",
+    "oauth2_jwt_bearer",
+    "session_token",
     "none",
 ];
+
+/// Where an API key may go; dlt calls the query string `param` as well as `query`.
+const API_KEY_LOCATIONS: &[&str] = &["header", "query", "param", "cookie", "body"];
 
 impl Validator<'_> {
     pub(super) fn auth(&mut self, node: &Node, path: &str) -> Option<AuthSpec> {
@@ -38,17 +46,10 @@ impl Validator<'_> {
             "bearer" => &["type", "token"],
             "api_key" => &["type", "name", "api_key", "location"],
             "http_basic" => &["type", "username", "password"],
-            "oauth2_client_credentials" => &[
-                "type",
-                "access_token_url",
-                "client_id",
-                "client_secret",
-                "scope",
-                "audience",
-                "client_auth",
-                "default_token_expiration",
-                "access_token_request_data",
-            ],
+            "oauth2_client_credentials" => super::oauth2::CLIENT_CREDENTIALS_KEYS,
+            "oauth2_refresh_token" => super::oauth2::REFRESH_TOKEN_KEYS,
+            "oauth2_jwt_bearer" => super::oauth2::JWT_BEARER_KEYS,
+            "session_token" => super::session::SESSION_TOKEN_KEYS,
             other => {
                 let help = suggest::help(other, AUTH_TYPES);
                 self.problem(
@@ -74,23 +75,12 @@ impl Validator<'_> {
                     None => Some(ApiKeyLocation::Header),
                     Some(loc) => {
                         let at = join(path, "location");
-                        match self.string(loc, &at).as_deref() {
-                            None => None,
+                        match self.choice(loc, &at, "api key location", API_KEY_LOCATIONS) {
                             Some("header") => Some(ApiKeyLocation::Header),
-                            // dlt calls the query string `param` as well as `query`.
                             Some("query" | "param") => Some(ApiKeyLocation::Query),
                             Some("cookie") => Some(ApiKeyLocation::Cookie),
-                            Some(other) => {
-                                let places = ["header", "query", "param", "cookie"];
-                                let help = suggest::help(other, &places);
-                                self.problem(
-                                    loc.span.as_ref(),
-                                    &at,
-                                    format!("unknown api key location `{other}`"),
-                                    Some(help),
-                                );
-                                None
-                            }
+                            Some("body") => Some(ApiKeyLocation::Body),
+                            _ => None,
                         }
                     }
                 };
@@ -111,72 +101,10 @@ impl Validator<'_> {
                     password: password?,
                 })
             }
-            _ => self.oauth2(node, path, &what),
+            "oauth2_client_credentials" => self.client_credentials(node, path, &what),
+            "oauth2_refresh_token" => self.refresh_token(node, path, &what),
+            "oauth2_jwt_bearer" => self.jwt_bearer(node, path, &what),
+            _ => self.session_token(node, path, &what),
         }
-    }
-
-    pub(super) fn oauth2(&mut self, node: &Node, path: &str, what: &str) -> Option<AuthSpec> {
-        let access_token_url = self
-            .required(node, path, "access_token_url", what)
-            .and_then(|n| self.url(n, &join(path, "access_token_url")));
-        let client_id = self
-            .required(node, path, "client_id", what)
-            .and_then(|n| self.maybe_secret(n, &join(path, "client_id")));
-        let client_secret = self.secret_ref(node, path, "client_secret", what);
-        let mut scope = match node.get("scope") {
-            // dlt writes scopes as a list; the token request sends them space-separated.
-            Some(n) => Some(self.strings(n, &join(path, "scope"))?.join(" ")),
-            None => None,
-        };
-        let mut audience = self.opt_string(node, path, "audience");
-        // dlt's extra token-request fields: `scope` and `audience` are what APIs ask for.
-        if let Some(data) = node.get("access_token_request_data") {
-            let at = join(path, "access_token_request_data");
-            self.table(
-                data,
-                &at,
-                &["scope", "audience"],
-                "`access_token_request_data`",
-            )?;
-            if let Some(s) = self.opt_string(data, &at, "scope") {
-                scope = Some(s);
-            }
-            if let Some(a) = self.opt_string(data, &at, "audience") {
-                audience = Some(a);
-            }
-        }
-        let client_auth = match node.get("client_auth") {
-            None => ClientAuth::default(),
-            Some(n) => {
-                let at = join(path, "client_auth");
-                match self.string(n, &at)?.as_str() {
-                    "body" => ClientAuth::Body,
-                    "basic" => ClientAuth::Basic,
-                    other => {
-                        let help = suggest::help(other, &["body", "basic"]);
-                        self.problem(
-                            n.span.as_ref(),
-                            &at,
-                            format!("unknown client auth `{other}`"),
-                            Some(help),
-                        );
-                        return None;
-                    }
-                }
-            }
-        };
-        let default_token_expiration = match node.get("default_token_expiration") {
-            Some(n) => Some(self.uint(n, &join(path, "default_token_expiration"))?),
-            None => None,
-        };
-        Some(AuthSpec::OAuth2ClientCredentials {
-            access_token_url: access_token_url?,
-            client_id: client_id?,
-            client_secret: client_secret?,
-            scope,
-            audience,
-            client_auth,
-            default_token_expiration,
-        })
     }
 }

@@ -7,9 +7,11 @@
 
 mod auth;
 mod link;
+mod oauth2;
 mod paginator;
 mod resource;
 mod secrets;
+mod session;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -164,6 +166,34 @@ impl<'t> Validator<'t> {
     fn opt_string(&mut self, table: &Node, path: &str, key: &str) -> Option<String> {
         let node = table.get(key)?;
         self.string(node, &join(path, key))
+    }
+
+    /// One of a fixed set of words (`"form"`, `"json"`): the word, or `None` after reporting
+    /// an unknown one as ``unknown {what} `x` `` with a suggestion or the list.
+    fn choice<'c>(
+        &mut self,
+        node: &Node,
+        path: &str,
+        what: &str,
+        options: &[&'c str],
+    ) -> Option<&'c str> {
+        let got = self.string(node, path)?;
+        if let Some(found) = options.iter().find(|o| **o == got) {
+            return Some(found);
+        }
+        let help = suggest::help(&got, options);
+        self.problem(
+            node.span.as_ref(),
+            path,
+            format!("unknown {what} `{got}`"),
+            Some(help),
+        );
+        None
+    }
+
+    fn opt_uint(&mut self, table: &Node, path: &str, key: &str) -> Option<u64> {
+        let node = table.get(key)?;
+        self.uint(node, &join(path, key))
     }
 
     fn uint(&mut self, node: &Node, path: &str) -> Option<u64> {
