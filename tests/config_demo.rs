@@ -1,6 +1,7 @@
 //! The example configs in `examples/configs/` (one per dlt auth `type`) load and run against
 //! the bundled demo API: every paginator shape, a child resource, an endpoint auth override,
-//! and one token shared by every resource that uses the source's OAuth2 auth.
+//! and one token shared by every resource that uses the source's OAuth2 auth; and the
+//! refresh-token example against the demo's rotating refresh tokens, with its token store.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -22,11 +23,19 @@ async fn demo() -> DemoServer {
 
 /// An example config pointed at `server` (the files name the demo's default port 8080).
 fn example(name: &str, server: &DemoServer) -> SourceConfig {
+    example_with(name, server, &[])
+}
+
+/// Like [`example`], with further `(from, to)` text replacements (a file path, say).
+fn example_with(name: &str, server: &DemoServer, replace: &[(&str, &str)]) -> SourceConfig {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/configs")
         .join(name);
     let text = std::fs::read_to_string(&path).expect("example config exists");
-    let text = text.replace("http://127.0.0.1:8080", server.url());
+    let text = replace.iter().fold(
+        text.replace("http://127.0.0.1:8080", server.url()),
+        |t, (from, to)| t.replace(from, to),
+    );
     let loaded = if name.ends_with(".json") {
         SourceConfig::from_json_str(&text, name)
     } else {
@@ -269,4 +278,57 @@ async fn missing_secrets_are_listed_together_before_any_request() {
         0
     );
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn oauth2_refresh_token_example_rotates_and_keeps_the_newest_token_in_its_store() {
+    let server = DemoApi::new()
+        .records(RECORDS)
+        .refresh_tokens(true)
+        .start()
+        .await
+        .expect("demo API starts");
+    // The authorisation step a user does once: here a client-credentials grant, whose
+    // response carries the first refresh token.
+    let first: Value = rest_source::RestClient::builder(server.url())
+        .build()
+        .unwrap()
+        .post("oauth/token")
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "demo-client"),
+            ("client_secret", "demo-secret"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let initial = first["refresh_token"].as_str().expect("a refresh token");
+    let store = Path::new(env!("CARGO_TARGET_TMPDIR")).join("config-demo-refresh-token.json");
+    let _ = std::fs::remove_file(&store);
+    let config = example_with(
+        "oauth2_refresh_token.toml",
+        &server,
+        &[(".dlt/crm_refresh_token.json", store.to_str().unwrap())],
+    );
+    assert_eq!(config.secret_keys(), ["client_secret", "refresh_token"]);
+    let values = [("client_secret", "demo-secret"), ("refresh_token", initial)];
+
+    let source = config.build(&secrets(&config, &values)).unwrap();
+    let all: Vec<u64> = (1..=RECORDS).collect();
+    assert_eq!(ids(&collect(&source, "contacts").await), all);
+    assert_eq!(ids(&collect(&source, "tickets").await), all);
+    // One refresh served both resources, and the rotated token replaced the spent one.
+    assert_eq!(server.stats().refresh_grants, 1);
+    let stored = std::fs::read_to_string(&store).expect("the store was written");
+    assert!(!stored.contains(initial), "the spent token is gone");
+
+    // A restart with the same (now spent) secret: the store's token wins, so it still works.
+    let restarted = config.build(&secrets(&config, &values)).unwrap();
+    assert_eq!(ids(&collect(&restarted, "contacts").await), all);
+    assert_eq!(server.stats().refresh_grants, 2);
+    assert_ne!(std::fs::read_to_string(&store).unwrap(), stored);
+    let _ = std::fs::remove_file(&store);
 }

@@ -8,57 +8,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::jwt::{Verified, verify};
 use common::{Recorded, Reply, TestServer, client};
 use rest_source_runtime::auth::oauth2::JWT_BEARER_GRANT_TYPE;
 use rest_source_runtime::{OAuth2JwtBearer, Secret, TokenEndpoint};
-use ring::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use serde_json::{Value, json};
 
 const PKCS8: &str = include_str!("fixtures/jwt_test_key.pem");
 const PKCS1: &str = include_str!("fixtures/jwt_test_key_pkcs1.pem");
-const PUBLIC: &str = include_str!("fixtures/jwt_test_public_pkcs1.pem");
 const ISSUER: &str = "etl@test-project.iam.example";
-
-fn public_key_der() -> Vec<u8> {
-    let b64: String = PUBLIC
-        .lines()
-        .skip_while(|l| !l.starts_with("-----BEGIN"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END"))
-        .collect();
-    STANDARD.decode(b64).unwrap()
-}
-
-/// A decoded, signature-checked assertion.
-#[derive(Debug)]
-struct Verified {
-    header: Value,
-    claims: Value,
-}
-
-/// Verifies `jwt` with the test public key; `Err` says why not.
-fn verify(jwt: &str) -> Result<Verified, String> {
-    let parts: Vec<&str> = jwt.split('.').collect();
-    let [header, claims, signature] = parts[..] else {
-        return Err(format!("{} parts, expected 3", parts.len()));
-    };
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|e| e.to_string())?;
-    let der = public_key_der();
-    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &der)
-        .verify(format!("{header}.{claims}").as_bytes(), &signature)
-        .map_err(|_| "bad signature".to_owned())?;
-    let decode = |part: &str| -> Result<Value, String> {
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())
-    };
-    Ok(Verified {
-        header: decode(header)?,
-        claims: decode(claims)?,
-    })
-}
 
 /// A token server that accepts only verified assertions, and records their claims.
 async fn verifying_server(expires_in: u64) -> (TestServer, Arc<Mutex<Vec<Verified>>>) {

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod jwt;
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
