@@ -1,6 +1,7 @@
 //! The same source written as a `#[rest_source]` struct and as a TOML config builds the same
 //! resource specs and reads the same records from the demo API: the two front ends share
-//! one spec model and one runtime.
+//! one spec model and one runtime. Their auth, dlt-standard and non-standard, is the same
+//! `AuthSpec` (`Source::auth_spec()` on the macro side, `client.auth` on the config side).
 
 use rest_source::config::SourceConfig;
 use rest_source::{Resource, SecretResolver, rest_source};
@@ -125,4 +126,105 @@ async fn macro_and_config_build_the_same_specs_and_read_the_same_records() {
     // Both sources' contacts, notes and reports: one token for each source's OAuth2 auth.
     assert_eq!(server.stats().tokens_issued, 2);
     server.shutdown().await;
+}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = oauth2_refresh_token(
+        access_token_url = "https://crm.example.com/oauth/token",
+        client_id = secret("client_id"),
+        client_secret = secret("client_secret"),
+        refresh_token = secret("refresh_token"),
+        scope = "contacts:read deals:read",
+        client_auth = basic,
+        default_token_expiration = 600,
+        token_store = ".dlt/crm_refresh_token.json",
+        token_body = json,
+        access_token_path = "data.access_token",
+        expires_in_path = "data.ttl",
+        expires_at_path = "data.expires_at",
+        refresh_token_path = "data.refresh_token",
+    ),
+)]
+pub struct Rotating {
+    #[resource(path = "contacts")]
+    pub contacts: Resource<Value>,
+}
+
+#[rest_source(
+    base_url = "https://legacy.example.com/api",
+    auth = session_token(
+        login_url = "https://legacy.example.com/api/session",
+        body = form,
+        credentials(user = "etl-bot", password = secret("password"), api_key = secret("login_key")),
+        token_header = "X-Session-Id",
+        location = cookie,
+        name = "sid",
+        prefix = "",
+        ttl = 1800,
+        expires_in_path = "expires_in",
+    ),
+)]
+pub struct Legacy {
+    #[resource(path = "items")]
+    pub items: Resource<Value>,
+}
+
+fn client_auth(toml: &str) -> rest_source::spec::AuthSpec {
+    SourceConfig::from_toml_str(toml, "flow.toml")
+        .unwrap_or_else(|e| panic!("loads:\n{e}"))
+        .client
+        .auth
+        .expect("a client auth")
+}
+
+#[test]
+fn macro_and_config_build_equal_auth_specs_for_the_refresh_token_and_session_flows() {
+    let refresh = client_auth(
+        r#"
+[client]
+base_url = "https://crm.example.com/api"
+[client.auth]
+type = "oauth2_refresh_token"
+access_token_url = "https://crm.example.com/oauth/token"
+client_id = { secret = "client_id" }
+client_secret = { secret = "client_secret" }
+refresh_token = { secret = "refresh_token" }
+scope = ["contacts:read", "deals:read"]
+client_auth = "basic"
+default_token_expiration = 600
+token_store = ".dlt/crm_refresh_token.json"
+token_body = "json"
+access_token_path = "data.access_token"
+expires_in_path = "data.ttl"
+expires_at_path = "data.expires_at"
+refresh_token_path = "data.refresh_token"
+[[resources]]
+name = "contacts"
+"#,
+    );
+    assert_eq!(Rotating::auth_spec(), Some(refresh));
+
+    let session = client_auth(
+        r#"
+[client]
+base_url = "https://legacy.example.com/api"
+[client.auth]
+type = "session_token"
+login_url = "https://legacy.example.com/api/session"
+body = "form"
+credentials = { user = "etl-bot", password = { secret = "password" }, api_key = { secret = "login_key" } }
+token_header = "X-Session-Id"
+location = "cookie"
+name = "sid"
+prefix = ""
+ttl = 1800
+expires_in_path = "expires_in"
+[[resources]]
+name = "items"
+"#,
+    );
+    assert_eq!(Legacy::auth_spec(), Some(session));
+    // And a dlt-standard one: the source at the top of this file.
+    assert_eq!(Crm::auth_spec(), Some(client_auth(CRM_TOML)));
 }

@@ -164,6 +164,9 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         }
     });
 
+    // The source-level auth (group 0) as data, for `auth_spec()`.
+    let source_auth_spec = auth_spec_expr(plan.groups[0].as_ref(), &source_name);
+
     // Auth strategies, one per distinct auth.
     let auth_lets = plan.groups.iter().enumerate().map(|(i, def)| {
         let name = format_ident!("__auth_{}", i);
@@ -502,6 +505,19 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 /// Every secret key the source references.
                 pub const SECRET_KEYS: &'static [&'static str] = #secrets_ident::KEYS;
 
+                /// The source-level auth as data: the `AuthSpec` a TOML/JSON config with
+                /// the same `auth` loads into (URLs as written in the attribute, before any
+                /// builder override). `None` without a source-level auth, or for
+                /// `custom(…)` auth, which is code.
+                pub fn auth_spec() -> ::core::option::Option<#rt::spec::AuthSpec> {
+                    let __access_token_url: ::core::option::Option<::std::string::String> =
+                        ::core::option::Option::None;
+                    let __login_url: ::core::option::Option<::std::string::String> =
+                        ::core::option::Option::None;
+                    let _ = (&__access_token_url, &__login_url);
+                    #source_auth_spec
+                }
+
                 /// Starts building the source.
                 pub fn builder() -> #builder_ident<#(#unsets,)* #secrets_start> {
                     #builder_ident {
@@ -658,7 +674,28 @@ fn paginator_json(pg: &Paginator) -> TokenStream {
     quote!({ "type": #kind #(, #args)* })
 }
 
+/// The expression building `def`'s strategy (`AuthSpec { … }.build(&__values)?`), or with
+/// `build = false` the `AuthSpec` itself (`custom(…)` has none: that arm is never asked).
 fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
+    auth_form_expr(def, source_name, true)
+}
+
+/// `Option<AuthSpec>` for the source-level auth: `None` when there is none (as a config
+/// without `client.auth` loads) or it is `custom(…)`, which is code, not data.
+fn auth_spec_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
+    if def.is_none_or(|d| matches!(d.form, AuthForm::Custom { .. })) {
+        return quote!(::core::option::Option::None);
+    }
+    let spec = auth_form_expr(def, source_name, false);
+    quote!(::core::option::Option::Some(#spec))
+}
+
+fn auth_form_expr(def: Option<&AuthDef>, source_name: &str, build: bool) -> TokenStream {
+    let build = if build {
+        quote!(.build(&__values)?)
+    } else {
+        TokenStream::new()
+    };
     let rt = rt();
     let spec = quote!(#rt::spec);
     let secret_ref =
@@ -671,13 +708,13 @@ fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
         }
     };
     let Some(def) = def else {
-        return quote!(#spec::AuthSpec::None.build(&__values)?);
+        return quote!(#spec::AuthSpec::None #build);
     };
     match &def.form {
-        AuthForm::None => quote!(#spec::AuthSpec::None.build(&__values)?),
+        AuthForm::None => quote!(#spec::AuthSpec::None #build),
         AuthForm::Bearer { token } => {
             let token = secret_ref(&token.key);
-            quote!(#spec::AuthSpec::Bearer { token: #token }.build(&__values)?)
+            quote!(#spec::AuthSpec::Bearer { token: #token }#build)
         }
         AuthForm::ApiKey {
             name,
@@ -700,14 +737,14 @@ fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
                 name: ::std::string::String::from(#name),
                 api_key: #api_key,
                 location: #rt::ApiKeyLocation::#location,
-            }.build(&__values)?)
+            }#build)
         }
         AuthForm::HttpBasic { username, password } => {
             let username = maybe(username);
             let password = secret_ref(&password.key);
-            quote!(#spec::AuthSpec::HttpBasic { username: #username, password: #password }.build(&__values)?)
+            quote!(#spec::AuthSpec::HttpBasic { username: #username, password: #password }#build)
         }
-        AuthForm::OAuth2ClientCredentials { .. } => oauth2_expr(def),
+        AuthForm::OAuth2ClientCredentials { .. } => oauth2_expr(def, &build),
         AuthForm::OAuth2RefreshToken {
             access_token_url,
             client_id,
@@ -753,7 +790,7 @@ fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
                 expires_in_path: #expires_in_path,
                 expires_at_path: #expires_at_path,
                 refresh_token_path: #refresh_token_path,
-            }.build(&__values)?)
+            }#build)
         }
         AuthForm::OAuth2JwtBearer {
             access_token_url,
@@ -792,7 +829,7 @@ fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
                 access_token_path: #access_token_path,
                 expires_in_path: #expires_in_path,
                 expires_at_path: #expires_at_path,
-            }.build(&__values)?)
+            }#build)
         }
         AuthForm::SessionToken {
             login_url,
@@ -844,7 +881,7 @@ fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
                     ttl: #ttl,
                     expires_in_path: #expires_in_path,
                     expires_at_path: #expires_at_path,
-                }.build(&__values)?
+                }#build
             })
         }
         AuthForm::Custom { ty, flow, args } => {
@@ -934,7 +971,7 @@ fn shape_expr(shape: &TokenShape) -> TokenShapeExpr {
     }
 }
 
-fn oauth2_expr(def: &AuthDef) -> TokenStream {
+fn oauth2_expr(def: &AuthDef, build: &TokenStream) -> TokenStream {
     let AuthForm::OAuth2ClientCredentials {
         access_token_url,
         client_id,
@@ -980,7 +1017,7 @@ fn oauth2_expr(def: &AuthDef) -> TokenStream {
         audience: #audience,
         client_auth: #client_auth,
         default_token_expiration: #expiration,
-    }.build(&__values)?)
+    }#build)
 }
 
 /// The struct as declared (our attributes removed), emitted next to the errors so the rest
