@@ -37,18 +37,64 @@
 //! | `params` | source parameters, filling `{param}` placeholders in paths and query params |
 //! | `client.base_url` | the API's base URL (required) |
 //! | `client.headers` | headers sent with every request; a credential header must be `{ secret = "key" }` |
-//! | `client.auth` | the source's auth: `type` is `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials` (or `none`) |
+//! | `client.auth` | the source's auth: `type` is dlt's `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, a built-in non-standard flow `oauth2_refresh_token`, `session_token`, `oauth2_jwt_bearer` (see [Auth types](#auth-types)), or `none` |
 //! | `client.paginator` | the default paginator: `json_link`, `header_link`, `offset`, `page_number`, `cursor`, `single_page`, `auto` |
 //! | `resource_defaults` | merged into every resource, table by table (the resource wins) |
 //! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers`, `json`, `data_selector`, `paginator`, `incremental`, `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected` |
 //!
 //! # Secrets are referenced, never written
 //!
-//! Every credential (`token`, `api_key`, `password`, `client_secret`, and credential headers such
-//! as `Authorization`) must be a reference, `token = { secret = "api_token" }` (JSON:
-//! `"token": {"secret": "api_token"}`); a plain string there is a load error, so a config file can
-//! be committed. `username` and `client_id` may be either: they identify, they do not
+//! Every credential (`token`, `api_key`, `password`, `client_secret`, `refresh_token`,
+//! `private_key`, login fields whose name contains `pass`, `secret`, `token`, `key`, `pin` or
+//! `otp`, and credential headers such as `Authorization`) must be a reference,
+//! `token = { secret = "api_token" }` (JSON: `"token": {"secret": "api_token"}`); a plain
+//! string there is a load error, so a config file can be committed. `username`, `client_id`,
+//! a JWT `issuer` and other login fields may be either: they identify, they do not
 //! authenticate (RFC 6749 §2.2 calls the client id public), and many teams keep them in config.
+//!
+//! # Auth types
+//!
+//! Each `type`'s keys are the `#[rest_source]` auth form's argument names, and a config and a
+//! macro with the same auth build the same [`AuthSpec`]:
+//!
+//! | `type` | Keys (required in bold) |
+//! |---|---|
+//! | `bearer` | **`token`** |
+//! | `api_key` | **`api_key`**, `name` (default `Authorization`), `location` (`header`, `query` or dlt's `param`, `cookie`, `body`) |
+//! | `http_basic` | **`username`**, **`password`** |
+//! | `oauth2_client_credentials` | **`access_token_url`**, **`client_id`**, **`client_secret`**, `scope`, `audience`, `client_auth` (`body`, `basic`), `default_token_expiration`, dlt's `access_token_request_data` |
+//! | `oauth2_refresh_token` | **`access_token_url`**, **`client_id`**, `client_secret` (absent for a public client), **`refresh_token`**, `scope`, `client_auth`, `default_token_expiration`, `token_store` (a file keeping rotated refresh tokens), shaping keys, `refresh_token_path` |
+//! | `oauth2_jwt_bearer` | **`access_token_url`**, **`issuer`**, **`private_key`**, `subject`, `audience`, `scope`, `key_id`, `default_token_expiration`, shaping keys |
+//! | `session_token` | **`login_url`**, `credentials` (login fields), `body` (`json`, `form`), exactly one of **`token_path`**, **`token_header`**, **`token_cookie`**, `location` (`header`, `query`, `cookie`, `body`), `name` (required off the header), `prefix`, `ttl`, `expires_in_path`, `expires_at_path` |
+//!
+//! The shaping keys describe a token endpoint off the RFC 6749 shape: `token_body` (`form`,
+//! `json`), `access_token_path`, `expires_in_path`, `expires_at_path` (dot-separated JSON
+//! paths). `scope` may be a string or a list (sent space-separated); durations are seconds.
+//!
+//! ```
+//! use rest_source_runtime::config::SourceConfig;
+//! use rest_source_runtime::spec::AuthSpec;
+//!
+//! let config = SourceConfig::from_toml_str(
+//!     r#"
+//! name = "legacy"
+//! [client]
+//! base_url = "https://legacy.example.com/api"
+//! [client.auth]
+//! type = "session_token"
+//! login_url = "https://legacy.example.com/api/login"
+//! credentials = { username = "etl-bot", password = { secret = "password" } }
+//! token_path = "data.token"
+//! prefix = "Token "
+//! [[resources]]
+//! name = "items"
+//! "#,
+//!     "legacy.toml",
+//! )?;
+//! assert!(matches!(config.client.auth, Some(AuthSpec::SessionToken { .. })));
+//! assert_eq!(config.secret_keys(), ["password"]);
+//! # Ok::<(), rest_source_runtime::config::ConfigError>(())
+//! ```
 //!
 //! # Placeholders
 //!
