@@ -5,10 +5,10 @@
 //! What users of dlt, Airbyte and the Singer SDK report from the wild, each one setting:
 //!
 //! - the token under another name or nested: `data.accessToken`
-//!   ([`TokenResponseShape::access_token_path`]);
+//!   ([`TokenEndpoint::access_token_path`]);
 //! - the lifetime under another name (`expiresIn`), or an **absolute** expiry (`expires_at` as
-//!   unix seconds or an RFC 3339 timestamp) ([`TokenResponseShape::expires_at_path`]);
-//! - the rotated refresh token under another name ([`TokenResponseShape::refresh_token_path`]);
+//!   unix seconds or an RFC 3339 timestamp) ([`TokenEndpoint::expires_at_path`]);
+//! - the rotated refresh token under another name ([`TokenEndpoint::refresh_token_path`]);
 //! - extra headers on the token request (an API key, a tenant id)
 //!   ([`TokenEndpoint::header`], [`TokenEndpoint::secret_header`]);
 //! - a JSON body instead of a form ([`TokenEndpoint::json_body`]).
