@@ -394,6 +394,20 @@ mod runtime {
 // ---------------------------------------------------------------------------------------
 // The child: one measurement, printed as one line for the parent.
 
+/// CPU time (user + system) this process has used, in seconds (`/proc/self/stat`).
+fn cpu_secs() -> f64 {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesised command name; utime and stime are 14th and 15th.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    ticks as f64 / 100.0 // USER_HZ is 100 on Linux
+}
+
 /// Peak resident set size of this process, in KiB (`VmHWM` from `/proc/self/status`).
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -431,9 +445,10 @@ fn child(args: &[String]) -> Result<(), BoxError> {
     })?;
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "records={} id_sum={} secs={secs:.6} peak_rss_kib={}",
+        "records={} id_sum={} secs={secs:.6} cpu_secs={:.2} peak_rss_kib={}",
         tally.records,
         tally.id_sum,
+        cpu_secs(),
         peak_rss_kib()
     );
     Ok(())
@@ -446,6 +461,7 @@ fn child(args: &[String]) -> Result<(), BoxError> {
 struct Measurement {
     tally: Tally,
     secs: f64,
+    cpu_secs: f64,
     peak_rss_kib: u64,
 }
 
@@ -486,6 +502,7 @@ fn measure(
             id_sum: field("id_sum")?.parse()?,
         },
         secs: field("secs")?.parse()?,
+        cpu_secs: field("cpu_secs")?.parse()?,
         peak_rss_kib: field("peak_rss_kib")?.parse()?,
     })
 }
@@ -589,8 +606,10 @@ fn main() -> Result<(), BoxError> {
         opts.runs
     );
     println!();
-    println!("| scenario | records | variant | records/s | ratio to (a) | peak RSS | wall |");
-    println!("|---|---:|---|---:|---:|---:|---:|");
+    println!(
+        "| scenario | records | variant | records/s | ratio to (a) | peak RSS | wall | client CPU |"
+    );
+    println!("|---|---:|---|---:|---:|---:|---:|---:|");
     for &records in &opts.records {
         let server = rt.block_on(
             DemoApi::new()
@@ -627,16 +646,18 @@ fn main() -> Result<(), BoxError> {
                 );
                 let rss = median(runs[i].iter().map(|m| m.peak_rss_kib as f64).collect());
                 let wall = median(runs[i].iter().map(|m| m.secs).collect());
+                let cpu = median(runs[i].iter().map(|m| m.cpu_secs).collect());
                 let bar = *bar.get_or_insert(rate);
                 println!(
-                    "| {} | {} | {} | {:.0} | {:.2} | {:.1} MiB | {:.3} s |",
+                    "| {} | {} | {} | {:.0} | {:.2} | {:.1} MiB | {:.3} s | {:.2} s |",
                     scenario.describe(),
                     expected.records,
                     variant.label(),
                     rate,
                     rate / bar,
                     rss / 1024.0,
-                    wall
+                    wall,
+                    cpu
                 );
             }
         }

@@ -19,6 +19,7 @@ pub mod client;
 pub mod error;
 pub mod incremental;
 pub mod paginate;
+mod records;
 pub mod redact;
 pub mod resource;
 pub mod response;

@@ -1,9 +1,12 @@
 //! [`Resource<T>`]: a spec'd endpoint as a lazy stream of typed records or pages.
 //!
-//! Nothing is requested until a stream is polled; pages are requested one at a time as the
-//! consumer asks for them, and only the current page is held in memory. Records are decoded
-//! one by one from the selected JSON values, so a record that does not fit `T` fails alone,
-//! with an error that names the page URL (redacted) and keeps that record's JSON.
+//! Nothing is requested until a stream is polled. From then on the page loop runs in its own
+//! task one page ahead of the consumer (pipelining: page N+1 is requested and parsed while
+//! page N is decoded), addressable pages and child resources are fetched up to the spec's
+//! `concurrency` at a time and yielded in order, and only a few pages are held in memory.
+//! Records are decoded one by one straight from the response bytes, so a record that does not
+//! fit `T` fails alone, with an error that names the page URL (redacted) and keeps that
+//! record's JSON.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,11 +17,13 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::incremental::{IncrementalCursor, IncrementalState, lock};
+use crate::paginate::pipeline::{ReadAhead, lazy, run_ahead};
 use crate::paginate::{Endpoint, PageLoop, RawPage, from_spec, set_query_param};
 use crate::select::{JsonPath, placeholders, value_to_param};
 use crate::spec::{PaginatorSpec, ResourceSpec};
@@ -321,25 +326,42 @@ impl<T> Resource<T> {
             ))),
             _ => None,
         };
+        let concurrency = inner.spec.effective_concurrency();
+        // One budget of requests in flight per run, shared by the loops of every parent item.
+        let permits = Arc::new(Semaphore::new(concurrency));
         match inner.parent.clone() {
-            None => page_loop(inner, None, cursor),
-            Some(parent) => parent
-                .resource
-                .raw_pages()
-                .map_ok(|page| stream::iter(page.records.into_iter().map(Ok::<Value, Error>)))
-                .try_flatten()
-                .map_ok(move |item: Value| {
-                    page_loop(inner.clone(), Some((&parent, item)), cursor.clone())
+            None => lazy(move || run_ahead(page_loop(inner, None, cursor, permits), 1)),
+            Some(parent) => {
+                let parents = parent
+                    .resource
+                    .raw_pages()
+                    .and_then(|page| async move { page.records.into_values() })
+                    .map_ok(|records| stream::iter(records.into_iter().map(Ok::<Value, Error>)))
+                    .try_flatten();
+                lazy(move || {
+                    let children = parents
+                        .map_ok(move |item: Value| {
+                            let pages = page_loop(
+                                inner.clone(),
+                                Some((&parent, item)),
+                                cursor.clone(),
+                                permits.clone(),
+                            );
+                            run_ahead(pages, 1)
+                        })
+                        .boxed();
+                    ReadAhead::new(children, concurrency).boxed()
                 })
-                .try_flatten()
-                .boxed(),
+            }
         }
     }
 }
 
 impl<T: DeserializeOwned + Send + 'static> Resource<T> {
-    /// A lazy stream of pages. Nothing is requested until it is polled; each poll requests at
-    /// most one page.
+    /// A lazy stream of pages. Nothing is requested until it is polled; from then on the
+    /// next page is requested while the consumer handles the current one (see
+    /// [`ResourceSpec::concurrency`] for how far ahead), so a few pages are in memory at once,
+    /// however many there are.
     pub fn pages(&self) -> BoxStream<'static, Result<Page<T>>> {
         self.raw_pages()
             .and_then(|raw| async move { decode_page(raw) })
@@ -352,21 +374,7 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// request ends the stream.
     pub fn items(&self) -> BoxStream<'static, Result<T>> {
         self.raw_pages()
-            .map_ok(|raw| {
-                let RawPage {
-                    url,
-                    number,
-                    records,
-                    ..
-                } = raw;
-                let url: Arc<str> = url.into();
-                stream::iter(
-                    records
-                        .into_iter()
-                        .enumerate()
-                        .map(move |(index, record)| decode_record(&record, &url, number, index)),
-                )
-            })
+            .map_ok(|raw| stream::iter(raw.records.decode::<T>(&raw.url, raw.number)))
             .try_flatten()
             .boxed()
     }
@@ -470,6 +478,7 @@ fn page_loop(
     inner: Arc<Inner>,
     parent: Option<(&ParentLink, Value)>,
     cursor: Option<Arc<IncrementalCursor>>,
+    permits: Arc<Semaphore>,
 ) -> BoxStream<'static, Result<RawPage>> {
     let start = (|| {
         let url = first_url(&inner, parent.as_ref().map(|(l, v)| (*l, v)))?;
@@ -483,7 +492,14 @@ fn page_loop(
             None => Vec::new(),
         };
         Ok((
-            PageLoop::new(inner.endpoint.clone(), paginator, url, cursor),
+            PageLoop::new(
+                inner.endpoint.clone(),
+                paginator,
+                url,
+                cursor,
+                permits,
+                inner.spec.effective_concurrency(),
+            ),
             include,
         ))
     })();
@@ -498,7 +514,7 @@ fn page_loop(
                 return Ok(None);
             };
             if !include.is_empty() {
-                for record in &mut page.records {
+                for record in page.records.values_mut()? {
                     if let Value::Object(map) = record {
                         for (k, v) in &include {
                             map.insert(k.clone(), v.clone());
@@ -515,33 +531,12 @@ fn page_loop(
 fn decode_page<T: DeserializeOwned>(raw: RawPage) -> Result<Page<T>> {
     let items = raw
         .records
-        .iter()
-        .enumerate()
-        .map(|(index, record)| decode_record(record, &raw.url, raw.number, index))
+        .decode(&raw.url, raw.number)
         .collect::<Result<Vec<T>>>()?;
     Ok(Page {
         items,
         url: raw.url,
         number: raw.number,
         envelope: raw.envelope,
-    })
-}
-
-/// Decodes one record; on failure the error names the page URL (already redacted), the
-/// record's position and `T`, and keeps that record's JSON (not the whole page).
-fn decode_record<T: DeserializeOwned>(
-    record: &Value,
-    url: &str,
-    page: u64,
-    index: usize,
-) -> Result<T> {
-    T::deserialize(record).map_err(|source| Error::Decode {
-        url: url.to_owned(),
-        target: format!(
-            "`{}` (record {index} of page {page})",
-            std::any::type_name::<T>()
-        ),
-        source,
-        body: record.to_string(),
     })
 }

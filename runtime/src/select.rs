@@ -17,7 +17,7 @@ pub struct JsonPath {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Segment {
+pub(crate) enum Segment {
     /// An object key, or an array index when it is all digits and the value is an array.
     Key(String),
     Index(usize),
@@ -88,6 +88,11 @@ impl JsonPath {
     /// The path as written.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// The parsed segments (for the one-pass page parser in `records.rs`).
+    pub(crate) fn segments(&self) -> &[Segment] {
+        &self.segments
     }
 
     /// Whether the path selects the whole body.

@@ -10,7 +10,7 @@
 //! Implement [`Paginator`] for an API with its own scheme; the built-in ones are built from a
 //! [`PaginatorSpec`] with [`from_spec`].
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
@@ -22,8 +22,11 @@ use url::Url;
 use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::incremental::IncrementalCursor;
-use crate::select::{JsonPath, into_records, take_records};
+use crate::records::{Records, split_page};
+use crate::select::{JsonPath, take_records};
 use crate::spec::PaginatorSpec;
+use pipeline::{Task, join};
+use tokio::sync::Semaphore;
 
 mod auto;
 mod cursor;
@@ -31,6 +34,7 @@ mod header_link;
 mod json_link;
 mod offset;
 mod page_number;
+pub(crate) mod pipeline;
 mod single_page;
 
 pub use auto::Auto;
@@ -86,6 +90,20 @@ pub trait Paginator: Send + 'static {
 
     /// The URL of the next page, or `None` when `page` was the last.
     fn next_request(&mut self, page: &PageResponse<'_>) -> Result<Option<Url>>;
+
+    /// For addressable schemes (offset, page number) whose response tells where the data
+    /// ends: every page's URL after `page`, in order, starting with the one
+    /// [`Paginator::next_request`] just returned for it. Called once, after the first page;
+    /// the page loop then fetches these up to the resource's `concurrency` at a time.
+    ///
+    /// The plan is only a prefetch hint: each page is still accepted through
+    /// `next_request`, and a planned page is used only if it is exactly the URL asked for,
+    /// so a wrong plan costs requests, never records. The default (`None`) fetches pages
+    /// one after another.
+    fn upcoming(&self, page: &PageResponse<'_>) -> Option<Box<dyn Iterator<Item = Url> + Send>> {
+        let _ = page;
+        None
+    }
 }
 
 /// Builds the built-in paginator for `spec`.
@@ -141,8 +159,19 @@ pub(crate) fn common_stop(
 pub(crate) struct RawPage {
     pub url: String,
     pub number: u64,
-    pub records: Vec<Value>,
+    pub records: Records,
     pub envelope: Value,
+}
+
+/// A response, parsed, before the page loop's bookkeeping (which must run in page order).
+/// Fetching has no state, so pages can be fetched concurrently and accepted in order.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    url: Url,
+    shown_url: String,
+    headers: HeaderMap,
+    envelope: Value,
+    records: Records,
 }
 
 /// Everything a [`PageLoop`] needs besides the paginator; shared by every page and, for child
@@ -178,7 +207,87 @@ impl Endpoint {
     }
 }
 
-/// The page loop: requests pages one at a time, as they are asked for.
+impl Endpoint {
+    /// Requests `url` (auth, retries) and parses the body once: the envelope for the
+    /// paginator, the records as spans (with a selector) or values.
+    pub(crate) async fn fetch(&self, url: Url) -> Result<Fetched> {
+        let mut request = Request::new(self.method.clone(), url.clone());
+        *request.headers_mut() = self.headers.clone();
+        if let Some(body) = &self.json {
+            request
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            *request.body_mut() = Some(body.clone().into());
+        }
+        let response = self.client.execute(request, None, None).await?;
+        let headers = response.headers().clone();
+        let shown_url = response.url().to_owned();
+        let bytes = response.bytes().await?;
+        let decode_error = |source, body: &[u8]| Error::Decode {
+            url: shown_url.clone(),
+            target: format!("a JSON page of resource `{}`", self.resource),
+            source,
+            body: String::from_utf8_lossy(body).into_owned(),
+        };
+        // Checked to be UTF-8 once, here, so the parse and the per-record decoding (which
+        // read `&str`) never re-validate strings. `Vec::from` takes the buffer without a copy
+        // when the body arrived in one piece.
+        let text = match String::from_utf8(Vec::from(bytes)) {
+            Ok(text) => text,
+            Err(e) => {
+                let source = serde_json::from_slice::<serde::de::IgnoredAny>(e.as_bytes())
+                    .err()
+                    .unwrap_or_else(|| serde::de::Error::custom("the body is not valid UTF-8"));
+                return Err(decode_error(source, e.as_bytes()));
+            }
+        };
+        let blank = text.trim_ascii().is_empty();
+        let (envelope, records) = match &self.data_selector {
+            Some(sel) if !blank => {
+                let split =
+                    split_page(text, sel).map_err(|(e, text)| decode_error(e, text.as_bytes()))?;
+                let records = split.records.unwrap_or_else(|| {
+                    tracing::warn!(target: "rest_source", resource = %self.resource, url = %shown_url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
+                    Records::default()
+                });
+                (split.envelope, records)
+            }
+            Some(sel) => {
+                if !sel.is_root() {
+                    tracing::warn!(target: "rest_source", resource = %self.resource, url = %shown_url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
+                }
+                (Value::Null, Records::default())
+            }
+            None => {
+                let mut body: Value = if blank {
+                    Value::Null
+                } else {
+                    serde_json::from_str(&text).map_err(|e| decode_error(e, text.as_bytes()))?
+                };
+                let records = take_records(&mut body);
+                (body, Records::Values(records))
+            }
+        };
+        Ok(Fetched {
+            url,
+            shown_url,
+            headers,
+            envelope,
+            records,
+        })
+    }
+}
+
+/// The page loop: requests pages in order, as they are asked for, and — for addressable
+/// paginators whose first page tells how many pages there are — fetches up to `concurrency`
+/// of the following pages ahead.
+///
+/// Speculation never changes what is yielded: every fetched page is accepted in order by the
+/// same bookkeeping as the sequential path (the paginator's `next_request`, the repeated-URL
+/// check, `max_pages`/`max_items`, incremental filtering), and a prefetched page is used only
+/// when it is exactly the URL the paginator asks for next. When the paginator stops early (a
+/// short page) or asks for something else, the remaining prefetches are cancelled and the
+/// loop goes on sequentially.
 pub(crate) struct PageLoop {
     endpoint: Arc<Endpoint>,
     paginator: Box<dyn Paginator>,
@@ -188,6 +297,11 @@ pub(crate) struct PageLoop {
     hasher: std::collections::hash_map::RandomState,
     pages: u64,
     items: u64,
+    /// Requests in flight for this run (shared with sibling loops of a child resource).
+    permits: Arc<Semaphore>,
+    concurrency: usize,
+    planned: Option<Box<dyn Iterator<Item = Url> + Send>>,
+    ahead: VecDeque<(Url, Task<Result<Fetched>>)>,
 }
 
 impl PageLoop {
@@ -196,6 +310,8 @@ impl PageLoop {
         mut paginator: Box<dyn Paginator>,
         mut first: Url,
         incremental: Option<Arc<IncrementalCursor>>,
+        permits: Arc<Semaphore>,
+        concurrency: usize,
     ) -> Self {
         if let Some(inc) = &incremental {
             for (k, v) in inc.request_params() {
@@ -215,62 +331,60 @@ impl PageLoop {
             hasher,
             pages: 0,
             items: 0,
+            permits,
+            concurrency: concurrency.max(1),
+            planned: None,
+            ahead: VecDeque::new(),
         }
     }
 
     /// The next page, or `None` at the end. Nothing is requested before the first call.
     pub(crate) async fn next_page(&mut self) -> Result<Option<RawPage>> {
-        let ep = &*self.endpoint;
+        let ep = self.endpoint.clone();
         let Some(url) = self.next.take() else {
+            self.ahead.clear();
             return Ok(None);
         };
         if ep.max_pages.is_some_and(|m| self.pages >= m)
             || ep.max_items.is_some_and(|m| self.items >= m)
         {
+            self.ahead.clear();
             return Ok(None);
         }
-        let mut request = Request::new(ep.method.clone(), url.clone());
-        *request.headers_mut() = ep.headers.clone();
-        if let Some(body) = &ep.json {
-            request
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            *request.body_mut() = Some(body.clone().into());
-        }
-        let response = ep.client.execute(request, None, None).await?;
-        let headers = response.headers().clone();
-        let shown_url = response.url().to_owned();
-        let bytes = response.bytes().await?;
-        let mut body: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
-                url: shown_url.clone(),
-                target: format!("a JSON page of resource `{}`", ep.resource),
-                source,
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-            })?
-        };
-        drop(bytes);
-        let mut records = match &ep.data_selector {
-            Some(sel) if sel.is_root() => into_records(body.take()),
-            Some(sel) => match sel.take(&mut body) {
-                Some(v) => into_records(v),
-                None => {
-                    tracing::warn!(target: "rest_source", resource = %ep.resource, url = %shown_url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
-                    Vec::new()
+        let fetched = match self.ahead.pop_front() {
+            Some((planned, task)) if planned == url => join(task).await?,
+            missed => {
+                if missed.is_some() {
+                    // The paginator asked for another page than planned: trust it, not the plan.
+                    self.ahead.clear();
+                    self.planned = None;
                 }
-            },
-            None => take_records(&mut body),
+                let _permit = self.permits.acquire().await;
+                ep.fetch(url).await?
+            }
         };
+        let Fetched {
+            url,
+            shown_url,
+            headers,
+            envelope,
+            mut records,
+        } = fetched;
         self.pages += 1;
-        let raw_count = records.len();
-        let next = self.paginator.next_request(&PageResponse {
+        let page = PageResponse {
             url: &url,
             headers: &headers,
-            body: &body,
-            records: raw_count,
-        })?;
+            body: &envelope,
+            records: records.len(),
+        };
+        let next = self.paginator.next_request(&page)?;
+        if self.pages == 1 && self.concurrency > 1 && next.is_some() {
+            let more_pages = ep.max_pages.map_or(u64::MAX, |m| m.saturating_sub(1));
+            self.planned = self
+                .paginator
+                .upcoming(&page)
+                .map(|urls| Box::new(urls.take(more_pages as usize)) as Box<_>);
+        }
         if let Some(next) = next {
             if self.seen.insert(self.hasher.hash_one(next.as_str())) {
                 self.next = Some(next);
@@ -279,7 +393,7 @@ impl PageLoop {
             }
         }
         if let Some(inc) = &self.incremental {
-            inc.process(&mut records);
+            inc.process(records.values_mut()?);
         }
         if let Some(max) = ep.max_items {
             let left = max.saturating_sub(self.items);
@@ -289,11 +403,36 @@ impl PageLoop {
             }
         }
         self.items += records.len() as u64;
+        if self.next.is_some() {
+            self.fetch_ahead();
+        } else {
+            self.ahead.clear();
+        }
         Ok(Some(RawPage {
             url: shown_url,
             number: self.pages,
             records,
-            envelope: body,
+            envelope,
         }))
+    }
+
+    /// Starts fetching planned pages until `concurrency` are in flight or planned.
+    fn fetch_ahead(&mut self) {
+        let Some(planned) = &mut self.planned else {
+            return;
+        };
+        while self.ahead.len() < self.concurrency {
+            let Some(url) = planned.next() else {
+                self.planned = None;
+                return;
+            };
+            let (ep, permits, to_fetch) =
+                (self.endpoint.clone(), self.permits.clone(), url.clone());
+            let task = Task::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                ep.fetch(to_fetch).await
+            });
+            self.ahead.push_back((url, task));
+        }
     }
 }
