@@ -41,6 +41,10 @@ pub use client::{RequestBuilder, RestClient, RestClientBuilder};
 pub use error::{Error, Result};
 pub use incremental::{FileStateStore, IncrementalState};
 pub use resource::{Page, Resource};
+
+/// Re-exported so the streams of [`Resource::items`] and [`Resource::pages`] can be consumed
+/// (`try_next`, `try_collect`, …) without adding `futures` to your own `Cargo.toml`.
+pub use futures::{Stream, StreamExt, TryStreamExt};
 pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;

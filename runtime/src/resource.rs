@@ -24,9 +24,9 @@ use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::incremental::{IncrementalCursor, IncrementalState, lock};
 use crate::paginate::pipeline::{ReadAhead, lazy, run_ahead};
-use crate::paginate::{Endpoint, PageLoop, RawPage, from_spec, set_query_param};
+use crate::paginate::{Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
 use crate::select::{JsonPath, placeholders, value_to_param};
-use crate::spec::{PaginatorSpec, ResourceSpec};
+use crate::spec::{IncrementalSpec, PaginatorSpec, ResourceSpec};
 
 /// One page of a resource: its records, where it came from, and the rest of its body.
 #[derive(Debug, Clone)]
@@ -82,9 +82,8 @@ impl<T> IntoIterator for Page<T> {
 ///
 /// ```no_run
 /// # async fn demo() -> rest_source_runtime::Result<()> {
-/// use futures::TryStreamExt;
 /// use rest_source_runtime::spec::{PaginatorSpec, ResourceSpec};
-/// use rest_source_runtime::{Resource, RestClient};
+/// use rest_source_runtime::{Resource, RestClient, TryStreamExt};
 ///
 /// #[derive(serde::Deserialize)]
 /// struct Contact { id: u64, name: String }
@@ -121,7 +120,13 @@ impl<T> fmt::Debug for Resource<T> {
         f.debug_struct("Resource")
             .field("name", &self.inner.spec.name)
             .field("path", &self.inner.spec.endpoint.path)
-            .field("paginator", &self.inner.paginator.type_name())
+            .field(
+                "paginator",
+                &match self.inner.custom_paginator {
+                    Some(_) => "custom",
+                    None => self.inner.paginator.type_name(),
+                },
+            )
             .field("parent", &self.inner.parent.as_ref().map(|p| &p.name))
             .field("client", &self.inner.endpoint.client)
             .finish()
@@ -135,10 +140,29 @@ struct Inner {
     paginator: PaginatorSpec,
     parent: Option<ParentLink>,
     path_params: BTreeMap<String, String>,
-    incremental: Option<JsonPath>,
+    /// The effective incremental spec (from `endpoint.incremental` or an `incremental`
+    /// param) and its cursor path.
+    incremental: Option<(IncrementalSpec, JsonPath)>,
+    /// Query parameters, with dlt's `resolve` params recognised.
+    params: Vec<(String, Param)>,
     primary_key: Vec<JsonPath>,
+    custom_paginator: Option<PaginatorFactory>,
     state: Arc<Mutex<IncrementalState>>,
 }
+
+/// A query parameter: a plain value, or dlt's `{"type": "resolve", "resource": …, "field": …}`
+/// filled from each parent record.
+#[derive(Clone)]
+enum Param {
+    Value(Value),
+    Resolve { resource: String, field: JsonPath },
+}
+
+/// Query params and the incremental spec found among them.
+type ParsedParams = (Vec<(String, Param)>, Option<IncrementalSpec>);
+
+/// Makes a fresh custom paginator for each page loop.
+type PaginatorFactory = Arc<dyn Fn() -> Box<dyn Paginator> + Send + Sync>;
 
 #[derive(Clone)]
 struct ParentLink {
@@ -172,10 +196,9 @@ impl<T> Resource<T> {
             .map(JsonPath::parse)
             .transpose()
             .map_err(in_resource)?;
-        let incremental = ep
-            .incremental
-            .as_ref()
-            .map(|i| JsonPath::parse(&i.cursor_path))
+        let (params, incremental) = parse_params(&spec).map_err(in_resource)?;
+        let incremental = incremental
+            .map(|i| JsonPath::parse(&i.cursor_path).map(|p| (i, p)))
             .transpose()
             .map_err(in_resource)?;
         let primary_key = spec
@@ -210,7 +233,9 @@ impl<T> Resource<T> {
                 parent: None,
                 path_params: BTreeMap::new(),
                 incremental,
+                params,
                 primary_key,
+                custom_paginator: None,
                 state: Arc::new(Mutex::new(IncrementalState::default())),
                 spec,
             }),
@@ -258,21 +283,62 @@ impl<T> Resource<T> {
         })
     }
 
+    /// Pages with a custom [`Paginator`] instead of the spec's. `make` is called for each
+    /// stream (and, for a child resource, each parent item), so every run starts fresh.
+    ///
+    /// ```
+    /// use rest_source_runtime::paginate::{PageResponse, Paginator};
+    /// use rest_source_runtime::spec::ResourceSpec;
+    /// use rest_source_runtime::{Resource, RestClient};
+    ///
+    /// /// Stops after a page without records; the next page is `?after=<last id>`.
+    /// struct AfterId;
+    /// impl Paginator for AfterId {
+    ///     fn next_request(
+    ///         &mut self,
+    ///         page: &PageResponse<'_>,
+    ///     ) -> rest_source_runtime::Result<Option<url::Url>> {
+    ///         let Some(last) = page.body.get("last_id").and_then(|v| v.as_u64()) else {
+    ///             return Ok(None);
+    ///         };
+    ///         let mut next = page.url.clone();
+    ///         rest_source_runtime::paginate::set_query_param(&mut next, "after", &last.to_string());
+    ///         Ok((page.records > 0).then_some(next))
+    ///     }
+    /// }
+    ///
+    /// let client = RestClient::builder("https://api.example.com").build()?;
+    /// let events: Resource<serde_json::Value> =
+    ///     Resource::new(client, ResourceSpec::new("events", "events"))?.with_paginator(|| AfterId);
+    /// # Ok::<(), rest_source_runtime::Error>(())
+    /// ```
+    pub fn with_paginator<P: Paginator>(
+        self,
+        make: impl Fn() -> P + Send + Sync + 'static,
+    ) -> Self {
+        let factory: PaginatorFactory = Arc::new(move || Box::new(make()) as Box<dyn Paginator>);
+        self.modify(|i| i.custom_paginator = Some(factory))
+    }
+
     /// Makes this a child of `parent`: the path's `{<parent>.<field>}` placeholders are
     /// filled from each parent record, and `include_from_parent` fields are copied into each
     /// child record as `_<parent>_<field>`. Fails if the path names no field of `parent`.
     pub fn with_parent<P>(self, parent: &Resource<P>) -> Result<Self> {
         let name = parent.name().to_owned();
         let spec = &self.inner.spec;
-        let refers = placeholders(&spec.endpoint.path)
-            .chain(
-                spec.endpoint
-                    .params
-                    .values()
-                    .filter_map(Value::as_str)
-                    .flat_map(placeholders),
-            )
-            .any(|p| parent_field(p, &name).is_some());
+        let refers =
+            placeholders(&spec.endpoint.path)
+                .chain(
+                    spec.endpoint
+                        .params
+                        .values()
+                        .filter_map(Value::as_str)
+                        .flat_map(placeholders),
+                )
+                .any(|p| parent_field(p, &name).is_some())
+                || self.inner.params.iter().any(
+                    |(_, p)| matches!(p, Param::Resolve { resource, .. } if *resource == name),
+                );
         if !refers {
             return Err(Error::Config(format!(
                 "resource `{}` is given `{name}` as its parent, but its path `{}` has no \
@@ -316,16 +382,15 @@ impl<T> Resource<T> {
     /// Raw pages: records as JSON values, parent fields attached. Lazy.
     fn raw_pages(&self) -> BoxStream<'static, Result<RawPage>> {
         let inner = self.inner.clone();
-        let cursor = match (&inner.spec.endpoint.incremental, &inner.incremental) {
-            (Some(spec), Some(path)) => Some(Arc::new(IncrementalCursor::start(
+        let cursor = inner.incremental.as_ref().map(|(spec, path)| {
+            Arc::new(IncrementalCursor::start(
                 spec,
                 path.clone(),
                 inner.primary_key.clone(),
                 inner.state.clone(),
                 &inner.spec.name,
-            ))),
-            _ => None,
-        };
+            ))
+        });
         let concurrency = inner.spec.effective_concurrency();
         // One budget of requests in flight per run, shared by the loops of every parent item.
         let permits = Arc::new(Semaphore::new(concurrency));
@@ -413,22 +478,21 @@ fn fill(
         };
         out.push_str(&rest[..open]);
         let name = rest[open + 1..open + close].trim();
+        let resolve = inner.params.iter().find_map(|(n, p)| match p {
+            Param::Resolve { resource, field } if n == name => Some((resource, field)),
+            _ => None,
+        });
         let value = if let Some(v) = inner.path_params.get(name) {
             v.clone()
         } else if let Some((link, item)) = parent
             && let Some(field) = parent_field(name, &link.name)
         {
-            let path = JsonPath::parse(field)?;
-            match path.get(item) {
-                Some(v) if !v.is_null() => value_to_param(v),
-                _ => {
-                    return Err(Error::Config(format!(
-                        "resource `{}`: placeholder `{{{name}}}` has no value: a `{}` record has \
-                         no `{field}` field (or it is null)",
-                        inner.spec.name, link.name
-                    )));
-                }
-            }
+            parent_value(inner, link, item, name, &JsonPath::parse(field)?)?
+        } else if let Some((link, item)) = parent
+            && let Some((resource, field)) = resolve
+            && *resource == link.name
+        {
+            parent_value(inner, link, item, name, field)?
         } else {
             return Err(Error::Config(format!(
                 "resource `{}`: placeholder `{{{name}}}` in `{template}` is not filled; \
@@ -448,6 +512,66 @@ fn fill(
     Ok(out)
 }
 
+/// The value of `field` in a parent record, as it goes into a URL.
+fn parent_value(
+    inner: &Inner,
+    link: &ParentLink,
+    item: &Value,
+    placeholder: &str,
+    field: &JsonPath,
+) -> Result<String> {
+    match field.get(item) {
+        Some(v) if !v.is_null() => Ok(value_to_param(v)),
+        _ => Err(Error::Config(format!(
+            "resource `{}`: `{{{placeholder}}}` has no value: a `{}` record has no `{field}` \
+             field (or it is null)",
+            inner.spec.name, link.name
+        ))),
+    }
+}
+
+/// Splits the spec's params into plain and `resolve` ones, and turns dlt's
+/// `{"type": "incremental", …}` param into the incremental spec (the param's name is its
+/// `start_param`).
+fn parse_params(spec: &ResourceSpec) -> Result<ParsedParams> {
+    let mut incremental = spec.endpoint.incremental.clone();
+    let mut params = Vec::new();
+    for (name, value) in &spec.endpoint.params {
+        match value.get("type").and_then(Value::as_str) {
+            Some("resolve") => {
+                let field = |key: &str| {
+                    value.get(key).and_then(Value::as_str).ok_or_else(|| {
+                        Error::Config(format!(
+                            "param `{name}` of type `resolve` needs `resource` and `field`, for \
+                             example {{\"type\": \"resolve\", \"resource\": \"issues\", \
+                             \"field\": \"number\"}}"
+                        ))
+                    })
+                };
+                let resource = field("resource")?.to_owned();
+                let field = JsonPath::parse(field("field")?)?;
+                params.push((name.clone(), Param::Resolve { resource, field }));
+            }
+            Some("incremental") => {
+                if incremental.is_some() {
+                    return Err(Error::Config(format!(
+                        "param `{name}` is an incremental cursor but the endpoint already has \
+                         one; keep only one"
+                    )));
+                }
+                let mut fields = value.as_object().cloned().unwrap_or_default();
+                fields.remove("type");
+                let mut inc: IncrementalSpec = serde_json::from_value(Value::Object(fields))
+                    .map_err(|e| Error::Config(format!("param `{name}`: {e}")))?;
+                inc.start_param.get_or_insert_with(|| name.clone());
+                incremental = Some(inc);
+            }
+            _ => params.push((name.clone(), Param::Value(value.clone()))),
+        }
+    }
+    Ok((params, incremental))
+}
+
 /// Percent-encodes a value placed in a path so a `/`, `?` or `#` in it cannot change the URL.
 fn encode_segment(value: &str, out: &mut String) {
     for b in value.bytes() {
@@ -463,10 +587,15 @@ fn encode_segment(value: &str, out: &mut String) {
 fn first_url(inner: &Inner, parent: Option<(&ParentLink, &Value)>) -> Result<Url> {
     let path = fill(&inner.spec.endpoint.path, inner, parent, true)?;
     let mut url = inner.endpoint.client.url(&path)?;
-    for (name, value) in &inner.spec.endpoint.params {
-        let value = match value {
-            Value::String(s) if s.contains('{') => fill(s, inner, parent, false)?,
-            other => value_to_param(other),
+    for (name, param) in &inner.params {
+        let value = match param {
+            Param::Value(Value::String(s)) if s.contains('{') => fill(s, inner, parent, false)?,
+            Param::Value(other) => value_to_param(other),
+            // A resolved param named in the path went there; others are sent as query params.
+            Param::Resolve { .. } if placeholders(&inner.spec.endpoint.path).any(|p| p == name) => {
+                continue;
+            }
+            Param::Resolve { .. } => fill(&format!("{{{name}}}"), inner, parent, false)?,
         };
         set_query_param(&mut url, name, &value);
     }
@@ -482,7 +611,10 @@ fn page_loop(
 ) -> BoxStream<'static, Result<RawPage>> {
     let start = (|| {
         let url = first_url(&inner, parent.as_ref().map(|(l, v)| (*l, v)))?;
-        let paginator = from_spec(&inner.paginator)?;
+        let paginator = match &inner.custom_paginator {
+            Some(make) => make(),
+            None => from_spec(&inner.paginator)?,
+        };
         let include: Vec<(String, Value)> = match &parent {
             Some((link, item)) => link
                 .include

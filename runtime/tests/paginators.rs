@@ -395,3 +395,82 @@ async fn a_paginator_configured_from_json_runs_the_same() {
     assert_eq!(ids(&server, spec).await.len(), 12);
     assert_eq!(server.count(), 3);
 }
+
+/// `?after=<last id>` paging, a scheme none of the built-in paginators covers.
+struct AfterLastId;
+
+impl rest_source_runtime::paginate::Paginator for AfterLastId {
+    fn next_request(
+        &mut self,
+        page: &rest_source_runtime::paginate::PageResponse<'_>,
+    ) -> rest_source_runtime::Result<Option<url::Url>> {
+        let Some(last) = page.body.get("last_id").and_then(Value::as_u64) else {
+            return Ok(None);
+        };
+        let mut next = page.url.clone();
+        rest_source_runtime::paginate::set_query_param(&mut next, "after", &last.to_string());
+        Ok(Some(next))
+    }
+}
+
+#[tokio::test]
+async fn a_custom_paginator_drives_the_same_page_loop() {
+    let server = TestServer::start(|r| {
+        let after = q(r, "after").map_or(0, |a| a + 1);
+        if after >= 6 {
+            return Reply::json(json!({"data": []}));
+        }
+        Reply::json(json!({"data": items(after..after + 3), "last_id": after + 2}))
+    })
+    .await;
+    let resource: Resource<Item> =
+        Resource::new(server.client(), ResourceSpec::new("items", "items"))
+            .unwrap()
+            .with_paginator(|| AfterLastId);
+    let got: Vec<u64> = resource
+        .collect()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(got, [0, 1, 2, 3, 4, 5]);
+    let afters: Vec<_> = server.requests().iter().map(|r| q(r, "after")).collect();
+    assert_eq!(afters, [None, Some(2), Some(5)]);
+    // Running again starts from a fresh paginator.
+    assert_eq!(resource.collect().await.unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn a_next_link_to_another_origin_never_gets_the_credentials() {
+    let other = TestServer::start(|_| Reply::json(json!({"data": [], "next": null}))).await;
+    let other_base = other.base.clone();
+    let server = TestServer::start(move |_| {
+        Reply::json(json!({"data": items(0..1), "next": format!("{other_base}/steal")}))
+    })
+    .await;
+    let client = server
+        .client_builder()
+        .auth(rest_source_runtime::BearerToken::new(
+            rest_source_runtime::Secret::new("tok"),
+        ))
+        .build()
+        .unwrap();
+    let resource: Resource<Item> = Resource::new(
+        client,
+        ResourceSpec::new("items", "items").paginator(PaginatorSpec::json_link("next")),
+    )
+    .unwrap();
+    let err = resource.collect().await.unwrap_err();
+    assert!(err.to_string().contains("another origin"), "{err}");
+    assert_eq!(other.count(), 0);
+
+    // Without credentials, following it is harmless.
+    let public: Resource<Item> = Resource::new(
+        server.client(),
+        ResourceSpec::new("items", "items").paginator(PaginatorSpec::json_link("next")),
+    )
+    .unwrap();
+    assert_eq!(public.collect().await.unwrap().len(), 1);
+    assert_eq!(other.count(), 1);
+}

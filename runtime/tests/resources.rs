@@ -339,6 +339,7 @@ async fn a_page_that_is_not_json_names_the_url() {
         status: 200,
         headers: vec![],
         body: "<html>oops</html>".into(),
+        truncated: false,
     })
     .await;
     let r: Resource<Item> =
@@ -381,4 +382,83 @@ async fn an_invalid_data_selector_is_rejected_when_the_resource_is_built() {
     .unwrap_err();
     assert!(err.to_string().contains("resource `items`"), "{err}");
     assert!(err.to_string().contains("`data..x`"), "{err}");
+}
+
+#[tokio::test]
+async fn dlt_resolve_and_incremental_params_work_from_a_config() {
+    let server = TestServer::start(|r| {
+        if r.path == "/issues" {
+            return Reply::json(json!([{"number": 7}, {"number": 9}]));
+        }
+        let n: u64 = r.path.split('/').nth(2).unwrap().parse().unwrap();
+        Reply::json(json!([
+            {"id": n * 10, "updated_at": "2023-12-31"},
+            {"id": n * 10 + 1, "updated_at": "2024-02-01"}
+        ]))
+    })
+    .await;
+    let issues: Resource<Value> = Resource::new(
+        server.client(),
+        serde_json::from_value::<ResourceSpec>(json!({"name": "issues", "endpoint": "issues"}))
+            .unwrap(),
+    )
+    .unwrap();
+    let comments_spec: ResourceSpec = serde_json::from_value(json!({
+        "name": "comments",
+        "endpoint": {
+            "path": "issues/{issue_number}/comments",
+            "paginator": {"type": "single_page"},
+            "params": {
+                "issue_number": {"type": "resolve", "resource": "issues", "field": "number"},
+                "since": {"type": "incremental", "cursor_path": "updated_at", "initial_value": "2024-01-01"}
+            }
+        }
+    }))
+    .unwrap();
+    assert_eq!(comments_spec.parent_name(), Some("issues"));
+    let comments: Resource<Item> = Resource::new(server.client(), comments_spec)
+        .unwrap()
+        .with_parent(&issues)
+        .unwrap();
+    let got: Vec<u64> = comments
+        .collect()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(got, [71, 91]);
+    let reqs = server.requests();
+    assert_eq!(reqs[1].path, "/issues/7/comments");
+    assert_eq!(reqs[2].path, "/issues/9/comments");
+    // The resolved param went into the path, not the query; the cursor is sent as `since`.
+    assert_eq!(reqs[1].q("issue_number"), None);
+    assert_eq!(reqs[1].q("since"), Some("2024-01-01"));
+    assert_eq!(
+        comments.incremental_state().unwrap().last_value,
+        Some(json!("2024-02-01"))
+    );
+}
+
+#[tokio::test]
+async fn streams_are_send_and_static_so_they_can_be_spawned() {
+    fn send_sync<T: Send + Sync + Clone>(_: &T) {}
+    let server = TestServer::start(|_| Reply::json(json!([{"id": 5}]))).await;
+    let resource: Resource<Item> = Resource::new(
+        server.client(),
+        ResourceSpec::new("items", "items").paginator(PaginatorSpec::single_page()),
+    )
+    .unwrap();
+    send_sync(&resource);
+    let items = resource.items();
+    let pages = resource.pages();
+    drop(resource);
+    let (items, pages) = tokio::spawn(async move {
+        let items: Vec<Item> = items.try_collect().await.unwrap();
+        let pages: Vec<_> = pages.try_collect().await.unwrap();
+        (items, pages.len())
+    })
+    .await
+    .unwrap();
+    assert_eq!((items, pages), (vec![Item { id: 5 }], 1));
 }

@@ -308,3 +308,28 @@ async fn paginated_resources_retry_their_pages() {
     assert_eq!(r.collect().await.unwrap().len(), 3);
     assert_eq!(server.count(), 8);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_page_body_cut_off_mid_stream_is_fetched_again() {
+    use rest_source_runtime::Resource;
+    use rest_source_runtime::spec::{PaginatorSpec, ResourceSpec};
+    let n = AtomicU32::new(0);
+    let server = TestServer::start(move |_| {
+        let reply = Reply::json(json!({"data": [{"id": 1}, {"id": 2}], "pad": "x".repeat(64)}));
+        if n.fetch_add(1, Ordering::SeqCst) == 0 {
+            reply.truncated()
+        } else {
+            reply
+        }
+    })
+    .await;
+    let r: Resource<serde_json::Value> = Resource::new(
+        server.client(),
+        ResourceSpec::new("r", "r")
+            .data_selector("data")
+            .paginator(PaginatorSpec::single_page()),
+    )
+    .unwrap();
+    assert_eq!(r.collect().await.unwrap().len(), 2);
+    assert_eq!(server.count(), 2);
+}

@@ -219,10 +219,7 @@ impl Endpoint {
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             *request.body_mut() = Some(body.clone().into());
         }
-        let response = self.client.execute(request, None, None).await?;
-        let headers = response.headers().clone();
-        let shown_url = response.url().to_owned();
-        let bytes = response.bytes().await?;
+        let (headers, shown_url, bytes) = self.send(request).await?;
         let decode_error = |source, body: &[u8]| Error::Decode {
             url: shown_url.clone(),
             target: format!("a JSON page of resource `{}`", self.resource),
@@ -278,6 +275,41 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// Sends a page request and reads its body. The client retries failures up to the
+    /// response headers; a connection that drops while the body streams in is retried here,
+    /// with the same policy (attempts, backoff, deadline), for requests the client would retry.
+    async fn send(&self, request: Request) -> Result<(HeaderMap, String, bytes::Bytes)> {
+        let policy = self.client.retry_policy();
+        let idempotent = self.method.is_idempotent();
+        let start = tokio::time::Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let this = request.try_clone().ok_or_else(|| {
+                Error::Config("a page request with a streaming body cannot be retried".into())
+            })?;
+            let response = self.client.execute(this, None, None).await?;
+            let headers = response.headers().clone();
+            let shown_url = response.url().to_owned();
+            match response.bytes().await {
+                Ok(bytes) => return Ok((headers, shown_url, bytes)),
+                Err(err @ Error::Transport { .. })
+                    if idempotent && attempt <= policy.max_retries =>
+                {
+                    let wait = policy.backoff(attempt);
+                    if start.elapsed() + wait > policy.deadline {
+                        return Err(err);
+                    }
+                    tracing::info!(target: "rest_source", resource = %self.resource, url = %shown_url, attempt, error = %err, "page body was cut off; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
+
 /// The page loop: requests pages in order, as they are asked for, and — for addressable
 /// paginators whose first page tells how many pages there are — fetches up to `concurrency`
 /// of the following pages ahead.
@@ -301,6 +333,8 @@ pub(crate) struct PageLoop {
     permits: Arc<Semaphore>,
     concurrency: usize,
     planned: Option<Box<dyn Iterator<Item = Url> + Send>>,
+    /// The first page's origin, the only one pages are fetched ahead from.
+    origin: Option<url::Origin>,
     ahead: VecDeque<(Url, Task<Result<Fetched>>)>,
 }
 
@@ -334,6 +368,7 @@ impl PageLoop {
             permits,
             concurrency: concurrency.max(1),
             planned: None,
+            origin: None,
             ahead: VecDeque::new(),
         }
     }
@@ -379,6 +414,7 @@ impl PageLoop {
         };
         let next = self.paginator.next_request(&page)?;
         if self.pages == 1 && self.concurrency > 1 && next.is_some() {
+            self.origin = Some(url.origin());
             let more_pages = ep.max_pages.map_or(u64::MAX, |m| m.saturating_sub(1));
             self.planned = self
                 .paginator
@@ -386,6 +422,19 @@ impl PageLoop {
                 .map(|urls| Box::new(urls.take(more_pages as usize)) as Box<_>);
         }
         if let Some(next) = next {
+            // A next link to another host must not receive this API's credentials (the same
+            // rule reqwest applies to redirects).
+            let scheme = ep.client.auth().scheme_dyn();
+            if next.origin() != url.origin() && scheme != "none" {
+                return Err(Error::Config(format!(
+                    "resource `{}`: the next page `{}` is on another origin than `{}`; refusing \
+                     to send the `{scheme}` credentials there. If that host is trusted, page \
+                     with a custom paginator and a client for it",
+                    ep.resource,
+                    ep.client.redact(&next),
+                    ep.client.redact(&url),
+                )));
+            }
             if self.seen.insert(self.hasher.hash_one(next.as_str())) {
                 self.next = Some(next);
             } else {
@@ -422,7 +471,9 @@ impl PageLoop {
             return;
         };
         while self.ahead.len() < self.concurrency {
-            let Some(url) = planned.next() else {
+            // Only same-origin pages are fetched ahead: a planned URL elsewhere would get the
+            // API's credentials before `next_request` could refuse it.
+            let Some(url) = planned.next().filter(|u| Some(u.origin()) == self.origin) else {
                 self.planned = None;
                 return;
             };

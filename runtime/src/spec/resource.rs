@@ -166,12 +166,20 @@ impl ResourceSpec {
     pub fn effective_concurrency(&self) -> usize {
         self.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1)
     }
-    /// The parent resource named by `{parent.field}` placeholders in the path, if any.
+    /// The parent resource named by `{parent.field}` placeholders in the path (or dlt's
+    /// `{"type": "resolve", "resource": …}` params), if any.
     pub fn parent_name(&self) -> Option<&str> {
-        crate::select::placeholders(&self.endpoint.path)
-            .find_map(|p| p.split_once('.').map(|(parent, _)| parent))
+        let from_path = crate::select::placeholders(&self.endpoint.path)
+            .filter(|p| p.contains('.'))
             .map(|p| p.strip_prefix("resources.").unwrap_or(p))
-            .map(|p| p.split('.').next().unwrap_or(p))
+            .find_map(|p| p.split('.').next());
+        from_path.or_else(|| {
+            self.endpoint.params.values().find_map(|v| {
+                (v.get("type")?.as_str()? == "resolve")
+                    .then(|| v.get("resource")?.as_str())
+                    .flatten()
+            })
+        })
     }
 }
 

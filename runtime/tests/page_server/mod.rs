@@ -38,6 +38,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// Announce the whole body but send only half of it, then drop the connection.
+    pub truncated: bool,
 }
 
 impl Reply {
@@ -46,6 +48,7 @@ impl Reply {
             status: 200,
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string(),
+            truncated: false,
         }
     }
     pub fn status(status: u16) -> Self {
@@ -53,7 +56,12 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: String::new(),
+            truncated: false,
         }
+    }
+    pub fn truncated(mut self) -> Self {
+        self.truncated = true;
+        self
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
@@ -96,6 +104,11 @@ impl TestServer {
                         head.push_str("\r\n");
                         // One write: head and body in two segments would meet Nagle and
                         // delayed ACKs and cost ~40 ms per request.
+                        if reply.truncated {
+                            head.push_str(&reply.body[..reply.body.len() / 2]);
+                            let _ = write.write_all(head.as_bytes()).await;
+                            return;
+                        }
                         head.push_str(&reply.body);
                         if write.write_all(head.as_bytes()).await.is_err() {
                             return;
