@@ -1,4 +1,4 @@
-//! The spec model: what a source's resources look like, as data.
+//! The spec model: what a source's resources and auth look like, as data.
 //!
 //! The `#[rest_source]` macro and a TOML/JSON config both produce these types, and the runtime
 //! executes them; the serde names are dlt's REST API source names, so a dlt config's
@@ -24,10 +24,12 @@
 //! assert_eq!(from_json, by_hand);
 //! ```
 
+pub mod auth;
 mod incremental;
 mod paginator;
 mod resource;
 
+pub use auth::{AuthSpec, FromSecrets, MaybeSecret, SecretRef, SecretValues};
 pub use incremental::IncrementalSpec;
 pub use paginator::{
     CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, OffsetPaginator, PageNumberPaginator,

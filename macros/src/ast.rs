@@ -1,0 +1,363 @@
+//! The source as the macro understands it, parsed from the attribute and the struct. Parsing
+//! never stops at the first mistake: each problem goes to the [`Ctxt`] and parsing goes on with
+//! what it could read, so validation can still report the rest.
+
+use proc_macro2::{Span, TokenStream};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Ident, LitStr, Meta, Token, Type, Visibility};
+
+use crate::attr::{self, Paginator, Value};
+use crate::auth::AuthDef;
+use crate::ctxt::Ctxt;
+
+/// `secret("key")`: the literal is kept for its span.
+#[derive(Clone, Debug)]
+pub struct SecretLit {
+    pub key: LitStr,
+}
+
+impl SecretLit {
+    pub fn key(&self) -> String {
+        self.key.value()
+    }
+}
+
+/// A whole `#[rest_source(...)] struct`.
+pub struct Source {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub ident: Ident,
+    pub config: SourceConfig,
+    pub fields: Vec<Field>,
+    /// `false` for a tuple or unit struct (reported; expansion re-emits the item untouched).
+    pub named: bool,
+}
+
+/// The arguments of `#[rest_source(...)]`.
+#[derive(Default)]
+pub struct SourceConfig {
+    pub name: Option<LitStr>,
+    pub base_url: Option<LitStr>,
+    pub auth: Option<AuthDef>,
+    pub headers: Vec<Header>,
+    pub paginator: Option<Paginator>,
+    pub secrets_schema: Option<LitStr>,
+    /// The arguments did not parse at all (reported); suppresses "missing …" follow-ups.
+    pub unparsed: bool,
+}
+
+/// One `"Name" = value` of `headers(...)`.
+pub struct Header {
+    pub name: LitStr,
+    pub value: Value,
+}
+
+/// One struct field.
+pub struct Field {
+    /// The field as declared, minus `#[resource]` / `#[auth]`.
+    pub field: syn::Field,
+    pub ident: Ident,
+    pub kind: FieldKind,
+    /// `#[auth(...)]` on this field; only valid with `#[resource]`.
+    pub auth: Option<AuthDef>,
+}
+
+pub enum FieldKind {
+    /// A plain field: a source parameter, usable as `{name}` in paths.
+    Param,
+    Resource(ResourceDef),
+}
+
+/// `#[resource(...)]`.
+pub struct ResourceDef {
+    /// The `resource` path of the attribute (span for "missing argument" errors).
+    pub attr_span: Span,
+    pub path: Option<LitStr>,
+    pub data_selector: Option<LitStr>,
+    pub primary_key: Option<LitStr>,
+    pub paginator: Option<Paginator>,
+}
+
+pub const SOURCE_KEYS: &[&str] = &[
+    "base_url",
+    "auth",
+    "headers",
+    "paginator",
+    "name",
+    "secrets_schema",
+];
+pub const RESOURCE_KEYS: &[&str] = &["path", "data_selector", "primary_key", "paginator"];
+
+impl Source {
+    /// Parses the attribute arguments and the struct. `None` only when `item` is not a
+    /// struct at all (the error is in `cx`).
+    pub fn from_syn(cx: &Ctxt, args: TokenStream, item: &syn::DeriveInput) -> Option<Source> {
+        let data = match &item.data {
+            syn::Data::Struct(data) => data,
+            _ => {
+                cx.error_spanned_by(
+                    &item.ident,
+                    "`#[rest_source]` goes on a struct with named fields (resources and parameters)",
+                );
+                return None;
+            }
+        };
+        if !item.generics.params.is_empty() {
+            cx.error_spanned_by(&item.generics, "`#[rest_source]` structs cannot be generic");
+        }
+        for a in &item.attrs {
+            if a.path().is_ident("auth") {
+                cx.error_spanned_by(
+                    a.path(),
+                    "the source's auth goes in `#[rest_source(auth = …)]`; `#[auth(…)]` overrides it on one `#[resource]` field",
+                );
+            } else if a.path().is_ident("resource") {
+                cx.error_spanned_by(a.path(), "`#[resource]` goes on a field of the struct");
+            }
+        }
+        let config = parse_source_args(cx, args);
+        let named = matches!(data.fields, syn::Fields::Named(_));
+        if !named {
+            cx.error_spanned_by(
+                &item.ident,
+                "`#[rest_source]` goes on a struct with named fields (resources and parameters)",
+            );
+        }
+        let fields = data
+            .fields
+            .iter()
+            .filter_map(|f| parse_field(cx, f))
+            .collect();
+        Some(Source {
+            attrs: item.attrs.clone(),
+            vis: item.vis.clone(),
+            ident: item.ident.clone(),
+            config,
+            fields,
+            named,
+        })
+    }
+
+    pub fn resources(&self) -> impl Iterator<Item = (&Field, &ResourceDef)> {
+        self.fields.iter().filter_map(|f| match &f.kind {
+            FieldKind::Resource(r) => Some((f, r)),
+            FieldKind::Param => None,
+        })
+    }
+
+    pub fn params(&self) -> impl Iterator<Item = &Field> {
+        self.fields
+            .iter()
+            .filter(|f| matches!(f.kind, FieldKind::Param))
+    }
+
+    /// The name secrets are looked up under: `name = "…"`, else the struct name in snake_case.
+    pub fn source_name(&self) -> String {
+        match &self.config.name {
+            Some(name) => name.value(),
+            None => snake_case(&self.ident.to_string()),
+        }
+    }
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn parse_source_args(cx: &Ctxt, args: TokenStream) -> SourceConfig {
+    let mut config = SourceConfig::default();
+    let metas =
+        match syn::parse::Parser::parse2(Punctuated::<Meta, Token![,]>::parse_terminated, args) {
+            Ok(metas) => metas,
+            Err(e) => {
+                cx.push(e);
+                config.unparsed = true;
+                return config;
+            }
+        };
+    let mut seen = attr::Seen::default();
+    for meta in &metas {
+        let Some(key) = attr::meta_key(cx, meta) else {
+            continue;
+        };
+        if !SOURCE_KEYS.contains(&key.to_string().as_str()) {
+            cx.error_spanned_by(
+                &key,
+                crate::suggest::unknown("`#[rest_source]` argument", &key.to_string(), SOURCE_KEYS),
+            );
+            continue;
+        }
+        if !seen.first(cx, &key) {
+            continue;
+        }
+        match key.to_string().as_str() {
+            "base_url" => config.base_url = attr::name_value_str(cx, meta),
+            "name" => config.name = attr::name_value_str(cx, meta),
+            "secrets_schema" => config.secrets_schema = attr::name_value_str(cx, meta),
+            "auth" => {
+                config.auth = attr::name_value_meta(cx, meta).and_then(|m| AuthDef::parse(cx, &m))
+            }
+            "paginator" => {
+                config.paginator =
+                    attr::name_value_meta(cx, meta).and_then(|m| Paginator::parse(cx, &m))
+            }
+            "headers" => config.headers = attr::parse_headers(cx, meta),
+            _ => {}
+        }
+    }
+    config
+}
+
+fn parse_field(cx: &Ctxt, field: &syn::Field) -> Option<Field> {
+    let ident = field.ident.clone()?;
+    let mut resource_attr: Option<&Attribute> = None;
+    let mut auth_attr: Option<&Attribute> = None;
+    let mut kept = Vec::new();
+    for a in &field.attrs {
+        let slot = if a.path().is_ident("resource") {
+            &mut resource_attr
+        } else if a.path().is_ident("auth") {
+            &mut auth_attr
+        } else {
+            kept.push(a.clone());
+            continue;
+        };
+        if slot.is_some() {
+            cx.error_spanned_by(
+                a.path(),
+                format!(
+                    "duplicate `#[{}]` on field `{ident}`",
+                    a.path()
+                        .get_ident()
+                        .map(|i| i.to_string())
+                        .unwrap_or_default()
+                ),
+            );
+        } else {
+            *slot = Some(a);
+        }
+    }
+    let kind = match resource_attr {
+        Some(a) => FieldKind::Resource(parse_resource(cx, a, &field.ty)),
+        None => FieldKind::Param,
+    };
+    let auth = auth_attr.and_then(|a| {
+        if resource_attr.is_none() {
+            cx.error_spanned_by(
+                a.path(),
+                format!(
+                    "`#[auth]` only applies to `#[resource]` fields; `{ident}` is a source parameter"
+                ),
+            );
+            return None;
+        }
+        match &a.meta {
+            Meta::List(list) => match syn::parse2::<Meta>(list.tokens.clone()) {
+                Ok(m) => AuthDef::parse(cx, &m),
+                Err(e) => {
+                    cx.push(e);
+                    None
+                }
+            },
+            _ => {
+                cx.error_spanned_by(
+                    a,
+                    "expected `#[auth(<type>(…))]`, e.g. `#[auth(bearer(token = secret(\"token\")))]` or `#[auth(none)]`",
+                );
+                None
+            }
+        }
+    });
+    let mut field = field.clone();
+    field.attrs = kept;
+    Some(Field {
+        field,
+        ident,
+        kind,
+        auth,
+    })
+}
+
+fn parse_resource(cx: &Ctxt, a: &Attribute, ty: &Type) -> ResourceDef {
+    check_resource_type(cx, ty);
+    let mut def = ResourceDef {
+        attr_span: syn::spanned::Spanned::span(a.path()),
+        path: None,
+        data_selector: None,
+        primary_key: None,
+        paginator: None,
+    };
+    let metas = match &a.meta {
+        Meta::List(list) => {
+            match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+                Ok(m) => m,
+                Err(e) => {
+                    cx.push(e);
+                    return def;
+                }
+            }
+        }
+        _ => Punctuated::new(),
+    };
+    let mut seen = attr::Seen::default();
+    for meta in &metas {
+        let Some(key) = attr::meta_key(cx, meta) else {
+            continue;
+        };
+        if !RESOURCE_KEYS.contains(&key.to_string().as_str()) {
+            cx.error_spanned_by(
+                &key,
+                crate::suggest::unknown("`#[resource]` argument", &key.to_string(), RESOURCE_KEYS),
+            );
+            continue;
+        }
+        if !seen.first(cx, &key) {
+            continue;
+        }
+        match key.to_string().as_str() {
+            "path" => def.path = attr::name_value_str(cx, meta),
+            "data_selector" => def.data_selector = attr::name_value_str(cx, meta),
+            "primary_key" => def.primary_key = attr::name_value_str(cx, meta),
+            "paginator" => {
+                def.paginator =
+                    attr::name_value_meta(cx, meta).and_then(|m| Paginator::parse(cx, &m))
+            }
+            _ => {}
+        }
+    }
+    if def.path.is_none() {
+        cx.error_at(
+            def.attr_span,
+            "missing `path` in `#[resource(…)]`, e.g. `#[resource(path = \"contacts\")]`",
+        );
+    }
+    def
+}
+
+/// The type must be `Resource<T>` (any path whose last segment has exactly one type
+/// argument: the item type).
+fn check_resource_type(cx: &Ctxt, ty: &Type) {
+    if let Type::Path(p) = ty
+        && let Some(last) = p.path.segments.last()
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && args.args.len() == 1
+        && let Some(syn::GenericArgument::Type(_)) = args.args.first()
+    {
+        return;
+    }
+    cx.error_spanned_by(
+        ty,
+        "a `#[resource]` field has type `Resource<Item>`, where `Item` is what each record deserialises into",
+    );
+}

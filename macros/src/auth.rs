@@ -1,0 +1,376 @@
+//! The auth forms, with dlt's `type` names, and how each is read from the attribute:
+//! `bearer(token = …)`, `api_key(name = …, api_key = …, location = …)`,
+//! `http_basic(username = …, password = …)`, `oauth2_client_credentials(…)`,
+//! `custom(type = MyAuth, arg = secret("…"), …)` and `none`.
+
+use quote::ToTokens;
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, LitInt, LitStr, Meta, Token};
+
+use crate::ast::SecretLit;
+use crate::attr::{self, Seen, Value};
+use crate::ctxt::Ctxt;
+use crate::suggest;
+
+/// One auth as written: `#[rest_source(auth = …)]` or `#[auth(…)]`.
+#[derive(Clone, Debug)]
+pub struct AuthDef {
+    pub form: AuthForm,
+}
+
+#[derive(Clone, Debug)]
+pub enum AuthForm {
+    None,
+    Bearer {
+        token: SecretLit,
+    },
+    ApiKey {
+        name: Option<LitStr>,
+        api_key: SecretLit,
+        location: Option<Ident>,
+    },
+    HttpBasic {
+        username: Value,
+        password: SecretLit,
+    },
+    OAuth2ClientCredentials {
+        access_token_url: LitStr,
+        client_id: Value,
+        client_secret: SecretLit,
+        scope: Option<LitStr>,
+        audience: Option<LitStr>,
+        client_auth: Option<Ident>,
+        default_token_expiration: Option<LitInt>,
+    },
+    /// A user type implementing `Auth` + `FromSecrets` (`type = …`), or `OAuth2Flow` +
+    /// `FromSecrets` (`flow = …`, wrapped in the runtime's caching `OAuth2`); each other
+    /// argument is a secret passed under the argument's name.
+    Custom {
+        ty: syn::Type,
+        flow: bool,
+        args: Vec<(Ident, SecretLit)>,
+    },
+}
+
+pub const AUTH_TYPES: &[&str] = &[
+    "bearer",
+    "api_key",
+    "http_basic",
+    "oauth2_client_credentials",
+    "custom",
+    "none",
+];
+
+/// Arguments of each form: (name, required).
+fn arguments(kind: &str) -> &'static [(&'static str, bool)] {
+    match kind {
+        "bearer" => &[("token", true)],
+        "api_key" => &[("name", false), ("api_key", true), ("location", false)],
+        "http_basic" => &[("username", true), ("password", true)],
+        "oauth2_client_credentials" => &[
+            ("access_token_url", true),
+            ("client_id", true),
+            ("client_secret", true),
+            ("scope", false),
+            ("audience", false),
+            ("client_auth", false),
+            ("default_token_expiration", false),
+        ],
+        _ => &[],
+    }
+}
+
+pub const LOCATIONS: &[&str] = &["header", "query", "cookie"];
+pub const CLIENT_AUTHS: &[&str] = &["body", "basic"];
+
+impl AuthDef {
+    pub fn parse(cx: &Ctxt, meta: &Meta) -> Option<AuthDef> {
+        let kind = attr::meta_key(cx, meta)?;
+        let name = kind.to_string();
+        if !AUTH_TYPES.contains(&name.as_str()) {
+            cx.error_spanned_by(&kind, suggest::unknown("auth type", &name, AUTH_TYPES));
+            return None;
+        }
+        let metas = match meta {
+            Meta::List(list) => {
+                match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+                    Ok(m) => m.into_iter().collect(),
+                    Err(e) => {
+                        cx.push(e);
+                        return None;
+                    }
+                }
+            }
+            Meta::Path(_) => Vec::new(),
+            Meta::NameValue(_) => {
+                cx.error_spanned_by(meta, format!("expected `{name}(…)`"));
+                return None;
+            }
+        };
+        if name == "none" {
+            if let Some(first) = metas.first() {
+                cx.error_spanned_by(first, "`none` takes no arguments");
+            }
+            return Some(AuthDef {
+                form: AuthForm::None,
+            });
+        }
+        if name == "custom" {
+            return parse_custom(cx, kind, &metas);
+        }
+        let allowed = arguments(&name);
+        let allowed_names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
+        let mut seen = Seen::default();
+        let mut given: Vec<(Ident, &Expr)> = Vec::new();
+        // A misspelt argument is reported once, as the typo (not also as missing).
+        let mut suggested: Vec<&str> = Vec::new();
+        for m in &metas {
+            let Some(key) = attr::meta_key(cx, m) else {
+                continue;
+            };
+            if !allowed_names.contains(&key.to_string().as_str()) {
+                let what = format!("`{name}` argument");
+                cx.error_spanned_by(
+                    &key,
+                    suggest::unknown(&what, &key.to_string(), &allowed_names),
+                );
+                suggested.extend(suggest::did_you_mean(
+                    &key.to_string(),
+                    allowed_names.iter().copied(),
+                ));
+                continue;
+            }
+            if !seen.first(cx, &key) {
+                continue;
+            }
+            match m {
+                Meta::NameValue(nv) => given.push((key, &nv.value)),
+                _ => cx.error_spanned_by(m, format!("expected `{key} = …`")),
+            }
+        }
+        let missing: Vec<&str> = allowed
+            .iter()
+            .filter(|(arg, required)| {
+                *required && !given.iter().any(|(k, _)| k == arg) && !suggested.contains(arg)
+            })
+            .map(|(arg, _)| *arg)
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+            cx.error_spanned_by(
+                &kind,
+                format!(
+                    "`{name}` is missing required argument{} {}",
+                    if missing.len() == 1 { "" } else { "s" },
+                    list.join(", ")
+                ),
+            );
+            // Still read the given arguments: their own mistakes are reported too.
+        }
+        let get = |arg: &str| given.iter().find(|(k, _)| k == arg);
+        let credential = |arg: &str| get(arg).and_then(|(k, e)| attr::credential(cx, k, e));
+        let string = |arg: &str| get(arg).and_then(|(_, e)| attr::expr_str(cx, e));
+        let value = |arg: &str| get(arg).and_then(|(_, e)| attr::value(cx, e));
+        let form = match name.as_str() {
+            "bearer" => credential("token").map(|token| AuthForm::Bearer { token }),
+            "api_key" => {
+                let key_name = string("name");
+                let location = get("location")
+                    .and_then(|(_, e)| attr::choice(cx, "api key location", e, LOCATIONS));
+                credential("api_key").map(|api_key| AuthForm::ApiKey {
+                    name: key_name,
+                    api_key,
+                    location,
+                })
+            }
+            "http_basic" => {
+                let username = value("username");
+                let password = credential("password");
+                username
+                    .zip(password)
+                    .map(|(username, password)| AuthForm::HttpBasic { username, password })
+            }
+            "oauth2_client_credentials" => {
+                let url = string("access_token_url");
+                if let Some(u) = &url {
+                    check_absolute_url(cx, u, "access_token_url");
+                }
+                let client_id = value("client_id");
+                let client_secret = credential("client_secret");
+                let scope = string("scope");
+                let audience = string("audience");
+                let client_auth = get("client_auth")
+                    .and_then(|(_, e)| attr::choice(cx, "client_auth", e, CLIENT_AUTHS));
+                let expiration = get("default_token_expiration").and_then(|(_, e)| match e {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(i),
+                        ..
+                    }) => Some(i.clone()),
+                    other => {
+                        cx.error_spanned_by(other, "expected a number of seconds, e.g. `3600`");
+                        None
+                    }
+                });
+                match (url, client_id, client_secret) {
+                    (Some(access_token_url), Some(client_id), Some(client_secret)) => {
+                        Some(AuthForm::OAuth2ClientCredentials {
+                            access_token_url,
+                            client_id,
+                            client_secret,
+                            scope,
+                            audience,
+                            client_auth,
+                            default_token_expiration: expiration,
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }?;
+        Some(AuthDef { form })
+    }
+
+    /// Every secret this auth reads, in order.
+    pub fn secrets(&self) -> Vec<&SecretLit> {
+        fn value(v: &Value) -> Option<&SecretLit> {
+            match v {
+                Value::Secret(s) => Some(s),
+                Value::Plain(_) => None,
+            }
+        }
+        match &self.form {
+            AuthForm::None => vec![],
+            AuthForm::Bearer { token } => vec![token],
+            AuthForm::ApiKey { api_key, .. } => vec![api_key],
+            AuthForm::HttpBasic { username, password } => {
+                value(username).into_iter().chain([password]).collect()
+            }
+            AuthForm::OAuth2ClientCredentials {
+                client_id,
+                client_secret,
+                ..
+            } => value(client_id)
+                .into_iter()
+                .chain([client_secret])
+                .collect(),
+            AuthForm::Custom { args, .. } => args.iter().map(|(_, s)| s).collect(),
+        }
+    }
+
+    /// A canonical text of the form (spans ignored): equal texts are one auth, sharing one
+    /// strategy instance and so one token cache.
+    pub fn identity(&self) -> String {
+        let v = |v: &Value| match v {
+            Value::Plain(l) => format!("{:?}", l.value()),
+            Value::Secret(s) => format!("secret({:?})", s.key()),
+        };
+        let o = |l: &Option<LitStr>| l.as_ref().map(LitStr::value);
+        let i = |l: &Option<Ident>| l.as_ref().map(Ident::to_string);
+        match &self.form {
+            AuthForm::None => "none".into(),
+            AuthForm::Bearer { token } => format!("bearer({})", token.key()),
+            AuthForm::ApiKey {
+                name,
+                api_key,
+                location,
+            } => format!("api_key({:?},{},{:?})", o(name), api_key.key(), i(location)),
+            AuthForm::HttpBasic { username, password } => {
+                format!("http_basic({},{})", v(username), password.key())
+            }
+            AuthForm::OAuth2ClientCredentials {
+                access_token_url,
+                client_id,
+                client_secret,
+                scope,
+                audience,
+                client_auth,
+                default_token_expiration,
+            } => format!(
+                "oauth2({:?},{},{},{:?},{:?},{:?},{:?})",
+                access_token_url.value(),
+                v(client_id),
+                client_secret.key(),
+                o(scope),
+                o(audience),
+                i(client_auth),
+                default_token_expiration.as_ref().map(|l| l.to_string())
+            ),
+            AuthForm::Custom { ty, flow, args } => {
+                let args: Vec<String> = args
+                    .iter()
+                    .map(|(k, s)| format!("{k}={}", s.key()))
+                    .collect();
+                format!("custom({flow},{},{})", ty.to_token_stream(), args.join(","))
+            }
+        }
+    }
+}
+
+/// `custom(MyAuth, arg = secret("…"), …)` (an `Auth`) or `custom(flow = MyGrant, …)` (an
+/// `OAuth2Flow`). The type is positional because `type = …` is not an expression, and the
+/// attribute arguments are parsed as expressions.
+fn parse_custom(cx: &Ctxt, kind: Ident, metas: &[Meta]) -> Option<AuthDef> {
+    let mut ty: Option<(syn::Type, bool)> = None;
+    let mut args = Vec::new();
+    let mut seen = Seen::default();
+    let mut set_type = |cx: &Ctxt, tokens: &dyn ToTokens, flow: bool| {
+        if ty.is_some() {
+            cx.error_spanned_by(tokens, "give one type: `custom(MyAuth, …)` (an `Auth`) or `custom(flow = MyGrant, …)` (an `OAuth2Flow`)");
+            return;
+        }
+        match syn::parse2::<syn::Type>(tokens.to_token_stream()) {
+            Ok(t) => ty = Some((t, flow)),
+            Err(_) => cx.error_spanned_by(tokens, "expected a type implementing `FromSecrets`"),
+        }
+    };
+    for m in metas {
+        match m {
+            Meta::Path(path) => set_type(cx, path, false),
+            Meta::NameValue(nv) => {
+                let Some(key) = attr::meta_key(cx, m) else {
+                    continue;
+                };
+                if !seen.first(cx, &key) {
+                    continue;
+                }
+                if key == "flow" {
+                    set_type(cx, &nv.value, true);
+                } else if let Some(secret) = attr::credential(cx, &key, &nv.value) {
+                    args.push((key, secret));
+                }
+            }
+            Meta::List(_) => cx.error_spanned_by(m, "expected `name = secret(\"key\")`"),
+        }
+    }
+    match ty {
+        Some((ty, flow)) => Some(AuthDef {
+            form: AuthForm::Custom { ty, flow, args },
+        }),
+        None => {
+            cx.error_spanned_by(
+                &kind,
+                "`custom` needs the type to build: `custom(MyAuth, key = secret(\"…\"))`, where `MyAuth` implements `Auth` and `FromSecrets`, or `custom(flow = MyGrant, …)` for an `OAuth2Flow`",
+            );
+            None
+        }
+    }
+}
+
+/// `lit` must parse as an absolute `http(s)` URL.
+pub fn check_absolute_url(cx: &Ctxt, lit: &LitStr, key: &str) {
+    match url::Url::parse(&lit.value()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => {}
+        Ok(u) => cx.error_spanned_by(
+            lit,
+            format!(
+                "`{key}` must be an absolute http(s) URL, found scheme `{}`",
+                u.scheme()
+            ),
+        ),
+        Err(e) => cx.error_spanned_by(
+            lit,
+            format!("`{key}` must be an absolute URL such as `https://api.example.com/v1` ({e})"),
+        ),
+    }
+}

@@ -1,0 +1,15 @@
+use rest_source::{Resource, rest_source};
+
+#[rest_source(base_url = "https://api.example.com", base_url = "https://other.example.com")]
+struct Api {
+    #[resource(path = "contacts")]
+    #[resource(path = "people")]
+    contacts: Resource<serde_json::Value>,
+
+    #[resource(path = "reports")]
+    #[auth(none)]
+    #[auth(bearer(token = secret("token")))]
+    reports: Resource<serde_json::Value>,
+}
+
+fn main() {}

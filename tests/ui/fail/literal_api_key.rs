@@ -1,0 +1,10 @@
+use rest_source::{Resource, rest_source};
+
+#[rest_source(base_url = "https://api.example.com")]
+struct Api {
+    #[resource(path = "reports")]
+    #[auth(api_key(name = "X-Key", api_key = "abc123", location = header))]
+    reports: Resource<serde_json::Value>,
+}
+
+fn main() {}

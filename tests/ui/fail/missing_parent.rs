@@ -1,0 +1,12 @@
+use rest_source::{Resource, rest_source};
+
+#[rest_source(base_url = "https://api.example.com")]
+struct Api {
+    #[resource(path = "contacts")]
+    contacts: Resource<serde_json::Value>,
+
+    #[resource(path = "contacts/{contacs.id}/notes")]
+    notes: Resource<serde_json::Value>,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use rest_source::{Resource, rest_source};
+
+#[rest_source(base_url = "https://api.example.com")]
+struct Api {
+    #[resource(primary_key = "id")]
+    contacts: Resource<serde_json::Value>,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use rest_source::rest_source;
+
+#[rest_source(
+    base_url = "https://api.example.com",
+    auth = oauth2_client_credentials(
+        access_token_url = "https://api.example.com/oauth/token",
+        client_id = secret("client_id"),
+    ),
+)]
+struct Api {}
+
+fn main() {}
