@@ -1,11 +1,14 @@
-//! Extraction throughput and memory: a hand-written reqwest loop against the same source
-//! through `Resource<T>` (and, once a source is defined with `#[rest_source]`, the macro),
-//! side by side against the bundled demo API on loopback.
+//! Extraction throughput and memory: (a) a hand-written reqwest loop, (b) the same source
+//! through `Resource<T>` and (c) the same source declared with `#[rest_source]`, side by side
+//! against the bundled demo API on loopback.
 //!
 //! ```sh
 //! cargo run --release --example bench                       # every scenario, 10k and 1M records
 //! cargo run --release --example bench -- --records 100000 --runs 3 --scenarios link,offset
 //! ```
+//!
+//! Variant (c) declares the source with `#[rest_source]` at the demo's default page size, so
+//! it runs only with `--page-size 100` (the default).
 //!
 //! The parent process serves the demo API and re-executes this binary once per measurement
 //! (`--child …`), so every figure's peak RSS (`VmHWM`) is that client's alone: the server's
@@ -153,27 +156,36 @@ impl Scenario {
 enum Variant {
     Hand,
     Resource,
+    Macro,
 }
 
 impl Variant {
-    const ALL: [Variant; 2] = [Variant::Hand, Variant::Resource];
+    const ALL: [Variant; 3] = [Variant::Hand, Variant::Resource, Variant::Macro];
     fn parse(s: &str) -> Result<Variant, BoxError> {
         Ok(match s {
             "hand" => Variant::Hand,
             "resource" => Variant::Resource,
-            other => return Err(format!("unknown variant `{other}`").into()),
+            "macro" => Variant::Macro,
+            other => {
+                return Err(format!(
+                    "unknown variant `{other}`; expected `hand`, `resource` or `macro`"
+                )
+                .into());
+            }
         })
     }
     fn name(self) -> &'static str {
         match self {
             Variant::Hand => "hand",
             Variant::Resource => "resource",
+            Variant::Macro => "macro",
         }
     }
     fn label(self) -> &'static str {
         match self {
             Variant::Hand => "(a) hand-written reqwest loop",
             Variant::Resource => "(b) Resource<T> (runtime API)",
+            Variant::Macro => "(c) #[rest_source] macro",
         }
     }
 }
@@ -392,6 +404,73 @@ mod runtime {
 }
 
 // ---------------------------------------------------------------------------------------
+// (c) The same source declared with the macro. Its URLs are placeholders: the builder points
+// the source at the demo server's port. Page sizes are the demo's default (100).
+
+mod declared {
+    use super::*;
+    use rest_source::{Secret, rest_source};
+
+    #[rest_source(
+        base_url = "http://127.0.0.1/api/v1",
+        auth = oauth2_client_credentials(
+            access_token_url = "http://127.0.0.1/oauth/token",
+            client_id = secret("client_id"),
+            client_secret = secret("client_secret"),
+        ),
+    )]
+    pub struct Demo {
+        #[resource(
+            path = "contacts",
+            data_selector = "results",
+            paginator = json_link(next_url_path = "paging.next")
+        )]
+        pub contacts: Resource<Contact>,
+
+        #[resource(
+            path = "events",
+            data_selector = "items",
+            paginator = offset(limit = 100, total_path = "total")
+        )]
+        pub events: Resource<Event>,
+
+        #[resource(
+            path = "tickets",
+            data_selector = "data",
+            paginator = page_number(base_page = 1, total_path = "total_pages")
+        )]
+        pub tickets: Resource<Ticket>,
+    }
+
+    pub async fn run(scenario: Scenario, t: &Target) -> Result<Tally, BoxError> {
+        if t.page_size != 100 {
+            return Err(
+                "the macro-defined source pages by 100; run it with `--page-size 100`".into(),
+            );
+        }
+        let s = Demo::builder()
+            .secrets(DemoSecrets {
+                client_id: Secret::new("demo-client"),
+                client_secret: Secret::new("demo-secret"),
+            })
+            .base_url(t.base())
+            .access_token_url(t.token_url())
+            .build()?;
+        use runtime::drain;
+        Ok(match scenario {
+            Scenario::Link => drain(&s.contacts).await?,
+            Scenario::Offset => drain(&s.events).await?,
+            Scenario::Pages => drain(&s.tickets).await?,
+            Scenario::Multi => {
+                let (a, b, c) =
+                    tokio::try_join!(drain(&s.contacts), drain(&s.events), drain(&s.tickets))?;
+                a.merge(b).merge(c)
+            }
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // The child: one measurement, printed as one line for the parent.
 
 /// CPU time (user + system) this process has used, in seconds (`/proc/self/stat`).
@@ -441,6 +520,7 @@ fn child(args: &[String]) -> Result<(), BoxError> {
         match variant {
             Variant::Hand => hand::run(scenario, &target).await,
             Variant::Resource => runtime::run(scenario, &target).await,
+            Variant::Macro => declared::run(scenario, &target).await,
         }
     })?;
     let secs = start.elapsed().as_secs_f64();
