@@ -145,6 +145,7 @@ async fn shutdown_stops_accepting_connections() {
     let url = server.url_for("/api/v1/status");
     // A fresh client per request so no kept-alive connection outlives the listener.
     let fresh = || {
+        rest_source_runtime::tls::install_crypto_provider();
         reqwest::Client::builder()
             .pool_max_idle_per_host(0)
             .build()

@@ -366,7 +366,7 @@ impl RestClient {
                 continue;
             }
             let url = redact_url(req.url(), &sensitive);
-            let sent = header_copy(&req);
+            let sent = signed_copy(&req);
             tracing::debug!(target: "rest_source", %method, %url, attempts, "sending request");
             let failure = match self.http.execute(req).await {
                 Ok(resp) if resp.status().is_success() => {
@@ -459,9 +459,14 @@ fn wrap_exhausted(err: Error, attempts: u32, start: tokio::time::Instant) -> Err
     }
 }
 
-/// A copy of a signed request's method, URL and headers (no body), handed to
-/// [`crate::Auth::unauthorized`] so it can tell which credentials were rejected.
-fn header_copy(req: &Request) -> Request {
+/// A copy of a signed request (method, URL, headers, and the body when it is in memory),
+/// handed to [`crate::Auth::unauthorized`] so it can tell which credentials were rejected —
+/// including credentials placed in the body. Cloning an in-memory body only bumps a
+/// reference count.
+fn signed_copy(req: &Request) -> Request {
+    if let Some(copy) = req.try_clone() {
+        return copy;
+    }
     let mut copy = Request::new(req.method().clone(), req.url().clone());
     *copy.headers_mut() = req.headers().clone();
     copy

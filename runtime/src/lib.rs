@@ -28,14 +28,17 @@ pub mod secret;
 pub mod secrets;
 pub mod select;
 pub mod spec;
-mod tls;
+pub mod tls;
 pub mod token_cache;
+pub mod token_store;
 mod url_join;
 
 pub use auth::{
     AccessToken, ApiKey, ApiKeyLocation, Auth, AuthContext, BearerToken, ClientAuth,
-    ClientCredentialsFlow, DynAuth, HttpBasic, NoAuth, OAuth2, OAuth2ClientCredentials, OAuth2Flow,
-    SharedAuth,
+    ClientCredentialsFlow, DynAuth, HttpBasic, JwtBearerFlow, NoAuth, OAuth2,
+    OAuth2ClientCredentials, OAuth2Flow, OAuth2JwtBearer, OAuth2RefreshToken, Placement,
+    RefreshTokenFlow, SessionToken, SharedAuth, TokenEndpoint, TokenRequestFormat,
+    TokenResponseShape,
 };
 pub use client::{RequestBuilder, RestClient, RestClientBuilder};
 pub use error::{Error, Result};
@@ -49,6 +52,7 @@ pub use response::Response;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use secrets::{MissingSecrets, SecretResolver};
+pub use token_store::{FileTokenStore, MemoryTokenStore, TokenStore};
 
 /// Re-exported so custom [`Auth`] implementations can name request types without adding
 /// `reqwest` to their own `Cargo.toml`.

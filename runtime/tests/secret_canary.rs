@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::{Reply, TestServer};
+use rest_source_runtime::auth::Placement;
 use rest_source_runtime::{
-    ApiKey, AuthContext, BearerToken, ClientAuth, HttpBasic, OAuth2ClientCredentials, RestClient,
-    RetryPolicy, Secret,
+    ApiKey, AuthContext, BearerToken, ClientAuth, FileTokenStore, HttpBasic,
+    OAuth2ClientCredentials, OAuth2JwtBearer, OAuth2RefreshToken, RestClient, RetryPolicy, Secret,
+    SessionToken, TokenEndpoint, TokenStore,
 };
 use serde_json::json;
 
@@ -94,6 +96,7 @@ fn static_auths() -> Vec<rest_source_runtime::SharedAuth> {
         shared(ApiKey::query("api_token", canary())),
         shared(ApiKey::query("k", canary())),
         shared(ApiKey::cookie("session", canary())),
+        shared(ApiKey::body("api_key", canary())),
         shared(HttpBasic::new("user", canary())),
     ]
 }
@@ -286,4 +289,157 @@ async fn the_canary_really_reaches_the_wire() {
     .await
     .unwrap();
     assert_eq!(query.requests()[0].query_pairs()["k"], CANARY);
+}
+
+/// A server for the non-standard flows: refresh-token grant, session login and JWT bearer
+/// endpoints that hand out (or echo back) the canary in every way they can.
+async fn canary_flows_server() -> TestServer {
+    TestServer::start(|req| match req.path.as_str() {
+        // Refresh token: rotates to a canary-bearing token, issues the canary as access token.
+        "/refresh" => Reply::json(
+            200,
+            json!({"access_token": CANARY, "refresh_token": format!("{CANARY}-rotated"), "expires_in": 3600}),
+        ),
+        "/refresh-invalid" => Reply::json(400, json!({"error": "invalid_grant"})),
+        "/refresh-500" => Reply::json(500, json!({"refresh_token": CANARY})),
+        // Session login: the canary as session token, in a body, a header and a cookie.
+        "/login" => Reply::json(200, json!({"data": {"token": CANARY}}))
+            .with_header("x-session", CANARY)
+            .with_header("set-cookie", format!("sid={CANARY}; HttpOnly")),
+        "/login-401" => Reply::json(401, json!({"echo": CANARY})),
+        "/login-no-token" => Reply::json(200, json!({"other": CANARY})),
+        "/login-html" => Reply::text(200, "text/html", format!("<p>{CANARY}</p>")),
+        // JWT bearer: the canary as access token.
+        "/jwt-token" => Reply::json(200, json!({"access_token": CANARY, "expires_in": 3600})),
+        "/api/ok" => Reply::ok(),
+        "/api/unauthorized" => Reply::unauthorized(),
+        _ => Reply::text(500, "text/plain", "boom"),
+    })
+    .await
+}
+
+fn refresh(url: String) -> OAuth2RefreshToken {
+    OAuth2RefreshToken::new(url, Secret::new("client"), canary(), canary())
+        .extra_param("account", CANARY)
+        .token_endpoint(TokenEndpoint::new().secret_header("X-Key", canary()))
+}
+
+fn session(url: String) -> SessionToken {
+    SessionToken::new(url)
+        .credential("username", "bot")
+        .credential("password", canary())
+        .login_secret_header("X-Key", canary())
+        .token_path("data.token")
+}
+
+/// Sends requests that succeed and fail through `auth`, and checks every error and Debug.
+async fn exercise(api: &str, auth: rest_source_runtime::SharedAuth) {
+    let c = client_for(api, auth);
+    assert_debug_clean(&c);
+    match c.get("ok").query(&[("page", "1")]).await {
+        Ok(resp) => {
+            assert_debug_clean(&resp);
+            assert!(!resp.url().contains(CANARY), "{}", resp.url());
+        }
+        Err(err) => assert_error_clean(&err),
+    }
+    for path in ["unauthorized", "fail"] {
+        assert_error_clean(&c.get(path).await.unwrap_err());
+    }
+}
+
+#[tokio::test]
+async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
+    logs();
+    let server = canary_flows_server().await;
+    let api = server.url("/api/");
+    let refused = format!("{}x", closed_port_url().await);
+
+    // Refresh token: success (rotation written to a file store), errors, a corrupt store.
+    let dir = std::env::temp_dir().join(format!("rest-source-canary-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = FileTokenStore::new(dir.join("token.json"));
+    let auth = refresh(server.url("/refresh")).token_store(store.clone());
+    assert_debug_clean(&auth);
+    assert_debug_clean(&store);
+    exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+    assert_eq!(
+        store.load().await.unwrap().unwrap().expose(),
+        format!("{CANARY}-rotated"),
+        "the rotated token really went through the store"
+    );
+    for url in [
+        server.url("/refresh-invalid"),
+        server.url("/refresh-500"),
+        refused.clone(),
+    ] {
+        let auth = refresh(url).token_store(store.clone());
+        exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+    }
+    std::fs::write(store.path(), format!("not json {CANARY}")).unwrap();
+    let err = store.load().await.unwrap_err();
+    assert_error_clean(&err);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // Session: every token source and placement, and every login failure.
+    for auth in [
+        session(server.url("/login")),
+        session(server.url("/login"))
+            .token_header("x-session")
+            .placement(Placement::query("sid")),
+        session(server.url("/login"))
+            .token_cookie("sid")
+            .placement(Placement::cookie("sid")),
+        session(server.url("/login")).placement(Placement::body("session")),
+        session(server.url("/login"))
+            .method(rest_source_runtime::reqwest::Method::GET)
+            .placement(Placement::header("Authorization").prefix("Token ")),
+        session(server.url("/login-401")),
+        session(server.url("/login-no-token")),
+        session(server.url("/login-html")),
+        session(refused.clone()),
+        session(refused.clone()).method(rest_source_runtime::reqwest::Method::GET),
+        session(server.url("/login")).login_auth(HttpBasic::new("app", canary())),
+    ] {
+        assert_debug_clean(&auth);
+        exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+    }
+
+    // JWT bearer: a good key issuing the canary token, and keys that are the canary.
+    let key = include_str!("fixtures/jwt_test_key.pem");
+    let auth = OAuth2JwtBearer::new(server.url("/jwt-token"), "iss", Secret::new(key))
+        .claim("secret_claim", CANARY);
+    assert_debug_clean(&auth);
+    exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+    for bad in [
+        CANARY.to_owned(),
+        format!("-----BEGIN PRIVATE KEY-----\n{CANARY}\n-----END PRIVATE KEY-----\n"),
+        format!("-----BEGIN RSA PRIVATE KEY-----\nAAAA{CANARY}\n-----END RSA PRIVATE KEY-----\n"),
+    ] {
+        let auth = OAuth2JwtBearer::new(server.url("/jwt-token"), "iss", Secret::new(bad));
+        assert_error_clean(&auth.check_key().unwrap_err());
+        exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+    }
+
+    // Service-account key files: broken JSON, a missing field, a key that is the canary.
+    for file in [
+        format!("{{\"client_email\": \"{CANARY}"),
+        json!({"private_key": CANARY}).to_string(),
+    ] {
+        let err = OAuth2JwtBearer::from_service_account_json(&Secret::new(file)).unwrap_err();
+        assert_error_clean(&err);
+    }
+    let file = json!({"client_email": "sa@x", "private_key": CANARY, "token_uri": server.url("/jwt-token")});
+    let auth = OAuth2JwtBearer::from_service_account_json(&Secret::new(file.to_string())).unwrap();
+    assert_debug_clean(&auth);
+    exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+
+    assert_logs_clean();
+    // The flows really ran (so the log check is not vacuous).
+    let text = String::from_utf8_lossy(&logs().lock().unwrap()).into_owned();
+    assert!(text.contains("refresh token rotated; saved to"), "{text}");
+    assert!(
+        text.contains("logged in; session valid until rejected"),
+        "{text}"
+    );
 }

@@ -8,6 +8,8 @@ use serde_json::Value;
 /// No request timeout and no pool-idle timer: with a paused clock either would be a pending
 /// timer that tokio's auto-advance jumps to (see COMMON.md).
 pub fn client() -> reqwest::Client {
+    // In a workspace build reqwest's TLS has no provider until someone installs one.
+    rest_source_runtime::tls::install_crypto_provider();
     reqwest::Client::builder()
         .pool_idle_timeout(None)
         .build()

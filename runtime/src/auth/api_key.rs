@@ -1,12 +1,11 @@
-//! API keys in a header, the query string or a cookie.
+//! API keys in a header, the query string, a cookie or the request body.
 
 use std::fmt;
 
 use reqwest::Request;
-use reqwest::header::{COOKIE, HeaderName, HeaderValue};
 
-use super::{Auth, AuthContext, sensitive_header};
-use crate::{Error, Result, Secret};
+use super::{Auth, AuthContext, Placement};
+use crate::{Result, Secret};
 
 /// Where an [`ApiKey`] is put.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
@@ -19,6 +18,10 @@ pub enum ApiKeyLocation {
     Query,
     /// A cookie.
     Cookie,
+    /// A field of the JSON or form request body (see [`crate::auth::body`] for the rules:
+    /// JSON objects get the field, forms get the pair appended, a bodyless request gets a
+    /// JSON object).
+    Body,
 }
 
 /// An API key (dlt `type = "api_key"`): `name` (default `Authorization`) at `location`
@@ -63,6 +66,21 @@ impl ApiKey {
         ApiKey::new(key).name(name).location(ApiKeyLocation::Cookie)
     }
 
+    /// A key in body field `name` (JSON or form; see [`crate::auth::body`]).
+    ///
+    /// ```
+    /// use rest_source_runtime::{ApiKey, Secret};
+    /// let auth = ApiKey::body("api_key", Secret::new("k")); // {"api_key": "k", …}
+    /// # let _ = auth;
+    /// ```
+    pub fn body(name: impl Into<String>, key: impl Into<Secret>) -> Self {
+        ApiKey::new(key).name(name).location(ApiKeyLocation::Body)
+    }
+
+    fn placement(&self) -> Placement {
+        Placement::new(self.location, self.name.clone())
+    }
+
     /// Sets the header, parameter or cookie name.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
@@ -88,34 +106,7 @@ impl fmt::Debug for ApiKey {
 
 impl Auth for ApiKey {
     async fn sign(&self, request: &mut Request, _cx: &AuthContext) -> Result<()> {
-        match self.location {
-            ApiKeyLocation::Header => {
-                let name = HeaderName::from_bytes(self.name.as_bytes()).map_err(|_| {
-                    Error::Config(format!(
-                        "api_key: `{}` is not a valid HTTP header name",
-                        self.name
-                    ))
-                })?;
-                let value = sensitive_header("api_key", self.key.expose())?;
-                request.headers_mut().insert(name, value);
-            }
-            ApiKeyLocation::Query => {
-                request
-                    .url_mut()
-                    .query_pairs_mut()
-                    .append_pair(&self.name, self.key.expose());
-            }
-            ApiKeyLocation::Cookie => {
-                let pair = format!("{}={}", self.name, self.key.expose());
-                let combined = match request.headers().get(COOKIE).map(HeaderValue::to_str) {
-                    Some(Ok(existing)) if !existing.is_empty() => format!("{existing}; {pair}"),
-                    _ => pair,
-                };
-                let value = sensitive_header("api_key", &combined)?;
-                request.headers_mut().insert(COOKIE, value);
-            }
-        }
-        Ok(())
+        self.placement().apply(request, &self.key, "api_key")
     }
 
     fn scheme(&self) -> &'static str {
@@ -123,9 +114,6 @@ impl Auth for ApiKey {
     }
 
     fn sensitive_query_params(&self) -> Vec<String> {
-        match self.location {
-            ApiKeyLocation::Query => vec![self.name.clone()],
-            _ => Vec::new(),
-        }
+        self.placement().sensitive_query_params()
     }
 }

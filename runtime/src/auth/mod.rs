@@ -16,17 +16,23 @@ use crate::error::Result;
 mod api_key;
 mod basic;
 mod bearer;
+pub mod body;
 mod none;
 pub mod oauth2;
+mod placement;
+pub mod session;
 
 pub use api_key::{ApiKey, ApiKeyLocation};
 pub use basic::HttpBasic;
 pub use bearer::BearerToken;
 pub use none::NoAuth;
 pub use oauth2::{
-    AccessToken, ClientAuth, ClientCredentials, ClientCredentialsFlow, OAuth2,
-    OAuth2ClientCredentials, OAuth2Flow, TokenResponse,
+    AccessToken, ClientAuth, ClientCredentials, ClientCredentialsFlow, JwtBearerFlow, OAuth2,
+    OAuth2ClientCredentials, OAuth2Flow, OAuth2JwtBearer, OAuth2RefreshToken, RefreshTokenFlow,
+    TokenEndpoint, TokenRequestFormat, TokenResponse, TokenResponseShape,
 };
+pub use placement::Placement;
+pub use session::{SessionToken, TokenSource};
 
 /// What an auth strategy may use while signing: the client's HTTP connection pool (for
 /// token requests), so token endpoints share its TLS setup and timeouts.

@@ -56,6 +56,8 @@ pub struct Reply {
     pub status: u16,
     pub content_type: &'static str,
     pub body: String,
+    /// Extra response headers (e.g. `Set-Cookie`, a session token header).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
@@ -64,6 +66,7 @@ impl Reply {
             status,
             content_type: "application/json",
             body: body.to_string(),
+            headers: Vec::new(),
         }
     }
 
@@ -72,7 +75,14 @@ impl Reply {
             status,
             content_type,
             body: body.into(),
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
     }
 
     pub fn ok() -> Reply {
@@ -126,12 +136,14 @@ impl TestServer {
                             };
                             let reply = handler(&rec);
                             recorded.lock().unwrap().push(rec);
+                            let mut response = hyper::Response::builder()
+                                .status(reply.status)
+                                .header("content-type", reply.content_type);
+                            for (name, value) in &reply.headers {
+                                response = response.header(*name, value.as_str());
+                            }
                             Ok::<_, Infallible>(
-                                hyper::Response::builder()
-                                    .status(reply.status)
-                                    .header("content-type", reply.content_type)
-                                    .body(Full::new(Bytes::from(reply.body)))
-                                    .unwrap(),
+                                response.body(Full::new(Bytes::from(reply.body))).unwrap(),
                             )
                         }
                     });

@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::Request;
 
 use super::flow::{ClientAuth, ClientCredentials, DEFAULT_TOKEN_EXPIRATION, OAuth2, OAuth2Flow};
+use super::shape::TokenEndpoint;
 use super::token::AccessToken;
 use crate::auth::{Auth, AuthContext};
 use crate::{Result, Secret};
@@ -25,6 +26,7 @@ pub struct ClientCredentialsFlow {
     extra: Vec<(String, String)>,
     client_auth: ClientAuth,
     default_token_expiration: Duration,
+    token_endpoint: TokenEndpoint,
 }
 
 impl ClientCredentialsFlow {
@@ -43,6 +45,7 @@ impl ClientCredentialsFlow {
             extra: Vec::new(),
             client_auth: ClientAuth::Body,
             default_token_expiration: DEFAULT_TOKEN_EXPIRATION,
+            token_endpoint: TokenEndpoint::new(),
         }
     }
 
@@ -76,6 +79,13 @@ impl ClientCredentialsFlow {
         self.default_token_expiration = expiration;
         self
     }
+
+    /// Shapes the token request and response for a non-standard endpoint (renamed fields,
+    /// absolute expiry, extra headers, JSON body); see [`TokenEndpoint`].
+    pub fn token_endpoint(mut self, endpoint: TokenEndpoint) -> Self {
+        self.token_endpoint = endpoint;
+        self
+    }
 }
 
 impl fmt::Debug for ClientCredentialsFlow {
@@ -91,6 +101,7 @@ impl fmt::Debug for ClientCredentialsFlow {
             .field("extra_params", &extra)
             .field("client_auth", &self.client_auth)
             .field("default_token_expiration", &self.default_token_expiration)
+            .field("token_endpoint", &self.token_endpoint)
             .finish()
     }
 }
@@ -131,6 +142,10 @@ impl OAuth2Flow for ClientCredentialsFlow {
 
     fn scheme(&self) -> &'static str {
         "oauth2_client_credentials"
+    }
+
+    fn token_endpoint(&self) -> &TokenEndpoint {
+        &self.token_endpoint
     }
 }
 
@@ -211,6 +226,11 @@ impl OAuth2ClientCredentials {
     /// See [`ClientCredentialsFlow::default_token_expiration`].
     pub fn default_token_expiration(self, expiration: Duration) -> Self {
         self.map_flow(|f| f.default_token_expiration(expiration))
+    }
+
+    /// See [`ClientCredentialsFlow::token_endpoint`].
+    pub fn token_endpoint(self, endpoint: TokenEndpoint) -> Self {
+        self.map_flow(|f| f.token_endpoint(endpoint))
     }
 
     /// See [`OAuth2::max_refresh_leeway`].

@@ -5,11 +5,12 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+use reqwest::Request;
 use reqwest::header::AUTHORIZATION;
-use reqwest::{Method, Request};
 use url::Url;
 
-use super::token::{AccessToken, TokenResponse, parse_standard_response};
+use super::shape::TokenEndpoint;
+use super::token::{AccessToken, TokenResponse};
 use crate::auth::{Auth, AuthContext, sensitive_header};
 use crate::redact::redact_url;
 use crate::token_cache::{Expiring, TokenCache};
@@ -86,6 +87,73 @@ pub struct ClientCredentials<'a> {
 /// let client = RestClient::builder("https://api.example.com").auth(auth).build()?;
 /// # let _ = client; Ok::<(), rest_source_runtime::Error>(())
 /// ```
+///
+/// # Anything not built in
+///
+/// Built in: [`OAuth2ClientCredentials`](crate::OAuth2ClientCredentials),
+/// [`OAuth2RefreshToken`](crate::OAuth2RefreshToken) (with rotation),
+/// [`OAuth2JwtBearer`](crate::OAuth2JwtBearer), and, outside OAuth2,
+/// [`SessionToken`](crate::SessionToken). Renamed or nested response fields, absolute expiry,
+/// extra headers and JSON bodies need no code: set a [`TokenEndpoint`]. For everything else,
+/// implement this trait and override the one step that differs — caching, refresh before
+/// expiry, single flight and the 401 retry come with [`OAuth2`]:
+///
+/// | the provider…                                   | override                                         |
+/// |-------------------------------------------------|--------------------------------------------------|
+/// | wants its own `grant_type` or fields            | [`access_token_request_data`](Self::access_token_request_data) |
+/// | answers in XML, text or an odd JSON shape       | [`parse_access_token_response`](Self::parse_access_token_response) |
+/// | needs a signed or computed request              | [`build_access_token_request`](Self::build_access_token_request) |
+/// | needs several calls (nonce, then token)         | [`fetch_access_token`](Self::fetch_access_token) |
+/// | wants the token somewhere else than `Bearer`    | [`apply_access_token`](Self::apply_access_token) + [`was_signed_with`](Self::was_signed_with) |
+///
+/// A two-step grant: fetch a nonce, then exchange it with the API key for a token. The
+/// helpers [`build_token_request`] and [`send_token_request`] keep the endpoint shaping and
+/// the error handling of the built-in flows.
+///
+/// ```
+/// use rest_source_runtime::auth::oauth2::{build_token_request, send_token_request};
+/// use rest_source_runtime::{AccessToken, AuthContext, Error, OAuth2, OAuth2Flow, Result, Secret};
+///
+/// struct NonceGrant {
+///     nonce_url: String,
+///     token_url: String,
+///     api_key: Secret,
+/// }
+///
+/// impl OAuth2Flow for NonceGrant {
+///     fn access_token_url(&self) -> &str {
+///         &self.token_url
+///     }
+///     fn access_token_request_data(&self) -> Vec<(String, String)> {
+///         vec![("grant_type".into(), "nonce".into())]
+///     }
+///     async fn fetch_access_token(&self, cx: &AuthContext) -> Result<AccessToken> {
+///         let nonce: serde_json::Value = cx
+///             .http()
+///             .get(&self.nonce_url)
+///             .send()
+///             .await
+///             .and_then(|r| r.error_for_status())
+///             .map_err(|_| Error::auth("nonce_grant", "could not get a nonce"))?
+///             .json()
+///             .await
+///             .map_err(|_| Error::auth("nonce_grant", "the nonce response is not JSON"))?;
+///         let mut params = self.access_token_request_data();
+///         params.push(("nonce".into(), nonce["nonce"].as_str().unwrap_or("").into()));
+///         params.push(("api_key".into(), self.api_key.expose().into()));
+///         let request = build_token_request(self, cx.http(), params)?;
+///         let response = send_token_request(self.scheme(), cx, request).await?;
+///         self.parse_access_token_response(&response)
+///     }
+/// }
+///
+/// let auth = OAuth2::new(NonceGrant {
+///     nonce_url: "https://auth.example.com/nonce".into(),
+///     token_url: "https://auth.example.com/token".into(),
+///     api_key: Secret::new("from your secrets"),
+/// });
+/// # let _ = auth;
+/// ```
 pub trait OAuth2Flow: Send + Sync + 'static {
     /// The token endpoint.
     fn access_token_url(&self) -> &str;
@@ -116,52 +184,29 @@ pub trait OAuth2Flow: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// The token request. Default: `POST access_token_url` with the form
-    /// [`access_token_request_data`](Self::access_token_request_data), plus the
-    /// [`client_credentials`](Self::client_credentials) in the form or as HTTP Basic.
-    fn build_access_token_request(&self, http: &reqwest::Client) -> Result<Request> {
-        let url = parse_token_url(self.access_token_url())?;
-        let mut form = self.access_token_request_data();
-        let mut basic = None;
-        if let Some(creds) = self.client_credentials() {
-            match creds.auth {
-                ClientAuth::Body => {
-                    form.push(("client_id".into(), creds.client_id.expose().into()));
-                    form.push(("client_secret".into(), creds.client_secret.expose().into()));
-                }
-                ClientAuth::Basic => {
-                    basic = Some(sensitive_header(
-                        self.scheme(),
-                        &HttpBasic::header_value(
-                            creds.client_id.expose(),
-                            creds.client_secret.expose(),
-                        ),
-                    )?);
-                }
-            }
-        }
-        let mut request = http
-            .request(Method::POST, url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .form(&form)
-            .build()
-            .map_err(|e| {
-                Error::auth(
-                    self.scheme(),
-                    format!("could not build the token request: {}", e.without_url()),
-                )
-            })?;
-        if let Some(value) = basic {
-            request.headers_mut().insert(AUTHORIZATION, value);
-        }
-        Ok(request)
+    /// How the token endpoint wants its request (form or JSON body, extra headers) and where
+    /// its response keeps the token, lifetime and refresh token. Default: RFC 6749
+    /// ([`TokenEndpoint::standard`]).
+    fn token_endpoint(&self) -> &TokenEndpoint {
+        TokenEndpoint::standard()
     }
 
-    /// Reads the token endpoint's response. Default: the standard RFC 6749 response
-    /// ([`parse_standard_response`]): `access_token` required, `expires_in` as a number or
-    /// numeric string, error statuses and `{"error": …}` bodies turned into clear errors.
+    /// The token request. Default: `POST access_token_url` with
+    /// [`access_token_request_data`](Self::access_token_request_data) encoded as
+    /// [`token_endpoint`](Self::token_endpoint) says (a form by default), plus the
+    /// [`client_credentials`](Self::client_credentials) in the body or as HTTP Basic.
+    fn build_access_token_request(&self, http: &reqwest::Client) -> Result<Request> {
+        build_token_request(self, http, self.access_token_request_data())
+    }
+
+    /// Reads the token endpoint's response. Default: the response shape of
+    /// [`token_endpoint`](Self::token_endpoint) (RFC 6749 unless configured otherwise, see
+    /// [`parse_standard_response`](super::parse_standard_response)): the token required, the lifetime as a number or numeric
+    /// string, error statuses and `{"error": …}` bodies turned into clear errors.
     fn parse_access_token_response(&self, response: &TokenResponse) -> Result<AccessToken> {
-        parse_standard_response(response, self.scheme())
+        self.token_endpoint()
+            .response()
+            .parse(response, self.scheme())
     }
 
     /// Fetches a new token: builds the request, sends it with the client's connection pool
@@ -171,27 +216,9 @@ pub trait OAuth2Flow: Send + Sync + 'static {
         cx: &AuthContext,
     ) -> impl Future<Output = Result<AccessToken>> + Send {
         async move {
-            let scheme = self.scheme();
             let request = self.build_access_token_request(cx.http())?;
-            let url = redact_url::<&str>(request.url(), &[]);
-            let unreachable = |e: reqwest::Error| Error::Auth {
-                scheme,
-                message: format!(
-                    "could not get a token from `{url}`; check `access_token_url` and that \
-                     the token endpoint is reachable"
-                ),
-                source: Some(Box::new(Error::transport(&Method::POST, url.clone(), e))),
-            };
-            let response = cx.http().execute(request).await.map_err(unreachable)?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(unreachable)?;
-            self.parse_access_token_response(&TokenResponse {
-                url: url.clone(),
-                status,
-                headers,
-                body,
-            })
+            let response = send_token_request(self.scheme(), cx, request).await?;
+            self.parse_access_token_response(&response)
         }
     }
 
@@ -224,7 +251,73 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn parse_token_url(raw: &str) -> Result<Url> {
+/// The default token request of `flow` with `params` as its parameters: what
+/// [`OAuth2Flow::build_access_token_request`] does, for flows that compute the parameters at
+/// fetch time (e.g. the refresh-token grant, whose token comes from a store).
+pub fn build_token_request<F: OAuth2Flow + ?Sized>(
+    flow: &F,
+    http: &reqwest::Client,
+    mut params: Vec<(String, String)>,
+) -> Result<Request> {
+    let url = parse_token_url(flow.access_token_url())?;
+    let mut basic = None;
+    if let Some(creds) = flow.client_credentials() {
+        match creds.auth {
+            ClientAuth::Body => {
+                params.push(("client_id".into(), creds.client_id.expose().into()));
+                params.push(("client_secret".into(), creds.client_secret.expose().into()));
+            }
+            ClientAuth::Basic => {
+                basic = Some(sensitive_header(
+                    flow.scheme(),
+                    &HttpBasic::header_value(
+                        creds.client_id.expose(),
+                        creds.client_secret.expose(),
+                    ),
+                )?);
+            }
+        }
+    }
+    let mut request = flow
+        .token_endpoint()
+        .build_request(http, url, &params, flow.scheme())?;
+    if let Some(value) = basic {
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+    Ok(request)
+}
+
+/// Sends a token (or login) request with the client's connection pool and reads the whole
+/// response. A transport failure is an [`Error::Auth`] naming the (redacted) endpoint, with
+/// the transport error as its source so it stays retryable.
+pub async fn send_token_request(
+    scheme: &'static str,
+    cx: &AuthContext,
+    request: Request,
+) -> Result<TokenResponse> {
+    let method = request.method().clone();
+    let url = redact_url::<&str>(request.url(), &[]);
+    let unreachable = |e: reqwest::Error| Error::Auth {
+        scheme,
+        message: format!(
+            "could not get a token from `{url}`; check `access_token_url` and that \
+             the token endpoint is reachable"
+        ),
+        source: Some(Box::new(Error::transport(&method, url.clone(), e))),
+    };
+    let response = cx.http().execute(request).await.map_err(unreachable)?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(unreachable)?;
+    Ok(TokenResponse {
+        url: url.clone(),
+        status,
+        headers,
+        body,
+    })
+}
+
+pub(crate) fn parse_token_url(raw: &str) -> Result<Url> {
     let url = Url::parse(raw).map_err(|e| {
         Error::Config(format!(
             "access_token_url `{raw}` is not a valid absolute URL ({e}); expected something \

@@ -29,6 +29,7 @@ use crate::{Error, Result, Secret};
 pub struct AccessToken {
     secret: Secret,
     expires_in: Option<Duration>,
+    refresh_token: Option<Secret>,
 }
 
 impl AccessToken {
@@ -37,7 +38,20 @@ impl AccessToken {
         AccessToken {
             secret: token.into(),
             expires_in: None,
+            refresh_token: None,
         }
+    }
+
+    /// Attaches the refresh token the server sent with this access token (a rotated one, in
+    /// the refresh-token grant).
+    pub fn with_refresh_token(mut self, refresh_token: impl Into<Secret>) -> Self {
+        self.refresh_token = Some(refresh_token.into());
+        self
+    }
+
+    /// The refresh token the server sent with this access token, if any.
+    pub fn refresh_token(&self) -> Option<&Secret> {
+        self.refresh_token.as_ref()
     }
 
     /// Sets the lifetime, counted from when the token request was sent.
@@ -62,6 +76,7 @@ impl fmt::Debug for AccessToken {
         f.debug_struct("AccessToken")
             .field("secret", &self.secret)
             .field("expires_in", &self.expires_in)
+            .field("refresh_token", &self.refresh_token)
             .finish()
     }
 }
@@ -135,6 +150,21 @@ impl TokenResponse {
         }
     }
 
+    /// The RFC 6749 §5.2 `error` code of a JSON error body (`invalid_grant`, …), if any.
+    pub fn error_code(&self) -> Option<String> {
+        let map = serde_json::from_slice::<serde_json::Map<String, Value>>(&self.body).ok()?;
+        map.get("error")?.as_str().map(str::to_owned)
+    }
+
+    /// The RFC 6749 `error_description`, shortened, if any (safe to print: it is the
+    /// server's explanation, not a credential).
+    pub fn error_description(&self) -> Option<String> {
+        let map = serde_json::from_slice::<serde_json::Map<String, Value>>(&self.body).ok()?;
+        map.get("error_description")?
+            .as_str()
+            .map(crate::error::excerpt)
+    }
+
     /// An error for a non-success status, quoting the RFC 6749 error fields when present.
     pub fn status_error(&self, scheme: &'static str) -> Error {
         let mut message = format!(
@@ -172,106 +202,21 @@ impl TokenResponse {
 }
 
 /// Parses a standard (RFC 6749 §5.1) token response: `access_token` (required, a non-empty
-/// string), `expires_in` (seconds as a number or a numeric string; absent → `None`).
-/// Non-2xx statuses and `{"error": …}` bodies become [`Error::Auth`] with a fix hint.
+/// string), `expires_in` (seconds as a number or a numeric string; absent → `None`), and a
+/// rotated `refresh_token` if present. Non-2xx statuses and `{"error": …}` bodies become
+/// [`Error::Auth`] with a fix hint. For renamed or nested fields see
+/// [`TokenResponseShape`](super::TokenResponseShape).
 pub fn parse_standard_response(
     response: &TokenResponse,
     scheme: &'static str,
 ) -> Result<AccessToken> {
-    if !response.status.is_success() {
-        return Err(response.status_error(scheme));
-    }
-    let map = response.json_object(scheme)?;
-    if let Some(rfc) = rfc6749_error(&map) {
-        return Err(Error::auth(
-            scheme,
-            format!(
-                "the token endpoint `{}` answered HTTP {} with an error{rfc}",
-                response.url, response.status
-            ),
-        ));
-    }
-    let token = match map.get("access_token") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-        Some(Value::String(_)) => {
-            return Err(missing_token(
-                response,
-                scheme,
-                &map,
-                "an empty `access_token`",
-            ));
-        }
-        Some(Value::Null) => {
-            return Err(missing_token(
-                response,
-                scheme,
-                &map,
-                "`access_token: null`",
-            ));
-        }
-        Some(other) => {
-            return Err(missing_token(
-                response,
-                scheme,
-                &map,
-                &format!(
-                    "an `access_token` that is a {}, not a string",
-                    json_kind(other)
-                ),
-            ));
-        }
-        None => return Err(missing_token(response, scheme, &map, "no `access_token`")),
-    };
-    let mut access = AccessToken::new(token);
-    if let Some(expires_in) = parse_expires_in(map.get("expires_in"), &response.url) {
-        access = access.expires_in(expires_in);
-    }
-    Ok(access)
-}
-
-fn missing_token(
-    response: &TokenResponse,
-    scheme: &'static str,
-    map: &serde_json::Map<String, Value>,
-    what: &str,
-) -> Error {
-    Error::Auth {
-        scheme,
-        message: format!(
-            "the token response from `{}` has {what} (fields present: {}); expected a \
-             non-empty string in `access_token` — if the provider names it differently, \
-             override `OAuth2Flow::parse_access_token_response`",
-            response.url,
-            field_names(map)
-        ),
-        source: None,
-    }
-}
-
-/// `expires_in` as a lifetime: numbers and numeric strings are accepted; absent or `null`
-/// means "use the default"; anything else is logged and also falls back to the default.
-fn parse_expires_in(value: Option<&Value>, url: &str) -> Option<Duration> {
-    let secs = match value? {
-        Value::Null => return None,
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    match secs {
-        Some(s) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s.min(1e12))),
-        _ => {
-            tracing::warn!(
-                target: "rest_source",
-                token_url = %url,
-                "token response has an unusable `expires_in` (expected a number of seconds); using the default expiration"
-            );
-            None
-        }
-    }
+    super::TokenEndpoint::standard()
+        .response()
+        .parse(response, scheme)
 }
 
 /// ` (error `invalid_client`: description); hint: …` for an RFC 6749 §5.2 error body.
-fn rfc6749_error(map: &serde_json::Map<String, Value>) -> Option<String> {
+pub(crate) fn rfc6749_error(map: &serde_json::Map<String, Value>) -> Option<String> {
     let code = map.get("error")?.as_str()?;
     let mut out = format!(": error `{code}`");
     if let Some(desc) = map.get("error_description").and_then(Value::as_str) {
@@ -307,7 +252,7 @@ fn rfc6749_error(map: &serde_json::Map<String, Value>) -> Option<String> {
     Some(out)
 }
 
-fn field_names(map: &serde_json::Map<String, Value>) -> String {
+pub(crate) fn field_names(map: &serde_json::Map<String, Value>) -> String {
     if map.is_empty() {
         return "none".to_owned();
     }
@@ -317,7 +262,7 @@ fn field_names(map: &serde_json::Map<String, Value>) -> String {
         .join(", ")
 }
 
-fn json_kind(v: &Value) -> &'static str {
+pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
