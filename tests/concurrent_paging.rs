@@ -288,3 +288,38 @@ async fn addressable_pages_are_in_flight_together() {
     // The first page, then ten pages four at a time: 1 + 3 rounds.
     assert_eq!(elapsed(4).await, 4);
 }
+
+/// A source-wide bound: `max_concurrent_requests` on the client caps what every resource
+/// sharing it has in flight, whatever each resource's own `concurrency`.
+#[tokio::test(start_paused = true)]
+async fn the_client_limit_bounds_requests_in_flight_across_resources() {
+    let server = DemoApi::new()
+        .records(1_050)
+        .latency(std::time::Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let elapsed = |limit: Option<usize>| {
+        let auth = OAuth2ClientCredentials::new(server.token_url(), "demo-client", "demo-secret");
+        let mut builder = RestClient::builder(server.base_url())
+            .auth(auth)
+            .no_timeout()
+            .pool_idle_timeout(None);
+        if let Some(n) = limit {
+            builder = builder.max_concurrent_requests(n);
+        }
+        let client = builder.build().unwrap();
+        let events: Resource<Record> = Resource::new(client.clone(), events(8)).unwrap();
+        let tickets: Resource<Record> = Resource::new(client, tickets(8)).unwrap();
+        async move {
+            let start = tokio::time::Instant::now();
+            let (e, t) = tokio::try_join!(events.collect(), tickets.collect()).unwrap();
+            assert_eq!((e.len(), t.len()), (1_050, 1_050));
+            start.elapsed().as_secs()
+        }
+    };
+    // Unbounded: each resource's first page, then its ten others eight at a time.
+    assert_eq!(elapsed(None).await, 3);
+    // Two at a time for both: 22 pages of one second each, two by two.
+    assert_eq!(elapsed(Some(2)).await, 11);
+}
