@@ -323,3 +323,55 @@ async fn the_client_limit_bounds_requests_in_flight_across_resources() {
     // Two at a time for both: 22 pages of one second each, two by two.
     assert_eq!(elapsed(Some(2)).await, 11);
 }
+
+mod declared {
+    use super::Record;
+    use rest_source::{Resource, rest_source};
+
+    #[rest_source(
+        base_url = "http://127.0.0.1/api/v1",
+        auth = oauth2_client_credentials(
+            access_token_url = "http://127.0.0.1/oauth/token",
+            client_id = secret("client_id"),
+            client_secret = secret("client_secret"),
+        ),
+    )]
+    pub struct Demo {
+        #[resource(
+            path = "events",
+            data_selector = "items",
+            paginator = offset(limit = 100, total_path = "total"),
+            concurrency = 3
+        )]
+        pub events: Resource<Record>,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_macro_declared_concurrency_reaches_the_spec_and_keeps_the_records() {
+    use rest_source::Secret;
+    let server = DemoApi::new().records(1_050).start().await.unwrap();
+    let (sequential, _) = run(&server, events(1)).await;
+    server.reset_stats();
+    let source = declared::Demo::builder()
+        .secrets(declared::DemoSecrets {
+            client_id: Secret::new("demo-client"),
+            client_secret: Secret::new("demo-secret"),
+        })
+        .base_url(server.base_url())
+        .access_token_url(server.token_url())
+        .build()
+        .unwrap();
+    assert_eq!(source.events.spec().concurrency, Some(3));
+    let ids: Vec<u64> = source
+        .events
+        .collect()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, sequential);
+    let stats = server.stats();
+    assert_eq!((stats.tokens_issued, stats.endpoints.events), (1, 11));
+}

@@ -76,6 +76,8 @@ pub struct ResourceDef {
     pub data_selector: Option<LitStr>,
     pub primary_key: Option<LitStr>,
     pub paginator: Option<Paginator>,
+    /// Requests kept in flight (the runtime's `ResourceSpec::concurrency`).
+    pub concurrency: Option<syn::LitInt>,
 }
 
 pub const SOURCE_KEYS: &[&str] = &[
@@ -86,7 +88,13 @@ pub const SOURCE_KEYS: &[&str] = &[
     "name",
     "secrets_schema",
 ];
-pub const RESOURCE_KEYS: &[&str] = &["path", "data_selector", "primary_key", "paginator"];
+pub const RESOURCE_KEYS: &[&str] = &[
+    "path",
+    "data_selector",
+    "primary_key",
+    "paginator",
+    "concurrency",
+];
 
 impl Source {
     /// Parses the attribute arguments and the struct. `None` only when `item` is not a
@@ -297,6 +305,7 @@ fn parse_resource(cx: &Ctxt, a: &Attribute, ty: &Type) -> ResourceDef {
         data_selector: None,
         primary_key: None,
         paginator: None,
+        concurrency: None,
     };
     let metas = match &a.meta {
         Meta::List(list) => {
@@ -329,6 +338,7 @@ fn parse_resource(cx: &Ctxt, a: &Attribute, ty: &Type) -> ResourceDef {
             "path" => def.path = attr::name_value_str(cx, meta),
             "data_selector" => def.data_selector = attr::name_value_str(cx, meta),
             "primary_key" => def.primary_key = attr::name_value_str(cx, meta),
+            "concurrency" => def.concurrency = attr::name_value_positive_int(cx, meta),
             "paginator" => {
                 def.paginator =
                     attr::name_value_meta(cx, meta).and_then(|m| Paginator::parse(cx, &m))

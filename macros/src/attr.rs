@@ -62,6 +62,22 @@ pub fn name_value_str(cx: &Ctxt, meta: &Meta) -> Option<LitStr> {
     name_value(cx, meta).and_then(|e| expr_str(cx, e))
 }
 
+/// `key = <integer ≥ 1>` (a count such as `concurrency = 8`).
+pub fn name_value_positive_int(cx: &Ctxt, meta: &Meta) -> Option<syn::LitInt> {
+    let key = meta.path().to_token_stream().to_string();
+    let expr = name_value(cx, meta)?;
+    let message = format!("`{key}` expects a whole number of at least 1, such as `{key} = 4`");
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(i), ..
+        }) if i.base10_parse::<u32>().is_ok_and(|n| n >= 1) => Some(i.clone()),
+        _ => {
+            cx.error_spanned_by(expr, message);
+            None
+        }
+    }
+}
+
 /// `key = ident` or `key = ident(...)`, re-read as a [`Meta`] (auth forms, paginators).
 pub fn name_value_meta(cx: &Ctxt, meta: &Meta) -> Option<Meta> {
     let expr = name_value(cx, meta)?;

@@ -259,6 +259,11 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
             .primary_key
             .as_ref()
             .map(|k| quote!(, "primary_key": #k));
+        // Unsuffixed, so the JSON holds a plain number whatever suffix was written.
+        let concurrency = def.concurrency.as_ref().map(|n| {
+            let n = proc_macro2::Literal::u32_unsuffixed(n.base10_parse::<u32>().unwrap_or(1));
+            quote!(, "concurrency": #n)
+        });
         let with_parent = rp.parent.as_ref().map(|parent| {
             let parent_local = format_ident!("__res_{}", parent);
             quote!(let #local = #local.with_parent(&#parent_local)?;)
@@ -271,6 +276,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                     "name": #name,
                     "endpoint": { #(#endpoint),* }
                     #primary_key
+                    #concurrency
                 }))?,
             )?;
         };

@@ -33,8 +33,9 @@ use proc_macro::TokenStream;
 /// Credentials (`token`, `password`, `client_secret`, `api_key`, custom arguments) must be
 /// `secret("key")`.
 ///
-/// Fields: `#[resource(path, data_selector, primary_key, paginator)]` on a `Resource<Item>`
-/// field; `#[auth(<form>)]` on a resource overrides the source's auth; any other field is a
+/// Fields: `#[resource(path, data_selector, primary_key, paginator, concurrency)]` on a
+/// `Resource<Item>` field (`concurrency = N`: requests the resource keeps in flight, default
+/// 4); `#[auth(<form>)]` on a resource overrides the source's auth; any other field is a
 /// source parameter, usable as `{name}` in paths; `{parent.field}` makes a child resource.
 ///
 /// Generates `<Name>Secrets` (one `Secret` field per key), `<Name>Builder` (type-state:
