@@ -70,6 +70,11 @@ impl AuthContext {
 ///     fn scheme(&self) -> &'static str { "tenant" }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an auth strategy: it does not implement `Auth`",
+    label = "used as an auth strategy here",
+    note = "implement `rest_source::Auth` for `{Self}` (sign each request), or implement `rest_source::OAuth2Flow` and use `custom(flow = {Self}, …)` to get token caching and refresh"
+)]
 pub trait Auth: Send + Sync + 'static {
     /// Adds credentials to `request` (headers, query, cookies or body).
     fn sign(
