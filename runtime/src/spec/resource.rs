@@ -158,6 +158,22 @@ impl ResourceSpec {
     }
     /// How many requests to keep in flight (see [`ResourceSpec::concurrency`]); `0` is
     /// read as `1`.
+    ///
+    /// ```
+    /// use rest_source_runtime::spec::{OffsetPaginator, ResourceSpec};
+    ///
+    /// let events = ResourceSpec::new("events", "events")
+    ///     .data_selector("items")
+    ///     .paginator(OffsetPaginator::new(100).total_path("total"))
+    ///     .concurrency(8);
+    /// let from_json: ResourceSpec = serde_json::from_str(
+    ///     r#"{"name": "events", "concurrency": 8, "endpoint": {"path": "events",
+    ///         "data_selector": "items",
+    ///         "paginator": {"type": "offset", "limit": 100, "total_path": "total"}}}"#,
+    /// ).unwrap();
+    /// assert_eq!(events, from_json);
+    /// assert_eq!(ResourceSpec::new("x", "x").effective_concurrency(), 4);
+    /// ```
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = Some(n);
         self
