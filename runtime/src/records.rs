@@ -64,14 +64,16 @@ impl Records {
     }
 
     /// The records as JSON values (parses spans; the values are moved out otherwise).
-    pub(crate) fn into_values(self) -> Result<Vec<Value>> {
+    /// `url` (redacted) names the page in the error, which cannot happen for spans the
+    /// scanner accepted but is reported properly all the same.
+    pub(crate) fn into_values(self, url: &str) -> Result<Vec<Value>> {
         match self {
             Records::Values(v) => Ok(v),
             Records::Spans { body, spans } => spans
                 .into_iter()
                 .map(|span| {
                     serde_json::from_str(&body[span.clone()]).map_err(|source| Error::Decode {
-                        url: String::new(),
+                        url: url.to_owned(),
                         target: "a JSON record".into(),
                         source,
                         body: body[span].to_owned(),
@@ -82,9 +84,9 @@ impl Records {
     }
 
     /// Mutable access to the records as values (converts spans first).
-    pub(crate) fn values_mut(&mut self) -> Result<&mut Vec<Value>> {
+    pub(crate) fn values_mut(&mut self, url: &str) -> Result<&mut Vec<Value>> {
         if let Records::Spans { .. } = self {
-            let values = std::mem::take(self).into_values()?;
+            let values = std::mem::take(self).into_values(url)?;
             *self = Records::Values(values);
         }
         match self {
@@ -341,7 +343,7 @@ mod tests {
     }
 
     fn values(records: Option<Records>) -> Vec<Value> {
-        records.unwrap().into_values().unwrap()
+        records.unwrap().into_values("u").unwrap()
     }
 
     #[test]

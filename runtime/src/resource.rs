@@ -400,7 +400,7 @@ impl<T> Resource<T> {
                 let parents = parent
                     .resource
                     .raw_pages()
-                    .and_then(|page| async move { page.records.into_values() })
+                    .and_then(|page| async move { page.records.into_values(&page.url) })
                     .map_ok(|records| stream::iter(records.into_iter().map(Ok::<Value, Error>)))
                     .try_flatten();
                 lazy(move || {
@@ -449,7 +449,9 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
         self.items().try_collect().await
     }
 
-    /// The first page only (`None` for a child resource whose parent has no records).
+    /// The first page only (`None` for a child resource whose parent has no records). The
+    /// page loop may already have requested the next page when this returns; that request
+    /// is cancelled.
     pub async fn first_page(&self) -> Result<Option<Page<T>>> {
         self.pages().try_next().await
     }
@@ -646,7 +648,7 @@ fn page_loop(
                 return Ok(None);
             };
             if !include.is_empty() {
-                for record in page.records.values_mut()? {
+                for record in page.records.values_mut(&page.url)? {
                     if let Value::Object(map) = record {
                         for (k, v) in &include {
                             map.insert(k.clone(), v.clone());

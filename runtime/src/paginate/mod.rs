@@ -442,7 +442,7 @@ impl PageLoop {
             }
         }
         if let Some(inc) = &self.incremental {
-            inc.process(records.values_mut()?);
+            inc.process(records.values_mut(&shown_url)?);
         }
         if let Some(max) = ep.max_items {
             let left = max.saturating_sub(self.items);
