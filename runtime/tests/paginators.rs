@@ -376,12 +376,18 @@ async fn max_pages_limits_requests() {
 
 #[tokio::test]
 async fn max_items_cuts_the_last_page_and_stops() {
-    let server = TestServer::start(offset_server(1000, "offset", "limit", Value::Null)).await;
-    let spec = ResourceSpec::new("items", "items")
-        .paginator(PaginatorSpec::offset(10))
-        .max_items(15);
-    assert_eq!(ids(&server, spec).await, (0..15).collect::<Vec<_>>());
-    assert_eq!(server.count(), 2);
+    // Found records (JSON values) and a key-path selector (records kept as raw slices).
+    for selector in [None, Some("results")] {
+        let server = TestServer::start(offset_server(1000, "offset", "limit", Value::Null)).await;
+        let mut spec = ResourceSpec::new("items", "items")
+            .paginator(PaginatorSpec::offset(10))
+            .max_items(15);
+        if let Some(s) = selector {
+            spec = spec.data_selector(s);
+        }
+        assert_eq!(ids(&server, spec).await, (0..15).collect::<Vec<_>>());
+        assert_eq!(server.count(), 2);
+    }
 }
 
 #[tokio::test]
@@ -473,4 +479,17 @@ async fn a_next_link_to_another_origin_never_gets_the_credentials() {
     .unwrap();
     assert_eq!(public.collect().await.unwrap().len(), 1);
     assert_eq!(other.count(), 1);
+}
+
+#[tokio::test]
+async fn paginators_that_could_never_stop_are_rejected_up_front() {
+    let server = TestServer::start(|_| Reply::json(json!([]))).await;
+    let endless = ResourceSpec::new("items", "items")
+        .paginator(PageNumberPaginator::default().stop_after_empty_page(false));
+    let err = Resource::<Item>::new(server.client(), endless).unwrap_err();
+    assert!(err.to_string().contains("no way to stop"), "{err}");
+    let zero = ResourceSpec::new("items", "items").paginator(PaginatorSpec::offset(0));
+    let err = Resource::<Item>::new(server.client(), zero).unwrap_err();
+    assert!(err.to_string().contains("`limit` is 0"), "{err}");
+    assert_eq!(server.count(), 0);
 }

@@ -462,3 +462,34 @@ async fn streams_are_send_and_static_so_they_can_be_spawned() {
     .unwrap();
     assert_eq!((items, pages), (vec![Item { id: 5 }], 1));
 }
+
+#[tokio::test]
+async fn post_search_endpoints_send_their_json_body_with_every_page() {
+    let server = TestServer::start(|r| {
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        let query: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(query, json!({"filter": {"status": "open"}}));
+        let page: u64 = r.q("page").unwrap().parse().unwrap();
+        Reply::json(json!({"data": if page < 2 { json!([{"id": page}]) } else { json!([]) }}))
+    })
+    .await;
+    let spec = ResourceSpec::new("search", "search")
+        .method("post")
+        .json(json!({"filter": {"status": "open"}}))
+        .paginator(PaginatorSpec::page_number());
+    let r: Resource<Item> = Resource::new(server.client(), spec).unwrap();
+    assert_eq!(r.collect().await.unwrap(), [Item { id: 0 }, Item { id: 1 }]);
+    assert_eq!(server.count(), 3);
+}
+
+#[tokio::test]
+async fn an_unknown_method_is_a_config_error() {
+    let server = TestServer::start(|_| Reply::json(json!([]))).await;
+    let err = Resource::<Item>::new(server.client(), ResourceSpec::new("x", "x").method("G E T"))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("`G E T` is not an HTTP method"),
+        "{err}"
+    );
+}

@@ -81,7 +81,7 @@ async fn waits_for_retry_after_http_date_measured_from_the_server_date() {
 
 #[tokio::test(start_paused = true)]
 async fn waits_for_retry_after_http_date_without_a_date_header() {
-    let when = SystemTime::now() + Duration::from_secs(5);
+    let when = SystemTime::now() + Duration::from_secs(60);
     let server = scripted(vec![
         Reply::status(503).header("retry-after", &httpdate::fmt_http_date(when)),
     ])
@@ -90,9 +90,10 @@ async fn waits_for_retry_after_http_date_without_a_date_header() {
     let start = Instant::now();
     c.get("x").await.unwrap();
     let waited = start.elapsed();
-    // Whole-second dates: between 4 and 5 s from our clock.
+    // Measured from our wall clock, which keeps running while the test runs (a loaded
+    // machine may take seconds), and HTTP dates have whole seconds: allow 10 s of slack.
     assert!(
-        waited >= Duration::from_secs(4) && waited <= Duration::from_secs(5),
+        waited >= Duration::from_secs(50) && waited <= Duration::from_secs(60),
         "{waited:?}"
     );
 }

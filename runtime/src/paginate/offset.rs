@@ -3,7 +3,7 @@
 use url::Url;
 
 use super::{PageResponse, Paginator, common_stop, set_query_param};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::select::JsonPath;
 use crate::spec::OffsetPaginator;
 
@@ -22,6 +22,12 @@ pub struct Offset {
 impl Offset {
     /// From the spec; fails on an invalid JSON path.
     pub fn new(spec: &OffsetPaginator) -> Result<Self> {
+        if spec.limit == 0 {
+            return Err(Error::Config(
+                "the offset paginator's `limit` is 0; expected the page size, for example 100"
+                    .into(),
+            ));
+        }
         Ok(Offset {
             offset: spec.offset,
             total: spec

@@ -4,7 +4,7 @@ use url::Url;
 
 use super::offset::as_u64;
 use super::{PageResponse, Paginator, common_stop, set_query_param};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::select::JsonPath;
 use crate::spec::PageNumberPaginator;
 
@@ -23,6 +23,17 @@ pub struct PageNumber {
 impl PageNumber {
     /// From the spec; fails on an invalid JSON path.
     pub fn new(spec: &PageNumberPaginator) -> Result<Self> {
+        if !spec.stop_after_empty_page
+            && spec.total_path.is_none()
+            && spec.maximum_page.is_none()
+            && spec.has_more_path.is_none()
+        {
+            return Err(Error::Config(
+                "the page_number paginator has no way to stop: with `stop_after_empty_page = \
+                 false`, set `total_path`, `maximum_page` or `has_more_path`"
+                    .into(),
+            ));
+        }
         Ok(PageNumber {
             page: spec.page.unwrap_or(spec.base_page),
             total: spec

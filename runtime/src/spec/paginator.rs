@@ -1,9 +1,15 @@
 //! [`PaginatorSpec`]: how a resource's pages follow each other, with dlt's names.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Which paginator a resource uses, tagged by `type` exactly like dlt's REST API config:
 /// `{"type": "json_link", "next_url_path": "paging.next"}`.
+///
+/// As in dlt, a bare name (`"header_link"`, `"single_page"`, `"auto"`, …) is accepted for
+/// paginators whose parameters all have defaults.
 ///
 /// Build one by hand with the constructors (`PaginatorSpec::json_link("paging.next")`,
 /// `PaginatorSpec::offset(100)`, …) or, to set optional fields, from the variant's struct:
@@ -17,7 +23,7 @@ use serde::{Deserialize, Serialize};
 /// ).unwrap();
 /// assert_eq!(spec, same);
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PaginatorSpec {
@@ -94,6 +100,68 @@ impl PaginatorSpec {
             PaginatorSpec::SinglePage => "single_page",
             PaginatorSpec::Auto => "auto",
         }
+    }
+}
+
+// The tagged form keeps serde's precise errors; the visitor adds dlt's bare-name shorthand.
+#[derive(Deserialize)]
+#[serde(remote = "PaginatorSpec", tag = "type", rename_all = "snake_case")]
+enum Tagged {
+    #[serde(alias = "json_response")]
+    JsonLink(JsonLinkPaginator),
+    HeaderLink(HeaderLinkPaginator),
+    Offset(OffsetPaginator),
+    PageNumber(PageNumberPaginator),
+    Cursor(CursorPaginator),
+    SinglePage,
+    Auto,
+}
+
+impl<'de> Deserialize<'de> for PaginatorSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PaginatorSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a paginator: a table with `type` or a paginator name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<PaginatorSpec, E> {
+                Ok(match name {
+                    "json_link" | "json_response" => PaginatorSpec::json_link(default_next()),
+                    "header_link" => PaginatorSpec::header_link(),
+                    "page_number" => PaginatorSpec::page_number(),
+                    "cursor" => {
+                        PaginatorSpec::cursor(default_cursor_path(), default_cursor_param())
+                    }
+                    "single_page" => PaginatorSpec::SinglePage,
+                    "auto" => PaginatorSpec::Auto,
+                    "offset" => {
+                        return Err(E::custom(
+                            "paginator `offset` needs a `limit`; write it as a table, for \
+                             example {\"type\": \"offset\", \"limit\": 100}",
+                        ));
+                    }
+                    other => {
+                        return Err(E::unknown_variant(
+                            other,
+                            &[
+                                "json_link",
+                                "header_link",
+                                "offset",
+                                "page_number",
+                                "cursor",
+                                "single_page",
+                                "auto",
+                            ],
+                        ));
+                    }
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PaginatorSpec, A::Error> {
+                Tagged::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -476,6 +544,32 @@ mod tests {
         assert!(err.to_string().contains("`jsonlink`"), "{err}");
         let err = parse(json!({"type": "offset"})).unwrap_err();
         assert!(err.to_string().contains("`limit`"), "{err}");
+    }
+
+    #[test]
+    fn bare_names_like_dlt() {
+        assert_eq!(
+            parse(json!("header_link")).unwrap(),
+            PaginatorSpec::header_link()
+        );
+        assert_eq!(parse(json!("auto")).unwrap(), PaginatorSpec::auto());
+        assert_eq!(
+            parse(json!("json_link")).unwrap(),
+            PaginatorSpec::json_link("next")
+        );
+        let err = parse(json!("offset")).unwrap_err().to_string();
+        assert!(err.contains("needs a `limit`"), "{err}");
+        let err = parse(json!("headr_link")).unwrap_err().to_string();
+        assert!(
+            err.contains("`headr_link`") && err.contains("`header_link`"),
+            "{err}"
+        );
+        #[derive(serde::Deserialize)]
+        struct Wrapper {
+            paginator: PaginatorSpec,
+        }
+        let w: Wrapper = toml::from_str("paginator = \"single_page\"").unwrap();
+        assert_eq!(w.paginator, PaginatorSpec::single_page());
     }
 
     #[test]
