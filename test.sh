@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo fmt --all --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --all-targets --locked
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+cargo test --workspace --all-targets --all-features --locked
 cargo test --workspace --doc --locked

@@ -44,6 +44,53 @@
 //! }
 //! # let _ = crm.region; let _ = crm.reports; Ok(()) }
 //! ```
+//!
+//! ## Resources: params, headers, incremental; non-standard auth
+//!
+//! A resource carries its own query parameters and headers, loads incrementally, and copies
+//! parent fields into child records. The non-standard flows are auth forms too
+//! (`oauth2_refresh_token`, `oauth2_jwt_bearer`, `session_token`, `api_key(location =
+//! body)`); anything not built in is `custom(MyAuth, …)` (an [`Auth`]) or
+//! `custom(flow = MyGrant, …)` (an [`OAuth2Flow`], which inherits caching and refresh).
+//! The full argument reference is on [`rest_source`](macro@rest_source).
+//!
+//! ```no_run
+//! use rest_source::{FileStateStore, Resource, rest_source};
+//!
+//! #[rest_source(
+//!     base_url = "https://legacy.example.com/api",
+//!     auth = session_token(
+//!         login_url = "https://legacy.example.com/api/login",
+//!         credentials(username = "etl-bot", password = secret("password")),
+//!         token_path = "data.token",
+//!         prefix = "Token ",
+//!         ttl = 1800,
+//!     ),
+//!     paginator = page_number(base_page = 1, total_path = "pages"),
+//! )]
+//! struct Legacy {
+//!     since: String,
+//!     #[resource(
+//!         path = "orders",
+//!         params("status" = "open", "per_page" = 100, "created_after" = "{since}"),
+//!         headers("X-Shop-Key" = secret("shop_key")),
+//!         incremental(cursor_path = "updated_at", start_param = "updated_since",
+//!                     initial_value = "2024-01-01T00:00:00Z"),
+//!         primary_key = "id",
+//!     )]
+//!     orders: Resource<serde_json::Value>,
+//!     #[resource(path = "orders/{orders.id}/lines", include_from_parent = ["id"])]
+//!     lines: Resource<serde_json::Value>,
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let legacy = Legacy::builder().since("2024-01-01").secrets_from_env()?.build()?;
+//! let store = FileStateStore::new("state.json");
+//! let orders = legacy.orders.clone().with_incremental_state(store.load("orders")?);
+//! let new_orders = orders.collect().await?; // sends `updated_since=<last run's max>`
+//! store.save("orders", &orders.incremental_state().unwrap_or_default())?;
+//! # let _ = (new_orders, legacy.lines); Ok(()) }
+//! ```
 
 pub use rest_source_runtime::*;
 

@@ -30,6 +30,8 @@ pub struct Probe {
     pub client: RestClient,
     /// The resource's path, parameters filled in.
     pub path: String,
+    /// The resource's query parameters (an API may reject a request without them).
+    pub query: Vec<(&'static str, String)>,
 }
 
 /// The hidden state of a generated source (`Clone`/`Debug` so users can derive those on
@@ -49,7 +51,13 @@ impl SourceState {
     /// the resource, with the underlying error as its source.
     pub async fn check(&self) -> Result<()> {
         for probe in &self.probes {
-            if let Err(err) = probe.client.get(&probe.path).send().await {
+            if let Err(err) = probe
+                .client
+                .get(&probe.path)
+                .query(&probe.query)
+                .send()
+                .await
+            {
                 let what = if probe.resource.is_empty() {
                     "the base URL".to_owned()
                 } else {

@@ -4,11 +4,12 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Ident, LitStr, Meta, Token, Type, Visibility};
+use syn::{Attribute, Ident, LitInt, LitStr, Meta, Token, Type, Visibility};
 
 use crate::attr::{self, Paginator, Value};
 use crate::auth::AuthDef;
 use crate::ctxt::Ctxt;
+use crate::endpoint::{self, Incremental, QueryParam};
 
 /// `secret("key")`: the literal is kept for its span.
 #[derive(Clone, Debug)]
@@ -65,7 +66,7 @@ pub struct Field {
 pub enum FieldKind {
     /// A plain field: a source parameter, usable as `{name}` in paths.
     Param,
-    Resource(ResourceDef),
+    Resource(Box<ResourceDef>),
 }
 
 /// `#[resource(...)]`.
@@ -76,8 +77,19 @@ pub struct ResourceDef {
     pub data_selector: Option<LitStr>,
     pub primary_key: Option<LitStr>,
     pub paginator: Option<Paginator>,
+    /// `params(…)`: query parameters of every page.
+    pub params: Vec<QueryParam>,
+    /// `headers(…)`: headers of this resource only (secret values allowed).
+    pub headers: Vec<Header>,
+    pub incremental: Option<Incremental>,
+    /// `include_from_parent`, with its key (for "has no parent" errors).
+    pub include_from_parent: Option<(Ident, Vec<LitStr>)>,
+    pub method: Option<LitStr>,
+    pub json: Option<LitStr>,
+    pub max_pages: Option<LitInt>,
+    pub max_items: Option<LitInt>,
     /// Requests kept in flight (the runtime's `ResourceSpec::concurrency`).
-    pub concurrency: Option<syn::LitInt>,
+    pub concurrency: Option<LitInt>,
 }
 
 pub const SOURCE_KEYS: &[&str] = &[
@@ -93,6 +105,14 @@ pub const RESOURCE_KEYS: &[&str] = &[
     "data_selector",
     "primary_key",
     "paginator",
+    "params",
+    "headers",
+    "incremental",
+    "include_from_parent",
+    "method",
+    "json",
+    "max_pages",
+    "max_items",
     "concurrency",
 ];
 
@@ -148,7 +168,7 @@ impl Source {
 
     pub fn resources(&self) -> impl Iterator<Item = (&Field, &ResourceDef)> {
         self.fields.iter().filter_map(|f| match &f.kind {
-            FieldKind::Resource(r) => Some((f, r)),
+            FieldKind::Resource(r) => Some((f, &**r)),
             FieldKind::Param => None,
         })
     }
@@ -257,7 +277,7 @@ fn parse_field(cx: &Ctxt, field: &syn::Field) -> Option<Field> {
         }
     }
     let kind = match resource_attr {
-        Some(a) => FieldKind::Resource(parse_resource(cx, a, &field.ty)),
+        Some(a) => FieldKind::Resource(Box::new(parse_resource(cx, a, &field.ty))),
         None => FieldKind::Param,
     };
     let auth = auth_attr.and_then(|a| {
@@ -305,6 +325,14 @@ fn parse_resource(cx: &Ctxt, a: &Attribute, ty: &Type) -> ResourceDef {
         data_selector: None,
         primary_key: None,
         paginator: None,
+        params: Vec::new(),
+        headers: Vec::new(),
+        incremental: None,
+        include_from_parent: None,
+        method: None,
+        json: None,
+        max_pages: None,
+        max_items: None,
         concurrency: None,
     };
     let metas = match &a.meta {
@@ -338,13 +366,32 @@ fn parse_resource(cx: &Ctxt, a: &Attribute, ty: &Type) -> ResourceDef {
             "path" => def.path = attr::name_value_str(cx, meta),
             "data_selector" => def.data_selector = attr::name_value_str(cx, meta),
             "primary_key" => def.primary_key = attr::name_value_str(cx, meta),
-            "concurrency" => def.concurrency = attr::name_value_positive_int(cx, meta),
             "paginator" => {
                 def.paginator =
                     attr::name_value_meta(cx, meta).and_then(|m| Paginator::parse(cx, &m))
             }
+            "params" => def.params = endpoint::parse_params(cx, meta),
+            "headers" => def.headers = attr::parse_headers(cx, meta),
+            "incremental" => def.incremental = endpoint::parse_incremental(cx, meta),
+            "include_from_parent" => {
+                def.include_from_parent =
+                    Some((key.clone(), endpoint::parse_include_from_parent(cx, meta)))
+            }
+            "method" => def.method = endpoint::parse_method(cx, meta),
+            "json" => def.json = endpoint::parse_json(cx, meta),
+            "max_pages" => def.max_pages = endpoint::parse_count(cx, meta),
+            "concurrency" => def.concurrency = endpoint::parse_count(cx, meta),
+            "max_items" => def.max_items = endpoint::parse_count(cx, meta),
             _ => {}
         }
+    }
+    if let Some(json) = &def.json
+        && def.method.as_ref().is_none_or(|m| m.value() != "POST")
+    {
+        cx.error_spanned_by(
+            json,
+            "a `json` body is sent with `method = \"POST\"`; add it (search endpoints read their query from the body)",
+        );
     }
     if def.path.is_none() {
         cx.error_at(

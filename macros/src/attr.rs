@@ -62,22 +62,6 @@ pub fn name_value_str(cx: &Ctxt, meta: &Meta) -> Option<LitStr> {
     name_value(cx, meta).and_then(|e| expr_str(cx, e))
 }
 
-/// `key = <integer ≥ 1>` (a count such as `concurrency = 8`).
-pub fn name_value_positive_int(cx: &Ctxt, meta: &Meta) -> Option<syn::LitInt> {
-    let key = meta.path().to_token_stream().to_string();
-    let expr = name_value(cx, meta)?;
-    let message = format!("`{key}` expects a whole number of at least 1, such as `{key} = 4`");
-    match expr {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Int(i), ..
-        }) if i.base10_parse::<u32>().is_ok_and(|n| n >= 1) => Some(i.clone()),
-        _ => {
-            cx.error_spanned_by(expr, message);
-            None
-        }
-    }
-}
-
 /// `key = ident` or `key = ident(...)`, re-read as a [`Meta`] (auth forms, paginators).
 pub fn name_value_meta(cx: &Ctxt, meta: &Meta) -> Option<Meta> {
     let expr = name_value(cx, meta)?;
@@ -291,47 +275,61 @@ pub struct Paginator {
     pub args: Vec<(Ident, Lit)>,
 }
 
-/// dlt paginator types and the arguments each accepts.
-pub const PAGINATORS: &[(&str, &[&str])] = &[
+/// The type of a paginator argument (the runtime's field type).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    Str,
+    Count,
+    Bool,
+}
+
+use ArgKind::{Bool, Count, Str};
+
+/// dlt paginator types and the arguments each accepts, with their types.
+pub const PAGINATORS: &[(&str, &[(&str, ArgKind)])] = &[
     ("auto", &[]),
     ("single_page", &[]),
     (
         "json_link",
-        &["next_url_path", "has_more_path", "stop_after_empty_page"],
+        &[
+            ("next_url_path", Str),
+            ("has_more_path", Str),
+            ("stop_after_empty_page", Bool),
+        ],
     ),
-    ("header_link", &["links_next_key"]),
+    ("header_link", &[("links_next_key", Str)]),
     (
         "offset",
         &[
-            "limit",
-            "offset",
-            "offset_param",
-            "limit_param",
-            "total_path",
-            "maximum_offset",
-            "stop_after_empty_page",
-            "has_more_path",
+            ("limit", Count),
+            ("offset", Count),
+            ("offset_param", Str),
+            ("limit_param", Str),
+            ("total_path", Str),
+            ("maximum_offset", Count),
+            ("stop_after_empty_page", Bool),
+            ("has_more_path", Str),
         ],
     ),
     (
         "page_number",
         &[
-            "base_page",
-            "page",
-            "page_param",
-            "total_path",
-            "maximum_page",
-            "stop_after_empty_page",
-            "has_more_path",
+            ("base_page", Count),
+            ("page", Count),
+            ("page_param", Str),
+            ("total_path", Str),
+            ("maximum_page", Count),
+            ("stop_after_empty_page", Bool),
+            ("has_more_path", Str),
         ],
     ),
     (
         "cursor",
         &[
-            "cursor_path",
-            "cursor_param",
-            "has_more_path",
-            "stop_after_empty_page",
+            ("cursor_path", Str),
+            ("cursor_param", Str),
+            ("has_more_path", Str),
+            ("stop_after_empty_page", Bool),
         ],
     ),
 ];
@@ -347,8 +345,10 @@ impl Paginator {
             );
             return None;
         };
+        let allowed_names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
         let mut args = Vec::new();
         let mut typo_of_limit = false;
+        let mut limit_given = false;
         if let Meta::List(list) = meta {
             let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
             {
@@ -358,33 +358,95 @@ impl Paginator {
                     return None;
                 }
             };
+            if allowed.is_empty() && !metas.is_empty() {
+                cx.error_spanned_by(
+                    &metas,
+                    format!("`{kind}` takes no arguments; write `paginator = {kind}`"),
+                );
+                return Some(Paginator { kind, args });
+            }
             let mut seen = Seen::default();
             for m in &metas {
                 let Some(key) = meta_key(cx, m) else { continue };
-                if !allowed.contains(&key.to_string().as_str()) {
+                let Some((_, arg_kind)) = allowed.iter().find(|(n, _)| key == n) else {
                     let what = format!("`{kind}` argument");
-                    cx.error_spanned_by(&key, suggest::unknown(&what, &key.to_string(), allowed));
+                    cx.error_spanned_by(
+                        &key,
+                        suggest::unknown(&what, &key.to_string(), &allowed_names),
+                    );
                     typo_of_limit |=
-                        suggest::did_you_mean(&key.to_string(), allowed.iter().copied())
+                        suggest::did_you_mean(&key.to_string(), allowed_names.iter().copied())
                             == Some("limit");
                     continue;
-                }
+                };
                 if !seen.first(cx, &key) {
                     continue;
                 }
-                match name_value(cx, m) {
-                    Some(Expr::Lit(lit)) => args.push((key, lit.lit.clone())),
-                    Some(other) => {
-                        cx.error_spanned_by(other, "expected a literal (string, number or bool)")
-                    }
-                    None => {}
+                limit_given |= key == "limit";
+                let Some(value) = name_value(cx, m) else {
+                    continue;
+                };
+                let ok = match (arg_kind, value) {
+                    (
+                        Str,
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Str(_), ..
+                        }),
+                    ) => true,
+                    (
+                        Bool,
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Bool(_), ..
+                        }),
+                    ) => true,
+                    (
+                        Count,
+                        Expr::Lit(syn::ExprLit {
+                            lit: Lit::Int(i), ..
+                        }),
+                    ) => i.base10_parse::<u64>().is_ok() && i.suffix().is_empty(),
+                    _ => false,
+                };
+                if !ok {
+                    let expected = match arg_kind {
+                        Str => format!("a string, e.g. `{key} = \"…\"`"),
+                        Count => format!("a whole number, e.g. `{key} = 100`"),
+                        Bool => format!("`true` or `false`, e.g. `{key} = true`"),
+                    };
+                    cx.error_spanned_by(value, format!("`{key}` of `{kind}` expects {expected}"));
+                    continue;
+                }
+                if let Expr::Lit(lit) = value {
+                    args.push((key, lit.lit.clone()));
                 }
             }
         }
-        if kind == "offset" && !typo_of_limit && !args.iter().any(|(k, _)| k == "limit") {
+        // The runtime refuses paginators that could never stop; say so at compile time.
+        let arg = |name: &str| args.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+        if kind == "offset"
+            && let Some(Lit::Int(limit)) = arg("limit")
+            && limit.base10_parse::<u64>().is_ok_and(|n| n == 0)
+        {
+            cx.error_spanned_by(
+                limit,
+                "`limit` is the page size and cannot be 0; e.g. `limit = 100`",
+            );
+        }
+        if kind == "page_number"
+            && matches!(arg("stop_after_empty_page"), Some(Lit::Bool(b)) if !b.value)
+            && ["total_path", "maximum_page", "has_more_path"]
+                .iter()
+                .all(|k| arg(k).is_none())
+        {
             cx.error_spanned_by(
                 &kind,
-                "`offset` is missing required argument `limit` (records per page)",
+                "this `page_number` paginator could never stop: with `stop_after_empty_page = false`, set `total_path`, `maximum_page` or `has_more_path`",
+            );
+        }
+        if kind == "offset" && !typo_of_limit && !limit_given {
+            cx.error_spanned_by(
+                &kind,
+                "`offset` is missing required argument `limit` (records per page), e.g. `offset(limit = 100)`",
             );
         }
         Some(Paginator { kind, args })

@@ -1,7 +1,9 @@
 //! The auth forms, with dlt's `type` names, and how each is read from the attribute:
 //! `bearer(token = …)`, `api_key(name = …, api_key = …, location = …)`,
-//! `http_basic(username = …, password = …)`, `oauth2_client_credentials(…)`,
-//! `custom(type = MyAuth, arg = secret("…"), …)` and `none`.
+//! `http_basic(username = …, password = …)`, `oauth2_client_credentials(…)`, the
+//! non-standard flows `oauth2_refresh_token(…)`, `oauth2_jwt_bearer(…)` and
+//! `session_token(…)`, `custom(MyAuth, arg = secret("…"), …)` / `custom(flow = MyGrant, …)`
+//! and `none`.
 
 use quote::ToTokens;
 use syn::punctuated::Punctuated;
@@ -16,6 +18,19 @@ use crate::suggest;
 #[derive(Clone, Debug)]
 pub struct AuthDef {
     pub form: AuthForm,
+    /// The form as written, spans dropped: equal texts share one strategy.
+    pub text: String,
+}
+
+/// How a token endpoint differs from RFC 6749 (flat keys of the OAuth2 forms).
+#[derive(Clone, Debug, Default)]
+pub struct TokenShape {
+    /// `token_body = json|form`.
+    pub token_body: Option<Ident>,
+    pub access_token_path: Option<LitStr>,
+    pub expires_in_path: Option<LitStr>,
+    pub expires_at_path: Option<LitStr>,
+    pub refresh_token_path: Option<LitStr>,
 }
 
 #[derive(Clone, Debug)]
@@ -42,6 +57,43 @@ pub enum AuthForm {
         client_auth: Option<Ident>,
         default_token_expiration: Option<LitInt>,
     },
+    OAuth2RefreshToken {
+        access_token_url: LitStr,
+        client_id: Value,
+        client_secret: Option<SecretLit>,
+        refresh_token: SecretLit,
+        scope: Option<LitStr>,
+        client_auth: Option<Ident>,
+        default_token_expiration: Option<LitInt>,
+        token_store: Option<LitStr>,
+        shape: TokenShape,
+    },
+    SessionToken {
+        login_url: LitStr,
+        /// Login fields: name and value.
+        credentials: Vec<(Ident, Value)>,
+        body: Option<Ident>,
+        token_path: Option<LitStr>,
+        token_header: Option<LitStr>,
+        token_cookie: Option<LitStr>,
+        location: Option<Ident>,
+        name: Option<LitStr>,
+        prefix: Option<LitStr>,
+        ttl: Option<LitInt>,
+        expires_in_path: Option<LitStr>,
+        expires_at_path: Option<LitStr>,
+    },
+    OAuth2JwtBearer {
+        access_token_url: LitStr,
+        issuer: Value,
+        private_key: SecretLit,
+        subject: Option<LitStr>,
+        audience: Option<LitStr>,
+        scope: Option<LitStr>,
+        key_id: Option<LitStr>,
+        default_token_expiration: Option<LitInt>,
+        shape: TokenShape,
+    },
     /// A user type implementing `Auth` + `FromSecrets` (`type = …`), or `OAuth2Flow` +
     /// `FromSecrets` (`flow = …`, wrapped in the runtime's caching `OAuth2`); each other
     /// argument is a secret passed under the argument's name.
@@ -57,6 +109,9 @@ pub const AUTH_TYPES: &[&str] = &[
     "api_key",
     "http_basic",
     "oauth2_client_credentials",
+    "oauth2_refresh_token",
+    "oauth2_jwt_bearer",
+    "session_token",
     "custom",
     "none",
 ];
@@ -76,11 +131,57 @@ fn arguments(kind: &str) -> &'static [(&'static str, bool)] {
             ("client_auth", false),
             ("default_token_expiration", false),
         ],
+        "oauth2_refresh_token" => &[
+            ("access_token_url", true),
+            ("client_id", true),
+            ("client_secret", false),
+            ("refresh_token", true),
+            ("scope", false),
+            ("client_auth", false),
+            ("default_token_expiration", false),
+            ("token_store", false),
+            ("token_body", false),
+            ("access_token_path", false),
+            ("expires_in_path", false),
+            ("expires_at_path", false),
+            ("refresh_token_path", false),
+        ],
+        "oauth2_jwt_bearer" => &[
+            ("access_token_url", true),
+            ("issuer", true),
+            ("private_key", true),
+            ("subject", false),
+            ("audience", false),
+            ("scope", false),
+            ("key_id", false),
+            ("default_token_expiration", false),
+            ("token_body", false),
+            ("access_token_path", false),
+            ("expires_in_path", false),
+            ("expires_at_path", false),
+        ],
+        "session_token" => &[
+            ("login_url", true),
+            ("credentials", false),
+            ("body", false),
+            ("token_path", false),
+            ("token_header", false),
+            ("token_cookie", false),
+            ("location", false),
+            ("name", false),
+            ("prefix", false),
+            ("ttl", false),
+            ("expires_in_path", false),
+            ("expires_at_path", false),
+        ],
         _ => &[],
     }
 }
 
-pub const LOCATIONS: &[&str] = &["header", "query", "cookie"];
+pub const LOCATIONS: &[&str] = &["header", "query", "cookie", "body"];
+pub const BODIES: &[&str] = &["json", "form"];
+/// Login-field names whose value must come from the secrets (a literal is refused).
+const SECRET_FIELD_HINTS: &[&str] = &["pass", "secret", "token", "key", "pin", "otp"];
 pub const CLIENT_AUTHS: &[&str] = &["body", "basic"];
 
 impl AuthDef {
@@ -113,6 +214,7 @@ impl AuthDef {
             }
             return Some(AuthDef {
                 form: AuthForm::None,
+                text: "none".into(),
             });
         }
         if name == "custom" {
@@ -122,6 +224,7 @@ impl AuthDef {
         let allowed_names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
         let mut seen = Seen::default();
         let mut given: Vec<(Ident, &Expr)> = Vec::new();
+        let mut lists: Vec<(Ident, &syn::MetaList)> = Vec::new();
         // A misspelt argument is reported once, as the typo (not also as missing).
         let mut suggested: Vec<&str> = Vec::new();
         for m in &metas {
@@ -145,6 +248,11 @@ impl AuthDef {
             }
             match m {
                 Meta::NameValue(nv) => given.push((key, &nv.value)),
+                Meta::List(list) if key == "credentials" => lists.push((key, list)),
+                _ if key == "credentials" => cx.error_spanned_by(
+                    m,
+                    "expected `credentials(username = secret(\"user\"), password = secret(\"password\"))`",
+                ),
                 _ => cx.error_spanned_by(m, format!("expected `{key} = …`")),
             }
         }
@@ -171,6 +279,33 @@ impl AuthDef {
         let credential = |arg: &str| get(arg).and_then(|(k, e)| attr::credential(cx, k, e));
         let string = |arg: &str| get(arg).and_then(|(_, e)| attr::expr_str(cx, e));
         let value = |arg: &str| get(arg).and_then(|(_, e)| attr::value(cx, e));
+        let int = |arg: &str| {
+            get(arg).and_then(|(_, e)| match e {
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(i),
+                    ..
+                }) => Some(i.clone()),
+                other => {
+                    cx.error_spanned_by(other, "expected a number of seconds, e.g. `3600`");
+                    None
+                }
+            })
+        };
+        let url = |arg: &str| {
+            let url = string(arg);
+            if let Some(u) = &url {
+                check_absolute_url(cx, u, arg);
+            }
+            url
+        };
+        let shape = || TokenShape {
+            token_body: get("token_body")
+                .and_then(|(_, e)| attr::choice(cx, "token body format", e, BODIES)),
+            access_token_path: string("access_token_path"),
+            expires_in_path: string("expires_in_path"),
+            expires_at_path: string("expires_at_path"),
+            refresh_token_path: string("refresh_token_path"),
+        };
         let form = match name.as_str() {
             "bearer" => credential("token").map(|token| AuthForm::Bearer { token }),
             "api_key" => {
@@ -226,9 +361,126 @@ impl AuthDef {
                     _ => None,
                 }
             }
+            "oauth2_refresh_token" => {
+                let access_token_url = url("access_token_url");
+                let client_id = value("client_id");
+                let client_secret = credential("client_secret");
+                let refresh_token = credential("refresh_token");
+                let client_auth = get("client_auth")
+                    .and_then(|(_, e)| attr::choice(cx, "client_auth", e, CLIENT_AUTHS));
+                let (scope, expiration) = (string("scope"), int("default_token_expiration"));
+                let token_store = string("token_store");
+                let shape = shape();
+                match (access_token_url, client_id, refresh_token) {
+                    (Some(access_token_url), Some(client_id), Some(refresh_token)) => {
+                        Some(AuthForm::OAuth2RefreshToken {
+                            access_token_url,
+                            client_id,
+                            client_secret,
+                            refresh_token,
+                            scope,
+                            client_auth,
+                            default_token_expiration: expiration,
+                            token_store,
+                            shape,
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            "oauth2_jwt_bearer" => {
+                let access_token_url = url("access_token_url");
+                let issuer = value("issuer");
+                let private_key = credential("private_key");
+                let (subject, audience) = (string("subject"), string("audience"));
+                let (scope, key_id) = (string("scope"), string("key_id"));
+                let expiration = int("default_token_expiration");
+                let shape = shape();
+                match (access_token_url, issuer, private_key) {
+                    (Some(access_token_url), Some(issuer), Some(private_key)) => {
+                        Some(AuthForm::OAuth2JwtBearer {
+                            access_token_url,
+                            issuer,
+                            private_key,
+                            subject,
+                            audience,
+                            scope,
+                            key_id,
+                            default_token_expiration: expiration,
+                            shape,
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            "session_token" => {
+                let login_url = url("login_url");
+                let credentials = lists
+                    .first()
+                    .map(|(_, list)| parse_login_fields(cx, list))
+                    .unwrap_or_default();
+                let body =
+                    get("body").and_then(|(_, e)| attr::choice(cx, "login body format", e, BODIES));
+                // Exactly one token source: the login response holds the token in one place.
+                let sources = ["token_path", "token_header", "token_cookie"];
+                let given_sources: Vec<&Ident> = sources
+                    .iter()
+                    .filter_map(|s| get(s).map(|(k, _)| k))
+                    .collect();
+                match given_sources.as_slice() {
+                    [] if !sources.iter().any(|s| suggested.contains(s)) => cx.error_spanned_by(
+                        &kind,
+                        "`session_token` needs to know where the login response holds the token: add `token_path = \"token\"` (a JSON path in the body), `token_header = \"X-Session\"` or `token_cookie = \"sessionid\"`",
+                    ),
+                    [first, rest @ ..] => {
+                        for other in rest {
+                            cx.error_spanned_by(
+                                other,
+                                format!("`{other}` conflicts with `{first}`: the login response holds the token in one place; keep one of `token_path`, `token_header`, `token_cookie`"),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+                let location = get("location")
+                    .and_then(|(_, e)| attr::choice(cx, "session token location", e, LOCATIONS));
+                let token_name = string("name");
+                if let Some(l) = &location
+                    && l != "header"
+                    && token_name.is_none()
+                {
+                    cx.error_spanned_by(
+                        l,
+                        format!("`location = {l}` needs a `name`: the {l} name the session token is sent under, e.g. `name = \"session_id\"`"),
+                    );
+                }
+                let (token_path, token_header) = (string("token_path"), string("token_header"));
+                let token_cookie = string("token_cookie");
+                let prefix = string("prefix");
+                let ttl = int("ttl");
+                let (expires_in_path, expires_at_path) =
+                    (string("expires_in_path"), string("expires_at_path"));
+                login_url.map(|login_url| AuthForm::SessionToken {
+                    login_url,
+                    credentials,
+                    body,
+                    token_path,
+                    token_header,
+                    token_cookie,
+                    location,
+                    name: token_name,
+                    prefix,
+                    ttl,
+                    expires_in_path,
+                    expires_at_path,
+                })
+            }
             _ => None,
         }?;
-        Some(AuthDef { form })
+        Some(AuthDef {
+            form,
+            text: meta.to_token_stream().to_string(),
+        })
     }
 
     /// Every secret this auth reads, in order.
@@ -254,6 +506,24 @@ impl AuthDef {
                 .into_iter()
                 .chain([client_secret])
                 .collect(),
+            AuthForm::OAuth2RefreshToken {
+                client_id,
+                client_secret,
+                refresh_token,
+                ..
+            } => value(client_id)
+                .into_iter()
+                .chain(client_secret)
+                .chain([refresh_token])
+                .collect(),
+            AuthForm::SessionToken { credentials, .. } => {
+                credentials.iter().filter_map(|(_, v)| value(v)).collect()
+            }
+            AuthForm::OAuth2JwtBearer {
+                issuer,
+                private_key,
+                ..
+            } => value(issuer).into_iter().chain([private_key]).collect(),
             AuthForm::Custom { args, .. } => args.iter().map(|(_, s)| s).collect(),
         }
     }
@@ -296,6 +566,9 @@ impl AuthDef {
                 i(client_auth),
                 default_token_expiration.as_ref().map(|l| l.to_string())
             ),
+            AuthForm::OAuth2RefreshToken { .. }
+            | AuthForm::SessionToken { .. }
+            | AuthForm::OAuth2JwtBearer { .. } => self.text.clone(),
             AuthForm::Custom { ty, flow, args } => {
                 let args: Vec<String> = args
                     .iter()
@@ -345,6 +618,7 @@ fn parse_custom(cx: &Ctxt, kind: Ident, metas: &[Meta]) -> Option<AuthDef> {
     }
     match ty {
         Some((ty, flow)) => Some(AuthDef {
+            text: String::new(),
             form: AuthForm::Custom { ty, flow, args },
         }),
         None => {
@@ -355,6 +629,43 @@ fn parse_custom(cx: &Ctxt, kind: Ident, metas: &[Meta]) -> Option<AuthDef> {
             None
         }
     }
+}
+
+/// `credentials(username = secret("user"), tenant = "acme")`: the login fields. A field whose
+/// name says it is a credential (`password`, `api_key`, `token`, …) must be `secret("…")`.
+fn parse_login_fields(cx: &Ctxt, list: &syn::MetaList) -> Vec<(Ident, Value)> {
+    let metas = match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+        Ok(m) => m,
+        Err(e) => {
+            cx.push(e);
+            return vec![];
+        }
+    };
+    let mut seen = Seen::default();
+    let mut out = Vec::new();
+    for m in &metas {
+        let Some(key) = attr::meta_key(cx, m) else {
+            continue;
+        };
+        if !seen.first(cx, &key) {
+            continue;
+        }
+        let Meta::NameValue(nv) = m else {
+            cx.error_spanned_by(
+                m,
+                format!("expected `{key} = secret(\"…\")` or `{key} = \"…\"`"),
+            );
+            continue;
+        };
+        let lower = key.to_string().to_ascii_lowercase();
+        let value = if SECRET_FIELD_HINTS.iter().any(|h| lower.contains(h)) {
+            attr::credential(cx, &key, &nv.value).map(Value::Secret)
+        } else {
+            attr::value(cx, &nv.value)
+        };
+        out.extend(value.map(|v| (key, v)));
+    }
+    out
 }
 
 /// `lit` must parse as an absolute `http(s)` URL.

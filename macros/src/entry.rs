@@ -183,6 +183,45 @@ mod tests {
     }
 
     #[test]
+    fn a_parent_placeholder_in_params_makes_a_child() {
+        let cx = Ctxt::new();
+        let item: syn::DeriveInput = parse_quote! {
+            struct A {
+                since: String,
+                #[resource(path = "a")]
+                a: Resource<u8>,
+                #[resource(path = "b", params("a_id" = "{a.id}", "since" = "{since}"), include_from_parent("id"))]
+                b: Resource<u8>,
+            }
+        };
+        let source = Source::from_syn(&cx, quote!(base_url = "https://a.example"), &item).unwrap();
+        let plan = valid::validate(&cx, &source, &Env::default());
+        assert!(cx.finish().is_none());
+        assert_eq!(plan.resources["b"].parent.as_deref(), Some("a"));
+        assert_eq!(plan.resources["b"].param_placeholders, ["since"]);
+        assert_eq!(plan.order, ["a", "b"]);
+    }
+
+    #[test]
+    fn start_param_and_its_dlt_alias_conflict() {
+        let errs = errors(
+            quote!(base_url = "https://a.example"),
+            parse_quote! {
+                struct A {
+                    #[resource(path = "a", incremental(cursor_path = "t", start_param = "s", param = "p"))]
+                    a: Resource<u8>,
+                }
+            },
+        );
+        assert_eq!(
+            errs,
+            [
+                "`param` and `start_param` are the same setting (`param` is dlt's older name); keep one"
+            ]
+        );
+    }
+
+    #[test]
     fn self_parent_is_a_cycle() {
         let errs = errors(
             quote!(base_url = "https://a.example"),

@@ -12,7 +12,7 @@ use syn::spanned::Spanned;
 
 use crate::ast::{FieldKind, Source};
 use crate::attr::{Paginator, Value};
-use crate::auth::{AuthDef, AuthForm};
+use crate::auth::{AuthDef, AuthForm, TokenShape};
 use crate::valid::Plan;
 use syn::ext::IdentExt;
 
@@ -110,6 +110,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                         __secrets: self.__secrets,
                         __base_url: self.__base_url,
                         __access_token_url: self.__access_token_url,
+                        __login_url: self.__login_url,
                         __configure: self.__configure,
                     }
                 }
@@ -128,6 +129,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                         __secrets,
                         __base_url: self.__base_url,
                         __access_token_url: self.__access_token_url,
+                        __login_url: self.__login_url,
                         __configure: self.__configure,
                     }
                 }
@@ -206,13 +208,39 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         };
         if rp.parent.is_none() && !probed[rp.group] {
             probed[rp.group] = true;
-            let client = format_ident!("__client_{}", rp.group);
+            // The resource's own client and params: its secret headers are part of what is
+            // checked, and an API that requires a parameter does not fail the probe.
+            let res = format_ident!("__res_{}", name);
             let path = format_ident!("__path_{}", name);
+            let def = source
+                .resources()
+                .find(|(f, _)| f.ident.unraw() == name)
+                .map(|(_, d)| d);
+            let params: Vec<String> = source
+                .params()
+                .map(|f| f.ident.unraw().to_string())
+                .collect();
+            let query = def.into_iter().flat_map(|d| &d.params).filter_map(|q| {
+                let key = q.name.value();
+                let value = match q.str_value() {
+                    Some(v) => {
+                        let (fmt, args) = path_format(&v.value(), &params);
+                        let args = args.iter().map(|a| format_ident!("__param_{}", a));
+                        quote!(::std::format!(#fmt #(, #args)*))
+                    }
+                    None => {
+                        let text = literal_text(&q.value)?;
+                        quote!(::std::string::String::from(#text))
+                    }
+                };
+                Some(quote!((#key, #value)))
+            });
             probes.push(quote! {
                 #p::Probe {
                     resource: #name,
-                    client: ::core::clone::Clone::clone(&#client),
+                    client: ::core::clone::Clone::clone(#res.client()),
                     path: ::core::clone::Clone::clone(&#path),
+                    query: ::std::vec![#(#query),*],
                 }
             });
         }
@@ -223,6 +251,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 resource: "",
                 client: ::core::clone::Clone::clone(&__client_0),
                 path: ::std::string::String::new(),
+                query: ::std::vec::Vec::new(),
             }
         });
     }
@@ -255,14 +284,83 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
             let pg = paginator_json(pg);
             endpoint.push(quote!("paginator": #pg));
         }
-        let primary_key = def
-            .primary_key
-            .as_ref()
-            .map(|k| quote!(, "primary_key": #k));
-        // Unsuffixed, so the JSON holds a plain number whatever suffix was written.
-        let concurrency = def.concurrency.as_ref().map(|n| {
-            let n = proc_macro2::Literal::u32_unsuffixed(n.base10_parse::<u32>().unwrap_or(1));
-            quote!(, "concurrency": #n)
+        if !def.params.is_empty() {
+            let entries = def.params.iter().map(|q| {
+                let (name, value) = (&q.name, &q.value);
+                quote!(#name: #value)
+            });
+            endpoint.push(quote!("params": { #(#entries),* }));
+        }
+        let plain_headers: Vec<TokenStream> = def
+            .headers
+            .iter()
+            .filter_map(|h| match &h.value {
+                Value::Plain(v) => {
+                    let name = &h.name;
+                    Some(quote!(#name: #v))
+                }
+                Value::Secret(_) => None,
+            })
+            .collect();
+        if !plain_headers.is_empty() {
+            endpoint.push(quote!("headers": { #(#plain_headers),* }));
+        }
+        if let Some(m) = &def.method {
+            endpoint.push(quote!("method": #m));
+        }
+        if let Some(inc) = &def.incremental {
+            let cursor = &inc.cursor_path;
+            let mut fields = vec![quote!("cursor_path": #cursor)];
+            if let Some(v) = &inc.start_param {
+                fields.push(quote!("start_param": #v));
+            }
+            if let Some(v) = &inc.end_param {
+                fields.push(quote!("end_param": #v));
+            }
+            if let Some(v) = &inc.initial_value {
+                fields.push(quote!("initial_value": #v));
+            }
+            if let Some(v) = &inc.end_value {
+                fields.push(quote!("end_value": #v));
+            }
+            endpoint.push(quote!("incremental": { #(#fields),* }));
+        }
+        let mut top = Vec::new();
+        if let Some(k) = &def.primary_key {
+            top.push(quote!(, "primary_key": #k));
+        }
+        if let Some((_, fields)) = &def.include_from_parent {
+            top.push(quote!(, "include_from_parent": [#(#fields),*]));
+        }
+        if let Some(n) = &def.max_pages {
+            top.push(quote!(, "max_pages": #n));
+        }
+        if let Some(n) = &def.max_items {
+            top.push(quote!(, "max_items": #n));
+        }
+        if let Some(n) = &def.concurrency {
+            top.push(quote!(, "concurrency": #n));
+        }
+        let primary_key = quote!(#(#top)*);
+        // A JSON body was checked at compile time; parsed once, when the source is built.
+        let json_body = def.json.as_ref().map(|j| {
+            quote! {
+                let mut __spec = __spec;
+                __spec.endpoint.json = ::core::option::Option::Some(
+                    #p::serde_json::from_str(#j).map_err(|__e| #rt::Error::Config(::std::format!("resource `{}`: bad JSON body: {}", #name, __e)))?,
+                );
+            }
+        });
+        let secret_headers = def.headers.iter().filter_map(|h| match &h.value {
+            Value::Secret(s) => {
+                let (name, key) = (&h.name, &s.key);
+                Some(quote!(let __client = __client.with_secret_header(#name, __values.get(#key)?)?;))
+            }
+            Value::Plain(_) => None,
+        });
+        let path_params = rp.param_placeholders.iter().map(|param| {
+            let param_local = format_ident!("__param_{}", param);
+            quote!(let #local = #local.path_param(#param, ::std::string::ToString::to_string(&#param_local));)
         });
         let with_parent = rp.parent.as_ref().map(|parent| {
             let parent_local = format_ident!("__res_{}", parent);
@@ -270,19 +368,22 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         });
         // Spanned on the field's type, so a field that is not `Resource<…>` is reported there.
         let new = quote_spanned! {ty.span()=>
-            let #local: #ty = #rt::Resource::new(
-                ::core::clone::Clone::clone(&#client),
-                #p::resource_spec(#p::serde_json::json!({
+            let #local: #ty = {
+                let __spec = #p::resource_spec(#p::serde_json::json!({
                     "name": #name,
                     "endpoint": { #(#endpoint),* }
                     #primary_key
-                    #concurrency
-                }))?,
-            )?;
+                }))?;
+                #json_body
+                let __client = ::core::clone::Clone::clone(&#client);
+                #(#secret_headers)*
+                #rt::Resource::new(__client, __spec)?
+            };
         };
         resource_lets.push(quote! {
             let #path_local: ::std::string::String = ::std::format!(#fmt #(, #args)*);
             #new
+            #(#path_params)*
             #with_parent
         });
     }
@@ -360,6 +461,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
             __secrets: __S,
             __base_url: ::core::option::Option<::std::string::String>,
             __access_token_url: ::core::option::Option<::std::string::String>,
+            __login_url: ::core::option::Option<::std::string::String>,
             __configure: ::std::vec::Vec<::std::boxed::Box<dyn ::core::ops::FnOnce(#rt::RestClientBuilder) -> #rt::RestClientBuilder>>,
         }
 
@@ -410,6 +512,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                         __secrets: #secrets_init,
                         __base_url: ::core::option::Option::None,
                         __access_token_url: ::core::option::Option::None,
+                        __login_url: ::core::option::Option::None,
                         __configure: ::std::vec::Vec::new(),
                     }
                 }
@@ -433,10 +536,18 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                     self
                 }
 
-                /// Replaces the `access_token_url` of every `oauth2_client_credentials` auth of
-                /// the source (for a test server or another environment).
+                /// Replaces the `access_token_url` of every OAuth2 auth of the source
+                /// (`oauth2_client_credentials`, `oauth2_refresh_token`, `oauth2_jwt_bearer`;
+                /// for a test server or another environment).
                 pub fn access_token_url(mut self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
                     self.__access_token_url = ::core::option::Option::Some(__url.into());
+                    self
+                }
+
+                /// Replaces the `login_url` of every `session_token` auth of the source (for a
+                /// test server or another environment).
+                pub fn login_url(mut self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
+                    self.__login_url = ::core::option::Option::Some(__url.into());
                     self
                 }
 
@@ -475,6 +586,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 {
                     let __values = #secrets_trait::__take(self.__secrets).to_values();
                     let __access_token_url = self.__access_token_url;
+                    let __login_url = self.__login_url;
                     let mut __builder = #rt::RestClient::builder(
                         self.__base_url.unwrap_or_else(|| ::std::string::String::from(#base_url)),
                     );
@@ -487,9 +599,10 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                     #(#client_lets)*
                     #(#param_locals)*
                     #(#resource_lets)*
+                    let __probes = ::std::vec![#(#probes),*];
                     ::core::result::Result::Ok(#ident {
                         #(#field_inits,)*
-                        __rest_source: #p::SourceState::new(::std::vec![#(#probes),*]),
+                        __rest_source: #p::SourceState::new(__probes),
                     })
                 }
             }
@@ -523,6 +636,20 @@ fn path_format(path: &str, params: &[String]) -> (String, Vec<String>) {
     }
     fmt.push_str(&rest.replace('}', "}}"));
     (fmt, args)
+}
+
+/// A number or bool literal as it is sent in a query string (`50`, `-1.5`, `true`).
+fn literal_text(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Lit(l) => match &l.lit {
+            syn::Lit::Int(i) => Some(i.base10_digits().to_owned()),
+            syn::Lit::Float(f) => Some(f.base10_digits().to_owned()),
+            syn::Lit::Bool(b) => Some(b.value.to_string()),
+            _ => None,
+        },
+        syn::Expr::Unary(u) => literal_text(&u.expr).map(|t| format!("-{t}")),
+        _ => None,
+    }
 }
 
 fn paginator_json(pg: &Paginator) -> TokenStream {
@@ -565,11 +692,13 @@ fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
                 .map(|n| n.value())
                 .unwrap_or_else(|| "Authorization".to_owned());
             let api_key = secret_ref(&api_key.key);
-            let location = match location.as_ref().map(|l| l.to_string()).as_deref() {
-                Some("query") => quote!(Query),
-                Some("cookie") => quote!(Cookie),
-                _ => quote!(Header),
-            };
+            let location = location_variant(
+                location
+                    .as_ref()
+                    .map(|l| l.to_string())
+                    .as_deref()
+                    .unwrap_or("header"),
+            );
             quote!(#spec::AuthSpec::ApiKey {
                 name: ::std::string::String::from(#name),
                 api_key: #api_key,
@@ -582,6 +711,145 @@ fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
             quote!(#spec::AuthSpec::HttpBasic { username: #username, password: #password }.build(&__values)?)
         }
         AuthForm::OAuth2ClientCredentials { .. } => oauth2_expr(def),
+        AuthForm::OAuth2RefreshToken {
+            access_token_url,
+            client_id,
+            client_secret,
+            refresh_token,
+            scope,
+            client_auth,
+            default_token_expiration,
+            token_store,
+            shape,
+        } => {
+            let url = overridable(access_token_url, "__access_token_url");
+            let client_id = maybe(client_id);
+            let client_secret = match client_secret {
+                Some(s) => {
+                    let s = secret_ref(&s.key);
+                    quote!(::core::option::Option::Some(#s))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            let refresh_token = secret_ref(&refresh_token.key);
+            let client_auth = client_auth_expr(client_auth.as_ref());
+            let (scope, expiration) = (opt_str(scope), opt_int(default_token_expiration));
+            let token_store = opt_str(token_store);
+            let TokenShapeExpr {
+                token_body,
+                access_token_path,
+                expires_in_path,
+                expires_at_path,
+                refresh_token_path,
+            } = shape_expr(shape);
+            quote!(#spec::AuthSpec::OAuth2RefreshToken {
+                access_token_url: #url,
+                client_id: #client_id,
+                client_secret: #client_secret,
+                refresh_token: #refresh_token,
+                scope: #scope,
+                client_auth: #client_auth,
+                default_token_expiration: #expiration,
+                token_store: #token_store,
+                token_body: #token_body,
+                access_token_path: #access_token_path,
+                expires_in_path: #expires_in_path,
+                expires_at_path: #expires_at_path,
+                refresh_token_path: #refresh_token_path,
+            }.build(&__values)?)
+        }
+        AuthForm::OAuth2JwtBearer {
+            access_token_url,
+            issuer,
+            private_key,
+            subject,
+            audience,
+            scope,
+            key_id,
+            default_token_expiration,
+            shape,
+        } => {
+            let url = overridable(access_token_url, "__access_token_url");
+            let issuer = maybe(issuer);
+            let private_key = secret_ref(&private_key.key);
+            let (subject, audience) = (opt_str(subject), opt_str(audience));
+            let (scope, key_id) = (opt_str(scope), opt_str(key_id));
+            let expiration = opt_int(default_token_expiration);
+            let TokenShapeExpr {
+                token_body,
+                access_token_path,
+                expires_in_path,
+                expires_at_path,
+                ..
+            } = shape_expr(shape);
+            quote!(#spec::AuthSpec::OAuth2JwtBearer {
+                access_token_url: #url,
+                issuer: #issuer,
+                private_key: #private_key,
+                subject: #subject,
+                audience: #audience,
+                scope: #scope,
+                key_id: #key_id,
+                default_token_expiration: #expiration,
+                token_body: #token_body,
+                access_token_path: #access_token_path,
+                expires_in_path: #expires_in_path,
+                expires_at_path: #expires_at_path,
+            }.build(&__values)?)
+        }
+        AuthForm::SessionToken {
+            login_url,
+            credentials,
+            body,
+            token_path,
+            token_header,
+            token_cookie,
+            location,
+            name,
+            prefix,
+            ttl,
+            expires_in_path,
+            expires_at_path,
+        } => {
+            let url = overridable(login_url, "__login_url");
+            let fields = credentials.iter().map(|(k, v)| {
+                let k = k.unraw().to_string();
+                let v = maybe(v);
+                quote!(__credentials.insert(::std::string::String::from(#k), #v);)
+            });
+            let body = format_expr(body.as_ref());
+            let location = match location.as_ref().map(|l| l.to_string()).as_deref() {
+                Some(l) => {
+                    let variant = location_variant(l);
+                    quote!(::core::option::Option::Some(#rt::ApiKeyLocation::#variant))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            let (token_path, token_header) = (opt_str(token_path), opt_str(token_header));
+            let (token_cookie, name, prefix) =
+                (opt_str(token_cookie), opt_str(name), opt_str(prefix));
+            let ttl = opt_int(ttl);
+            let (expires_in_path, expires_at_path) =
+                (opt_str(expires_in_path), opt_str(expires_at_path));
+            quote!({
+                let mut __credentials = ::std::collections::BTreeMap::new();
+                #(#fields)*
+                #spec::AuthSpec::SessionToken {
+                    login_url: #url,
+                    credentials: __credentials,
+                    body: #body,
+                    token_path: #token_path,
+                    token_header: #token_header,
+                    token_cookie: #token_cookie,
+                    location: #location,
+                    name: #name,
+                    prefix: #prefix,
+                    ttl: #ttl,
+                    expires_in_path: #expires_in_path,
+                    expires_at_path: #expires_at_path,
+                }.build(&__values)?
+            })
+        }
         AuthForm::Custom { ty, flow, args } => {
             let names = args.iter().map(|(k, _)| k.to_string());
             let keys = args.iter().map(|(_, s)| &s.key);
@@ -601,6 +869,71 @@ fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
                 #build
             })
         }
+    }
+}
+
+fn location_variant(location: &str) -> Ident {
+    match location {
+        "query" => format_ident!("Query"),
+        "cookie" => format_ident!("Cookie"),
+        "body" => format_ident!("Body"),
+        _ => format_ident!("Header"),
+    }
+}
+
+fn opt_str(o: &Option<syn::LitStr>) -> TokenStream {
+    match o {
+        Some(l) => quote!(::core::option::Option::Some(::std::string::String::from(#l))),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn opt_int(o: &Option<syn::LitInt>) -> TokenStream {
+    match o {
+        Some(l) => quote!(::core::option::Option::Some(#l)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// A URL from the attribute, unless the builder replaced it (`access_token_url(…)`,
+/// `login_url(…)`: for a test server or another environment).
+fn overridable(lit: &syn::LitStr, local: &str) -> TokenStream {
+    let local = Ident::new(local, Span::call_site());
+    quote!(::core::clone::Clone::clone(&#local).unwrap_or_else(|| ::std::string::String::from(#lit)))
+}
+
+fn client_auth_expr(client_auth: Option<&Ident>) -> TokenStream {
+    let rt = rt();
+    match client_auth.map(|c| c.to_string()).as_deref() {
+        Some("basic") => quote!(#rt::ClientAuth::Basic),
+        _ => quote!(#rt::ClientAuth::Body),
+    }
+}
+
+fn format_expr(format: Option<&Ident>) -> TokenStream {
+    let rt = rt();
+    match format.map(|c| c.to_string()).as_deref() {
+        Some("json") => quote!(::core::option::Option::Some(#rt::TokenRequestFormat::Json)),
+        Some(_) => quote!(::core::option::Option::Some(#rt::TokenRequestFormat::Form)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+struct TokenShapeExpr {
+    token_body: TokenStream,
+    access_token_path: TokenStream,
+    expires_in_path: TokenStream,
+    expires_at_path: TokenStream,
+    refresh_token_path: TokenStream,
+}
+
+fn shape_expr(shape: &TokenShape) -> TokenShapeExpr {
+    TokenShapeExpr {
+        token_body: format_expr(shape.token_body.as_ref()),
+        access_token_path: opt_str(&shape.access_token_path),
+        expires_in_path: opt_str(&shape.expires_in_path),
+        expires_at_path: opt_str(&shape.expires_at_path),
+        refresh_token_path: opt_str(&shape.refresh_token_path),
     }
 }
 

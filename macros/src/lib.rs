@@ -8,6 +8,7 @@ mod ast;
 mod attr;
 mod auth;
 mod ctxt;
+mod endpoint;
 mod entry;
 mod expand;
 mod schema;
@@ -25,22 +26,60 @@ use proc_macro::TokenStream;
 /// in snake_case), `secrets_schema = "…"` (a value-free schema, relative to this source file;
 /// default `secrets.schema.toml` next to `Cargo.toml` when it exists).
 ///
-/// Auth forms (dlt's names): `bearer(token)`, `api_key(name, api_key, location =
-/// header|query|cookie)`, `http_basic(username, password)`, `oauth2_client_credentials(
-/// access_token_url, client_id, client_secret, scope, audience, client_auth = body|basic,
-/// default_token_expiration)`, `custom(MyAuth, arg = secret("…"), …)` (`MyAuth: Auth +
-/// FromSecrets`), `custom(flow = MyGrant, …)` (`MyGrant: OAuth2Flow + FromSecrets`), `none`.
-/// Credentials (`token`, `password`, `client_secret`, `api_key`, custom arguments) must be
-/// `secret("key")`.
+/// Auth forms (dlt's names; `[…]` = optional):
+/// - `bearer(token)`
+/// - `api_key(api_key, [name = "Authorization"], [location = header|query|cookie|body])`
+/// - `http_basic(username, password)`
+/// - `oauth2_client_credentials(access_token_url, client_id, client_secret, [scope],
+///   [audience], [client_auth = body|basic], [default_token_expiration = 3600])`
+/// - `oauth2_refresh_token(access_token_url, client_id, refresh_token, [client_secret]
+///   (absent: a public client), [scope], [client_auth], [default_token_expiration],
+///   [token_store = "tokens.json"] (rotated refresh tokens survive restarts; absent: memory),
+///   [token_body = form|json], [access_token_path], [expires_in_path], [expires_at_path],
+///   [refresh_token_path])`
+/// - `oauth2_jwt_bearer(access_token_url, issuer, private_key, [subject], [audience],
+///   [scope], [key_id], [default_token_expiration], [token_body], [access_token_path],
+///   [expires_in_path], [expires_at_path])` (RS256, RFC 7523)
+/// - `session_token(login_url, [credentials(username = …, password = secret("…"), …)],
+///   [body = json|form], exactly one of token_path = "data.token" | token_header = "…" |
+///   token_cookie = "…", [location = header|query|cookie|body], [name] (default
+///   `Authorization`; required off the header), [prefix] (default `Bearer ` on
+///   `Authorization`, else none), [ttl = seconds], [expires_in_path], [expires_at_path])`
+/// - `custom(MyAuth, arg = secret("…"), …)` (`MyAuth: Auth + FromSecrets`), or
+///   `custom(flow = MyGrant, …)` (`MyGrant: OAuth2Flow + FromSecrets`, wrapped in the
+///   runtime's caching `OAuth2`): the way to anything not built in.
+/// - `none`
 ///
-/// Fields: `#[resource(path, data_selector, primary_key, paginator, concurrency)]` on a
-/// `Resource<Item>` field (`concurrency = N`: requests the resource keeps in flight, default
-/// 4); `#[auth(<form>)]` on a resource overrides the source's auth; any other field is a
-/// source parameter, usable as `{name}` in paths; `{parent.field}` makes a child resource.
+/// Credentials (`token`, `password`, `client_secret`, `api_key`, `refresh_token`,
+/// `private_key`, login fields whose name says `pass`/`secret`/`token`/`key`, custom
+/// arguments) must be `secret("key")`: a literal is a compile error.
+///
+/// Paginators, with dlt's argument names (types checked): `auto`, `single_page`,
+/// `json_link([next_url_path], [has_more_path], [stop_after_empty_page])`,
+/// `header_link([links_next_key])`, `offset(limit, [offset], [offset_param], [limit_param],
+/// [total_path], [maximum_offset], [stop_after_empty_page], [has_more_path])`,
+/// `page_number([base_page], [page], [page_param], [total_path], [maximum_page],
+/// [stop_after_empty_page], [has_more_path])`, `cursor([cursor_path], [cursor_param],
+/// [has_more_path], [stop_after_empty_page])`.
+///
+/// Fields: `#[resource(…)]` on a `Resource<Item>` field, with `path` (required),
+/// `data_selector`, `primary_key`, `paginator`, `params("status" = "open", "per_page" = 50,
+/// "since" = "{since}")` (literal strings, numbers, bools; `{param}` names a source
+/// parameter, `{parent.field}` makes a child), `headers(…)` (as on the source, this
+/// resource only), `incremental(cursor_path, [start_param] (or dlt's `param`),
+/// [initial_value], [end_value], [end_param])`, `include_from_parent = ["id", …]` (child
+/// resources: copied as `_<parent>_<field>`), `method = "GET"|"POST"`, `json = "…"` (a JSON
+/// body, with `POST`), `max_pages`, `max_items`, `concurrency = N` (requests the resource
+/// keeps in flight: addressable pages and children of several parents; default 4).
+/// `#[auth(<form>)]` on a resource overrides
+/// the source's auth; any other field is a source parameter, usable as `{name}` in paths
+/// and params. An incremental resource exposes `incremental_state()` /
+/// `with_incremental_state(…)` (the runtime `Resource` methods; clones share the state).
 ///
 /// Generates `<Name>Secrets` (one `Secret` field per key), `<Name>Builder` (type-state:
-/// `build` exists once every parameter and the secrets are set), and on the struct
-/// `builder()`, `check()`, `SOURCE_NAME` and `SECRET_KEYS`.
+/// `build` exists once every parameter and the secrets are set; `base_url(…)`,
+/// `access_token_url(…)`, `login_url(…)` and `configure_client(…)` adjust it), and on the
+/// struct `builder()`, `check()`, `SOURCE_NAME` and `SECRET_KEYS`.
 #[proc_macro_attribute]
 pub fn rest_source(args: TokenStream, item: TokenStream) -> TokenStream {
     let env = schema::Env {

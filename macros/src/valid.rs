@@ -33,6 +33,8 @@ pub struct ResourcePlan {
     pub group: usize,
     pub parent: Option<String>,
     pub placeholders: Vec<Placeholder>,
+    /// Source parameters named by `{param}` in `params(…)` values (filled at build time).
+    pub param_placeholders: Vec<String>,
 }
 
 /// `{name}` or `{parent.field.path}` in a resource path.
@@ -144,12 +146,41 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
                 }
             }
         }
+        // `params` values may hold placeholders too: `{param}` or `{parent.field}`.
+        let mut param_placeholders = Vec::new();
+        for value in def.params.iter().filter_map(|p| p.str_value()) {
+            match placeholders(&value.value()) {
+                Err(message) => {
+                    cx.error_spanned_by(value, message.replace("in path", "in a query parameter"))
+                }
+                Ok(found) => {
+                    for p in &found {
+                        check_placeholder(cx, value, p, &params, &resource_names, &mut parent);
+                        if p.field.is_none()
+                            && params.contains(&p.name)
+                            && !param_placeholders.contains(&p.name)
+                        {
+                            param_placeholders.push(p.name.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((key, _)) = &def.include_from_parent
+            && parent.is_none()
+        {
+            cx.error_spanned_by(
+                key,
+                format!("`include_from_parent` copies fields of the parent's records, but `{}` has no parent; a child resource names one in its path, e.g. `path = \"contacts/{{contacts.id}}/notes\"`", field.ident.unraw()),
+            );
+        }
         resources.insert(
             field.ident.unraw().to_string(),
             ResourcePlan {
                 group,
                 parent,
                 placeholders: list,
+                param_placeholders,
             },
         );
     }
@@ -169,6 +200,12 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
     for f in &source.fields {
         if let Some(a) = &f.auth {
             all.extend(a.secrets());
+        }
+        if let crate::ast::FieldKind::Resource(r) = &f.kind {
+            all.extend(r.headers.iter().filter_map(|h| match &h.value {
+                Value::Secret(s) => Some(s),
+                Value::Plain(_) => None,
+            }));
         }
     }
     let mut secret_keys: Vec<String> = Vec::new();

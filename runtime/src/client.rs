@@ -288,6 +288,23 @@ impl RestClient {
         }
     }
 
+    /// The same client with one more default header whose value is a secret (marked
+    /// sensitive, never printed); replaces a default header of the same name. How a
+    /// resource adds its own secret header to the source's client.
+    pub fn with_secret_header(&self, name: &str, value: &Secret) -> Result<RestClient> {
+        let header_name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::Config(format!("`{name}` is not a valid HTTP header name")))?;
+        let mut header_value = HeaderValue::from_str(value.expose()).map_err(|_| {
+            Error::Config(format!(
+                "the secret value of header `{name}` is not a valid header value"
+            ))
+        })?;
+        header_value.set_sensitive(true);
+        let mut client = self.clone();
+        client.headers.insert(header_name, header_value);
+        Ok(client)
+    }
+
     /// The same client with another retry policy.
     pub fn with_retry(&self, retry: RetryPolicy) -> RestClient {
         RestClient {

@@ -1,5 +1,6 @@
-//! Runtime of `rest-source`: auth strategies, secrets, the HTTP client, paginators and
-//! resources. Most users reach it through the `rest-source` facade crate.
+//! Runtime of `rest-source`: auth strategies, secrets, the HTTP client, paginators,
+//! resources, and declarative TOML/JSON sources ([`config`]). Most users reach it through
+//! the `rest-source` facade crate.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), rest_source_runtime::Error> {
@@ -16,6 +17,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod config;
 pub mod error;
 pub mod incremental;
 pub mod paginate;

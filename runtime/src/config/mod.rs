@@ -1,0 +1,263 @@
+//! Declarative sources: the same source a `#[rest_source]` struct describes, written in TOML
+//! or JSON with dlt's REST API source layout and `type` names, loaded and validated at run
+//! time.
+//!
+//! ```
+//! use rest_source_runtime::config::SourceConfig;
+//!
+//! let config = SourceConfig::from_toml_str(
+//!     r#"
+//! name = "crm"
+//!
+//! [client]
+//! base_url = "https://crm.example.com/api/v1"
+//! auth = { type = "bearer", token = { secret = "api_token" } }
+//! paginator = { type = "json_link", next_url_path = "paging.next" }
+//!
+//! [[resources]]
+//! name = "contacts"
+//! endpoint = { path = "contacts", data_selector = "results" }
+//!
+//! [[resources]]
+//! name = "notes"
+//! endpoint = { path = "contacts/{contacts.id}/notes" }
+//! "#,
+//!     "crm.toml",
+//! )?;
+//! assert_eq!(config.resources[1].parent.as_deref(), Some("contacts"));
+//! assert_eq!(config.secret_keys(), ["api_token"]);
+//! # Ok::<(), rest_source_runtime::config::ConfigError>(())
+//! ```
+//!
+//! # The layout
+//!
+//! | Key | Meaning |
+//! |---|---|
+//! | `name` | the source name: secrets are looked up under `[sources.<name>]` (default: the file stem) |
+//! | `params` | source parameters, filling `{param}` placeholders in paths and query params |
+//! | `client.base_url` | the API's base URL (required) |
+//! | `client.headers` | headers sent with every request; a credential header must be `{ secret = "key" }` |
+//! | `client.auth` | the source's auth: `type` is `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials` (or `none`) |
+//! | `client.paginator` | the default paginator: `json_link`, `header_link`, `offset`, `page_number`, `cursor`, `single_page`, `auto` |
+//! | `resource_defaults` | merged into every resource, table by table (the resource wins) |
+//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers`, `json`, `data_selector`, `paginator`, `incremental`, `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected` |
+//!
+//! # Secrets are referenced, never written
+//!
+//! Every credential (`token`, `api_key`, `password`, `client_secret`, and credential headers such
+//! as `Authorization`) must be a reference, `token = { secret = "api_token" }` (JSON:
+//! `"token": {"secret": "api_token"}`); a plain string there is a load error, so a config file can
+//! be committed. `username` and `client_id` may be either: they identify, they do not
+//! authenticate (RFC 6749 §2.2 calls the client id public), and many teams keep them in config.
+//!
+//! # Placeholders
+//!
+//! `{param}` names a source `params` entry; `{<parent>.<field>}` (or dlt's newer
+//! `{resources.<parent>.<field>}`) makes the resource a child, requested once per parent
+//! record. dlt's older `params = { id = { type = "resolve", resource = "contacts", field = "id" } }`
+//! is accepted and means the same as `{contacts.id}`.
+//!
+//! # From the command line
+//!
+//! The facade crate's `rest-source` binary (`cargo install rest-source --features cli`) runs a
+//! config without any Rust: `rest-source check crm.toml` validates it, resolves its secrets
+//! and makes one authenticated request per distinct auth; `rest-source run crm.toml --out
+//! data` writes each resource's records to `data/<resource>.jsonl`.
+//!
+//! # Errors
+//!
+//! Loading reports every problem at once, each with the file, line and column (JSON too) and
+//! the path of the key, and a "did you mean" or "expected one of" where one helps; see
+//! [`ConfigError`].
+
+mod build;
+mod error;
+mod json_tree;
+mod suggest;
+mod toml_tree;
+mod tree;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub use build::{AuthCheck, Source};
+pub use error::{ConfigError, ConfigProblem, Location};
+
+use crate::spec::{AuthSpec, MaybeSecret, PaginatorSpec, ResourceSpec};
+use tree::Node;
+
+/// The two formats a config may be written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// TOML (`.toml`).
+    Toml,
+    /// JSON (`.json`).
+    Json,
+}
+
+impl Format {
+    /// The format a file name's extension says (`.toml` or `.json`).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "toml" => Some(Format::Toml),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// A validated source config: what the file says, as spec values the runtime executes.
+/// Build the runnable [`Source`] with [`SourceConfig::build`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SourceConfig {
+    /// The source name (the secrets section `sources.<name>`).
+    pub name: String,
+    /// Source parameters for `{param}` placeholders.
+    pub params: BTreeMap<String, String>,
+    /// The shared client settings.
+    pub client: ClientConfig,
+    /// The resources, in file order, `resource_defaults` and the client paginator applied.
+    pub resources: Vec<ResourceConfig>,
+}
+
+/// The `client` block.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// The API's base URL.
+    pub base_url: String,
+    /// Headers sent with every request; secret ones by key.
+    pub headers: Vec<(String, MaybeSecret)>,
+    /// The source's auth (absent: none).
+    pub auth: Option<AuthSpec>,
+    /// The default paginator of resources that set none.
+    pub paginator: Option<PaginatorSpec>,
+}
+
+/// One resource of the config.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ResourceConfig {
+    /// What the runtime executes (the same type the macro builds).
+    pub spec: ResourceSpec,
+    /// The endpoint's own auth, replacing the source's (`endpoint.auth`).
+    pub auth: Option<AuthSpec>,
+    /// The parent named by its placeholders.
+    pub parent: Option<String>,
+    /// Whether `run` writes its records (`selected = false`: only feeds children, as in dlt).
+    pub selected: bool,
+}
+
+impl SourceConfig {
+    /// Loads `path`, in the format its extension names. The source name defaults to the
+    /// file stem (`crm.toml` → `crm`).
+    pub fn from_path(path: impl AsRef<Path>) -> Result<SourceConfig, ConfigError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let one = |message: String, help: Option<String>| {
+            ConfigError::new(
+                origin.clone(),
+                vec![ConfigProblem {
+                    location: Location {
+                        origin: origin.clone(),
+                        path: String::new(),
+                        line_col: None,
+                    },
+                    message,
+                    help,
+                }],
+            )
+        };
+        let Some(format) = Format::from_path(path) else {
+            return Err(one(
+                "cannot tell the config format from the file name".into(),
+                Some("expected a `.toml` or `.json` file".into()),
+            ));
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| one(format!("cannot read the config: {e}"), None))?;
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("source");
+        Self::parse(&text, &origin, format, stem)
+    }
+
+    /// Loads TOML text; `origin` names it in errors (a file name). The source name defaults
+    /// to `origin`'s file stem.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<SourceConfig, ConfigError> {
+        Self::parse(text, origin, Format::Toml, &stem_of(origin))
+    }
+
+    /// Loads JSON text; `origin` names it in errors (a file name). The source name defaults
+    /// to `origin`'s file stem.
+    pub fn from_json_str(text: &str, origin: &str) -> Result<SourceConfig, ConfigError> {
+        Self::parse(text, origin, Format::Json, &stem_of(origin))
+    }
+
+    fn parse(
+        text: &str,
+        origin: &str,
+        format: Format,
+        default_name: &str,
+    ) -> Result<SourceConfig, ConfigError> {
+        let parsed: Result<Node, _> = match format {
+            Format::Toml => toml_tree::parse(text),
+            Format::Json => json_tree::parse(text),
+        };
+        let root = parsed.map_err(|(message, line, column)| {
+            let format_name = match format {
+                Format::Toml => "TOML",
+                Format::Json => "JSON",
+            };
+            ConfigError::new(
+                origin,
+                vec![ConfigProblem {
+                    location: Location {
+                        origin: origin.to_owned(),
+                        path: String::new(),
+                        line_col: Some((line, column)),
+                    },
+                    message: format!("invalid {format_name}: {message}"),
+                    help: None,
+                }],
+            )
+        })?;
+        let mut validator = validate::Validator::new(text, origin, format);
+        match validator.source(&root, default_name) {
+            Some(config) if validator.problems.is_empty() => Ok(config),
+            _ => Err(ConfigError::new(origin, validator.problems)),
+        }
+    }
+
+    /// Every secret key the config references (auths and headers), deduplicated, in order.
+    pub fn secret_keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = Vec::new();
+        let auths = self
+            .client
+            .auth
+            .iter()
+            .chain(self.resources.iter().filter_map(|r| r.auth.as_ref()));
+        for auth in auths {
+            keys.extend(auth.secret_keys());
+        }
+        for (_, value) in &self.client.headers {
+            if let MaybeSecret::Secret { secret } = value {
+                keys.push(secret);
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        keys.retain(|k| seen.insert(*k));
+        keys
+    }
+}
+
+fn stem_of(origin: &str) -> String {
+    Path::new(origin)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("source")
+        .to_owned()
+}

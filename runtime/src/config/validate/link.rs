@@ -1,0 +1,169 @@
+//! Placeholders across resources: `{param}` names a source parameter; `{<parent>.<field>}`
+//! and `{resources.<parent>.<field>}` make a child of a parent that must exist, be the only
+//! one, and not lead back to the child.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::{Draft, Validator};
+use crate::config::ResourceConfig;
+use crate::config::suggest;
+
+impl Validator<'_> {
+    /// Resolves placeholders: `{param}` must name a source parameter, `{<parent>.<field>}`
+    /// and `{resources.<parent>.<field>}` make the resource a child of `<parent>`, which must
+    /// exist and not lead back to the resource.
+    pub(super) fn link(
+        &mut self,
+        mut drafts: Vec<Draft>,
+        params: &BTreeMap<String, String>,
+    ) -> Vec<ResourceConfig> {
+        let names: Vec<String> = drafts.iter().map(|d| d.config.spec.name.clone()).collect();
+        let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let param_names: Vec<&str> = params.keys().map(String::as_str).collect();
+        let mut seen = BTreeSet::new();
+        for d in &drafts {
+            if !seen.insert(d.config.spec.name.clone()) {
+                self.problem(
+                    d.path_span.as_ref(),
+                    &d.path_at,
+                    format!("two resources are named `{}`", d.config.spec.name),
+                    Some("resource names must be unique".into()),
+                );
+            }
+        }
+        for d in &mut drafts {
+            // dlt's older `resolve` params become placeholders of the newer form.
+            for (param, parent, field) in std::mem::take(&mut d.resolved) {
+                let placeholder = format!("{{{parent}.{field}}}");
+                let needle = format!("{{{param}}}");
+                if d.config.spec.endpoint.path.contains(&needle) {
+                    d.config.spec.endpoint.path =
+                        d.config.spec.endpoint.path.replace(&needle, &placeholder);
+                } else {
+                    d.config
+                        .spec
+                        .endpoint
+                        .params
+                        .insert(param, Value::String(placeholder));
+                }
+            }
+            let spec = &d.config.spec;
+            let templates: Vec<String> = std::iter::once(spec.endpoint.path.clone())
+                .chain(
+                    spec.endpoint
+                        .params
+                        .values()
+                        .filter_map(|v| v.as_str().map(str::to_owned)),
+                )
+                .collect();
+            let mut parents = BTreeSet::new();
+            for template in &templates {
+                for placeholder in crate::select::placeholders(template) {
+                    let reference = placeholder
+                        .strip_prefix("resources.")
+                        .unwrap_or(placeholder);
+                    match reference.split_once('.') {
+                        None if param_names.contains(&reference) => {}
+                        None => {
+                            let help = match suggest::did_you_mean(reference, &param_names) {
+                                Some(close) => format!("did you mean `{{{close}}}`?"),
+                                None => "define it under `params`, or write `{<parent>.<field>}` to read a parent resource's field".into(),
+                            };
+                            self.problem(
+                                d.path_span.as_ref(),
+                                &d.path_at,
+                                format!(
+                                    "placeholder `{{{placeholder}}}` names no source parameter"
+                                ),
+                                Some(help),
+                            );
+                        }
+                        Some((parent, field)) => {
+                            if field.is_empty() {
+                                self.problem(d.path_span.as_ref(), &d.path_at, format!("placeholder `{{{placeholder}}}` names no field of `{parent}`"), Some(format!("expected `{{{parent}.<field>}}`, such as `{{{parent}.id}}`")));
+                            } else if name_refs.contains(&parent) {
+                                parents.insert(parent.to_owned());
+                            } else {
+                                let help = suggest::help(parent, &name_refs);
+                                self.problem(
+                                    d.path_span.as_ref(),
+                                    &d.path_at,
+                                    format!("placeholder `{{{placeholder}}}` names an unknown parent resource `{parent}`"),
+                                    Some(help),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            if parents.is_empty() && !d.config.spec.include_from_parent.is_empty() {
+                let shown = d.config.spec.include_from_parent.join("`, `");
+                self.problem(
+                    d.path_span.as_ref(),
+                    &d.path_at,
+                    format!(
+                        "`include_from_parent` (`{shown}`) needs a parent, but the path names none"
+                    ),
+                    Some("read a parent field in the path, such as `{contacts.id}`".into()),
+                );
+            }
+            match parents.len() {
+                0 | 1 => d.config.parent = parents.into_iter().next(),
+                _ => {
+                    let list: Vec<String> = parents.iter().map(|p| format!("`{p}`")).collect();
+                    self.problem(
+                        d.path_span.as_ref(),
+                        &d.path_at,
+                        format!(
+                            "placeholders name more than one parent resource: {}",
+                            list.join(", ")
+                        ),
+                        Some("a child resource reads the fields of one parent".into()),
+                    );
+                }
+            }
+        }
+        // Cycles: follow each resource's parent chain; reaching it again is a cycle.
+        let parent_of: BTreeMap<&str, &str> = drafts
+            .iter()
+            .filter_map(|d| Some((d.config.spec.name.as_str(), d.config.parent.as_deref()?)))
+            .collect();
+        let mut cycle_problems = Vec::new();
+        for d in &drafts {
+            let start = d.config.spec.name.as_str();
+            let mut chain = vec![start];
+            let mut at = start;
+            while let Some(&next) = parent_of.get(at) {
+                if next == start {
+                    let shown: Vec<String> = chain
+                        .iter()
+                        .chain([&start])
+                        .map(|n| format!("`{n}`"))
+                        .collect();
+                    cycle_problems.push((
+                        d.path_span.clone(),
+                        d.path_at.clone(),
+                        shown.join(" → "),
+                    ));
+                    break;
+                }
+                if chain.contains(&next) {
+                    break; // a cycle further up, reported for its own members
+                }
+                chain.push(next);
+                at = next;
+            }
+        }
+        for (span, at, shown) in cycle_problems {
+            self.problem(
+                span.as_ref(),
+                &at,
+                format!("parent resources form a cycle: {shown}"),
+                Some("a child's placeholders must not lead back to itself".into()),
+            );
+        }
+        drafts.into_iter().map(|d| d.config).collect()
+    }
+}

@@ -1,0 +1,407 @@
+//! The validator: walks the spanned tree once, collecting **every** problem (unknown keys and
+//! types with suggestions, missing fields, wrong value kinds, inline credentials, bad
+//! placeholders, parent cycles) and, where a part is valid, building its spec value.
+//!
+//! This file holds the walker's state, its typed readers and the top level (`client`,
+//! `resource_defaults`, `resources`); each part of the config has its own file.
+
+mod auth;
+mod link;
+mod paginator;
+mod resource;
+mod secrets;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use super::error::{ConfigProblem, Location};
+use super::suggest;
+use super::tree::{Key, Node, NodeValue, line_col};
+use super::{ClientConfig, Format, ResourceConfig, SourceConfig};
+
+const TOP_KEYS: &[&str] = &["name", "params", "client", "resource_defaults", "resources"];
+const CLIENT_KEYS: &[&str] = &["base_url", "headers", "auth", "paginator"];
+
+pub(crate) struct Validator<'t> {
+    text: &'t str,
+    origin: String,
+    format: Format,
+    source_name: String,
+    pub(crate) problems: Vec<ConfigProblem>,
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// A resource as read, before placeholders are linked.
+struct Draft {
+    config: ResourceConfig,
+    /// Where its path is written (placeholder problems point there).
+    path_span: Option<Range<usize>>,
+    path_at: String,
+    /// `resolve` params: param name → (parent, field).
+    resolved: Vec<(String, String, String)>,
+}
+
+impl<'t> Validator<'t> {
+    pub(crate) fn new(text: &'t str, origin: &str, format: Format) -> Self {
+        Validator {
+            text,
+            origin: origin.to_owned(),
+            format,
+            source_name: String::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn problem(
+        &mut self,
+        span: Option<&Range<usize>>,
+        path: &str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let line_col = span.map(|s| line_col(self.text, s.start));
+        let message = message.into();
+        // `resource_defaults` are checked on their own and again inside every resource they
+        // merge into; the same mistake at the same place is reported once.
+        if self
+            .problems
+            .iter()
+            .any(|p| p.location.line_col == line_col && line_col.is_some() && p.message == message)
+        {
+            return;
+        }
+        self.problems.push(ConfigProblem {
+            location: Location {
+                origin: self.origin.clone(),
+                path: path.to_owned(),
+                line_col,
+            },
+            message,
+            help,
+        });
+    }
+
+    fn expected(&mut self, node: &Node, path: &str, what: &str) {
+        let found = node.kind();
+        self.problem(
+            node.span.as_ref(),
+            path,
+            format!("expected {what}, found {found}"),
+            None,
+        );
+    }
+
+    /// The entries of a table, after reporting its unknown keys.
+    fn table<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        allowed: &[&str],
+        what: &str,
+    ) -> Option<&'n Node> {
+        let Some(entries) = node.as_table() else {
+            self.expected(node, path, "a table");
+            return None;
+        };
+        for (i, (key, _)) in entries.iter().enumerate() {
+            if entries[..i].iter().any(|(k, _)| k.name == key.name) {
+                // TOML rejects these while parsing; JSON parsers keep the last one silently.
+                self.problem(
+                    key.span.as_ref(),
+                    &join(path, &key.name),
+                    format!("duplicate key `{}`", key.name),
+                    None,
+                );
+            } else if !allowed.contains(&key.name.as_str()) {
+                let help = suggest::help(&key.name, allowed);
+                self.problem(
+                    key.span.as_ref(),
+                    &join(path, &key.name),
+                    format!("unknown key `{}` in {what}", key.name),
+                    Some(help),
+                );
+            }
+        }
+        Some(node)
+    }
+
+    fn required<'n>(
+        &mut self,
+        table: &'n Node,
+        path: &str,
+        key: &str,
+        what: &str,
+    ) -> Option<&'n Node> {
+        let found = table.get(key);
+        if found.is_none() {
+            self.problem(
+                table.span.as_ref(),
+                path,
+                format!("missing `{key}` in {what}"),
+                None,
+            );
+        }
+        found
+    }
+
+    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        match node.as_str() {
+            Some(s) => Some(s.to_owned()),
+            None => {
+                self.expected(node, path, "a string");
+                None
+            }
+        }
+    }
+
+    fn opt_string(&mut self, table: &Node, path: &str, key: &str) -> Option<String> {
+        let node = table.get(key)?;
+        self.string(node, &join(path, key))
+    }
+
+    fn uint(&mut self, node: &Node, path: &str) -> Option<u64> {
+        match node.value {
+            NodeValue::Int(n) if n >= 0 => Some(n as u64),
+            _ => {
+                self.expected(node, path, "a non-negative integer");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+        match node.value {
+            NodeValue::Bool(b) => Some(b),
+            _ => {
+                self.expected(node, path, "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    /// A string or an array of strings.
+    fn strings(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
+        match &node.value {
+            NodeValue::Str(s) => Some(vec![s.clone()]),
+            NodeValue::Array(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    out.push(self.string(item, &format!("{path}[{i}]"))?);
+                }
+                Some(out)
+            }
+            _ => {
+                self.expected(node, path, "a string or an array of strings");
+                None
+            }
+        }
+    }
+
+    fn url(&mut self, node: &Node, path: &str) -> Option<String> {
+        let s = self.string(node, path)?;
+        match url::Url::parse(&s) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Some(s),
+            Ok(u) => {
+                self.problem(
+                    node.span.as_ref(),
+                    path,
+                    format!("unsupported URL scheme `{}`", u.scheme()),
+                    Some("expected a URL starting with `https://` or `http://`".into()),
+                );
+                None
+            }
+            Err(e) => {
+                self.problem(
+                    node.span.as_ref(),
+                    path,
+                    format!("`{s}` is not a URL: {e}"),
+                    Some("expected an absolute URL such as `https://api.example.com/v1`".into()),
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn source(&mut self, root: &Node, default_name: &str) -> Option<SourceConfig> {
+        self.table(root, "", TOP_KEYS, "the source config")?;
+        let name = match root.get("name") {
+            Some(n) => self.string(n, "name"),
+            None => Some(default_name.to_owned()),
+        };
+        self.source_name = name.clone().unwrap_or_else(|| default_name.to_owned());
+
+        let mut params = BTreeMap::new();
+        if let Some(node) = root.get("params") {
+            if let Some(entries) = node.as_table() {
+                for (key, value) in entries {
+                    let at = join("params", &key.name);
+                    let v = match &value.value {
+                        NodeValue::Str(s) => Some(s.clone()),
+                        NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => {
+                            Some(value.to_json().to_string())
+                        }
+                        _ => {
+                            self.expected(value, &at, "a string, number or boolean");
+                            None
+                        }
+                    };
+                    if let Some(v) = v {
+                        params.insert(key.name.clone(), v);
+                    }
+                }
+            } else {
+                self.expected(node, "params", "a table of parameter names to values");
+            }
+        }
+
+        let client = match self.required(root, "", "client", "the source config") {
+            Some(node) => self.client(node),
+            None => None,
+        };
+
+        let defaults = root.get("resource_defaults").and_then(|d| {
+            if d.as_table().is_none() {
+                self.expected(d, "resource_defaults", "a table");
+                return None;
+            }
+            let d = normalise_endpoint(d);
+            if let Some(name) = d.as_table()?.iter().find(|(k, _)| k.name == "name") {
+                let span = name.0.span.clone();
+                self.problem(
+                    span.as_ref(),
+                    "resource_defaults.name",
+                    "`resource_defaults` cannot set `name`",
+                    Some("give each resource its own `name`".into()),
+                );
+                return None;
+            }
+            // Checked as a resource of its own first, so its problems carry its own path.
+            let named = Node::new(
+                NodeValue::Table(vec![(
+                    Key {
+                        name: "name".into(),
+                        span: d.span.clone(),
+                    },
+                    Node::new(NodeValue::Str("resource_defaults".into()), d.span.clone()),
+                )]),
+                d.span.clone(),
+            )
+            .merged_with(&d);
+            self.resource(&named, "resource_defaults", None);
+            Some(d)
+        });
+
+        let mut drafts = Vec::new();
+        if let Some(node) = self.required(root, "", "resources", "the source config") {
+            match &node.value {
+                NodeValue::Array(items) if !items.is_empty() => {
+                    for (i, item) in items.iter().enumerate() {
+                        let item = match &item.value {
+                            // dlt's shorthand: a resource that is just its name (and path).
+                            NodeValue::Str(s) => Node::new(
+                                NodeValue::Table(vec![(
+                                    Key {
+                                        name: "name".into(),
+                                        span: item.span.clone(),
+                                    },
+                                    Node::new(NodeValue::Str(s.clone()), item.span.clone()),
+                                )]),
+                                item.span.clone(),
+                            ),
+                            _ => item.clone(),
+                        };
+                        let item = normalise_endpoint(&item);
+                        let merged = match &defaults {
+                            Some(d) => d.merged_with(&item),
+                            None => item,
+                        };
+                        let fallback_paginator = client.as_ref().and_then(|c| c.paginator.clone());
+                        if let Some(d) =
+                            self.resource(&merged, &format!("resources[{i}]"), fallback_paginator)
+                        {
+                            drafts.push(d);
+                        }
+                    }
+                }
+                NodeValue::Array(_) => self.problem(
+                    node.span.as_ref(),
+                    "resources",
+                    "no resources",
+                    Some("add at least one resource with a `name` and an `endpoint`".into()),
+                ),
+                _ => self.expected(node, "resources", "an array of resources"),
+            }
+        }
+
+        let resources = self.link(drafts, &params);
+        if !self.problems.is_empty() {
+            return None;
+        }
+        Some(SourceConfig {
+            name: name?,
+            params,
+            client: client?,
+            resources,
+        })
+    }
+
+    fn client(&mut self, node: &Node) -> Option<ClientConfig> {
+        self.table(node, "client", CLIENT_KEYS, "`client`")?;
+        let base_url = self
+            .required(node, "client", "base_url", "`client`")
+            .and_then(|n| self.url(n, "client.base_url"));
+        let headers = node
+            .get("headers")
+            .map(|h| self.headers(h, "client.headers", true))
+            .unwrap_or_default();
+        let auth = match node.get("auth") {
+            Some(a) => Some(self.auth(a, "client.auth")?),
+            None => None,
+        };
+        let paginator = match node.get("paginator") {
+            Some(p) => Some(self.paginator(p, "client.paginator")?),
+            None => None,
+        };
+        Some(ClientConfig {
+            base_url: base_url?,
+            headers,
+            auth,
+            paginator,
+        })
+    }
+}
+
+/// `endpoint = "path"` (dlt's shorthand) as `endpoint = { path = "path" }`, so
+/// `resource_defaults.endpoint` merges into it.
+fn normalise_endpoint(node: &Node) -> Node {
+    let Some(entries) = node.as_table() else {
+        return node.clone();
+    };
+    let entries = entries
+        .iter()
+        .map(|(k, v)| match (&*k.name, &v.value) {
+            ("endpoint", NodeValue::Str(_)) => (
+                k.clone(),
+                Node::new(
+                    NodeValue::Table(vec![(
+                        Key {
+                            name: "path".into(),
+                            span: v.span.clone(),
+                        },
+                        v.clone(),
+                    )]),
+                    v.span.clone(),
+                ),
+            ),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    Node::new(NodeValue::Table(entries), node.span.clone())
+}

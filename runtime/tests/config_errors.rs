@@ -1,0 +1,376 @@
+//! Bad configs produce one error listing every problem, each with file:line:column, the key
+//! path, and a did-you-mean or expected-one-of. The full texts are pinned: they are the
+//! user interface of the config front end.
+
+use rest_source_runtime::config::{ConfigError, SourceConfig};
+
+fn toml_err(text: &str) -> String {
+    SourceConfig::from_toml_str(text, "sources.toml")
+        .expect_err("the config should not load")
+        .to_string()
+}
+
+fn json_err(text: &str) -> ConfigError {
+    SourceConfig::from_json_str(text, "sources.json").expect_err("the config should not load")
+}
+
+const CLIENT: &str = "[client]\nbase_url = \"https://crm.example.com/api/v1\"\n";
+
+#[test]
+fn unknown_auth_type_suggests_the_dlt_name() {
+    let err = toml_err(&format!(
+        "name = \"crm\"\n{CLIENT}auth = {{ type = \"oauth2_client_credential\", client_id = \"id\", client_secret = {{ secret = \"cs\" }} }}\n\n[[resources]]\nname = \"contacts\"\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml:4:17: client.auth.type: unknown auth type `oauth2_client_credential`; did you mean `oauth2_client_credentials`?"
+    );
+}
+
+#[test]
+fn unknown_auth_type_far_from_any_lists_them_all() {
+    let err = toml_err(&format!(
+        "{CLIENT}auth = {{ type = \"saml\" }}\n[[resources]]\nname = \"contacts\"\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml:3:17: client.auth.type: unknown auth type `saml`; expected one of `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, `none`"
+    );
+}
+
+#[test]
+fn inline_secret_is_a_load_error_that_never_repeats_the_value() {
+    let err = toml_err(&format!(
+        "name = \"crm\"\n{CLIENT}auth = {{ type = \"bearer\", token = \"canary-s3cr3t-value\" }}\n[[resources]]\nname = \"contacts\"\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml:4:35: client.auth.token: inline credential: `token` must reference a secret, not hold its value; use `token = { secret = \"token\" }` and put the value in .dlt/secrets.toml under [sources.crm] (or the env var `SOURCES__CRM__TOKEN`)"
+    );
+    assert!(!err.contains("canary"));
+}
+
+#[test]
+fn inline_secrets_in_every_credential_field_and_header_are_reported_together() {
+    let err = toml_err(
+        r#"name = "crm"
+[client]
+base_url = "https://crm.example.com"
+headers = { Authorization = "Token canary-1", Accept = "application/json" }
+auth = { type = "http_basic", username = "me", password = "canary-2" }
+
+[[resources]]
+name = "reports"
+endpoint = { path = "reports", auth = { type = "api_key", api_key = "canary-3" } }
+
+[[resources]]
+name = "contacts"
+endpoint.auth = { type = "oauth2_client_credentials", access_token_url = "https://crm.example.com/token", client_id = "id", client_secret = "canary-4" }
+"#,
+    );
+    assert_eq!(
+        err,
+        r#"sources.toml: 4 problems in the source config
+sources.toml:4:29: client.headers.Authorization: inline credential: `authorization` must reference a secret, not hold its value; use `authorization = { secret = "authorization" }` and put the value in .dlt/secrets.toml under [sources.crm] (or the env var `SOURCES__CRM__AUTHORIZATION`)
+sources.toml:5:59: client.auth.password: inline credential: `password` must reference a secret, not hold its value; use `password = { secret = "password" }` and put the value in .dlt/secrets.toml under [sources.crm] (or the env var `SOURCES__CRM__PASSWORD`)
+sources.toml:9:69: resources[0].endpoint.auth.api_key: inline credential: `api_key` must reference a secret, not hold its value; use `api_key = { secret = "api_key" }` and put the value in .dlt/secrets.toml under [sources.crm] (or the env var `SOURCES__CRM__API_KEY`)
+sources.toml:13:141: resources[1].endpoint.auth.client_secret: inline credential: `client_secret` must reference a secret, not hold its value; use `client_secret = { secret = "client_secret" }` and put the value in .dlt/secrets.toml under [sources.crm] (or the env var `SOURCES__CRM__CLIENT_SECRET`)"#
+    );
+    assert!(!err.contains("canary"));
+}
+
+#[test]
+fn missing_fields_are_named_at_their_table() {
+    let err = toml_err(
+        r#"[client]
+auth = { type = "oauth2_client_credentials", client_id = "id" }
+
+[[resources]]
+endpoint = { path = "contacts" }
+"#,
+    );
+    assert_eq!(
+        err,
+        "sources.toml: 4 problems in the source config
+sources.toml:1:1: client: missing `base_url` in `client`
+sources.toml:2:8: client.auth: missing `access_token_url` in the `oauth2_client_credentials` auth
+sources.toml:2:8: client.auth: missing `client_secret` in the `oauth2_client_credentials` auth
+sources.toml:4:1: resources[0]: missing `name` in a resource"
+    );
+}
+
+#[test]
+fn bad_paginators_name_type_field_and_kind() {
+    let err = toml_err(&format!(
+        r#"{CLIENT}
+[[resources]]
+name = "events"
+endpoint = {{ path = "events", paginator = {{ type = "offset" }} }}
+
+[[resources]]
+name = "orders"
+endpoint = {{ path = "orders", paginator = {{ type = "cursor", cursor_path = "next", cursor_parm = "c" }} }}
+
+[[resources]]
+name = "tickets"
+endpoint = {{ path = "tickets", paginator = {{ type = "page_numbr" }} }}
+
+[[resources]]
+name = "users"
+endpoint = {{ path = "users", paginator = {{ type = "page_number", base_page = "one" }} }}
+"#
+    ));
+    assert_eq!(
+        err,
+        "sources.toml: 4 problems in the source config
+sources.toml:6:43: resources[0].endpoint.paginator: missing `limit` in the `offset` paginator
+sources.toml:10:84: resources[1].endpoint.paginator.cursor_parm: unknown key `cursor_parm` in the `cursor` paginator; did you mean `cursor_param`?
+sources.toml:14:53: resources[2].endpoint.paginator.type: unknown paginator type `page_numbr`; did you mean `page_number`?
+sources.toml:18:78: resources[3].endpoint.paginator.base_page: expected a non-negative integer, found a string"
+    );
+}
+
+#[test]
+fn misspelt_keys_get_suggestions_and_unknown_ones_the_list() {
+    let err = toml_err(&format!(
+        "{CLIENT}paginatr = \"auto\"\n[[resources]]\nname = \"contacts\"\nendpoint = {{ path = \"contacts\", data_selecter = \"results\", colour = \"red\" }}\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml: 3 problems in the source config
+sources.toml:3:1: client.paginatr: unknown key `paginatr` in `client`; did you mean `paginator`?
+sources.toml:6:33: resources[0].endpoint.data_selecter: unknown key `data_selecter` in an endpoint; did you mean `data_selector`?
+sources.toml:6:60: resources[0].endpoint.colour: unknown key `colour` in an endpoint; expected one of `path`, `method`, `params`, `headers`, `json`, `data_selector`, `paginator`, `incremental`, `auth`"
+    );
+}
+
+#[test]
+fn placeholders_must_name_a_param_or_an_acyclic_known_parent() {
+    let err = toml_err(&format!(
+        r#"{CLIENT}
+[params]
+region = "eu"
+
+[[resources]]
+name = "contacts"
+endpoint = {{ path = "{{regoin}}/contacts" }}
+
+[[resources]]
+name = "notes"
+endpoint = {{ path = "contacts/{{contact.id}}/notes" }}
+
+[[resources]]
+name = "a"
+endpoint = {{ path = "a/{{resources.b.id}}" }}
+
+[[resources]]
+name = "b"
+endpoint = {{ path = "b/{{a.id}}" }}
+"#
+    ));
+    assert_eq!(
+        err,
+        "sources.toml: 4 problems in the source config
+sources.toml:9:21: resources[0].endpoint.path: placeholder `{regoin}` names no source parameter; did you mean `{region}`?
+sources.toml:13:21: resources[1].endpoint.path: placeholder `{contact.id}` names an unknown parent resource `contact`; did you mean `contacts`?
+sources.toml:17:21: resources[2].endpoint.path: parent resources form a cycle: `a` → `b` → `a`; a child's placeholders must not lead back to itself
+sources.toml:21:21: resources[3].endpoint.path: parent resources form a cycle: `b` → `a` → `b`; a child's placeholders must not lead back to itself"
+    );
+}
+
+#[test]
+fn json_problems_carry_the_path_and_line_and_column() {
+    let text = r#"{
+  "client": {
+    "base_url": "https://crm.example.com",
+    "auth": {"type": "api_key", "api_key": "canary-9", "location": "headr"}
+  },
+  "resources": [
+    "contacts",
+    {"name": "reports", "endpoint": {"path": "reports"}},
+    {"name": "events", "endpoint": {"path": "events", "paginator": {"type": "ofset", "limit": 10}}}
+  ]
+}"#;
+    let err = json_err(text);
+    let paths: Vec<&str> = err
+        .problems()
+        .iter()
+        .map(|p| p.location.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "client.auth.api_key",
+            "client.auth.location",
+            "resources[2].endpoint.paginator.type"
+        ]
+    );
+    assert_eq!(
+        err.to_string(),
+        r#"sources.json: 3 problems in the source config
+sources.json:4:44: client.auth.api_key: inline credential: `api_key` must reference a secret, not hold its value; use `"api_key": {"secret": "api_key"}` and put the value in .dlt/secrets.toml under [sources.sources] (or the env var `SOURCES__SOURCES__API_KEY`)
+sources.json:4:68: client.auth.location: unknown api key location `headr`; did you mean `header`?
+sources.json:9:77: resources[2].endpoint.paginator.type: unknown paginator type `ofset`; did you mean `offset`?"#
+    );
+}
+
+#[test]
+fn syntax_errors_name_the_position() {
+    assert_eq!(
+        toml_err("name = \"crm\"\n[client\n"),
+        "sources.toml:2:8: invalid TOML: unclosed table, expected `]`"
+    );
+    assert_eq!(
+        json_err("{\"client\": {\"base_url\": \"x\",}}").to_string(),
+        "sources.json:1:29: invalid JSON: key must be a string"
+    );
+}
+
+#[test]
+fn the_same_source_in_toml_and_json_builds_the_same_spec() {
+    let toml = SourceConfig::from_toml_str(
+        r#"name = "crm"
+[client]
+base_url = "https://crm.example.com/api/v1"
+auth = { type = "oauth2_client_credentials", access_token_url = "https://crm.example.com/token", client_id = { secret = "client_id" }, client_secret = { secret = "client_secret" }, scope = ["a", "b"] }
+[resource_defaults]
+primary_key = "id"
+endpoint = { data_selector = "results" }
+[[resources]]
+name = "contacts"
+endpoint = "contacts"
+[[resources]]
+name = "notes"
+endpoint = { path = "contacts/{id}/notes", params = { id = { type = "resolve", resource = "contacts", field = "id" } } }
+"#,
+        "crm.toml",
+    )
+    .unwrap();
+    let json = SourceConfig::from_json_str(
+        r#"{"name": "crm",
+            "client": {"base_url": "https://crm.example.com/api/v1",
+              "auth": {"type": "oauth2_client_credentials", "access_token_url": "https://crm.example.com/token",
+                       "client_id": {"secret": "client_id"}, "client_secret": {"secret": "client_secret"}, "scope": "a b"}},
+            "resources": [
+              {"name": "contacts", "primary_key": "id", "endpoint": {"path": "contacts", "data_selector": "results"}},
+              {"name": "notes", "primary_key": ["id"], "endpoint": {"path": "contacts/{contacts.id}/notes", "data_selector": "results"}}
+            ]}"#,
+        "crm.json",
+    )
+    .unwrap();
+    assert_eq!(toml, json);
+    assert_eq!(toml.resources[1].parent.as_deref(), Some("contacts"));
+    assert_eq!(toml.secret_keys(), ["client_id", "client_secret"]);
+}
+
+#[test]
+fn resource_defaults_problems_are_reported_once_at_the_defaults() {
+    let err = toml_err(&format!(
+        r#"{CLIENT}
+[resource_defaults]
+endpoint = {{ paginator = {{ type = "offset" }}, data_selectr = "data" }}
+
+[[resources]]
+name = "a"
+
+[[resources]]
+name = "b"
+"#
+    ));
+    assert_eq!(
+        err,
+        "sources.toml: 2 problems in the source config
+sources.toml:5:26: resource_defaults.endpoint.paginator: missing `limit` in the `offset` paginator
+sources.toml:5:47: resource_defaults.endpoint.data_selectr: unknown key `data_selectr` in an endpoint; did you mean `data_selector`?"
+    );
+}
+
+#[test]
+fn json_duplicate_keys_are_an_error() {
+    let err = json_err(
+        r#"{"client": {"base_url": "https://a.example", "base_url": "https://b.example"}, "resources": ["x"]}"#,
+    );
+    assert_eq!(
+        err.to_string(),
+        "sources.json:1:46: client.base_url: duplicate key `base_url`"
+    );
+}
+
+#[test]
+fn include_from_parent_needs_a_parent() {
+    let err = toml_err(&format!(
+        "{CLIENT}[[resources]]\nname = \"contacts\"\ninclude_from_parent = [\"id\"]\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml:4:8: resources[0].endpoint.path: `include_from_parent` (`id`) needs a parent, but the path names none; read a parent field in the path, such as `{contacts.id}`"
+    );
+}
+
+#[test]
+fn dlt_configs_load_unchanged() {
+    // The shape of a dlt `RESTAPIConfig`, including keys that only matter to dlt's loader.
+    let config = SourceConfig::from_json_str(
+        r#"{
+  "client": {
+    "base_url": "https://api.github.com/repos/dlt-hub/dlt/",
+    "auth": {"type": "bearer", "token": {"secret": "github_token"}},
+    "paginator": "header_link"
+  },
+  "resource_defaults": {
+    "primary_key": "id",
+    "write_disposition": "merge",
+    "endpoint": {"params": {"per_page": 100}}
+  },
+  "resources": [
+    {
+      "name": "issues",
+      "endpoint": {
+        "path": "issues",
+        "params": {
+          "sort": "updated",
+          "direction": "desc",
+          "state": "open",
+          "since": {"type": "incremental", "cursor_path": "updated_at", "initial_value": "2024-01-25T11:21:28Z"}
+        }
+      }
+    },
+    {
+      "name": "issue_comments",
+      "endpoint": {
+        "path": "issues/{resources.issues.number}/comments"
+      },
+      "include_from_parent": ["id"]
+    },
+    {
+      "name": "token",
+      "table_name": "oauth_tokens",
+      "endpoint": {
+        "path": "token",
+        "method": "POST",
+        "auth": {
+          "type": "oauth2_client_credentials",
+          "access_token_url": "https://example.com/oauth/token",
+          "client_id": {"secret": "client_id"},
+          "client_secret": {"secret": "client_secret"},
+          "access_token_request_data": {"scope": "read"}
+        }
+      }
+    }
+  ]
+}"#,
+        "github.json",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.name, "github");
+    let issues = &config.resources[0].spec;
+    let since = issues.endpoint.incremental.as_ref().expect("incremental");
+    assert_eq!(since.start_param.as_deref(), Some("since"));
+    assert_eq!(issues.endpoint.params["per_page"], 100);
+    assert_eq!(issues.primary_key, ["id"]);
+    assert_eq!(config.resources[1].parent.as_deref(), Some("issues"));
+    assert_eq!(
+        config.secret_keys(),
+        ["github_token", "client_id", "client_secret"]
+    );
+}

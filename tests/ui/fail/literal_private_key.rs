@@ -1,0 +1,13 @@
+use rest_source::rest_source;
+
+#[rest_source(
+    base_url = "https://api.example.com",
+    auth = oauth2_jwt_bearer(
+        access_token_url = "https://oauth2.example.com/token",
+        issuer = "etl@example.com",
+        private_key = "-----BEGIN PRIVATE KEY-----\nMIIE...",
+    ),
+)]
+struct Api {}
+
+fn main() {}

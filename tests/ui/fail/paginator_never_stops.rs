@@ -1,0 +1,9 @@
+use rest_source::{Resource, rest_source};
+
+#[rest_source(base_url = "https://api.example.com", paginator = offset(limit = 0))]
+struct Api {
+    #[resource(path = "a", paginator = page_number(base_page = 1, stop_after_empty_page = false))]
+    a: Resource<u8>,
+}
+
+fn main() {}

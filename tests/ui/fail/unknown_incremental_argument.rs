@@ -1,0 +1,13 @@
+use rest_source::{Resource, rest_source};
+
+#[rest_source(base_url = "https://api.example.com")]
+struct Api {
+    #[resource(path = "a", incremental(cursor_path = "updated_at", start_parm = "since"))]
+    a: Resource<u8>,
+    #[resource(path = "b", incremental(start_param = "since", initial_value = now()))]
+    b: Resource<u8>,
+    #[resource(path = "c", incremental(cursor_path = "seq", end_param = "until"))]
+    c: Resource<u8>,
+}
+
+fn main() {}
