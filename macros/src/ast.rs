@@ -88,6 +88,8 @@ pub struct ResourceDef {
     pub json: Option<LitStr>,
     pub max_pages: Option<LitInt>,
     pub max_items: Option<LitInt>,
+    /// Requests kept in flight (the runtime's `ResourceSpec::concurrency`).
+    pub concurrency: Option<LitInt>,
 }
 
 pub const SOURCE_KEYS: &[&str] = &[
@@ -111,6 +113,7 @@ pub const RESOURCE_KEYS: &[&str] = &[
     "json",
     "max_pages",
     "max_items",
+    "concurrency",
 ];
 
 impl Source {
@@ -330,6 +333,7 @@ fn parse_resource(cx: &Ctxt, a: &Attribute, ty: &Type) -> ResourceDef {
         json: None,
         max_pages: None,
         max_items: None,
+        concurrency: None,
     };
     let metas = match &a.meta {
         Meta::List(list) => {
@@ -376,6 +380,7 @@ fn parse_resource(cx: &Ctxt, a: &Attribute, ty: &Type) -> ResourceDef {
             "method" => def.method = endpoint::parse_method(cx, meta),
             "json" => def.json = endpoint::parse_json(cx, meta),
             "max_pages" => def.max_pages = endpoint::parse_count(cx, meta),
+            "concurrency" => def.concurrency = endpoint::parse_count(cx, meta),
             "max_items" => def.max_items = endpoint::parse_count(cx, meta),
             _ => {}
         }

@@ -341,6 +341,9 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         if let Some(n) = &def.max_items {
             top.push(quote!(, "max_items": #n));
         }
+        if let Some(n) = &def.concurrency {
+            top.push(quote!(, "concurrency": #n));
+        }
         let primary_key = quote!(#(#top)*);
         // A JSON body was checked at compile time; parsed once, when the source is built.
         let json_body = def.json.as_ref().map(|j| {

@@ -69,7 +69,9 @@ use proc_macro::TokenStream;
 /// resource only), `incremental(cursor_path, [start_param] (or dlt's `param`),
 /// [initial_value], [end_value], [end_param])`, `include_from_parent = ["id", …]` (child
 /// resources: copied as `_<parent>_<field>`), `method = "GET"|"POST"`, `json = "…"` (a JSON
-/// body, with `POST`), `max_pages`, `max_items`. `#[auth(<form>)]` on a resource overrides
+/// body, with `POST`), `max_pages`, `max_items`, `concurrency = N` (requests the resource
+/// keeps in flight: addressable pages and children of several parents; default 4).
+/// `#[auth(<form>)]` on a resource overrides
 /// the source's auth; any other field is a source parameter, usable as `{name}` in paths
 /// and params. An incremental resource exposes `incremental_state()` /
 /// `with_incremental_state(…)` (the runtime `Resource` methods; clones share the state).

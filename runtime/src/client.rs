@@ -3,12 +3,14 @@
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Request, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::auth::{AuthContext, NoAuth, SharedAuth, shared};
@@ -47,6 +49,8 @@ pub struct RestClient {
     headers: HeaderMap,
     retry: RetryPolicy,
     cx: AuthContext,
+    /// Requests in flight across every clone (a source's resources share one client).
+    limit: Option<Arc<Semaphore>>,
 }
 
 impl fmt::Debug for RestClient {
@@ -71,6 +75,7 @@ pub struct RestClientBuilder {
     user_agent: String,
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
+    max_concurrent_requests: Option<usize>,
 }
 
 enum HeaderValueSource {
@@ -158,6 +163,17 @@ impl RestClientBuilder {
         self
     }
 
+    /// At most `n` requests of this client (and its clones: every resource of a source) in
+    /// flight at once, from sending until the body is read; the others wait their turn. Off by
+    /// default: each resource bounds itself with its `concurrency` (see
+    /// [`crate::spec::ResourceSpec::concurrency`]); set this to bound a whole source, for
+    /// example when reading many resources at once from an API with a concurrency limit.
+    /// Token requests are not counted. `0` is read as `1`.
+    pub fn max_concurrent_requests(mut self, n: usize) -> Self {
+        self.max_concurrent_requests = Some(n.max(1));
+        self
+    }
+
     /// Builds the client. Fails with [`Error::Config`] on an invalid base URL or header.
     pub fn build(self) -> Result<RestClient> {
         crate::tls::ensure_provider();
@@ -219,6 +235,9 @@ impl RestClientBuilder {
             auth: self.auth,
             headers,
             retry: self.retry,
+            limit: self
+                .max_concurrent_requests
+                .map(|n| Arc::new(Semaphore::new(n))),
         })
     }
 }
@@ -236,6 +255,7 @@ impl RestClient {
             user_agent: concat!("rest-source/", env!("CARGO_PKG_VERSION")).to_owned(),
             retry: RetryPolicy::default(),
             http: None,
+            max_concurrent_requests: None,
         }
     }
 
@@ -385,10 +405,16 @@ impl RestClient {
             let url = redact_url(req.url(), &sensitive);
             let sent = signed_copy(&req);
             tracing::debug!(target: "rest_source", %method, %url, attempts, "sending request");
+            // Taken after signing (a token request is never queued behind the API's own
+            // requests) and held until the body is read (it moves into the `Response`).
+            let permit = match &self.limit {
+                Some(limit) => limit.clone().acquire_owned().await.ok(),
+                None => None,
+            };
             let failure = match self.http.execute(req).await {
                 Ok(resp) if resp.status().is_success() => {
                     tracing::debug!(target: "rest_source", %method, %url, status = resp.status().as_u16(), "response");
-                    return Ok(Response::new(resp, url, method));
+                    return Ok(Response::new(resp, url, method).holding(permit));
                 }
                 Ok(resp) => {
                     let status = resp.status();
@@ -439,6 +465,7 @@ impl RestClient {
                     (err, None)
                 }
             };
+            drop(permit); // not held while backing off
             let (err, server_wait) = failure;
             if attempts > self.retry.max_retries {
                 return Err(wrap_exhausted(err, attempts, start));

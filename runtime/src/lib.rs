@@ -21,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod incremental;
 pub mod paginate;
+mod records;
 pub mod redact;
 pub mod resource;
 pub mod response;

@@ -1,11 +1,12 @@
 //! [`Resource<T>`]: a spec'd endpoint as a lazy stream of typed records or pages.
 //!
-//! Nothing is requested until a stream is polled; pages are requested one at a time as the
-//! consumer asks for them, and only the current page is held in memory. Records are decoded
-//! one by one — straight from their bytes in the page body when the `data_selector` is a
-//! plain key path, else from the selected JSON values — so a record that does not fit `T`
-//! fails alone, with an error that names the page URL (redacted) and keeps that record's
-//! JSON.
+//! Nothing is requested until a stream is polled. From then on the page loop runs in its own
+//! task one page ahead of the consumer (pipelining: page N+1 is requested and parsed while
+//! page N is decoded), addressable pages and child resources are fetched up to the spec's
+//! `concurrency` at a time and yielded in order, and only a few pages are held in memory.
+//! Records are decoded one by one straight from the response bytes, so a record that does not
+//! fit `T` fails alone, with an error that names the page URL (redacted) and keeps that
+//! record's JSON.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,14 +17,14 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::incremental::{IncrementalCursor, IncrementalState, lock};
-use crate::paginate::{
-    Endpoint, PageLoop, Paginator, RawPage, Records, from_spec, set_query_param,
-};
+use crate::paginate::pipeline::{ReadAhead, lazy, run_ahead};
+use crate::paginate::{Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
 use crate::select::{JsonPath, placeholders, value_to_param};
 use crate::spec::{IncrementalSpec, PaginatorSpec, ResourceSpec};
 
@@ -220,7 +221,6 @@ impl<T> Resource<T> {
             method,
             headers: Endpoint::headers_from(&ep.headers).map_err(in_resource)?,
             json,
-            raw_keys: data_selector.as_ref().and_then(JsonPath::plain_keys),
             data_selector,
             max_pages: spec.max_pages,
             max_items: spec.max_items,
@@ -379,9 +379,8 @@ impl<T> Resource<T> {
             .map(|_| lock(&self.inner.state).clone())
     }
 
-    /// Raw pages, parent fields attached. Lazy. With `raw`, records may stay slices of the
-    /// page body (typed decoding); without, they are JSON values (parent records).
-    fn raw_pages(&self, raw: bool) -> BoxStream<'static, Result<RawPage>> {
+    /// Raw pages: records as JSON values, parent fields attached. Lazy.
+    fn raw_pages(&self) -> BoxStream<'static, Result<RawPage>> {
         let inner = self.inner.clone();
         let cursor = inner.incremental.as_ref().map(|(spec, path)| {
             Arc::new(IncrementalCursor::start(
@@ -392,27 +391,44 @@ impl<T> Resource<T> {
                 &inner.spec.name,
             ))
         });
+        let concurrency = inner.spec.effective_concurrency();
+        // One budget of requests in flight per run, shared by the loops of every parent item.
+        let permits = Arc::new(Semaphore::new(concurrency));
         match inner.parent.clone() {
-            None => page_loop(inner, None, cursor, raw),
-            Some(parent) => parent
-                .resource
-                .raw_pages(false)
-                .map_ok(|page| stream::iter(record_values(page.records).map(Ok::<Value, Error>)))
-                .try_flatten()
-                .map_ok(move |item: Value| {
-                    page_loop(inner.clone(), Some((&parent, item)), cursor.clone(), raw)
+            None => lazy(move || run_ahead(page_loop(inner, None, cursor, permits), 1)),
+            Some(parent) => {
+                let parents = parent
+                    .resource
+                    .raw_pages()
+                    .and_then(|page| async move { page.records.into_values(&page.url) })
+                    .map_ok(|records| stream::iter(records.into_iter().map(Ok::<Value, Error>)))
+                    .try_flatten();
+                lazy(move || {
+                    let children = parents
+                        .map_ok(move |item: Value| {
+                            let pages = page_loop(
+                                inner.clone(),
+                                Some((&parent, item)),
+                                cursor.clone(),
+                                permits.clone(),
+                            );
+                            run_ahead(pages, 1)
+                        })
+                        .boxed();
+                    ReadAhead::new(children, concurrency).boxed()
                 })
-                .try_flatten()
-                .boxed(),
+            }
         }
     }
 }
 
 impl<T: DeserializeOwned + Send + 'static> Resource<T> {
-    /// A lazy stream of pages. Nothing is requested until it is polled; each poll requests at
-    /// most one page.
+    /// A lazy stream of pages. Nothing is requested until it is polled; from then on the
+    /// next page is requested while the consumer handles the current one (see
+    /// [`ResourceSpec::concurrency`] for how far ahead), so a few pages are in memory at once,
+    /// however many there are.
     pub fn pages(&self) -> BoxStream<'static, Result<Page<T>>> {
-        self.raw_pages(true)
+        self.raw_pages()
             .and_then(|raw| async move { decode_page(raw) })
             .boxed()
     }
@@ -422,20 +438,8 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// goes on (skip such items or stop at the first, as the caller prefers). A failed
     /// request ends the stream.
     pub fn items(&self) -> BoxStream<'static, Result<T>> {
-        self.raw_pages(true)
-            .map_ok(|raw| {
-                let RawPage {
-                    url,
-                    number,
-                    records,
-                    ..
-                } = raw;
-                let url: Arc<str> = url.into();
-                let count = records.len();
-                stream::iter(
-                    (0..count).map(move |index| decode_record(&records, index, &url, number)),
-                )
-            })
+        self.raw_pages()
+            .map_ok(|raw| stream::iter(raw.records.decode::<T>(&raw.url, raw.number)))
             .try_flatten()
             .boxed()
     }
@@ -445,7 +449,9 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
         self.items().try_collect().await
     }
 
-    /// The first page only (`None` for a child resource whose parent has no records).
+    /// The first page only (`None` for a child resource whose parent has no records). The
+    /// page loop may already have requested the next page when this returns; that request
+    /// is cancelled.
     pub async fn first_page(&self) -> Result<Option<Page<T>>> {
         self.pages().try_next().await
     }
@@ -603,7 +609,7 @@ fn page_loop(
     inner: Arc<Inner>,
     parent: Option<(&ParentLink, Value)>,
     cursor: Option<Arc<IncrementalCursor>>,
-    raw: bool,
+    permits: Arc<Semaphore>,
 ) -> BoxStream<'static, Result<RawPage>> {
     let start = (|| {
         let url = first_url(&inner, parent.as_ref().map(|(l, v)| (*l, v)))?;
@@ -625,7 +631,8 @@ fn page_loop(
                 paginator,
                 url,
                 cursor,
-                raw && include.is_empty(),
+                permits,
+                inner.spec.effective_concurrency(),
             ),
             include,
         ))
@@ -640,8 +647,8 @@ fn page_loop(
             let Some(mut page) = l.next_page().await? else {
                 return Ok(None);
             };
-            if let (false, Records::Values(records)) = (include.is_empty(), &mut page.records) {
-                for record in records {
+            if !include.is_empty() {
+                for record in page.records.values_mut(&page.url)? {
                     if let Value::Object(map) = record {
                         for (k, v) in &include {
                             map.insert(k.clone(), v.clone());
@@ -656,8 +663,9 @@ fn page_loop(
 }
 
 fn decode_page<T: DeserializeOwned>(raw: RawPage) -> Result<Page<T>> {
-    let items = (0..raw.records.len())
-        .map(|index| decode_record(&raw.records, index, &raw.url, raw.number))
+    let items = raw
+        .records
+        .decode(&raw.url, raw.number)
         .collect::<Result<Vec<T>>>()?;
     Ok(Page {
         items,
@@ -665,47 +673,4 @@ fn decode_page<T: DeserializeOwned>(raw: RawPage) -> Result<Page<T>> {
         number: raw.number,
         envelope: raw.envelope,
     })
-}
-
-/// Parent records as values (they are never kept raw: see `raw_pages(false)`).
-fn record_values(records: Records) -> std::vec::IntoIter<Value> {
-    match records {
-        Records::Values(values) => values.into_iter(),
-        Records::Raw(raw) => raw
-            .spans
-            .iter()
-            .filter_map(|span| serde_json::from_slice(&raw.body[span.clone()]).ok())
-            .collect::<Vec<Value>>()
-            .into_iter(),
-    }
-}
-
-/// Decodes record `index`; on failure the error names the page URL (already redacted), the
-/// record's position and `T`, and keeps that record's JSON (not the whole page).
-fn decode_record<T: DeserializeOwned>(
-    records: &Records,
-    index: usize,
-    url: &str,
-    page: u64,
-) -> Result<T> {
-    let error = |source, body: String| Error::Decode {
-        url: url.to_owned(),
-        target: format!(
-            "`{}` (record {index} of page {page})",
-            std::any::type_name::<T>()
-        ),
-        source,
-        body,
-    };
-    match records {
-        Records::Values(values) => {
-            let record = &values[index];
-            T::deserialize(record).map_err(|e| error(e, record.to_string()))
-        }
-        Records::Raw(raw) => {
-            let bytes = &raw.body[raw.spans[index].clone()];
-            serde_json::from_slice(bytes)
-                .map_err(|e| error(e, String::from_utf8_lossy(bytes).into_owned()))
-        }
-    }
 }

@@ -16,6 +16,8 @@ pub struct Response {
     inner: reqwest::Response,
     url: String,
     method: reqwest::Method,
+    /// A slot of the client's `max_concurrent_requests`, freed once the body is read.
+    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl std::fmt::Debug for Response {
@@ -30,7 +32,18 @@ impl std::fmt::Debug for Response {
 
 impl Response {
     pub(crate) fn new(inner: reqwest::Response, url: String, method: reqwest::Method) -> Self {
-        Response { inner, url, method }
+        Response {
+            inner,
+            url,
+            method,
+            _permit: None,
+        }
+    }
+
+    /// Keeps `permit` until the body is read or the response dropped.
+    pub(crate) fn holding(mut self, permit: Option<tokio::sync::OwnedSemaphorePermit>) -> Self {
+        self._permit = permit;
+        self
     }
 
     /// The status code.

@@ -17,7 +17,7 @@ pub struct JsonPath {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Segment {
+pub(crate) enum Segment {
     /// An object key, or an array index when it is all digits and the value is an array.
     Key(String),
     Index(usize),
@@ -90,16 +90,9 @@ impl JsonPath {
         &self.text
     }
 
-    /// The path as plain object keys (empty for the whole body), when it has no array
-    /// index (numeric segments may index arrays, so they do not count as keys).
-    pub(crate) fn plain_keys(&self) -> Option<Vec<String>> {
-        self.segments
-            .iter()
-            .map(|seg| match seg {
-                Segment::Key(k) if k.parse::<usize>().is_err() => Some(k.clone()),
-                _ => None,
-            })
-            .collect()
+    /// The parsed segments (for the one-pass page parser in `records.rs`).
+    pub(crate) fn segments(&self) -> &[Segment] {
+        &self.segments
     }
 
     /// Whether the path selects the whole body.

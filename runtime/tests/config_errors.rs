@@ -573,3 +573,21 @@ endpoint.auth = { type = "api_key", name = "api_key", location = "body", api_key
     );
     assert_eq!(config.secret_keys(), ["password", "body_key"]);
 }
+
+#[test]
+fn concurrency_reaches_the_spec_and_zero_is_refused() {
+    let ok = SourceConfig::from_toml_str(
+        &format!("{CLIENT}[[resources]]\nname = \"events\"\nconcurrency = 8\n"),
+        "sources.toml",
+    )
+    .expect("loads");
+    assert_eq!(ok.resources[0].spec.concurrency, Some(8));
+
+    let err = toml_err(&format!(
+        "{CLIENT}[[resources]]\nname = \"events\"\nconcurrency = 0\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml:5:15: resources[0].concurrency: `concurrency` must be at least 1 (1 fetches pages one at a time)"
+    );
+}

@@ -2,17 +2,15 @@
 //!
 //! A [`Paginator`] is a small state machine in dlt's shape: it may adjust the first request
 //! ([`Paginator::init_request`]) and, given each response, says which URL comes next or
-//! that the stream has ended ([`Paginator::next_request`]). The page loop behind
-//! [`crate::Resource`] runs one: it sends each request through [`RestClient::execute`]
-//! (auth, retries), selects the records, applies the resource's limits, and ends the
-//! stream — with a warning — when a paginator would request a URL it already requested (a
-//! repeated next link or cursor), instead of looping.
-//! A next link to another origin is refused when the client carries credentials.
+//! that the stream has ended ([`Paginator::next_request`]). [`PageLoop`] runs one: it sends
+//! each request through [`RestClient::execute`] (auth, retries), selects the records, applies
+//! the resource's limits, and ends the stream — with a warning — when a paginator would
+//! request a URL it already requested (a repeated next link or cursor), instead of looping.
 //!
 //! Implement [`Paginator`] for an API with its own scheme; the built-in ones are built from a
 //! [`PaginatorSpec`] with [`from_spec`].
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
@@ -24,8 +22,11 @@ use url::Url;
 use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::incremental::IncrementalCursor;
-use crate::select::{JsonPath, into_records, take_records};
+use crate::records::{Records, split_page};
+use crate::select::{JsonPath, take_records};
 use crate::spec::PaginatorSpec;
+use pipeline::{Task, join};
+use tokio::sync::Semaphore;
 
 mod auto;
 mod cursor;
@@ -33,7 +34,7 @@ mod header_link;
 mod json_link;
 mod offset;
 mod page_number;
-mod raw_records;
+pub(crate) mod pipeline;
 mod single_page;
 
 pub use auto::Auto;
@@ -89,6 +90,20 @@ pub trait Paginator: Send + 'static {
 
     /// The URL of the next page, or `None` when `page` was the last.
     fn next_request(&mut self, page: &PageResponse<'_>) -> Result<Option<Url>>;
+
+    /// For addressable schemes (offset, page number) whose response tells where the data
+    /// ends: every page's URL after `page`, in order, starting with the one
+    /// [`Paginator::next_request`] just returned for it. Called once, after the first page;
+    /// the page loop then fetches these up to the resource's `concurrency` at a time.
+    ///
+    /// The plan is only a prefetch hint: each page is still accepted through
+    /// `next_request`, and a planned page is used only if it is exactly the URL asked for,
+    /// so a wrong plan costs requests, never records. The default (`None`) fetches pages
+    /// one after another.
+    fn upcoming(&self, page: &PageResponse<'_>) -> Option<Box<dyn Iterator<Item = Url> + Send>> {
+        let _ = page;
+        None
+    }
 }
 
 /// Builds the built-in paginator for `spec`.
@@ -148,27 +163,15 @@ pub(crate) struct RawPage {
     pub envelope: Value,
 }
 
-/// A page's records: JSON values, or (the fast path) byte ranges of the page body.
+/// A response, parsed, before the page loop's bookkeeping (which must run in page order).
+/// Fetching has no state, so pages can be fetched concurrently and accepted in order.
 #[derive(Debug)]
-pub(crate) enum Records {
-    Values(Vec<Value>),
-    Raw(raw_records::RawRecords),
-}
-
-impl Records {
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            Records::Values(v) => v.len(),
-            Records::Raw(r) => r.spans.len(),
-        }
-    }
-
-    fn truncate(&mut self, n: usize) {
-        match self {
-            Records::Values(v) => v.truncate(n),
-            Records::Raw(r) => r.spans.truncate(n),
-        }
-    }
+pub(crate) struct Fetched {
+    url: Url,
+    shown_url: String,
+    headers: HeaderMap,
+    envelope: Value,
+    records: Records,
 }
 
 /// Everything a [`PageLoop`] needs besides the paginator; shared by every page and, for child
@@ -180,8 +183,6 @@ pub(crate) struct Endpoint {
     pub headers: HeaderMap,
     pub json: Option<bytes::Bytes>,
     pub data_selector: Option<JsonPath>,
-    /// The data selector as plain keys, when the raw fast path can serve it.
-    pub raw_keys: Option<Vec<String>>,
     pub max_pages: Option<u64>,
     pub max_items: Option<u64>,
     pub resource: String,
@@ -206,11 +207,121 @@ impl Endpoint {
     }
 }
 
-/// The page loop: requests pages one at a time, as they are asked for.
+impl Endpoint {
+    /// Requests `url` (auth, retries) and parses the body once: the envelope for the
+    /// paginator, the records as spans (with a selector) or values.
+    pub(crate) async fn fetch(&self, url: Url) -> Result<Fetched> {
+        let mut request = Request::new(self.method.clone(), url.clone());
+        *request.headers_mut() = self.headers.clone();
+        if let Some(body) = &self.json {
+            request
+                .headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            *request.body_mut() = Some(body.clone().into());
+        }
+        let (headers, shown_url, bytes) = self.send(request).await?;
+        let decode_error = |source, body: &[u8]| Error::Decode {
+            url: shown_url.clone(),
+            target: format!("a JSON page of resource `{}`", self.resource),
+            source,
+            body: String::from_utf8_lossy(body).into_owned(),
+        };
+        // Checked to be UTF-8 once, here, so the parse and the per-record decoding (which
+        // read `&str`) never re-validate strings. `Vec::from` takes the buffer without a copy
+        // when the body arrived in one piece.
+        let text = match String::from_utf8(Vec::from(bytes)) {
+            Ok(text) => text,
+            Err(e) => {
+                let source = serde_json::from_slice::<serde::de::IgnoredAny>(e.as_bytes())
+                    .err()
+                    .unwrap_or_else(|| serde::de::Error::custom("the body is not valid UTF-8"));
+                return Err(decode_error(source, e.as_bytes()));
+            }
+        };
+        let blank = text.trim_ascii().is_empty();
+        let (envelope, records) = match &self.data_selector {
+            Some(sel) if !blank => {
+                let split =
+                    split_page(text, sel).map_err(|(e, text)| decode_error(e, text.as_bytes()))?;
+                let records = split.records.unwrap_or_else(|| {
+                    tracing::warn!(target: "rest_source", resource = %self.resource, url = %shown_url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
+                    Records::default()
+                });
+                (split.envelope, records)
+            }
+            Some(sel) => {
+                if !sel.is_root() {
+                    tracing::warn!(target: "rest_source", resource = %self.resource, url = %shown_url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
+                }
+                (Value::Null, Records::default())
+            }
+            None => {
+                let mut body: Value = if blank {
+                    Value::Null
+                } else {
+                    serde_json::from_str(&text).map_err(|e| decode_error(e, text.as_bytes()))?
+                };
+                let records = take_records(&mut body);
+                (body, Records::Values(records))
+            }
+        };
+        Ok(Fetched {
+            url,
+            shown_url,
+            headers,
+            envelope,
+            records,
+        })
+    }
+}
+
+impl Endpoint {
+    /// Sends a page request and reads its body. The client retries failures up to the
+    /// response headers; a connection that drops while the body streams in is retried here,
+    /// with the same policy (attempts, backoff, deadline), for requests the client would retry.
+    async fn send(&self, request: Request) -> Result<(HeaderMap, String, bytes::Bytes)> {
+        let policy = self.client.retry_policy();
+        let idempotent = self.method.is_idempotent();
+        let start = tokio::time::Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let this = request.try_clone().ok_or_else(|| {
+                Error::Config("a page request with a streaming body cannot be retried".into())
+            })?;
+            let response = self.client.execute(this, None, None).await?;
+            let headers = response.headers().clone();
+            let shown_url = response.url().to_owned();
+            match response.bytes().await {
+                Ok(bytes) => return Ok((headers, shown_url, bytes)),
+                Err(err @ Error::Transport { .. })
+                    if idempotent && attempt <= policy.max_retries =>
+                {
+                    let wait = policy.backoff(attempt);
+                    if start.elapsed() + wait > policy.deadline {
+                        return Err(err);
+                    }
+                    tracing::info!(target: "rest_source", resource = %self.resource, url = %shown_url, attempt, error = %err, "page body was cut off; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+}
+
+/// The page loop: requests pages in order, as they are asked for, and — for addressable
+/// paginators whose first page tells how many pages there are — fetches up to `concurrency`
+/// of the following pages ahead.
+///
+/// Speculation never changes what is yielded: every fetched page is accepted in order by the
+/// same bookkeeping as the sequential path (the paginator's `next_request`, the repeated-URL
+/// check, `max_pages`/`max_items`, incremental filtering), and a prefetched page is used only
+/// when it is exactly the URL the paginator asks for next. When the paginator stops early (a
+/// short page) or asks for something else, the remaining prefetches are cancelled and the
+/// loop goes on sequentially.
 pub(crate) struct PageLoop {
     endpoint: Arc<Endpoint>,
-    /// Records may stay raw slices (no incremental cursor or parent fields to apply).
-    raw: bool,
     paginator: Box<dyn Paginator>,
     incremental: Option<Arc<IncrementalCursor>>,
     next: Option<Url>,
@@ -218,6 +329,13 @@ pub(crate) struct PageLoop {
     hasher: std::collections::hash_map::RandomState,
     pages: u64,
     items: u64,
+    /// Requests in flight for this run (shared with sibling loops of a child resource).
+    permits: Arc<Semaphore>,
+    concurrency: usize,
+    planned: Option<Box<dyn Iterator<Item = Url> + Send>>,
+    /// The first page's origin, the only one pages are fetched ahead from.
+    origin: Option<url::Origin>,
+    ahead: VecDeque<(Url, Task<Result<Fetched>>)>,
 }
 
 impl PageLoop {
@@ -226,7 +344,8 @@ impl PageLoop {
         mut paginator: Box<dyn Paginator>,
         mut first: Url,
         incremental: Option<Arc<IncrementalCursor>>,
-        raw: bool,
+        permits: Arc<Semaphore>,
+        concurrency: usize,
     ) -> Self {
         if let Some(inc) = &incremental {
             for (k, v) in inc.request_params() {
@@ -238,7 +357,6 @@ impl PageLoop {
         let mut seen = HashSet::new();
         seen.insert(hasher.hash_one(first.as_str()));
         PageLoop {
-            raw: raw && incremental.is_none() && endpoint.raw_keys.is_some(),
             endpoint,
             paginator,
             incremental,
@@ -247,77 +365,62 @@ impl PageLoop {
             hasher,
             pages: 0,
             items: 0,
+            permits,
+            concurrency: concurrency.max(1),
+            planned: None,
+            origin: None,
+            ahead: VecDeque::new(),
         }
     }
 
     /// The next page, or `None` at the end. Nothing is requested before the first call.
     pub(crate) async fn next_page(&mut self) -> Result<Option<RawPage>> {
-        let ep = &*self.endpoint;
+        let ep = self.endpoint.clone();
         let Some(url) = self.next.take() else {
+            self.ahead.clear();
             return Ok(None);
         };
         if ep.max_pages.is_some_and(|m| self.pages >= m)
             || ep.max_items.is_some_and(|m| self.items >= m)
         {
+            self.ahead.clear();
             return Ok(None);
         }
-        let mut request = Request::new(ep.method.clone(), url.clone());
-        *request.headers_mut() = ep.headers.clone();
-        if let Some(body) = &ep.json {
-            request
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            *request.body_mut() = Some(body.clone().into());
-        }
-        let (headers, shown_url, bytes) = fetch(ep, request).await?;
-        let decode_error = |source| Error::Decode {
-            url: shown_url.clone(),
-            target: format!("a JSON page of resource `{}`", ep.resource),
-            source,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        };
-        let empty = bytes.iter().all(u8::is_ascii_whitespace);
-        let (body, mut records) = match &ep.raw_keys {
-            Some(keys) if self.raw && !empty => {
-                let (envelope, spans) = raw_records::split(&bytes, keys).map_err(decode_error)?;
-                if spans.is_none() {
-                    warn_no_match(ep, &shown_url);
+        let fetched = match self.ahead.pop_front() {
+            Some((planned, task)) if planned == url => join(task).await?,
+            missed => {
+                if missed.is_some() {
+                    // The paginator asked for another page than planned: trust it, not the plan.
+                    self.ahead.clear();
+                    self.planned = None;
                 }
-                let raw = raw_records::RawRecords {
-                    body: bytes.clone(),
-                    spans: spans.unwrap_or_default(),
-                };
-                (envelope, Records::Raw(raw))
-            }
-            _ => {
-                let mut body: Value = if empty {
-                    Value::Null
-                } else {
-                    serde_json::from_slice(&bytes).map_err(decode_error)?
-                };
-                let records = match &ep.data_selector {
-                    Some(sel) if sel.is_root() => into_records(body.take()),
-                    Some(sel) => match sel.take(&mut body) {
-                        Some(v) => into_records(v),
-                        None => {
-                            warn_no_match(ep, &shown_url);
-                            Vec::new()
-                        }
-                    },
-                    None => take_records(&mut body),
-                };
-                (body, Records::Values(records))
+                let _permit = self.permits.acquire().await;
+                ep.fetch(url).await?
             }
         };
-        drop(bytes);
+        let Fetched {
+            url,
+            shown_url,
+            headers,
+            envelope,
+            mut records,
+        } = fetched;
         self.pages += 1;
-        let raw_count = records.len();
-        let next = self.paginator.next_request(&PageResponse {
+        let page = PageResponse {
             url: &url,
             headers: &headers,
-            body: &body,
-            records: raw_count,
-        })?;
+            body: &envelope,
+            records: records.len(),
+        };
+        let next = self.paginator.next_request(&page)?;
+        if self.pages == 1 && self.concurrency > 1 && next.is_some() {
+            self.origin = Some(url.origin());
+            let more_pages = ep.max_pages.map_or(u64::MAX, |m| m.saturating_sub(1));
+            self.planned = self
+                .paginator
+                .upcoming(&page)
+                .map(|urls| Box::new(urls.take(more_pages as usize)) as Box<_>);
+        }
         if let Some(next) = next {
             // A next link to another host must not receive this API's credentials (the same
             // rule reqwest applies to redirects).
@@ -338,8 +441,8 @@ impl PageLoop {
                 tracing::warn!(target: "rest_source", resource = %ep.resource, url = %ep.client.redact(&next), "the paginator returned a page that was already requested (repeated next link or cursor); ending the stream instead of looping");
             }
         }
-        if let (Some(inc), Records::Values(values)) = (&self.incremental, &mut records) {
-            inc.process(values);
+        if let Some(inc) = &self.incremental {
+            inc.process(records.values_mut(&shown_url)?);
         }
         if let Some(max) = ep.max_items {
             let left = max.saturating_sub(self.items);
@@ -349,48 +452,38 @@ impl PageLoop {
             }
         }
         self.items += records.len() as u64;
+        if self.next.is_some() {
+            self.fetch_ahead();
+        } else {
+            self.ahead.clear();
+        }
         Ok(Some(RawPage {
             url: shown_url,
             number: self.pages,
             records,
-            envelope: body,
+            envelope,
         }))
     }
-}
 
-fn warn_no_match(ep: &Endpoint, url: &str) {
-    if let Some(sel) = &ep.data_selector {
-        tracing::warn!(target: "rest_source", resource = %ep.resource, url = %url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
-    }
-}
-
-/// Sends a page request and reads its body. The client retries failures up to the response
-/// headers; a connection that drops while the body streams in is retried here, with the
-/// same policy (attempts, backoff, deadline), for requests the client would retry.
-async fn fetch(ep: &Endpoint, request: Request) -> Result<(HeaderMap, String, bytes::Bytes)> {
-    let policy = ep.client.retry_policy();
-    let idempotent = ep.method.is_idempotent();
-    let start = tokio::time::Instant::now();
-    let mut attempt: u32 = 0;
-    loop {
-        attempt += 1;
-        let this = request.try_clone().ok_or_else(|| {
-            Error::Config("a page request with a streaming body cannot be retried".into())
-        })?;
-        let response = ep.client.execute(this, None, None).await?;
-        let headers = response.headers().clone();
-        let shown_url = response.url().to_owned();
-        match response.bytes().await {
-            Ok(bytes) => return Ok((headers, shown_url, bytes)),
-            Err(err @ Error::Transport { .. }) if idempotent && attempt <= policy.max_retries => {
-                let wait = policy.backoff(attempt);
-                if start.elapsed() + wait > policy.deadline {
-                    return Err(err);
-                }
-                tracing::info!(target: "rest_source", resource = %ep.resource, url = %shown_url, attempt, error = %err, "page body was cut off; retrying");
-                tokio::time::sleep(wait).await;
-            }
-            Err(err) => return Err(err),
+    /// Starts fetching planned pages until `concurrency` are in flight or planned.
+    fn fetch_ahead(&mut self) {
+        let Some(planned) = &mut self.planned else {
+            return;
+        };
+        while self.ahead.len() < self.concurrency {
+            // Only same-origin pages are fetched ahead: a planned URL elsewhere would get the
+            // API's credentials before `next_request` could refuse it.
+            let Some(url) = planned.next().filter(|u| Some(u.origin()) == self.origin) else {
+                self.planned = None;
+                return;
+            };
+            let (ep, permits, to_fetch) =
+                (self.endpoint.clone(), self.permits.clone(), url.clone());
+            let task = Task::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                ep.fetch(to_fetch).await
+            });
+            self.ahead.push_back((url, task));
         }
     }
 }

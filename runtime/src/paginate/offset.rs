@@ -79,6 +79,25 @@ impl Paginator for Offset {
         self.apply(&mut next);
         Ok(Some(next))
     }
+
+    /// With a total: every offset from the next one, `limit` apart, below the total (and
+    /// `maximum_offset`). Exactly the URLs `next_request` would return when every page is full.
+    fn upcoming(&self, page: &PageResponse<'_>) -> Option<Box<dyn Iterator<Item = Url> + Send>> {
+        let total = self
+            .total
+            .as_ref()
+            .and_then(|p| as_u64(p.get(page.body)?))?;
+        let end = self.spec.maximum_offset.map_or(total, |max| max.min(total));
+        let step = self.spec.limit.max(1);
+        let (base, spec) = (page.url.clone(), self.spec.clone());
+        let offsets = (self.offset..end).step_by(usize::try_from(step).ok()?);
+        Some(Box::new(offsets.map(move |offset| {
+            let mut url = base.clone();
+            set_query_param(&mut url, &spec.offset_param, &offset.to_string());
+            set_query_param(&mut url, &spec.limit_param, &spec.limit.to_string());
+            url
+        })))
+    }
 }
 
 /// A count from JSON: a non-negative integer or a string holding one (`null` → `None`).

@@ -77,4 +77,21 @@ impl Paginator for PageNumber {
         set_query_param(&mut next, &self.spec.page_param, &self.page.to_string());
         Ok(Some(next))
     }
+
+    /// With a total page count: every page number from the next one to the last (and below
+    /// `maximum_page`). Exactly the URLs `next_request` would return page after page.
+    fn upcoming(&self, page: &PageResponse<'_>) -> Option<Box<dyn Iterator<Item = Url> + Send>> {
+        let total = self
+            .total
+            .as_ref()
+            .and_then(|p| as_u64(p.get(page.body)?))?;
+        let last = self.spec.base_page.saturating_add(total);
+        let end = self.spec.maximum_page.map_or(last, |max| max.min(last));
+        let (base, param) = (page.url.clone(), self.spec.page_param.clone());
+        Some(Box::new((self.page..end).map(move |n| {
+            let mut url = base.clone();
+            set_query_param(&mut url, &param, &n.to_string());
+            url
+        })))
+    }
 }

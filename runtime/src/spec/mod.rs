@@ -35,4 +35,4 @@ pub use paginator::{
     CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, OffsetPaginator, PageNumberPaginator,
     PaginatorSpec,
 };
-pub use resource::{EndpointSpec, ResourceSpec};
+pub use resource::{DEFAULT_CONCURRENCY, EndpointSpec, ResourceSpec};

@@ -37,7 +37,22 @@ pub struct ResourceSpec {
     /// Stop after this many records (per parent item for a child resource).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<u64>,
+    /// How many requests this resource keeps in flight (absent: [`DEFAULT_CONCURRENCY`]).
+    ///
+    /// Addressable pages (`offset` or `page_number` with a `total_path` the first page
+    /// answers) are fetched this many at a time after the first page, and yielded in order;
+    /// a child resource fetches the children of this many parent records at a time, each
+    /// parent's pages in order. Link-following paginators (`json_link`, `header_link`,
+    /// `cursor`) cannot know page N+1 before page N arrives, so they always fetch one page
+    /// ahead of the consumer, whatever this says. `1` turns read-ahead across pages and
+    /// parents off (the one-page pipeline stays). Not a dlt key: dlt pages sequentially.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<usize>,
 }
+
+/// The default [`ResourceSpec::concurrency`]: enough to hide a round trip behind decoding on
+/// small machines without hammering an API (most rate limits allow a handful at once).
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// The request side of a resource.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -83,6 +98,7 @@ impl ResourceSpec {
             primary_key: Vec::new(),
             max_pages: None,
             max_items: None,
+            concurrency: None,
         }
     }
     /// Adds a query parameter.
@@ -139,6 +155,32 @@ impl ResourceSpec {
     pub fn max_items(mut self, n: u64) -> Self {
         self.max_items = Some(n);
         self
+    }
+    /// How many requests to keep in flight (see [`ResourceSpec::concurrency`]); `0` is
+    /// read as `1`.
+    ///
+    /// ```
+    /// use rest_source_runtime::spec::{OffsetPaginator, ResourceSpec};
+    ///
+    /// let events = ResourceSpec::new("events", "events")
+    ///     .data_selector("items")
+    ///     .paginator(OffsetPaginator::new(100).total_path("total"))
+    ///     .concurrency(8);
+    /// let from_json: ResourceSpec = serde_json::from_str(
+    ///     r#"{"name": "events", "concurrency": 8, "endpoint": {"path": "events",
+    ///         "data_selector": "items",
+    ///         "paginator": {"type": "offset", "limit": 100, "total_path": "total"}}}"#,
+    /// ).unwrap();
+    /// assert_eq!(events, from_json);
+    /// assert_eq!(ResourceSpec::new("x", "x").effective_concurrency(), 4);
+    /// ```
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = Some(n);
+        self
+    }
+    /// The effective concurrency: the configured one (at least 1) or [`DEFAULT_CONCURRENCY`].
+    pub fn effective_concurrency(&self) -> usize {
+        self.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1)
     }
     /// The parent resource named by `{parent.field}` placeholders in the path (or dlt's
     /// `{"type": "resolve", "resource": …}` params), if any.

@@ -4,13 +4,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::Request;
-
 use super::flow::{ClientAuth, ClientCredentials, DEFAULT_TOKEN_EXPIRATION, OAuth2, OAuth2Flow};
 use super::shape::TokenEndpoint;
-use super::token::AccessToken;
-use crate::auth::{Auth, AuthContext};
-use crate::{Result, Secret};
+use crate::Secret;
 
 /// The client credentials grant as an [`OAuth2Flow`]: `grant_type=client_credentials`, the
 /// optional `scope` and `audience`, extra form fields, and the client's id and secret in the
@@ -239,45 +235,6 @@ impl OAuth2ClientCredentials {
             inner: self.inner.max_refresh_leeway(leeway),
         }
     }
-
-    /// The flow's settings.
-    pub fn flow(&self) -> &ClientCredentialsFlow {
-        self.inner.flow()
-    }
-
-    /// The current token, fetching one if needed (see [`OAuth2::access_token`]).
-    pub async fn access_token(&self, cx: &AuthContext) -> Result<AccessToken> {
-        self.inner.access_token(cx).await
-    }
-
-    /// Drops the cached token.
-    pub fn invalidate(&self) {
-        self.inner.invalidate();
-    }
 }
 
-impl fmt::Debug for OAuth2ClientCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("OAuth2ClientCredentials")
-            .field(&self.inner)
-            .finish()
-    }
-}
-
-impl Auth for OAuth2ClientCredentials {
-    async fn sign(&self, request: &mut Request, cx: &AuthContext) -> Result<()> {
-        self.inner.sign(request, cx).await
-    }
-
-    async fn unauthorized(&self, rejected: &Request) -> bool {
-        self.inner.unauthorized(rejected).await
-    }
-
-    fn scheme(&self) -> &'static str {
-        self.inner.scheme()
-    }
-
-    fn sensitive_query_params(&self) -> Vec<String> {
-        self.inner.sensitive_query_params()
-    }
-}
+super::delegate_to_oauth2!(OAuth2ClientCredentials, ClientCredentialsFlow);

@@ -30,8 +30,6 @@ use serde_json::{Map, Value};
 
 use super::flow::{DEFAULT_TOKEN_EXPIRATION, OAuth2, OAuth2Flow, build_token_request};
 use super::shape::TokenEndpoint;
-use super::token::AccessToken;
-use crate::auth::{Auth, AuthContext};
 use crate::{Error, Result, Secret};
 
 /// The RFC 7523 grant type.
@@ -488,46 +486,9 @@ impl OAuth2JwtBearer {
     pub fn check_key(&self) -> Result<()> {
         self.inner.flow().check_key()
     }
-
-    /// The flow's settings.
-    pub fn flow(&self) -> &JwtBearerFlow {
-        self.inner.flow()
-    }
-
-    /// The current access token, fetching one if needed (see [`OAuth2::access_token`]).
-    pub async fn access_token(&self, cx: &AuthContext) -> Result<AccessToken> {
-        self.inner.access_token(cx).await
-    }
-
-    /// Drops the cached access token.
-    pub fn invalidate(&self) {
-        self.inner.invalidate();
-    }
 }
 
-impl fmt::Debug for OAuth2JwtBearer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("OAuth2JwtBearer").field(&self.inner).finish()
-    }
-}
-
-impl Auth for OAuth2JwtBearer {
-    async fn sign(&self, request: &mut Request, cx: &AuthContext) -> Result<()> {
-        self.inner.sign(request, cx).await
-    }
-
-    async fn unauthorized(&self, rejected: &Request) -> bool {
-        self.inner.unauthorized(rejected).await
-    }
-
-    fn scheme(&self) -> &'static str {
-        self.inner.scheme()
-    }
-
-    fn sensitive_query_params(&self) -> Vec<String> {
-        self.inner.sensitive_query_params()
-    }
-}
+super::delegate_to_oauth2!(OAuth2JwtBearer, JwtBearerFlow);
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,63 @@
 //!   extra headers or JSON bodies.
 //! - [`token`]: [`AccessToken`] and reading token responses without ever echoing them.
 
+/// The public OAuth2 strategies are newtypes over [`OAuth2<F>`] (so each can have its own
+/// `new` without clashing with the generic one); this writes their shared delegation once:
+/// `flow()`, `access_token()`, `invalidate()`, a redacting `Debug`, and `Auth`.
+macro_rules! delegate_to_oauth2 {
+    ($ty:ident, $flow:ty) => {
+        impl $ty {
+            /// The flow's settings.
+            pub fn flow(&self) -> &$flow {
+                self.inner.flow()
+            }
+
+            /// The current access token, fetched or refreshed if needed (see
+            /// [`OAuth2::access_token`](crate::auth::oauth2::OAuth2::access_token)).
+            pub async fn access_token(
+                &self,
+                cx: &crate::auth::AuthContext,
+            ) -> crate::Result<crate::auth::oauth2::AccessToken> {
+                self.inner.access_token(cx).await
+            }
+
+            /// Drops the cached access token (a refresh token, if any, stays in its store).
+            pub fn invalidate(&self) {
+                self.inner.invalidate();
+            }
+        }
+
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_tuple(stringify!($ty)).field(&self.inner).finish()
+            }
+        }
+
+        impl crate::auth::Auth for $ty {
+            async fn sign(
+                &self,
+                request: &mut ::reqwest::Request,
+                cx: &crate::auth::AuthContext,
+            ) -> crate::Result<()> {
+                crate::auth::Auth::sign(&self.inner, request, cx).await
+            }
+
+            async fn unauthorized(&self, rejected: &::reqwest::Request) -> bool {
+                crate::auth::Auth::unauthorized(&self.inner, rejected).await
+            }
+
+            fn scheme(&self) -> &'static str {
+                crate::auth::Auth::scheme(&self.inner)
+            }
+
+            fn sensitive_query_params(&self) -> Vec<String> {
+                crate::auth::Auth::sensitive_query_params(&self.inner)
+            }
+        }
+    };
+}
+pub(crate) use delegate_to_oauth2;
+
 pub mod client_credentials;
 pub mod flow;
 pub mod jwt_bearer;

@@ -17,15 +17,13 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use reqwest::Request;
-
 use super::flow::{
     ClientAuth, ClientCredentials, DEFAULT_TOKEN_EXPIRATION, OAuth2, OAuth2Flow,
     build_token_request, send_token_request,
 };
 use super::shape::TokenEndpoint;
 use super::token::{AccessToken, TokenResponse};
-use crate::auth::{Auth, AuthContext};
+use crate::auth::AuthContext;
 use crate::token_store::{MemoryTokenStore, TokenStore};
 use crate::{Error, Result, Secret};
 
@@ -423,45 +421,6 @@ impl OAuth2RefreshToken {
             inner: self.inner.max_refresh_leeway(leeway),
         }
     }
-
-    /// The flow's settings.
-    pub fn flow(&self) -> &RefreshTokenFlow {
-        self.inner.flow()
-    }
-
-    /// The current access token, refreshing if needed (see [`OAuth2::access_token`]).
-    pub async fn access_token(&self, cx: &AuthContext) -> Result<AccessToken> {
-        self.inner.access_token(cx).await
-    }
-
-    /// Drops the cached access token (the refresh token stays in the store).
-    pub fn invalidate(&self) {
-        self.inner.invalidate();
-    }
 }
 
-impl fmt::Debug for OAuth2RefreshToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("OAuth2RefreshToken")
-            .field(&self.inner)
-            .finish()
-    }
-}
-
-impl Auth for OAuth2RefreshToken {
-    async fn sign(&self, request: &mut Request, cx: &AuthContext) -> Result<()> {
-        self.inner.sign(request, cx).await
-    }
-
-    async fn unauthorized(&self, rejected: &Request) -> bool {
-        self.inner.unauthorized(rejected).await
-    }
-
-    fn scheme(&self) -> &'static str {
-        self.inner.scheme()
-    }
-
-    fn sensitive_query_params(&self) -> Vec<String> {
-        self.inner.sensitive_query_params()
-    }
-}
+super::delegate_to_oauth2!(OAuth2RefreshToken, RefreshTokenFlow);

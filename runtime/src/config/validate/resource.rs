@@ -17,6 +17,7 @@ const RESOURCE_KEYS: &[&str] = &[
     "include_from_parent",
     "max_pages",
     "max_items",
+    "concurrency",
     "selected",
 ];
 /// dlt resource keys that describe the load destination (tables, merge behaviour). Accepted so
@@ -92,6 +93,21 @@ impl Validator<'_> {
         let max_items = node
             .get("max_items")
             .and_then(|n| self.uint(n, &join(path, "max_items")));
+        let concurrency = node.get("concurrency").and_then(|n| {
+            let at = join(path, "concurrency");
+            match self.uint(n, &at)? {
+                0 => {
+                    self.problem(
+                        n.span.as_ref(),
+                        &at,
+                        "`concurrency` must be at least 1 (1 fetches pages one at a time)",
+                        None,
+                    );
+                    None
+                }
+                c => Some(c as usize),
+            }
+        });
         let selected = node
             .get("selected")
             .and_then(|n| self.boolean(n, &join(path, "selected")))
@@ -269,6 +285,7 @@ impl Validator<'_> {
         spec.include_from_parent = include_from_parent.unwrap_or_default();
         spec.max_pages = max_pages;
         spec.max_items = max_items;
+        spec.concurrency = concurrency;
         Some(Draft {
             config: ResourceConfig {
                 spec,

@@ -1,0 +1,409 @@
+//! A page's records, parsed once.
+//!
+//! The obvious way to read a page — parse the body into a `serde_json::Value`, move the
+//! records out, then `T::deserialize(&value)` each one — builds every record twice (a tree of
+//! maps and strings, then `T`), and costs about a third of the throughput of decoding the
+//! body straight into typed structs. With a `data_selector`, [`split_page`] instead walks the
+//! body once with a `Deserializer`: everything outside the records becomes the (small)
+//! envelope `Value` that paginators read, and each record is only *scanned* (as a borrowed
+//! `RawValue`), leaving its byte span in the body. [`Records::decode`] later decodes each span
+//! straight into `T`, on the consumer's side of the pipeline, so scanning page N+1 overlaps
+//! decoding page N. The body's bytes live exactly as long as the page's undecoded records.
+//!
+//! Pages without a selector (dlt's record detection looks at the whole tree) and resources
+//! that must edit records before decoding (incremental filtering, `include_from_parent`, parent
+//! records feeding a child) use the `Value` form.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::Deserialize as _;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::select::{JsonPath, Segment};
+
+/// The records of one page, before decoding into `T`.
+#[derive(Debug)]
+pub(crate) enum Records {
+    /// Each record's JSON text as a span of the response body.
+    Spans {
+        /// The response body, checked to be UTF-8 once (so neither the scan nor the decoding
+        /// re-validates each string); freed when the page's records are decoded.
+        body: String,
+        /// Where each record is in `body`, in order.
+        spans: Vec<Range<usize>>,
+    },
+    /// Records as JSON values (no selector, or records that had to be edited).
+    Values(Vec<Value>),
+}
+
+impl Default for Records {
+    fn default() -> Self {
+        Records::Values(Vec::new())
+    }
+}
+
+impl Records {
+    /// How many records there are.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Records::Spans { spans, .. } => spans.len(),
+            Records::Values(v) => v.len(),
+        }
+    }
+
+    /// Drops every record after the first `n`.
+    pub(crate) fn truncate(&mut self, n: usize) {
+        match self {
+            Records::Spans { spans, .. } => spans.truncate(n),
+            Records::Values(v) => v.truncate(n),
+        }
+    }
+
+    /// The records as JSON values (parses spans; the values are moved out otherwise).
+    /// `url` (redacted) names the page in the error, which cannot happen for spans the
+    /// scanner accepted but is reported properly all the same.
+    pub(crate) fn into_values(self, url: &str) -> Result<Vec<Value>> {
+        match self {
+            Records::Values(v) => Ok(v),
+            Records::Spans { body, spans } => spans
+                .into_iter()
+                .map(|span| {
+                    serde_json::from_str(&body[span.clone()]).map_err(|source| Error::Decode {
+                        url: url.to_owned(),
+                        target: "a JSON record".into(),
+                        source,
+                        body: body[span].to_owned(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// Mutable access to the records as values (converts spans first).
+    pub(crate) fn values_mut(&mut self, url: &str) -> Result<&mut Vec<Value>> {
+        if let Records::Spans { .. } = self {
+            let values = std::mem::take(self).into_values(url)?;
+            *self = Records::Values(values);
+        }
+        match self {
+            Records::Values(v) => Ok(v),
+            Records::Spans { .. } => unreachable!("converted to values just above"),
+        }
+    }
+
+    /// Decodes every record into `T`, one `Result` per record, in order. A record that does
+    /// not fit `T` fails alone; the error names the page URL, the record's position and `T`,
+    /// and keeps that record's JSON (not the whole page).
+    pub(crate) fn decode<T: DeserializeOwned>(
+        self,
+        url: &str,
+        page: u64,
+    ) -> impl Iterator<Item = Result<T>> + Send + use<T> {
+        let url: std::sync::Arc<str> = url.into();
+        let (body, spans, values) = match self {
+            Records::Spans { body, spans } => (body, spans, Vec::new()),
+            Records::Values(values) => (String::new(), Vec::new(), values),
+        };
+        let from_spans = {
+            let url = url.clone();
+            spans.into_iter().enumerate().map(move |(index, span)| {
+                let text = &body[span];
+                serde_json::from_str::<T>(text).map_err(|source| Error::Decode {
+                    url: url.to_string(),
+                    target: target::<T>(index, page),
+                    source,
+                    body: text.to_owned(),
+                })
+            })
+        };
+        let from_values = values.into_iter().enumerate().map(move |(index, record)| {
+            T::deserialize(&record).map_err(|source| Error::Decode {
+                url: url.to_string(),
+                target: target::<T>(index, page),
+                source,
+                body: record.to_string(),
+            })
+        });
+        from_spans.chain(from_values)
+    }
+}
+
+fn target<T>(index: usize, page: u64) -> String {
+    format!(
+        "`{}` (record {index} of page {page})",
+        std::any::type_name::<T>()
+    )
+}
+
+/// Parses a page body in one pass: the envelope (the body with the selected value replaced by
+/// `null`) and the selected records, which keep `body`. `None` records when the selector
+/// matched nothing. On a parse error the body is handed back for the error message.
+pub(crate) fn split_page(
+    body: String,
+    selector: &JsonPath,
+) -> std::result::Result<Split, (serde_json::Error, String)> {
+    let parsed = (|| {
+        let mut selected = None;
+        let mut de = serde_json::Deserializer::from_str(&body);
+        let envelope = Envelope {
+            path: selector.segments(),
+            base: body.as_ptr() as usize,
+            selected: &mut selected,
+        }
+        .deserialize(&mut de)?;
+        de.end()?;
+        Ok((envelope, selected))
+    })();
+    let (envelope, selected) = match parsed {
+        Ok(ok) => ok,
+        Err(e) => return Err((e, body)),
+    };
+    let records = selected.map(|s| match s {
+        Selected::Spans(spans) => Records::Spans { body, spans },
+        Selected::Value(Value::Null) => Records::Values(Vec::new()),
+        Selected::Value(other) => Records::Values(vec![other]),
+    });
+    Ok(Split { envelope, records })
+}
+
+/// What [`split_page`] found.
+#[derive(Debug)]
+pub(crate) struct Split {
+    /// The body without the records.
+    pub envelope: Value,
+    /// The records; `None` when the selector matched nothing.
+    pub records: Option<Records>,
+}
+
+enum Selected {
+    Spans(Vec<Range<usize>>),
+    Value(Value),
+}
+
+/// Deserialises the value at this position as a `Value`, except the one at `path`, which goes
+/// to `selected` (and `null` in its place).
+struct Envelope<'p, 's> {
+    path: &'p [Segment],
+    base: usize,
+    selected: &'s mut Option<Selected>,
+}
+
+impl<'de> DeserializeSeed<'de> for Envelope<'_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        if self.path.is_empty() {
+            *self.selected = Some(d.deserialize_any(SelectedVisitor { base: self.base })?);
+            return Ok(Value::Null);
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for Envelope<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let (head, rest) = (&self.path[0], &self.path[1..]);
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let on_path = matches!(head, Segment::Key(k) if *k == key) && self.selected.is_none();
+            let value = if on_path {
+                map.next_value_seed(Envelope {
+                    path: rest,
+                    base: self.base,
+                    selected: &mut *self.selected,
+                })?
+            } else {
+                map.next_value::<Value>()?
+            };
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let wanted = match &self.path[0] {
+            Segment::Index(i) => Some(*i),
+            Segment::Key(k) => k.parse::<usize>().ok(),
+        };
+        let rest = &self.path[1..];
+        let mut out = Vec::new();
+        loop {
+            let next = if Some(out.len()) == wanted && self.selected.is_none() {
+                seq.next_element_seed(Envelope {
+                    path: rest,
+                    base: self.base,
+                    selected: &mut *self.selected,
+                })?
+            } else {
+                seq.next_element::<Value>()?
+            };
+            match next {
+                Some(v) => out.push(v),
+                None => return Ok(Value::Array(out)),
+            }
+        }
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
+/// The selected value: an array becomes the spans of its elements (scanned, not built); any
+/// other value is kept as one (`null`: no) record, as [`crate::select::into_records`] does.
+struct SelectedVisitor {
+    base: usize,
+}
+
+impl<'de> de::Visitor<'de> for SelectedVisitor {
+    type Value = Selected;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the records: an array, an object or null")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Selected, A::Error> {
+        let mut spans = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            // `raw` borrows from the body this parse started from, so its address is inside it.
+            let start = raw.get().as_ptr() as usize - self.base;
+            spans.push(start..start + raw.get().len());
+        }
+        Ok(Selected::Spans(spans))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Selected, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Selected::Value)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Selected, E> {
+        Ok(Selected::Value(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Selected, E> {
+        Ok(Selected::Value(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Selected, E> {
+        Ok(Selected::Value(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Selected, E> {
+        Ok(Selected::Value(v.into()))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Selected, E> {
+        Ok(Selected::Value(v.into()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Selected, E> {
+        Ok(Selected::Value(v.into()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Selected, E> {
+        Ok(Selected::Value(Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Selected, E> {
+        Ok(Selected::Value(Value::Null))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn split(body: &str, selector: &str) -> Split {
+        split_page(body.to_owned(), &JsonPath::parse(selector).unwrap()).unwrap()
+    }
+
+    fn values(records: Option<Records>) -> Vec<Value> {
+        records.unwrap().into_values("u").unwrap()
+    }
+
+    #[test]
+    fn nested_selector_leaves_envelope_and_spans() {
+        let body =
+            r#"{"meta":{"total":2},"data":{"items":[{"id":1,"s":"a, ]"} , {"id":2}],"x":[1]}}"#;
+        let s = split(body, "data.items");
+        assert_eq!(
+            s.envelope,
+            json!({"meta": {"total": 2}, "data": {"items": null, "x": [1]}})
+        );
+        let Some(Records::Spans { body: b, spans }) = &s.records else {
+            panic!("expected spans, got {:?}", s.records)
+        };
+        assert_eq!(&b[spans[0].clone()], r#"{"id":1,"s":"a, ]"}"#);
+        assert_eq!(&b[spans[1].clone()], r#"{"id":2}"#);
+    }
+
+    #[test]
+    fn root_array_and_indexes() {
+        let s = split(r#" [ {"id": 1}, 2 ] "#, "$");
+        assert_eq!(s.envelope, Value::Null);
+        assert_eq!(values(s.records), vec![json!({"id": 1}), json!(2)]);
+        let s = split(r#"{"results":[{"rows":[{"a":1}]}]}"#, "results[0].rows");
+        assert_eq!(values(s.records), vec![json!({"a": 1})]);
+        assert_eq!(s.envelope, json!({"results": [{"rows": null}]}));
+    }
+
+    #[test]
+    fn non_arrays_missing_and_null_selections() {
+        let s = split(r#"{"data":{"id":7}}"#, "data");
+        assert_eq!(values(s.records), vec![json!({"id": 7})]);
+        assert!(values(split(r#"{"data":null}"#, "data").records).is_empty());
+        assert!(split(r#"{"other":[1]}"#, "data").records.is_none());
+        assert!(split(r#"[1]"#, "data").records.is_none());
+    }
+
+    #[test]
+    fn decode_fails_per_record_with_its_json() {
+        #[derive(serde::Deserialize, Debug)]
+        struct R {
+            #[allow(dead_code)]
+            id: u64,
+        }
+        let s = split(r#"{"data":[{"id":1},{"id":"x"}]}"#, "data");
+        let out: Vec<Result<R>> = s.records.unwrap().decode("u", 3).collect();
+        assert!(out[0].is_ok());
+        let err = out[1].as_ref().unwrap_err().to_string();
+        assert!(err.contains("record 1 of page 3"), "{err}");
+        assert_eq!(
+            out[1].as_ref().unwrap_err().body(),
+            Some(r#"{"id":"x"}"#),
+            "the error keeps that record's JSON"
+        );
+    }
+
+    #[test]
+    fn invalid_json_is_an_error() {
+        let data = JsonPath::parse("data").unwrap();
+        assert!(split_page(r#"{"data":[1,}"#.to_owned(), &data).is_err());
+        assert!(split_page("{} x".to_owned(), &data).is_err());
+    }
+}

@@ -1,0 +1,11 @@
+use rest_source::{Resource, rest_source};
+
+#[rest_source(base_url = "https://api.example.com")]
+struct Api {
+    #[resource(path = "contacts", concurrency = 0)]
+    contacts: Resource<serde_json::Value>,
+    #[resource(path = "events", concurrency = "8")]
+    events: Resource<serde_json::Value>,
+}
+
+fn main() {}
