@@ -151,3 +151,25 @@ async fn api_key_body_example_puts_the_key_into_the_json_body() {
         json!({"query": "rust", "limit": 2, "api_key": "key-1"})
     );
 }
+
+#[tokio::test]
+async fn session_token_example_with_a_rejected_login_fails_without_showing_the_password() {
+    let server = TestServer::start(|req: &Recorded| match req.path.as_str() {
+        "/api/login" => Reply::json(401, json!({"error": "bad credentials"})),
+        _ => Reply::unauthorized(),
+    })
+    .await;
+    let config = example("session_token.toml", &server);
+    let source = build(&config, &[("password", "canary-pw-9")]);
+    let err = source
+        .resource("items")
+        .unwrap()
+        .collect()
+        .await
+        .expect_err("the login is rejected")
+        .to_string();
+    assert!(err.contains("/api/login"), "{err}");
+    assert!(!err.contains("canary-pw-9"), "{err}");
+    // Nothing reached the API without a session.
+    assert_eq!(server.count("/api/items"), 0);
+}
