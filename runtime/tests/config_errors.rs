@@ -591,3 +591,32 @@ fn concurrency_reaches_the_spec_and_zero_is_refused() {
         "sources.toml:5:15: resources[0].concurrency: `concurrency` must be at least 1 (1 fetches pages one at a time)"
     );
 }
+
+#[test]
+fn json_session_login_with_an_inline_password_gets_the_json_fix() {
+    let err = json_err(
+        r#"{
+  "name": "legacy",
+  "client": {
+    "base_url": "https://legacy.example.com",
+    "auth": {
+      "type": "session_token",
+      "login_url": "https://legacy.example.com/login",
+      "credentials": {"username": "etl-bot", "password": "canary-json-pw"},
+      "token_cookie": "sid",
+      "location": "cookei",
+      "name": "sid"
+    }
+  },
+  "resources": ["items"]
+}"#,
+    )
+    .to_string();
+    assert_eq!(
+        err,
+        r#"sources.json: 2 problems in the source config
+sources.json:8:58: client.auth.credentials.password: inline credential: `password` must reference a secret, not hold its value; use `"password": {"secret": "password"}` and put the value in .dlt/secrets.toml under [sources.legacy] (or the env var `SOURCES__LEGACY__PASSWORD`)
+sources.json:10:19: client.auth.location: unknown session token location `cookei`; did you mean `cookie`?"#
+    );
+    assert!(!err.contains("canary"));
+}
