@@ -183,22 +183,6 @@ impl OAuth2ClientCredentials {
         ))
     }
 
-    /// From a configured flow.
-    pub fn from_flow(flow: ClientCredentialsFlow) -> Self {
-        OAuth2ClientCredentials {
-            inner: OAuth2::new(flow),
-        }
-    }
-
-    // Builder methods rebuild the auth around the changed flow, so a cache can never hold a
-    // token obtained with other settings.
-    fn map_flow(self, f: impl FnOnce(ClientCredentialsFlow) -> ClientCredentialsFlow) -> Self {
-        let leeway = self.inner.max_leeway();
-        OAuth2ClientCredentials {
-            inner: OAuth2::new(f(self.inner.into_flow())).max_refresh_leeway(leeway),
-        }
-    }
-
     /// See [`ClientCredentialsFlow::scope`].
     pub fn scope(self, scope: impl Into<String>) -> Self {
         self.map_flow(|f| f.scope(scope))
@@ -227,13 +211,6 @@ impl OAuth2ClientCredentials {
     /// See [`ClientCredentialsFlow::token_endpoint`].
     pub fn token_endpoint(self, endpoint: TokenEndpoint) -> Self {
         self.map_flow(|f| f.token_endpoint(endpoint))
-    }
-
-    /// See [`OAuth2::max_refresh_leeway`].
-    pub fn max_refresh_leeway(self, leeway: Duration) -> Self {
-        OAuth2ClientCredentials {
-            inner: self.inner.max_refresh_leeway(leeway),
-        }
     }
 }
 

@@ -366,6 +366,14 @@ impl<F: OAuth2Flow> OAuth2<F> {
         self
     }
 
+    /// The same auth around a changed flow, with the same leeway cap and a fresh cache, so
+    /// a cached token can never belong to other settings. How the built-in strategies'
+    /// builder methods change their flow.
+    pub(crate) fn map_flow(self, f: impl FnOnce(F) -> F) -> Self {
+        let leeway = self.max_leeway();
+        OAuth2::new(f(self.flow)).max_refresh_leeway(leeway)
+    }
+
     /// The cap on how early tokens are refreshed.
     pub fn max_leeway(&self) -> Duration {
         self.cache.max_leeway()

@@ -401,20 +401,6 @@ impl OAuth2JwtBearer {
         ))
     }
 
-    /// From a configured flow.
-    pub fn from_flow(flow: JwtBearerFlow) -> Self {
-        OAuth2JwtBearer {
-            inner: OAuth2::new(flow),
-        }
-    }
-
-    fn map_flow(self, f: impl FnOnce(JwtBearerFlow) -> JwtBearerFlow) -> Self {
-        let leeway = self.inner.max_leeway();
-        OAuth2JwtBearer {
-            inner: OAuth2::new(f(self.inner.into_flow())).max_refresh_leeway(leeway),
-        }
-    }
-
     /// See [`JwtBearerFlow::from_service_account_json`].
     pub fn from_service_account_json(json: &Secret) -> Result<Self> {
         JwtBearerFlow::from_service_account_json(json).map(Self::from_flow)
@@ -473,13 +459,6 @@ impl OAuth2JwtBearer {
     /// See [`JwtBearerFlow::token_endpoint`].
     pub fn token_endpoint(self, endpoint: TokenEndpoint) -> Self {
         self.map_flow(|f| f.token_endpoint(endpoint))
-    }
-
-    /// See [`OAuth2::max_refresh_leeway`].
-    pub fn max_refresh_leeway(self, leeway: Duration) -> Self {
-        OAuth2JwtBearer {
-            inner: self.inner.max_refresh_leeway(leeway),
-        }
     }
 
     /// See [`JwtBearerFlow::check_key`].

@@ -13,10 +13,33 @@
 
 /// The public OAuth2 strategies are newtypes over [`OAuth2<F>`] (so each can have its own
 /// `new` without clashing with the generic one); this writes their shared delegation once:
-/// `flow()`, `access_token()`, `invalidate()`, a redacting `Debug`, and `Auth`.
+/// `from_flow()`, `max_refresh_leeway()`, `flow()`, `access_token()`, `invalidate()`, the
+/// private `map_flow()` their builder methods go through, a redacting `Debug`, and `Auth`.
 macro_rules! delegate_to_oauth2 {
     ($ty:ident, $flow:ty) => {
         impl $ty {
+            /// From a configured flow.
+            pub fn from_flow(flow: $flow) -> Self {
+                $ty {
+                    inner: crate::auth::oauth2::OAuth2::new(flow),
+                }
+            }
+
+            /// See [`OAuth2::max_refresh_leeway`](crate::auth::oauth2::OAuth2::max_refresh_leeway).
+            pub fn max_refresh_leeway(self, leeway: ::std::time::Duration) -> Self {
+                $ty {
+                    inner: self.inner.max_refresh_leeway(leeway),
+                }
+            }
+
+            // Builder methods rebuild the auth around the changed flow, so a cache can never
+            // hold a token obtained with other settings.
+            fn map_flow(self, f: impl FnOnce($flow) -> $flow) -> Self {
+                $ty {
+                    inner: self.inner.map_flow(f),
+                }
+            }
+
             /// The flow's settings.
             pub fn flow(&self) -> &$flow {
                 self.inner.flow()

@@ -365,21 +365,6 @@ impl OAuth2RefreshToken {
         ))
     }
 
-    /// From a configured flow.
-    pub fn from_flow(flow: RefreshTokenFlow) -> Self {
-        OAuth2RefreshToken {
-            inner: OAuth2::new(flow),
-        }
-    }
-
-    // As in `OAuth2ClientCredentials`: a changed flow gets a fresh cache.
-    fn map_flow(self, f: impl FnOnce(RefreshTokenFlow) -> RefreshTokenFlow) -> Self {
-        let leeway = self.inner.max_leeway();
-        OAuth2RefreshToken {
-            inner: OAuth2::new(f(self.inner.into_flow())).max_refresh_leeway(leeway),
-        }
-    }
-
     /// See [`RefreshTokenFlow::token_store`].
     pub fn token_store(self, store: impl TokenStore) -> Self {
         self.map_flow(|f| f.token_store(store))
@@ -413,13 +398,6 @@ impl OAuth2RefreshToken {
     /// See [`RefreshTokenFlow::token_endpoint`].
     pub fn token_endpoint(self, endpoint: TokenEndpoint) -> Self {
         self.map_flow(|f| f.token_endpoint(endpoint))
-    }
-
-    /// See [`OAuth2::max_refresh_leeway`].
-    pub fn max_refresh_leeway(self, leeway: Duration) -> Self {
-        OAuth2RefreshToken {
-            inner: self.inner.max_refresh_leeway(leeway),
-        }
     }
 }
 
