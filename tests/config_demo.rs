@@ -64,6 +64,26 @@ async fn collect(source: &Source, name: &str) -> Vec<Value> {
         .unwrap_or_else(|e| panic!("resource `{name}` runs: {e}"))
 }
 
+/// The demo's token response for a client-credentials grant (the authorisation a user does
+/// once, outside the source).
+async fn client_credentials_grant(server: &DemoServer) -> Value {
+    rest_source::RestClient::builder(server.url())
+        .build()
+        .unwrap()
+        .post("oauth/token")
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "demo-client"),
+            ("client_secret", "demo-secret"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn ids(records: &[Value]) -> Vec<u64> {
     records
         .iter()
@@ -168,21 +188,7 @@ async fn check_reports_a_rejected_credential_and_goes_on() {
 #[tokio::test]
 async fn bearer_example_runs_with_a_token_from_the_secrets() {
     let server = demo().await;
-    let grant: Value = rest_source::RestClient::builder(server.url())
-        .build()
-        .unwrap()
-        .post("oauth/token")
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "demo-client"),
-            ("client_secret", "demo-secret"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let grant: Value = client_credentials_grant(&server).await;
     let token = grant["access_token"].as_str().expect("a token");
     let config = example("bearer.toml", &server);
     let source = config
@@ -290,21 +296,7 @@ async fn oauth2_refresh_token_example_rotates_and_keeps_the_newest_token_in_its_
         .expect("demo API starts");
     // The authorisation step a user does once: here a client-credentials grant, whose
     // response carries the first refresh token.
-    let first: Value = rest_source::RestClient::builder(server.url())
-        .build()
-        .unwrap()
-        .post("oauth/token")
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "demo-client"),
-            ("client_secret", "demo-secret"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first: Value = client_credentials_grant(&server).await;
     let initial = first["refresh_token"].as_str().expect("a refresh token");
     let store = Path::new(env!("CARGO_TARGET_TMPDIR")).join("config-demo-refresh-token.json");
     let _ = std::fs::remove_file(&store);
