@@ -391,13 +391,11 @@ impl RestClient {
                 // No credentials (e.g. the token endpoint answered 503 or refused the
                 // connection). Nothing reached the API, so any method may be retried; only
                 // transient failures are (a rejected client secret is not).
-                if !err.is_retryable() || attempts > self.retry.max_retries {
+                if !err.is_retryable() {
                     return Err(wrap_exhausted(err, attempts, start));
                 }
-                let wait = self.retry.backoff(attempts);
-                if start.elapsed() + wait > self.retry.deadline {
-                    return Err(wrap_exhausted(err, attempts, start));
-                }
+                let url = redact_url(template.url(), &sensitive);
+                let (err, wait) = self.next_wait(err, None, url, attempts, start)?;
                 tracing::info!(target: "rest_source", %method, attempts, wait_ms = wait.as_millis() as u64, error = %err, "could not sign the request; retrying");
                 tokio::time::sleep(wait).await;
                 continue;
@@ -467,27 +465,46 @@ impl RestClient {
             };
             drop(permit); // not held while backing off
             let (err, server_wait) = failure;
-            if attempts > self.retry.max_retries {
-                return Err(wrap_exhausted(err, attempts, start));
-            }
-            let wait = match server_wait {
-                Some(w) if w > self.retry.max_retry_after => {
-                    return Err(Error::RetryAfterTooLong {
-                        url,
-                        retry_after: w,
-                        max: self.retry.max_retry_after,
-                        last: Box::new(err),
-                    });
-                }
-                Some(w) => w,
-                None => self.retry.backoff(attempts),
-            };
-            if start.elapsed() + wait > self.retry.deadline {
-                return Err(wrap_exhausted(err, attempts, start));
-            }
+            let (err, wait) = self.next_wait(err, server_wait, url.clone(), attempts, start)?;
             tracing::info!(target: "rest_source", %method, %url, attempts, wait_ms = wait.as_millis() as u64, error = %err, "retrying");
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+impl RestClient {
+    /// After a retryable failure of attempt `attempts`: how long to wait before the next one
+    /// (the server's `Retry-After`, else the policy's backoff), or the error to return when the
+    /// retries are spent, the `Retry-After` is above the cap, or the wait would pass the
+    /// deadline. The one place the retry policy is applied, for failed requests and for failed
+    /// signing alike.
+    fn next_wait(
+        &self,
+        err: Error,
+        server_wait: Option<Duration>,
+        url: String,
+        attempts: u32,
+        start: tokio::time::Instant,
+    ) -> Result<(Error, Duration)> {
+        if attempts > self.retry.max_retries {
+            return Err(wrap_exhausted(err, attempts, start));
+        }
+        let wait = match server_wait {
+            Some(w) if w > self.retry.max_retry_after => {
+                return Err(Error::RetryAfterTooLong {
+                    url,
+                    retry_after: w,
+                    max: self.retry.max_retry_after,
+                    last: Box::new(err),
+                });
+            }
+            Some(w) => w,
+            None => self.retry.backoff(attempts),
+        };
+        if start.elapsed() + wait > self.retry.deadline {
+            return Err(wrap_exhausted(err, attempts, start));
+        }
+        Ok((err, wait))
     }
 }
 
