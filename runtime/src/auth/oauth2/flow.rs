@@ -397,7 +397,7 @@ impl<F: OAuth2Flow> OAuth2<F> {
                 let lifetime = token
                     .lifetime()
                     .unwrap_or_else(|| self.flow.default_token_expiration());
-                tracing::debug!(
+                tracing::info!(
                     target: "rest_source",
                     scheme = self.flow.scheme(),
                     "fetched token, expires in {}s",
