@@ -4,10 +4,11 @@
 //! environment only; `HOME` and the working directory point at an empty test folder so no
 //! real secrets file is ever read.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use rest_source_demo::{DemoApi, DemoServer};
+use rest_source_demo::{DemoApi, DemoServer, Faults};
 use serde_json::Value;
 
 const RECORDS: u64 = 25;
@@ -35,7 +36,7 @@ fn example_into(dir: &Path, name: &str, server: &DemoServer) -> PathBuf {
     path
 }
 
-async fn rest_source(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+async fn rest_source<A: AsRef<OsStr>>(dir: &Path, args: &[A], env: &[(&str, &str)]) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_rest-source"))
         .args(args)
         .current_dir(dir)
@@ -49,6 +50,25 @@ async fn rest_source(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output 
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every entry of `dir`, hidden ones included, sorted.
+fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The JSON Lines file `path`, one record per line.
+fn json_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON record per line"))
+        .collect()
 }
 
 const CRM_SECRETS: &[(&str, &str)] = &[
@@ -68,11 +88,32 @@ async fn check_validates_resolves_and_probes_each_auth() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with(
+            "oauth2_client_credentials.toml: source `crm` is valid: 7 resources, 2 distinct auths, 2 secrets resolved\n\
+             ok: `oauth2_client_credentials` auth via resource `contacts` (25 records on the first page)\n\
+             ok: `api_key` auth via resource `reports` (24 records on the first page)\n"
+        ),
+        "{stdout}"
+    );
+    // Then, per resource, the paginator and data selector it will use.
+    let lines: Vec<&str> = stdout.lines().skip(3).collect();
+    assert_eq!(lines.len(), 7, "{stdout}");
+    assert!(
+        lines[0].starts_with(
+            "resource `contacts`: paginator `json_link` (next_url_path = \"paging.next\""
+        ),
+        "{stdout}"
+    );
+    assert!(lines[0].ends_with(", data selector `results`"), "{stdout}");
     assert_eq!(
-        text(&out.stdout),
-        "oauth2_client_credentials.toml: source `crm` is valid: 7 resources, 2 distinct auths, 2 secrets resolved\n\
-         ok: `oauth2_client_credentials` auth via resource `contacts` (25 records on the first page)\n\
-         ok: `api_key` auth via resource `reports` (24 records on the first page)\n"
+        lines[2],
+        "resource `reports`: paginator `single_page`, data selector `data`"
+    );
+    assert_eq!(
+        lines[6],
+        "resource `users`: paginator `header_link` (links_next_key = \"next\"), data selector detected on the first page"
     );
     assert_eq!(server.stats().api_requests, 2);
     server.shutdown().await;
@@ -117,10 +158,10 @@ async fn run_writes_one_json_lines_file_per_resource() {
         .lines()
         .map(|l| l.split_whitespace().collect())
         .collect();
-    assert_eq!(rows[0], ["resource", "records", "pages"]);
-    assert_eq!(rows[1], ["contacts", "25", "1"]);
-    assert_eq!(rows[2], ["notes", &notes.len().to_string(), "25"]);
-    assert_eq!(rows[3], ["reports", "24", "1"]);
+    assert_eq!(rows[0], ["resource", "records", "pages", "status"]);
+    assert_eq!(rows[1], ["contacts", "25", "1", "ok"]);
+    assert_eq!(rows[2], ["notes", &notes.len().to_string(), "25", "ok"]);
+    assert_eq!(rows[3], ["reports", "24", "1", "ok"]);
     let total = 25 * 5 + 24 + notes.len();
     assert_eq!(&rows[8][..3], ["total", &total.to_string(), "31"]);
     assert!(stdout.ends_with("wrote 7 files to data\n"), "{stdout}");
@@ -130,7 +171,9 @@ async fn run_writes_one_json_lines_file_per_resource() {
         stderr.contains("contacts: done, 25 records in 1 page\n"),
         "{stderr}"
     );
-    assert!(!stderr.contains('\r'), "{stderr:?}");
+    assert!(!stderr.contains(['\r', '\x1b']), "{stderr:?}");
+    // Only the finished files: no temporary name is left behind.
+    assert_eq!(file_names(&dir.join("data")).len(), 7);
     server.shutdown().await;
 }
 
@@ -146,11 +189,7 @@ async fn run_of_one_resource_writes_only_its_file() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let files: Vec<String> = std::fs::read_dir(dir.join("o"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(files, ["reports.jsonl"]);
+    assert_eq!(file_names(&dir.join("o")), ["reports.jsonl"]);
     let bad = rest_source(
         &dir,
         &["run", "api_key.toml", "--resource", "report"],
@@ -245,7 +284,7 @@ async fn rejected_credentials_exit_1_without_printing_them() {
         "{stdout}"
     );
     assert!(
-        stdout.ends_with(
+        stdout.contains(
             "/api/v1/reports was rejected with HTTP 401; check the `api_key` credentials\n"
         ),
         "{stdout}"
@@ -255,9 +294,10 @@ async fn rejected_credentials_exit_1_without_printing_them() {
     assert_eq!(run.status.code(), Some(1));
     let stderr = text(&run.stderr);
     assert!(
-        stderr.contains("error: `reports`: api_key auth failed: GET http://127.0.0.1:"),
+        stderr.starts_with("error: the `api_key` auth (tested through resource `reports`) failed: api_key auth failed: GET http://127.0.0.1:"),
         "{stderr}"
     );
+    assert!(!dir.join("out").exists(), "nothing is written");
     for output in [&check.stdout, &check.stderr, &run.stdout, &run.stderr] {
         assert!(!text(output).contains("canary"), "{}", text(output));
     }
@@ -269,14 +309,39 @@ async fn usage_errors_exit_2() {
     let dir = workdir("usage");
     let out = rest_source(&dir, &["fetch", "crm.toml"], &[]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        text(&out.stderr),
-        "error: unknown command `fetch`; expected `check` or `run`\n\nrun `rest-source --help` for usage\n"
-    );
-    let help = rest_source(&dir, &["--help"], &[]).await;
-    assert_eq!(help.status.code(), Some(0));
     assert!(
-        text(&help.stdout).starts_with("rest-source: check and run declarative REST API sources")
+        text(&out.stderr).starts_with("error: unrecognized subcommand 'fetch'\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    let typo = rest_source(&dir, &["chek", "crm.toml"], &[]).await;
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        text(&typo.stderr).contains("tip: a similar subcommand exists: 'check'"),
+        "{}",
+        text(&typo.stderr)
+    );
+    let option = rest_source(&dir, &["run", "crm.toml", "--stat", "s.json"], &[]).await;
+    assert_eq!(option.status.code(), Some(2));
+    assert!(
+        text(&option.stderr).contains("tip: a similar argument exists: '--state'"),
+        "{}",
+        text(&option.stderr)
+    );
+    let only_run = rest_source(&dir, &["check", "crm.toml", "--out", "x"], &[]).await;
+    assert_eq!(only_run.status.code(), Some(2));
+    assert!(
+        text(&only_run.stderr).starts_with("error: unexpected argument '--out' found"),
+        "{}",
+        text(&only_run.stderr)
+    );
+    let no_value = rest_source(&dir, &["check", "crm.toml", "--param", "region"], &[]).await;
+    assert_eq!(no_value.status.code(), Some(2));
+    assert!(
+        text(&no_value.stderr)
+            .contains("`region` is not NAME=VALUE; expected e.g. `--param region=eu`"),
+        "{}",
+        text(&no_value.stderr)
     );
 }
 
@@ -377,5 +442,537 @@ endpoint = {{ path = "contacts", data_selector = "results", params = {{ updated_
         text(&unknown.stderr),
         "error: unknown source parameter `sinse` in `--param`; expected one of `since`\n"
     );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn help_of_each_command_and_version() {
+    let dir = workdir("help");
+    let help = rest_source(&dir, &["--help"], &[]).await;
+    assert_eq!(help.status.code(), Some(0));
+    let stdout = text(&help.stdout);
+    assert!(
+        stdout.starts_with("rest-source: check and run declarative REST API sources"),
+        "{stdout}"
+    );
+    for command in ["check", "run", "completions"] {
+        assert!(stdout.contains(&format!("\n  {command} ")), "{stdout}");
+    }
+    let check = rest_source(&dir, &["check", "--help"], &[]).await;
+    assert_eq!(check.status.code(), Some(0));
+    let check = text(&check.stdout);
+    assert!(
+        check.contains("Usage: rest-source check [OPTIONS] <CONFIG>"),
+        "{check}"
+    );
+    assert!(check.contains("--secrets <FILE>"), "{check}");
+    assert!(check.contains("REST_SOURCE_SECRETS"), "{check}");
+    assert!(
+        !check.contains("--state"),
+        "`check` has no `--state`: {check}"
+    );
+    // `help run` and `run --help` are the same page.
+    let run = rest_source(&dir, &["run", "--help"], &[]).await;
+    assert_eq!(run.status.code(), Some(0));
+    let run = text(&run.stdout);
+    for flag in [
+        "--out <DIR>",
+        "--state <FILE>",
+        "--resource <NAME>",
+        "--param <NAME=VALUE>",
+        "--format <FORMAT>",
+        "--report <FILE>",
+        "--verbose",
+        "--quiet",
+    ] {
+        assert!(run.contains(flag), "{flag}: {run}");
+    }
+    assert_eq!(
+        text(&rest_source(&dir, &["help", "run"], &[]).await.stdout),
+        run
+    );
+    let completions = rest_source(&dir, &["completions", "--help"], &[]).await;
+    assert!(
+        text(&completions.stdout)
+            .contains("[possible values: bash, elvish, fish, powershell, zsh]"),
+        "{}",
+        text(&completions.stdout)
+    );
+
+    let version = format!("rest-source {}\n", env!("CARGO_PKG_VERSION"));
+    for args in [&["--version"][..], &["-V"]] {
+        let out = rest_source(&dir, args, &[]).await;
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(text(&out.stdout), version, "{args:?}");
+    }
+    let run = rest_source(&dir, &["run", "--version"], &[]).await;
+    assert_eq!(run.status.code(), Some(0));
+    assert_eq!(
+        text(&run.stdout),
+        format!("rest-source-run {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[tokio::test]
+async fn completions_for_bash_zsh_and_fish() {
+    let dir = workdir("completions");
+    let bash = rest_source(&dir, &["completions", "bash"], &[]).await;
+    assert_eq!(bash.status.code(), Some(0), "{}", text(&bash.stderr));
+    let script = text(&bash.stdout);
+    assert!(
+        script
+            .contains("complete -F _rest__source -o nosort -o bashdefault -o default rest-source"),
+        "{script}"
+    );
+    for word in [
+        "check",
+        "run",
+        "completions",
+        "--state",
+        "--resource",
+        "--format",
+    ] {
+        assert!(script.contains(word), "{word}: {script}");
+    }
+    let zsh = rest_source(&dir, &["completions", "zsh"], &[]).await;
+    assert_eq!(zsh.status.code(), Some(0));
+    assert!(text(&zsh.stdout).starts_with("#compdef rest-source"));
+    assert!(text(&zsh.stdout).contains("--resource"));
+    let fish = rest_source(&dir, &["completions", "fish"], &[]).await;
+    assert_eq!(fish.status.code(), Some(0));
+    assert!(text(&fish.stdout).contains("complete -c rest-source"));
+    assert!(text(&fish.stdout).contains("-l resource"));
+    let unknown = rest_source(&dir, &["completions", "tcsh"], &[]).await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("invalid value 'tcsh'"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_non_utf8_argument_is_a_usage_error_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = workdir("non_utf8");
+    let param = OsStr::from_bytes(b"region=\xffeu");
+    let out = rest_source(
+        &dir,
+        &[
+            OsStr::new("check"),
+            OsStr::new("crm.toml"),
+            OsStr::new("--param"),
+            param,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("invalid UTF-8"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test]
+async fn double_dash_ends_the_options() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("double_dash");
+    let config = example_into(&dir, "api_key.toml", &server);
+    std::fs::rename(&config, dir.join("--odd.toml")).unwrap();
+    let out = rest_source(
+        &dir,
+        &["check", "--", "--odd.toml"],
+        &[("SOURCES__REPORTS__API_KEY", "demo-report-key")],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("--odd.toml: source `reports` is valid"));
+    server.shutdown().await;
+}
+
+/// The output/state ordering, with the failure injected between them: the output cannot be
+/// moved into place (its name is taken by a folder). The state must not advance, and no
+/// file may look like an extraction; the next run loads the same window again.
+#[tokio::test]
+async fn an_output_that_cannot_be_completed_saves_no_state_and_the_next_run_repeats() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("output_fails");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let args = [
+        "run",
+        "oauth2_client_credentials.toml",
+        "--resource",
+        "contacts",
+        "--state",
+        "state.json",
+    ];
+    std::fs::create_dir_all(dir.join("out/contacts.jsonl/taken")).unwrap();
+    let failed = rest_source(&dir, &args, CRM_SECRETS).await;
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
+    let stderr = text(&failed.stderr);
+    assert!(
+        stderr
+            .contains("error: `contacts`: cannot move the finished output to `out/contacts.jsonl`"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.join("state.json").exists(),
+        "no state without its output"
+    );
+    assert_eq!(
+        file_names(&dir.join("out")),
+        ["contacts.jsonl"],
+        "the temporary file is gone"
+    );
+    assert!(
+        dir.join("out/contacts.jsonl").is_dir(),
+        "still the blocking folder"
+    );
+
+    std::fs::remove_dir_all(dir.join("out/contacts.jsonl")).unwrap();
+    let again = rest_source(&dir, &args, CRM_SECRETS).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(
+        json_lines(&dir.join("out/contacts.jsonl")).len(),
+        RECORDS as usize,
+        "the window is repeated, not skipped"
+    );
+    assert!(dir.join("state.json").is_file());
+    server.shutdown().await;
+}
+
+/// The other side: the outputs are complete and on disk, then the state cannot be written
+/// (its folder does not exist). The run fails saying so, keeps the outputs, and the next run
+/// starts from the old cursor again.
+#[tokio::test]
+async fn a_state_that_cannot_be_saved_fails_the_run_and_the_next_run_repeats() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("state_fails");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let args = [
+        "run",
+        "oauth2_client_credentials.toml",
+        "--resource",
+        "contacts",
+        "--state",
+        "later/state.json",
+        "--report",
+        "report.json",
+    ];
+    let failed = rest_source(&dir, &args, CRM_SECRETS).await;
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
+    let stderr = text(&failed.stderr);
+    assert!(
+        stderr.contains("error: `contacts`: its records are complete in `out/contacts.jsonl`, but could not create the incremental state file `later/state.json`: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the next run loads the same window again"),
+        "{stderr}"
+    );
+    assert_eq!(
+        json_lines(&dir.join("out/contacts.jsonl")).len(),
+        RECORDS as usize
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["status"], "failed");
+    assert_eq!(report["resources"][0]["status"], "ok");
+    assert_eq!(report["resources"][0]["state_saved"], false);
+
+    std::fs::create_dir(dir.join("later")).unwrap();
+    let again = rest_source(&dir, &args, CRM_SECRETS).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(
+        json_lines(&dir.join("out/contacts.jsonl")).len(),
+        RECORDS as usize,
+        "the window is repeated, not skipped"
+    );
+    let third = rest_source(&dir, &args, CRM_SECRETS).await;
+    assert_eq!(third.status.code(), Some(0), "{}", text(&third.stderr));
+    assert_eq!(json_lines(&dir.join("out/contacts.jsonl")).len(), 0);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_failed_resource_leaves_no_file_and_the_others_complete() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("resource_fails");
+    std::fs::write(
+        dir.join("crm.toml"),
+        format!(
+            r#"name = "crm"
+[client]
+base_url = "{}"
+auth = {{ type = "api_key", name = "X-Report-Key", location = "header", api_key = {{ secret = "reports_key" }} }}
+
+[[resources]]
+name = "reports"
+endpoint = {{ path = "reports", data_selector = "data", paginator = "single_page" }}
+
+[[resources]]
+name = "missing"
+endpoint = {{ path = "no-such-collection", paginator = "single_page" }}
+"#,
+            server.base_url()
+        ),
+    )
+    .unwrap();
+    let out = rest_source(
+        &dir,
+        &["run", "crm.toml", "--report", "report.json"],
+        &[("SOURCES__CRM__REPORTS_KEY", "demo-report-key")],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(file_names(&dir.join("out")), ["reports.jsonl"]);
+    assert_eq!(json_lines(&dir.join("out/reports.jsonl")).len(), 24);
+    let rows: Vec<Vec<String>> = text(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect();
+    assert_eq!(rows[1], ["reports", "24", "1", "ok"]);
+    assert_eq!(rows[2], ["missing", "0", "0", "failed"]);
+    assert!(text(&out.stdout).ends_with("wrote 1 file to out\n"));
+    assert!(
+        text(&out.stderr).contains("error: `missing`: "),
+        "{}",
+        text(&out.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["resources"][1]["resource"], "missing");
+    assert_eq!(report["resources"][1]["status"], "failed");
+    assert!(report["resources"][1].get("output").is_none());
+    assert!(
+        report["resources"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("404")
+    );
+    server.shutdown().await;
+}
+
+/// A rejected client secret is shared by six resources: it is tested once, said once, and
+/// nothing is requested from the API with it or written.
+#[tokio::test]
+async fn run_tests_each_auth_once_before_writing_anything() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("auth_first");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let out = rest_source(
+        &dir,
+        &[
+            "run",
+            "oauth2_client_credentials.toml",
+            "--report",
+            "report.json",
+        ],
+        &[
+            ("SOURCES__CRM__CLIENT_SECRET", "canary-wrong-secret"),
+            ("SOURCES__CRM__REPORTS_KEY", "demo-report-key"),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].starts_with(
+            "error: the `oauth2_client_credentials` auth (tested through resource `contacts`) failed: "
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("nothing was written; `rest-source check` tests the credentials again\n")
+    );
+    assert!(!stderr.contains("canary"), "{stderr}");
+    assert_eq!(text(&out.stdout), "");
+    assert!(!dir.join("out").exists());
+    let stats = server.stats();
+    assert_eq!(
+        stats.token_requests, 1,
+        "one token request for the one auth"
+    );
+    assert_eq!(
+        stats.api_requests, 1,
+        "only the api_key probe reached the API"
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["status"], "failed");
+    assert_eq!(report["auth_checks"][0]["ok"], false);
+    assert_eq!(report["auth_checks"][1]["ok"], true);
+    assert_eq!(report["resources"].as_array().unwrap().len(), 7);
+    assert!(
+        report["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "not_run")
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn out_dash_streams_json_lines_to_stdout() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("stdout");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let out = rest_source(
+        &dir,
+        &[
+            "run",
+            "oauth2_client_credentials.toml",
+            "--resource",
+            "contacts",
+            "--out",
+            "-",
+        ],
+        CRM_SECRETS,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ids: Vec<u64> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, (1..=RECORDS).collect::<Vec<_>>());
+    // The summary moves to stderr; no folder is made.
+    let stderr = text(&out.stderr);
+    let rows: Vec<Vec<&str>> = stderr
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(
+        rows.contains(&vec!["contacts", "25", "1", "ok"]),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("wrote 1 resource to stdout\n"), "{stderr}");
+    assert!(!dir.join("-").exists() && !dir.join("out").exists());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn format_json_writes_one_array_per_resource() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("format_json");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let args = |out: &'static str| {
+        [
+            "run",
+            "oauth2_client_credentials.toml",
+            "--resource",
+            "reports",
+            "--resource",
+            "contacts",
+            "--format",
+            "json",
+            "--out",
+            out,
+        ]
+    };
+    let files = rest_source(&dir, &args("data"), CRM_SECRETS).await;
+    assert_eq!(files.status.code(), Some(0), "{}", text(&files.stderr));
+    assert_eq!(
+        file_names(&dir.join("data")),
+        ["contacts.json", "reports.json"]
+    );
+    let array = |name: &str| -> Vec<Value> {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("data").join(name)).unwrap())
+            .unwrap()
+    };
+    assert_eq!(array("reports.json").len(), 24);
+    assert_eq!(array("contacts.json").len(), RECORDS as usize);
+
+    // On stdout: the arrays one after the other, in the order asked for.
+    let stdout = rest_source(&dir, &args("-"), CRM_SECRETS).await;
+    assert_eq!(stdout.status.code(), Some(0), "{}", text(&stdout.stderr));
+    let arrays: Vec<Vec<Value>> = serde_json::Deserializer::from_slice(&stdout.stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let lens: Vec<usize> = arrays.iter().map(Vec::len).collect();
+    assert_eq!(lens, [24, RECORDS as usize]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn verbose_shows_a_retry() {
+    // The 2nd API request (the first of the run, after the auth probe) is answered 429.
+    let server = DemoApi::new()
+        .records(RECORDS)
+        .faults(Faults::none().rate_limit_every(2).retry_after_secs(0))
+        .start()
+        .await
+        .unwrap();
+    let dir = workdir("verbose");
+    example_into(&dir, "api_key.toml", &server);
+    let env = [("SOURCES__REPORTS__API_KEY", "demo-report-key")];
+    let out = rest_source(&dir, &["run", "api_key.toml", "-v"], &env).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let retry = stderr
+        .lines()
+        .find(|l| l.contains(" INFO ") && l.contains("retrying"))
+        .unwrap_or_else(|| panic!("no retry logged: {stderr}"));
+    assert!(retry.contains("429"), "{retry}");
+    assert!(retry.contains("/api/v1/reports"), "{retry}");
+    assert!(!stderr.contains(['\r', '\x1b']), "{stderr:?}");
+
+    server.reset_stats();
+    let quiet = rest_source(&dir, &["run", "api_key.toml"], &env).await;
+    assert_eq!(quiet.status.code(), Some(0), "{}", text(&quiet.stderr));
+    assert!(
+        !text(&quiet.stderr).contains("retrying"),
+        "{}",
+        text(&quiet.stderr)
+    );
+    assert!(
+        server.stats().rate_limited >= 1,
+        "the fault was hit without -v too"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn trace_logs_carry_no_secret() {
+    let server = DemoApi::new()
+        .records(RECORDS)
+        .client_credentials("demo-client", "canary-client-secret")
+        .api_key("canary-report-key")
+        .start()
+        .await
+        .unwrap();
+    let dir = workdir("trace");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let out = rest_source(
+        &dir,
+        &["run", "oauth2_client_credentials.toml"],
+        &[
+            ("SOURCES__CRM__CLIENT_SECRET", "canary-client-secret"),
+            ("SOURCES__CRM__REPORTS_KEY", "canary-report-key"),
+            ("RUST_LOG", "trace"),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    // Trace level really is on: the runtime's requests and hyper's connection events.
+    assert!(stderr.contains("sending request"), "{stderr}");
+    assert!(stderr.contains("TRACE"), "{stderr}");
+    assert!(stderr.contains("fetched token"), "{stderr}");
+    for output in [&stderr, &text(&out.stdout)] {
+        assert!(!output.contains("canary"), "a secret was logged");
+        // The demo's access tokens are `at_<n>_<hex>`.
+        assert!(!output.contains("at_1_"), "an access token was logged");
+    }
     server.shutdown().await;
 }

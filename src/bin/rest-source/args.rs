@@ -1,211 +1,203 @@
-//! The command line, parsed by hand from `std::env::args` (clap would double this binary's
-//! build time on a small machine for four options).
+//! The command line, declared with clap's derive API: per-command `--help`, `--version`,
+//! "did you mean" suggestions, `--`, environment-variable defaults and shell completions.
 
 use std::path::PathBuf;
 
-pub const USAGE: &str = "\
-rest-source: check and run declarative REST API sources (TOML or JSON, dlt's layout)
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-USAGE:
-    rest-source check <CONFIG> [--secrets <FILE>] [--param <NAME=VALUE>]...
-    rest-source run <CONFIG> [--out <DIR>] [--state <FILE>] [--secrets <FILE>]
-                             [--param <NAME=VALUE>]... [--resource <NAME>]...
-    rest-source --help | --version
+const AFTER_HELP: &str = "\
+Secrets are looked up for source <name> as env SOURCES__<NAME>__<KEY>, then under
+[sources.<name>] in the secrets file(s), as dlt does.
 
-COMMANDS:
-    check    validate the config, resolve its secrets and make one authenticated
-             request per distinct auth
-    run      write each selected resource's records to <DIR>/<resource>.jsonl
+Exit status: 0 success, 1 a request or write failed, 2 bad usage, config or secrets.";
 
-OPTIONS:
-    --out <DIR>         output folder for `run` (default: out)
-    --param <NAME=VALUE>
-                        set a source parameter declared under `params` in the config
-                        (repeatable)
-    --secrets <FILE>    read secrets from this TOML file instead of .dlt/secrets.toml and
-                        ~/.dlt/secrets.toml (environment variables still come first)
-    --state <FILE>      keep incremental cursors in this JSON file: each run starts where
-                        the last successful one stopped (default: every run starts from
-                        the configured `initial_value`)
-    --resource <NAME>   run only this resource (repeatable; default: every selected one)
-    -h, --help          print this help
-    -V, --version       print the version
+/// The `rest-source` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "rest-source",
+    about = "check and run declarative REST API sources (TOML or JSON, dlt's layout)",
+    version,
+    propagate_version = true,
+    help_template = "{name}: {about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+    #[command(subcommand)]
+    pub command: Command,
+}
 
-SECRETS:
-    looked up for source <name> as env SOURCES__<NAME>__<KEY>, then [sources.<name>] in the
-    secrets file(s), as dlt does
+/// How much is logged to stderr (`RUST_LOG`, when set, decides instead).
+#[derive(Debug, Args)]
+pub struct Verbosity {
+    /// Log more: `-v` retries, waits and token fetches; `-vv` every request; `-vvv` all
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Log errors only and draw no progress
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
 
-EXIT STATUS:
-    0 success, 1 a request or write failed, 2 bad usage, config or secrets
-";
-
-/// What to do.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Subcommand)]
 pub enum Command {
-    Help,
-    Version,
-    Check(Common),
-    Run {
-        common: Common,
-        out: PathBuf,
-        state: Option<PathBuf>,
-        resources: Vec<String>,
+    /// Validate the config, resolve its secrets and make one authenticated request per
+    /// distinct auth; say which paginator and data selector each resource uses
+    Check(SourceArgs),
+    /// Test every auth, then write each selected resource's records to
+    /// <OUT>/<resource>.jsonl (or .json), each file moved into place once complete
+    Run(RunArgs),
+    /// Print a shell completion script (e.g. `rest-source completions bash >
+    /// /etc/bash_completion.d/rest-source`)
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
     },
 }
 
-/// Options both commands take.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Common {
+/// The source to load: its config, secrets and parameters.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// The source config (TOML or JSON, by extension)
     pub config: PathBuf,
+    /// Read secrets from this TOML file instead of .dlt/secrets.toml and ~/.dlt/secrets.toml
+    /// (environment variables still come first)
+    #[arg(long, value_name = "FILE", env = "REST_SOURCE_SECRETS")]
     pub secrets: Option<PathBuf>,
-    /// `--param NAME=VALUE`, in order (a later one wins).
+    /// Set a source parameter declared under `params` in the config (repeatable; a later one
+    /// wins)
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
     pub params: Vec<(String, String)>,
 }
 
-/// Parses the arguments after the program name. The error is a one-line message for stderr.
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
-    let mut args = args.into_iter();
-    let command = match args.next() {
-        None => return Err("missing command; expected `check` or `run`".into()),
-        Some(c) => c,
-    };
-    match command.as_str() {
-        "-h" | "--help" | "help" => return Ok(Command::Help),
-        "-V" | "--version" => return Ok(Command::Version),
-        "check" | "run" => {}
-        other => {
-            let hint = if other.starts_with('-') {
-                "options come after the command".to_owned()
-            } else {
-                "expected `check` or `run`".to_owned()
-            };
-            return Err(format!("unknown command `{other}`; {hint}"));
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output folder, or `-` to stream the records to stdout (one resource after another)
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "out",
+        env = "REST_SOURCE_OUT"
+    )]
+    pub out: PathBuf,
+    /// How records are written: one JSON object per line, or one JSON array per resource
+    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+    pub format: Format,
+    /// Keep incremental cursors in this JSON file: each run starts where the last
+    /// successful one stopped (default: every run starts from the configured
+    /// `initial_value`)
+    #[arg(long, value_name = "FILE", env = "REST_SOURCE_STATE")]
+    pub state: Option<PathBuf>,
+    /// Run only this resource (repeatable; default: every selected one)
+    #[arg(long = "resource", value_name = "NAME")]
+    pub resources: Vec<String>,
+    /// Write the run report (per resource: status, records, pages, output, duration) as
+    /// JSON to this file
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// The output format of `run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// JSON Lines: one record per line (`<resource>.jsonl`)
+    Jsonl,
+    /// One JSON array per resource (`<resource>.json`)
+    Json,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Json => "json",
         }
     }
-    let mut config = None;
-    let mut secrets = None;
-    let mut params = Vec::new();
-    let mut out = None;
-    let mut state = None;
-    let mut resources = Vec::new();
-    while let Some(arg) = args.next() {
-        // `--out=dir` and `--out dir` alike.
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("`{name}` needs a value"))
-        };
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--secrets" => secrets = Some(PathBuf::from(value("--secrets")?)),
-            "--param" => {
-                let pair = value("--param")?;
-                let Some((name, v)) = pair.split_once('=') else {
-                    return Err(format!(
-                        "`--param {pair}` has no value; expected `--param NAME=VALUE`"
-                    ));
-                };
-                params.push((name.trim().to_owned(), v.to_owned()));
-            }
-            "--out" if command == "run" => out = Some(PathBuf::from(value("--out")?)),
-            "--resource" if command == "run" => resources.push(value("--resource")?),
-            "--state" if command == "run" => state = Some(PathBuf::from(value("--state")?)),
-            "--out" | "--resource" | "--state" => {
-                return Err(format!("`{flag}` only applies to `run`"));
-            }
-            f if f.starts_with('-') => {
-                return Err(format!(
-                    "unknown option `{f}`; expected `--secrets`, `--param`{}",
-                    if command == "run" {
-                        ", `--out`, `--state` or `--resource`"
-                    } else {
-                        ""
-                    }
-                ));
-            }
-            _ if config.is_none() => config = Some(PathBuf::from(arg)),
-            _ => return Err(format!("unexpected argument `{arg}`; give one config file")),
-        }
+}
+
+impl RunArgs {
+    /// `--out -`: records go to stdout.
+    pub fn to_stdout(&self) -> bool {
+        self.out.as_os_str() == "-"
     }
-    let config = config.ok_or_else(|| {
-        format!("missing the config file; expected `rest-source {command} <CONFIG>`")
-    })?;
-    let common = Common {
-        config,
-        secrets,
-        params,
-    };
-    Ok(if command == "check" {
-        Command::Check(common)
-    } else {
-        Command::Run {
-            common,
-            out: out.unwrap_or_else(|| PathBuf::from("out")),
-            state,
-            resources,
+}
+
+/// `NAME=VALUE` → (`NAME`, `VALUE`); the name is trimmed, the value kept as given.
+fn name_value(pair: &str) -> Result<(String, String), String> {
+    match pair.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
         }
-    })
+        _ => Err(format!(
+            "`{pair}` is not NAME=VALUE; expected e.g. `--param region=eu`"
+        )),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
-    fn parse_str(line: &str) -> Result<Command, String> {
-        parse(line.split_whitespace().map(str::to_owned))
+    fn parse(line: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("rest-source").chain(line.split_whitespace()))
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 
     #[test]
     fn parses_run_with_options_in_both_spellings() {
+        let cli = parse(
+            "run crm.toml --out=data --resource contacts --state st.json --resource notes --secrets s.toml --param region=eu --param=since=2024-01-01T00:00:00Z --format json -vv",
+        )
+        .unwrap();
+        assert_eq!(cli.verbosity.verbose, 2);
+        let Command::Run(run) = cli.command else {
+            panic!("expected `run`, got {:?}", cli.command);
+        };
+        assert_eq!(run.source.config, PathBuf::from("crm.toml"));
+        assert_eq!(run.source.secrets, Some("s.toml".into()));
         assert_eq!(
-            parse_str(
-                "run crm.toml --out=data --resource contacts --state st.json --resource notes --secrets s.toml --param region=eu --param=since=2024-01-01T00:00:00Z"
-            ),
-            Ok(Command::Run {
-                common: Common {
-                    config: "crm.toml".into(),
-                    secrets: Some("s.toml".into()),
-                    params: vec![
-                        ("region".into(), "eu".into()),
-                        ("since".into(), "2024-01-01T00:00:00Z".into()),
-                    ],
-                },
-                out: "data".into(),
-                state: Some("st.json".into()),
-                resources: vec!["contacts".into(), "notes".into()],
-            })
+            run.source.params,
+            [
+                ("region".to_owned(), "eu".to_owned()),
+                ("since".to_owned(), "2024-01-01T00:00:00Z".to_owned())
+            ]
         );
+        assert_eq!(run.out, PathBuf::from("data"));
+        assert_eq!(run.state, Some("st.json".into()));
+        assert_eq!(run.resources, ["contacts", "notes"]);
+        assert_eq!(run.format, Format::Json);
+        assert!(!run.to_stdout());
     }
 
     #[test]
     fn rejects_what_it_does_not_know() {
-        assert_eq!(
-            parse_str("check crm.toml --out x"),
-            Err("`--out` only applies to `run`".into())
+        let only_run = parse("check crm.toml --out x").unwrap_err();
+        assert_eq!(only_run.kind(), clap::error::ErrorKind::UnknownArgument);
+        let no_value = parse("check crm.toml --param region").unwrap_err();
+        assert!(
+            no_value
+                .to_string()
+                .contains("`region` is not NAME=VALUE; expected e.g. `--param region=eu`"),
+            "{no_value}"
         );
-        assert_eq!(
-            parse_str("check crm.toml --param region"),
-            Err("`--param region` has no value; expected `--param NAME=VALUE`".into())
+        let typo = parse("chek crm.toml").unwrap_err();
+        assert!(
+            typo.to_string()
+                .contains("similar subcommand exists: 'check'"),
+            "{typo}"
         );
+        let missing = parse("run").unwrap_err();
         assert_eq!(
-            parse_str("fetch crm.toml"),
-            Err("unknown command `fetch`; expected `check` or `run`".into())
-        );
-        assert_eq!(
-            parse_str("run"),
-            Err("missing the config file; expected `rest-source run <CONFIG>`".into())
-        );
-        assert_eq!(
-            parse_str("run a.toml --secret x"),
-            Err(
-                "unknown option `--secret`; expected `--secrets`, `--param`, `--out`, `--state` or `--resource`"
-                    .into()
-            )
+            missing.kind(),
+            clap::error::ErrorKind::MissingRequiredArgument
         );
     }
 }

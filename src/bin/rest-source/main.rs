@@ -2,33 +2,46 @@
 //!
 //! ```text
 //! rest-source check crm.toml
-//! rest-source run crm.toml --out data
+//! rest-source run crm.toml --out data --state state.json
+//! rest-source run crm.toml --resource contacts --out - | jq .
 //! ```
+//!
+//! `run` first tests every distinct auth (nothing is written if one fails), then writes each
+//! resource under a temporary name, moved into place once the resource completed; the
+//! incremental state is saved last, once the outputs it covers are on disk.
 //!
 //! Exit status: 0 success, 1 a request or write failed, 2 bad usage, config or secrets.
 
 mod args;
+mod check;
+mod logging;
+mod output;
 mod progress;
+mod report;
 mod run;
 
+use std::collections::HashSet;
+use std::path::Path;
 use std::process::ExitCode;
 
-use rest_source::config::SourceConfig;
-use rest_source::{Error, FileStateStore, SecretResolver};
+use clap::{CommandFactory, Parser};
+use rest_source::config::{Source, SourceConfig};
+use rest_source::incremental::IncrementalState;
+use rest_source::{Error, FileStateStore, Resource, SecretResolver};
+use serde_json::Value;
 
-use args::{Command, Common};
+use args::{Cli, Command, RunArgs, SourceArgs};
+use report::{AuthCheckReport, ResourceReport, RunReport, Status};
 
 const FAILED: u8 = 1;
 const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
-    let command = match args::parse(std::env::args().skip(1)) {
-        Ok(command) => command,
-        Err(message) => {
-            eprintln!("error: {message}\n\nrun `rest-source --help` for usage");
-            return ExitCode::from(BAD_INPUT);
-        }
-    };
+    // Usage errors exit 2, `--help` and `--version` 0; non-UTF-8 where text is expected is
+    // a usage error too.
+    let cli = Cli::parse();
+    logging::init(&cli.verbosity);
+    let quiet = cli.verbosity.quiet;
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -39,40 +52,36 @@ fn main() -> ExitCode {
             return ExitCode::from(FAILED);
         }
     };
-    match command {
-        Command::Help => {
-            print!("{}", args::USAGE);
+    match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "rest-source",
+                &mut std::io::stdout(),
+            );
             ExitCode::SUCCESS
         }
-        Command::Version => {
-            println!("rest-source {}", env!("CARGO_PKG_VERSION"));
-            ExitCode::SUCCESS
-        }
-        Command::Check(common) => runtime.block_on(check(common)),
-        Command::Run {
-            common,
-            out,
-            state,
-            resources,
-        } => runtime.block_on(run_command(common, out, state, resources)),
+        Command::Check(source) => runtime.block_on(check_command(source)),
+        Command::Run(run) => runtime.block_on(run_command(run, quiet)),
     }
 }
 
 /// Loads, validates and builds the source (resolving its secrets); prints why not and
 /// returns the exit status otherwise.
-fn load(common: &Common) -> Result<(SourceConfig, rest_source::config::Source), ExitCode> {
-    let mut config = SourceConfig::from_path(&common.config).map_err(|e| {
+fn load(args: &SourceArgs) -> Result<(SourceConfig, Source), ExitCode> {
+    let mut config = SourceConfig::from_path(&args.config).map_err(|e| {
         eprintln!("{e}");
         ExitCode::from(BAD_INPUT)
     })?;
-    for (name, value) in &common.params {
+    for (name, value) in &args.params {
         match config.params.get_mut(name) {
             Some(slot) => *slot = value.clone(),
             None => {
                 let declared: Vec<String> =
                     config.params.keys().map(|k| format!("`{k}`")).collect();
                 let expected = if declared.is_empty() {
-                    format!("`{}` declares no `params`", common.config.display())
+                    format!("`{}` declares no `params`", args.config.display())
                 } else {
                     format!("expected one of {}", declared.join(", "))
                 };
@@ -82,7 +91,7 @@ fn load(common: &Common) -> Result<(SourceConfig, rest_source::config::Source), 
         }
     }
     let mut secrets = SecretResolver::for_source(&config.name);
-    if let Some(file) = &common.secrets {
+    if let Some(file) = &args.secrets {
         if !file.is_file() {
             eprintln!(
                 "error: the secrets file `{}` does not exist",
@@ -102,15 +111,15 @@ fn load(common: &Common) -> Result<(SourceConfig, rest_source::config::Source), 
     Ok((config, source))
 }
 
-async fn check(common: Common) -> ExitCode {
-    let (config, source) = match load(&common) {
+async fn check_command(args: SourceArgs) -> ExitCode {
+    let (config, source) = match load(&args) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
     let checks = source.check().await;
     println!(
         "{}: source `{}` is valid: {}, {}, {} resolved",
-        common.config.display(),
+        args.config.display(),
         config.name,
         progress::count(config.resources.len() as u64, "resource"),
         progress::count(checks.len() as u64, "distinct auth"),
@@ -121,6 +130,9 @@ async fn check(common: Common) -> ExitCode {
         ok &= check.result.is_ok();
         println!("{check}");
     }
+    for resource in source.resources() {
+        println!("{}", check::describe(resource));
+    }
     if ok {
         ExitCode::SUCCESS
     } else {
@@ -128,114 +140,328 @@ async fn check(common: Common) -> ExitCode {
     }
 }
 
-async fn run_command(
-    common: Common,
-    out: std::path::PathBuf,
-    state: Option<std::path::PathBuf>,
-    names: Vec<String>,
-) -> ExitCode {
-    let (_, source) = match load(&common) {
+/// The resources `--resource` names (every selected one without it).
+fn choose(source: &Source, args: &RunArgs) -> Result<Vec<Resource<Value>>, ExitCode> {
+    if args.resources.is_empty() {
+        return Ok(source.selected().cloned().collect());
+    }
+    let mut chosen = Vec::new();
+    for name in &args.resources {
+        match source.resource(name) {
+            Some(r) => chosen.push(r.clone()),
+            None => {
+                let known: Vec<String> = source
+                    .resources()
+                    .iter()
+                    .map(|r| format!("`{}`", r.name()))
+                    .collect();
+                eprintln!(
+                    "error: no resource `{name}` in `{}`; expected one of {}",
+                    args.source.config.display(),
+                    known.join(", ")
+                );
+                return Err(ExitCode::from(BAD_INPUT));
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
+    let (config, source) = match load(&args.source) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let resources: Vec<_> = if names.is_empty() {
-        source.selected().cloned().collect()
-    } else {
-        let mut chosen = Vec::new();
-        for name in &names {
-            match source.resource(name) {
-                Some(r) => chosen.push(r.clone()),
-                None => {
-                    let known: Vec<String> = source
-                        .resources()
-                        .iter()
-                        .map(|r| format!("`{}`", r.name()))
-                        .collect();
-                    eprintln!(
-                        "error: no resource `{name}` in `{}`; expected one of {}",
-                        common.config.display(),
-                        known.join(", ")
-                    );
-                    return ExitCode::from(BAD_INPUT);
-                }
-            }
-        }
-        chosen
+    let mut resources = match choose(&source, &args) {
+        Ok(chosen) => chosen,
+        Err(code) => return code,
     };
     // Incremental cursors from the last successful run (only when asked for: without a state
-    // file every run starts from the configured `initial_value`).
-    let store = state.map(FileStateStore::new);
-    let mut resources = resources;
-    if let Some(store) = &store {
-        for resource in &mut resources {
-            if resource.spec().endpoint.incremental.is_some() {
-                match store.load(resource.name()) {
-                    Ok(saved) => *resource = resource.clone().with_incremental_state(saved),
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return ExitCode::from(BAD_INPUT);
-                    }
+    // file every run starts from the configured `initial_value`). Read before any request so
+    // a broken state file stops the run early.
+    let store = args.state.clone().map(FileStateStore::new);
+    let mut saved = Vec::with_capacity(resources.len());
+    for resource in &resources {
+        let state = match (&store, resource.incremental_state()) {
+            (Some(store), Some(_)) => match store.load(resource.name()) {
+                Ok(state) => state,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(BAD_INPUT);
                 }
-            }
+            },
+            _ => IncrementalState::default(),
+        };
+        saved.push(state);
+    }
+    // Every distinct auth is tested before anything is written: a rejected credential is
+    // said once, not once per resource, and leaves no output behind.
+    let checks = source.check().await;
+    let auth_checks: Vec<AuthCheckReport> = checks
+        .iter()
+        .map(|c| AuthCheckReport {
+            auth: c.auth.to_owned(),
+            resource: c.resource.clone(),
+            ok: c.result.is_ok(),
+            error: c.result.as_ref().err().map(ToString::to_string),
+        })
+        .collect();
+    if auth_checks.iter().any(|c| !c.ok) {
+        for c in auth_checks.iter().filter(|c| !c.ok) {
+            eprintln!(
+                "error: the `{}` auth (tested through resource `{}`) failed: {}",
+                c.auth,
+                c.resource,
+                c.error.as_deref().unwrap_or_default()
+            );
+        }
+        eprintln!("nothing was written; `rest-source check` tests the credentials again");
+        let report = RunReport {
+            source: config.name.clone(),
+            status: Status::Failed,
+            duration_secs: 0.0,
+            auth_checks,
+            resources: resources
+                .iter()
+                .map(|r| ResourceReport {
+                    resource: r.name().to_owned(),
+                    status: Status::NotRun,
+                    records: 0,
+                    pages: 0,
+                    output: None,
+                    duration_secs: 0.0,
+                    state_saved: None,
+                    error: None,
+                })
+                .collect(),
+        };
+        write_report(args.report.as_deref(), &report);
+        return ExitCode::from(FAILED);
+    }
+    // The probes read first pages through these same resources: put back the state they
+    // start from, so the run covers the whole window.
+    for (resource, state) in resources.iter_mut().zip(saved) {
+        if resource.incremental_state().is_some() {
+            *resource = resource.clone().with_incremental_state(state);
         }
     }
-    if let Err(e) = std::fs::create_dir_all(&out) {
+
+    let to_stdout = args.to_stdout();
+    if !to_stdout && let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!(
             "error: cannot create the output folder `{}`: {e}",
-            out.display()
+            args.out.display()
         );
         return ExitCode::from(FAILED);
     }
-    let (outcomes, elapsed) = run::run(&resources, &out).await;
+    let target = if to_stdout {
+        run::Target::Stdout
+    } else {
+        run::Target::Dir(&args.out)
+    };
+    let (outcomes, elapsed) = run::run(&resources, target, args.format, quiet).await;
+    let mut errors: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| Some(format!("`{}`: {}", o.name, o.error.as_ref()?)))
+        .collect();
+    let state_saved = match &store {
+        Some(store) => save_states(store, &config, &resources, &outcomes, &mut errors),
+        None => vec![None; resources.len()],
+    };
 
+    print_summary(&outcomes, elapsed, &args, to_stdout);
+    let report = RunReport {
+        source: config.name.clone(),
+        status: if errors.is_empty() {
+            Status::Ok
+        } else {
+            Status::Failed
+        },
+        duration_secs: elapsed.as_secs_f64(),
+        auth_checks,
+        resources: outcomes
+            .iter()
+            .zip(state_saved)
+            .map(|(o, state_saved)| ResourceReport {
+                resource: o.name.clone(),
+                status: o.status(),
+                records: o.records,
+                pages: o.pages,
+                output: o.output.as_ref().map(|p| p.display().to_string()),
+                duration_secs: o.duration.as_secs_f64(),
+                state_saved,
+                error: o.error.clone(),
+            })
+            .collect(),
+    };
+    if !write_report(args.report.as_deref(), &report) {
+        errors.push("the run report was not written".into());
+    }
+    if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        for error in errors {
+            eprintln!("error: {error}");
+        }
+        ExitCode::from(FAILED)
+    }
+}
+
+/// Saves the cursor of each incremental resource whose output is complete and on disk, and
+/// none of whose children in this run failed (their records depend on the parent's window,
+/// so the next run must see it again). `Some(saved)` per incremental resource.
+fn save_states(
+    store: &FileStateStore,
+    config: &SourceConfig,
+    resources: &[Resource<Value>],
+    outcomes: &[run::Outcome],
+    errors: &mut Vec<String>,
+) -> Vec<Option<bool>> {
+    let failed: HashSet<&str> = outcomes
+        .iter()
+        .filter(|o| o.error.is_some())
+        .map(|o| o.name.as_str())
+        .collect();
+    let mut wrote = false;
+    let saved = resources
+        .iter()
+        .zip(outcomes)
+        .map(|(resource, outcome)| {
+            let state = resource.incremental_state()?;
+            if outcome.error.is_some() {
+                return Some(false);
+            }
+            if let Some(child) = failed
+                .iter()
+                .find(|f| descends_from(config, f, resource.name()))
+            {
+                eprintln!(
+                    "warning: `{}`: incremental state not saved because its child `{child}` \
+                     failed; the next run loads this window again",
+                    resource.name()
+                );
+                return Some(false);
+            }
+            match store.save(resource.name(), &state) {
+                Ok(()) => {
+                    wrote = true;
+                    Some(true)
+                }
+                Err(e) => {
+                    let e = match e {
+                        Error::Config(message) => message,
+                        other => other.to_string(),
+                    };
+                    errors.push(format!(
+                        "`{}`: its records are complete in {}, but {e}; the next run loads \
+                         the same window again",
+                        resource.name(),
+                        outcome
+                            .output
+                            .as_deref()
+                            .map_or_else(String::new, |p| format!("`{}`", p.display()))
+                    ));
+                    Some(false)
+                }
+            }
+        })
+        .collect();
+    // The store renames its file into place; the rename lasts once the folder is synced.
+    if wrote {
+        let dir = store.path().parent().unwrap_or(Path::new("."));
+        if let Err(e) = output::sync_dir(dir) {
+            errors.push(format!(
+                "cannot sync the folder of the state file `{}`: {e}",
+                store.path().display()
+            ));
+        }
+    }
+    saved
+}
+
+/// Whether `resource` is `ancestor` or has it among its parents (by the config's links).
+fn descends_from(config: &SourceConfig, resource: &str, ancestor: &str) -> bool {
+    let mut current = Some(resource);
+    // Bounded: the config was validated, but a loop must not hang the CLI.
+    for _ in 0..=config.resources.len() {
+        let Some(name) = current else { return false };
+        if name == ancestor {
+            return true;
+        }
+        current = config
+            .resources
+            .iter()
+            .find(|r| r.spec.name == name)
+            .and_then(|r| r.parent.as_deref());
+    }
+    false
+}
+
+/// The table: one row per resource with its status, then the totals. On stderr when the
+/// records go to stdout.
+fn print_summary(
+    outcomes: &[run::Outcome],
+    elapsed: std::time::Duration,
+    args: &RunArgs,
+    to_stdout: bool,
+) {
+    let mut text = String::new();
     let width = outcomes
         .iter()
         .map(|o| o.name.len())
         .max()
         .unwrap_or(0)
         .max(8);
-    println!("{:<width$}  {:>10}  {:>7}", "resource", "records", "pages");
-    for o in &outcomes {
-        let status = if o.error.is_some() { "  failed" } else { "" };
-        println!(
-            "{:<width$}  {:>10}  {:>7}{status}",
+    text.push_str(&format!(
+        "{:<width$}  {:>10}  {:>7}  status\n",
+        "resource", "records", "pages"
+    ));
+    for o in outcomes {
+        let status = o.status().as_str();
+        text.push_str(&format!(
+            "{:<width$}  {:>10}  {:>7}  {status}\n",
             o.name, o.records, o.pages
-        );
+        ));
     }
     let records: u64 = outcomes.iter().map(|o| o.records).sum();
     let pages: u64 = outcomes.iter().map(|o| o.pages).sum();
-    println!(
-        "{:<width$}  {records:>10}  {pages:>7}  in {:.2}s, {}",
+    text.push_str(&format!(
+        "{:<width$}  {records:>10}  {pages:>7}  in {:.2}s, {}\n",
         "total",
         elapsed.as_secs_f64(),
         progress::rate(records, elapsed)
-    );
-    let mut failed: Vec<(String, String)> = outcomes
-        .iter()
-        .filter_map(|o| Some((o.name.clone(), o.error.clone()?)))
-        .collect();
-    // A cursor is saved only after its resource completed, so a failed run is retried
-    // from where the last good one stopped instead of skipping records.
-    if let Some(store) = &store {
-        for (resource, outcome) in resources.iter().zip(&outcomes) {
-            if let (None, Some(state)) = (&outcome.error, resource.incremental_state())
-                && let Err(e) = store.save(resource.name(), &state)
-            {
-                failed.push((resource.name().to_owned(), e.to_string()));
-            }
-        }
-    }
-    println!(
-        "wrote {} to {}",
-        progress::count(outcomes.len() as u64, "file"),
-        out.display()
-    );
-    if failed.is_empty() {
-        ExitCode::SUCCESS
+    ));
+    let complete = outcomes.iter().filter(|o| o.output.is_some()).count() as u64;
+    if to_stdout {
+        text.push_str(&format!(
+            "wrote {} to stdout\n",
+            progress::count(complete, "resource")
+        ));
+        eprint!("{text}");
     } else {
-        for (name, error) in failed {
-            eprintln!("error: `{name}`: {error}");
+        text.push_str(&format!(
+            "wrote {} to {}\n",
+            progress::count(complete, "file"),
+            args.out.display()
+        ));
+        print!("{text}");
+    }
+}
+
+/// Writes the report if `--report` asked for it; `false` (after saying why) if that failed.
+fn write_report(path: Option<&Path>, report: &RunReport) -> bool {
+    let Some(path) = path else { return true };
+    let written = serde_json::to_vec_pretty(report)
+        .map_err(std::io::Error::from)
+        .and_then(|mut json| {
+            json.push(b'\n');
+            output::write_atomically(path, &json)
+        });
+    match written {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: cannot write the report `{}`: {e}", path.display());
+            false
         }
-        ExitCode::from(FAILED)
     }
 }

@@ -1,16 +1,26 @@
-//! Progress while `run` works: a live status line on a terminal (records, pages, rate),
-//! plain lines otherwise (one per finished resource), so logs and CI output stay readable.
+//! Progress while `run` works. On a terminal: one live line per running resource (records,
+//! pages, rate) and a total line, drawn by indicatif. Otherwise (a pipe, a CI log): plain
+//! lines, one per finished resource, with no control characters.
 
-use std::io::{IsTerminal, Write};
-use std::sync::Arc;
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// The one set of live bars of this process; log lines are printed around it
+/// (see `logging`), so they never tear a bar.
+pub fn bars() -> &'static MultiProgress {
+    static BARS: OnceLock<MultiProgress> = OnceLock::new();
+    BARS.get_or_init(|| MultiProgress::with_draw_target(ProgressDrawTarget::hidden()))
+}
 
 /// Records and pages written for one resource so far.
 #[derive(Default)]
 pub struct Counters {
-    pub records: AtomicU64,
-    pub pages: AtomicU64,
+    records: AtomicU64,
+    pages: AtomicU64,
 }
 
 impl Counters {
@@ -26,86 +36,117 @@ impl Counters {
     }
 }
 
-/// The shared state of one run's display.
+/// The display of one run.
 pub struct Progress {
     pub counters: Vec<Arc<Counters>>,
+    lines: Vec<ProgressBar>,
+    total: ProgressBar,
     done: AtomicUsize,
     start: Instant,
     live: bool,
 }
 
 impl Progress {
-    /// Live only when stderr is a terminal.
-    pub fn new(resources: usize) -> Arc<Progress> {
-        Arc::new(Progress {
-            counters: (0..resources).map(|_| Arc::default()).collect(),
+    /// Live bars only when stderr is a terminal and `quiet` is off.
+    pub fn new(names: &[&str], quiet: bool) -> Arc<Progress> {
+        let live = !quiet && std::io::stderr().is_terminal();
+        if live {
+            bars().set_draw_target(ProgressDrawTarget::stderr());
+        }
+        let style = ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let width = names.iter().map(|n| n.len()).max().unwrap_or(0).max(5);
+        let line = |prefix: String| {
+            let bar = bars().add(ProgressBar::new_spinner());
+            bar.set_style(style.clone());
+            bar.set_prefix(format!("{prefix:<width$}"));
+            if live {
+                bar.enable_steady_tick(Duration::from_millis(120));
+            }
+            bar
+        };
+        let lines = names.iter().map(|n| line((*n).to_owned())).collect();
+        let total = line("total".to_owned());
+        let progress = Arc::new(Progress {
+            counters: names.iter().map(|_| Arc::default()).collect(),
+            lines,
+            total,
             done: AtomicUsize::new(0),
             start: Instant::now(),
-            live: std::io::stderr().is_terminal(),
-        })
+            live,
+        });
+        progress.redraw_total();
+        progress
     }
 
     pub fn elapsed(&self) -> Duration {
         self.start.elapsed()
     }
 
-    fn totals(&self) -> (u64, u64) {
-        self.counters
-            .iter()
-            .fold((0, 0), |(r, p), c| (r + c.records(), p + c.pages()))
+    /// A page of resource `index` was written.
+    pub fn page(&self, index: usize, records: usize) {
+        let c = &self.counters[index];
+        c.page(records);
+        if self.live {
+            self.lines[index].set_message(format!(
+                "{}, {}, {}",
+                count(c.records(), "record"),
+                count(c.pages(), "page"),
+                rate(c.records(), self.elapsed())
+            ));
+            self.redraw_total();
+        }
     }
 
-    /// The status line: `[1/3 resources] 1200 records, 12 pages, 850 records/s`.
-    fn line(&self) -> String {
-        let (records, pages) = self.totals();
-        format!(
+    fn redraw_total(&self) {
+        if !self.live {
+            return;
+        }
+        let (records, pages) = self
+            .counters
+            .iter()
+            .fold((0, 0), |(r, p), c| (r + c.records(), p + c.pages()));
+        self.total.set_message(format!(
             "[{}/{} resources] {}, {}, {}",
             self.done.load(Ordering::Relaxed),
             self.counters.len(),
             count(records, "record"),
             count(pages, "page"),
             rate(records, self.elapsed())
-        )
+        ));
     }
 
-    /// Redraws the status line (terminal only).
-    pub fn tick(&self) {
-        if self.live {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[K{}", self.line());
-            let _ = err.flush();
-        }
-    }
-
-    /// Reports a finished resource on its own line, above the status line.
+    /// Resource `index` finished: its line says so (a plain line when not on a terminal).
     pub fn finished(&self, name: &str, index: usize, outcome: Result<(), &str>) {
         self.done.fetch_add(1, Ordering::Relaxed);
         let c = &self.counters[index];
-        let clear = if self.live { "\r\x1b[K" } else { "" };
-        let mut err = std::io::stderr().lock();
-        let _ = match outcome {
-            Ok(()) => writeln!(
-                err,
-                "{clear}{name}: done, {} in {}",
+        let line = match outcome {
+            Ok(()) => format!(
+                "done, {} in {}",
                 count(c.records(), "record"),
                 count(c.pages(), "page")
             ),
-            Err(e) => writeln!(
-                err,
-                "{clear}{name}: failed after {} in {}: {e}",
+            Err(e) => format!(
+                "failed after {} in {}: {e}",
                 count(c.records(), "record"),
                 count(c.pages(), "page")
             ),
         };
-        drop(err);
-        self.tick();
+        if self.live {
+            self.lines[index].finish_with_message(line);
+            self.redraw_total();
+        } else {
+            eprintln!("{name}: {line}");
+        }
     }
 
-    /// Clears the status line before the summary.
+    /// Removes the bars before the summary.
     pub fn clear(&self) {
-        if self.live {
-            let _ = write!(std::io::stderr(), "\r\x1b[K");
+        for bar in self.lines.iter().chain([&self.total]) {
+            bar.finish_and_clear();
         }
+        let _ = bars().clear();
+        bars().set_draw_target(ProgressDrawTarget::hidden());
     }
 }
 

@@ -1,81 +1,157 @@
-//! `run`: every chosen resource streamed concurrently into `<out>/<resource>.jsonl`.
+//! `run`'s work: every chosen resource streamed into its output, into files concurrently or
+//! to stdout one resource after another.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use futures::future::join_all;
 use rest_source::Resource;
 use serde_json::Value;
 
-use crate::progress::{Counters, Progress};
+use crate::args::Format;
+use crate::output::{PendingFile, RecordWriter};
+use crate::progress::Progress;
+use crate::report::Status;
+
+/// Where records go.
+pub enum Target<'a> {
+    /// `<dir>/<resource>.<ext>`, each moved into place once its resource completed.
+    Dir(&'a Path),
+    /// stdout, one resource after another.
+    Stdout,
+}
 
 /// What happened to one resource.
 pub struct Outcome {
     pub name: String,
     pub records: u64,
     pub pages: u64,
+    /// The complete output (`-` for stdout); `None` when the resource failed.
+    pub output: Option<PathBuf>,
     pub error: Option<String>,
+    pub duration: Duration,
 }
 
-/// Writes each resource's records as JSON Lines, one file per resource; a failing resource
-/// does not stop the others (its file keeps what was written before the failure).
-pub async fn run(resources: &[Resource<Value>], out: &Path) -> (Vec<Outcome>, Duration) {
-    let progress = Progress::new(resources.len());
-    let ticker = {
-        let progress = progress.clone();
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_millis(200));
-            loop {
-                every.tick().await;
-                progress.tick();
-            }
-        })
-    };
-    let jobs = resources.iter().enumerate().map(|(i, resource)| {
-        let progress = progress.clone();
-        let path = out.join(format!("{}.jsonl", resource.name()));
-        async move {
-            let counters = progress.counters[i].clone();
-            let result = write_resource(resource, &path, &counters).await;
-            progress.finished(
-                resource.name(),
-                i,
-                result.as_ref().map(|_| ()).map_err(String::as_str),
-            );
-            Outcome {
-                name: resource.name().to_owned(),
-                records: counters.records(),
-                pages: counters.pages(),
-                error: result.err(),
-            }
+impl Outcome {
+    pub fn status(&self) -> Status {
+        if self.error.is_some() {
+            Status::Failed
+        } else {
+            Status::Ok
         }
-    });
-    let outcomes = join_all(jobs).await;
-    ticker.abort();
+    }
+}
+
+/// Writes each resource's records; a failing resource does not stop the others, and leaves
+/// no output file behind.
+pub async fn run(
+    resources: &[Resource<Value>],
+    target: Target<'_>,
+    format: Format,
+    quiet: bool,
+) -> (Vec<Outcome>, Duration) {
+    let names: Vec<&str> = resources.iter().map(Resource::name).collect();
+    let progress = Progress::new(&names, quiet);
+    let outcomes = match target {
+        Target::Dir(dir) => {
+            let jobs = resources.iter().enumerate().map(|(i, resource)| {
+                let progress = progress.clone();
+                async move {
+                    let start = Instant::now();
+                    let result = to_file(resource, i, dir, format, &progress).await;
+                    finish(resource, i, result, start, &progress)
+                }
+            });
+            join_all(jobs).await
+        }
+        Target::Stdout => {
+            let mut outcomes = Vec::with_capacity(resources.len());
+            for (i, resource) in resources.iter().enumerate() {
+                let start = Instant::now();
+                let result = to_stdout(resource, i, format, &progress).await;
+                outcomes.push(finish(resource, i, result, start, &progress));
+            }
+            outcomes
+        }
+    };
     progress.clear();
     (outcomes, progress.elapsed())
 }
 
-async fn write_resource(
+fn finish(
     resource: &Resource<Value>,
-    path: &Path,
-    counters: &Arc<Counters>,
+    i: usize,
+    result: Result<PathBuf, String>,
+    start: Instant,
+    progress: &Progress,
+) -> Outcome {
+    progress.finished(
+        resource.name(),
+        i,
+        result.as_ref().map(|_| ()).map_err(String::as_str),
+    );
+    let counters = &progress.counters[i];
+    let (output, error) = match result {
+        Ok(path) => (Some(path), None),
+        Err(e) => (None, Some(e)),
+    };
+    Outcome {
+        name: resource.name().to_owned(),
+        records: counters.records(),
+        pages: counters.pages(),
+        output,
+        error,
+        duration: start.elapsed(),
+    }
+}
+
+/// Streams every page of `resource` into `writer`, flushing after each page.
+async fn write_pages<W: Write>(
+    resource: &Resource<Value>,
+    i: usize,
+    writer: &mut RecordWriter<W>,
+    progress: &Arc<Progress>,
+    shown: &Path,
 ) -> Result<(), String> {
-    let file =
-        File::create(path).map_err(|e| format!("cannot create `{}`: {e}", path.display()))?;
-    let mut writer = BufWriter::new(file);
-    let write_error = |e: std::io::Error| format!("cannot write `{}`: {e}", path.display());
+    let write_error = |e: std::io::Error| format!("cannot write `{}`: {e}", shown.display());
     let mut pages = resource.pages();
     while let Some(page) = pages.try_next().await.map_err(|e| e.to_string())? {
         for record in page.items() {
-            serde_json::to_writer(&mut writer, record).map_err(|e| write_error(e.into()))?;
-            writer.write_all(b"\n").map_err(write_error)?;
+            writer.record(record).map_err(write_error)?;
         }
-        counters.page(page.len());
+        writer.flush().map_err(write_error)?;
+        progress.page(i, page.len());
     }
-    writer.flush().map_err(write_error)
+    Ok(())
+}
+
+async fn to_file(
+    resource: &Resource<Value>,
+    i: usize,
+    dir: &Path,
+    format: Format,
+    progress: &Arc<Progress>,
+) -> Result<PathBuf, String> {
+    let mut file = PendingFile::create(dir, resource.name(), format)?;
+    let shown = file.dest().to_owned();
+    write_pages(resource, i, file.writer(), progress, &shown).await?;
+    file.commit()
+}
+
+async fn to_stdout(
+    resource: &Resource<Value>,
+    i: usize,
+    format: Format,
+    progress: &Arc<Progress>,
+) -> Result<PathBuf, String> {
+    let shown = Path::new("stdout");
+    let mut writer = RecordWriter::new(BufWriter::new(std::io::stdout()), format);
+    write_pages(resource, i, &mut writer, progress, shown).await?;
+    writer
+        .finish()
+        .map_err(|e| format!("cannot write `stdout`: {e}"))?;
+    Ok(PathBuf::from("-"))
 }
