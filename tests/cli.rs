@@ -190,6 +190,14 @@ async fn run_of_one_resource_writes_only_its_file() {
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(file_names(&dir.join("o")), ["reports.jsonl"]);
+    let quiet = rest_source(
+        &dir,
+        &["run", "api_key.toml", "--resource", "reports", "-q"],
+        &[("SOURCES__REPORTS__API_KEY", "demo-report-key")],
+    )
+    .await;
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!(text(&quiet.stderr), "", "-q: no progress lines");
     let bad = rest_source(
         &dir,
         &["run", "api_key.toml", "--resource", "report"],
@@ -974,5 +982,68 @@ async fn trace_logs_carry_no_secret() {
         // The demo's access tokens are `at_<n>_<hex>`.
         assert!(!output.contains("at_1_"), "an access token was logged");
     }
+    server.shutdown().await;
+}
+
+/// An auth used only by a child is probed through the child, which pages its incremental
+/// parent: the run must still see the parent's whole window.
+#[tokio::test]
+async fn probing_a_child_only_auth_does_not_shorten_the_run() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("child_probe");
+    let auth = format!(
+        r#"type = "oauth2_client_credentials", access_token_url = "{}", client_id = "demo-client", client_secret = {{ secret = "client_secret" }}"#,
+        server.token_url()
+    );
+    std::fs::write(
+        dir.join("crm.toml"),
+        format!(
+            r#"name = "crm"
+[client]
+base_url = "{}"
+auth = {{ {auth} }}
+
+[[resources]]
+name = "contacts"
+primary_key = "id"
+endpoint = {{ path = "contacts", data_selector = "results", params = {{ updated_since = {{ type = "incremental", cursor_path = "updated_at", initial_value = "2024-01-01T00:00:00Z" }} }}, paginator = {{ type = "json_link", next_url_path = "paging.next" }} }}
+
+[[resources]]
+name = "notes"
+endpoint = {{ path = "contacts/{{resources.contacts.id}}/notes", data_selector = "results", paginator = "single_page", auth = {{ {auth}, scope = "contacts:read" }} }}
+"#,
+            server.base_url()
+        ),
+    )
+    .unwrap();
+    let check = rest_source(
+        &dir,
+        &["check", "crm.toml"],
+        &[("SOURCES__CRM__CLIENT_SECRET", "demo-secret")],
+    )
+    .await;
+    assert!(
+        text(&check.stdout).contains("auth via resource `notes`"),
+        "the second auth is probed through the child: {}",
+        text(&check.stdout)
+    );
+    let out = rest_source(
+        &dir,
+        &["run", "crm.toml", "--resource", "notes"],
+        &[("SOURCES__CRM__CLIENT_SECRET", "demo-secret")],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let notes = json_lines(&dir.join("out/notes.jsonl"));
+    let mut contacts: Vec<u64> = notes
+        .iter()
+        .map(|n| n["contact_id"].as_u64().unwrap())
+        .collect();
+    contacts.dedup();
+    assert_eq!(
+        contacts,
+        (1..=RECORDS).collect::<Vec<_>>(),
+        "notes of every contact"
+    );
     server.shutdown().await;
 }

@@ -238,6 +238,21 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
         write_report(args.report.as_deref(), &report);
         return ExitCode::from(FAILED);
     }
+    // A probe through a child resource pages its parent through the child's own parent
+    // link, whose incremental state the run cannot reset: run on freshly built resources
+    // then (their auths fetch their tokens again).
+    let probed_a_child = checks.iter().any(|c| {
+        config
+            .resources
+            .iter()
+            .any(|r| r.spec.name == c.resource && r.parent.is_some())
+    });
+    if probed_a_child {
+        resources = match load(&args.source).and_then(|(_, fresh)| choose(&fresh, &args)) {
+            Ok(fresh) => fresh,
+            Err(code) => return code,
+        };
+    }
     // The probes read first pages through these same resources: put back the state they
     // start from, so the run covers the whole window.
     for (resource, state) in resources.iter_mut().zip(saved) {

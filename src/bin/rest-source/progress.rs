@@ -44,10 +44,11 @@ pub struct Progress {
     done: AtomicUsize,
     start: Instant,
     live: bool,
+    quiet: bool,
 }
 
 impl Progress {
-    /// Live bars only when stderr is a terminal and `quiet` is off.
+    /// Live bars only when stderr is a terminal; nothing at all when `quiet`.
     pub fn new(names: &[&str], quiet: bool) -> Arc<Progress> {
         let live = !quiet && std::io::stderr().is_terminal();
         if live {
@@ -74,6 +75,7 @@ impl Progress {
             done: AtomicUsize::new(0),
             start: Instant::now(),
             live,
+            quiet,
         });
         progress.redraw_total();
         progress
@@ -135,7 +137,7 @@ impl Progress {
         if self.live {
             self.lines[index].finish_with_message(line);
             self.redraw_total();
-        } else {
+        } else if !self.quiet {
             eprintln!("{name}: {line}");
         }
     }
