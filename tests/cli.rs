@@ -1047,3 +1047,62 @@ endpoint = {{ path = "contacts/{{resources.contacts.id}}/notes", data_selector =
     );
     server.shutdown().await;
 }
+
+/// A real crash: the CLI is killed while a resource is being written. Nothing that looks like
+/// an extraction is left (only the hidden partial file), the state did not move, and the next
+/// run loads the whole window.
+#[tokio::test]
+async fn killed_mid_run_leaves_no_extraction_and_the_next_run_repeats() {
+    let server = DemoApi::new()
+        .records(RECORDS)
+        .faults(Faults::none().latency(std::time::Duration::from_millis(2000)))
+        .start()
+        .await
+        .unwrap();
+    let dir = workdir("killed");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let args = [
+        "run",
+        "oauth2_client_credentials.toml",
+        "--resource",
+        "contacts",
+        "--state",
+        "state.json",
+    ];
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rest-source"))
+        .args(args)
+        .current_dir(&dir)
+        .env_clear()
+        .env("HOME", &dir)
+        .envs(CRM_SECRETS.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The partial file appears once the auth probe passed, while the first page is on its
+    // way (each API response takes 2 s): kill the process then.
+    let partial = dir.join("out/.contacts.jsonl.partial");
+    let mut waited = 0;
+    while !partial.exists() {
+        assert!(waited < 1200, "the run never started writing");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended too early"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        waited += 1;
+    }
+    child.kill().await.unwrap();
+    assert_eq!(file_names(&dir.join("out")), [".contacts.jsonl.partial"]);
+    assert!(!dir.join("state.json").exists());
+
+    server.set_faults(Faults::none());
+    let again = rest_source(&dir, &args, CRM_SECRETS).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(file_names(&dir.join("out")), ["contacts.jsonl"]);
+    assert_eq!(
+        json_lines(&dir.join("out/contacts.jsonl")).len(),
+        RECORDS as usize
+    );
+    server.shutdown().await;
+}
