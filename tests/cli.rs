@@ -1106,3 +1106,67 @@ async fn killed_mid_run_leaves_no_extraction_and_the_next_run_repeats() {
     );
     server.shutdown().await;
 }
+
+/// A child's records depend on its parent's window: when the child fails, the parent's
+/// cursor stays where it was, so the next run fetches those parents (and their children)
+/// again.
+#[tokio::test]
+async fn a_failed_child_keeps_its_parents_state() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("child_fails");
+    std::fs::write(
+        dir.join("crm.toml"),
+        format!(
+            r#"name = "crm"
+[client]
+base_url = "{}"
+auth = {{ type = "oauth2_client_credentials", access_token_url = "{}", client_id = "demo-client", client_secret = {{ secret = "client_secret" }} }}
+
+[[resources]]
+name = "contacts"
+primary_key = "id"
+endpoint = {{ path = "contacts", data_selector = "results", params = {{ updated_since = {{ type = "incremental", cursor_path = "updated_at", initial_value = "2024-01-01T00:00:00Z" }} }}, paginator = {{ type = "json_link", next_url_path = "paging.next" }} }}
+
+[[resources]]
+name = "notes"
+endpoint = {{ path = "contacts/{{resources.contacts.id}}/no-such-notes", paginator = "single_page" }}
+"#,
+            server.base_url(),
+            server.token_url()
+        ),
+    )
+    .unwrap();
+    let env = [("SOURCES__CRM__CLIENT_SECRET", "demo-secret")];
+    let args = ["run", "crm.toml", "--state", "state.json"];
+    let out = rest_source(&dir, &args, &env).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: `contacts`: incremental state not saved because its child `notes` failed; the next run loads this window again"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(file_names(&dir.join("out")), ["contacts.jsonl"]);
+    assert!(!dir.join("state.json").exists());
+
+    let again = rest_source(
+        &dir,
+        &[
+            "run",
+            "crm.toml",
+            "--state",
+            "state.json",
+            "--resource",
+            "contacts",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(
+        json_lines(&dir.join("out/contacts.jsonl")).len(),
+        RECORDS as usize
+    );
+    server.shutdown().await;
+}

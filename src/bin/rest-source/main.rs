@@ -19,14 +19,13 @@ mod output;
 mod progress;
 mod report;
 mod run;
+mod state;
+mod summary;
 
-use std::collections::HashSet;
-use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use rest_source::config::{Source, SourceConfig};
-use rest_source::incremental::IncrementalState;
 use rest_source::{Error, FileStateStore, Resource, SecretResolver};
 use serde_json::Value;
 
@@ -34,7 +33,7 @@ use args::{Cli, Command, RunArgs, SourceArgs};
 use report::{AuthCheckReport, ResourceReport, RunReport, Status};
 
 const FAILED: u8 = 1;
-const BAD_INPUT: u8 = 2;
+pub(crate) const BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     // Usage errors exit 2, `--help` and `--version` 0; non-UTF-8 where text is expected is
@@ -180,32 +179,14 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
     // file every run starts from the configured `initial_value`). Read before any request so
     // a broken state file stops the run early.
     let store = args.state.clone().map(FileStateStore::new);
-    let mut saved = Vec::with_capacity(resources.len());
-    for resource in &resources {
-        let state = match (&store, resource.incremental_state()) {
-            (Some(store), Some(_)) => match store.load(resource.name()) {
-                Ok(state) => state,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(BAD_INPUT);
-                }
-            },
-            _ => IncrementalState::default(),
-        };
-        saved.push(state);
-    }
+    let saved = match state::load(store.as_ref(), &resources) {
+        Ok(saved) => saved,
+        Err(code) => return code,
+    };
     // Every distinct auth is tested before anything is written: a rejected credential is
     // said once, not once per resource, and leaves no output behind.
     let checks = source.check().await;
-    let auth_checks: Vec<AuthCheckReport> = checks
-        .iter()
-        .map(|c| AuthCheckReport {
-            auth: c.auth.to_owned(),
-            resource: c.resource.clone(),
-            ok: c.result.is_ok(),
-            error: c.result.as_ref().err().map(ToString::to_string),
-        })
-        .collect();
+    let auth_checks: Vec<AuthCheckReport> = checks.iter().map(AuthCheckReport::from).collect();
     if auth_checks.iter().any(|c| !c.ok) {
         for c in auth_checks.iter().filter(|c| !c.ok) {
             eprintln!(
@@ -223,19 +204,10 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
             auth_checks,
             resources: resources
                 .iter()
-                .map(|r| ResourceReport {
-                    resource: r.name().to_owned(),
-                    status: Status::NotRun,
-                    records: 0,
-                    pages: 0,
-                    output: None,
-                    duration_secs: 0.0,
-                    state_saved: None,
-                    error: None,
-                })
+                .map(|r| ResourceReport::not_run(r.name()))
                 .collect(),
         };
-        write_report(args.report.as_deref(), &report);
+        report::write(args.report.as_deref(), &report);
         return ExitCode::from(FAILED);
     }
     // A probe through a child resource pages its parent through the child's own parent
@@ -280,11 +252,11 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
         .filter_map(|o| Some(format!("`{}`: {}", o.name, o.error.as_ref()?)))
         .collect();
     let state_saved = match &store {
-        Some(store) => save_states(store, &config, &resources, &outcomes, &mut errors),
+        Some(store) => state::save(store, &config, &resources, &outcomes, &mut errors),
         None => vec![None; resources.len()],
     };
 
-    print_summary(&outcomes, elapsed, &args, to_stdout);
+    summary::print(&outcomes, elapsed, &args, to_stdout);
     let report = RunReport {
         source: config.name.clone(),
         status: if errors.is_empty() {
@@ -297,19 +269,10 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
         resources: outcomes
             .iter()
             .zip(state_saved)
-            .map(|(o, state_saved)| ResourceReport {
-                resource: o.name.clone(),
-                status: o.status(),
-                records: o.records,
-                pages: o.pages,
-                output: o.output.as_ref().map(|p| p.display().to_string()),
-                duration_secs: o.duration.as_secs_f64(),
-                state_saved,
-                error: o.error.clone(),
-            })
+            .map(|(o, state_saved)| ResourceReport::ran(o, state_saved))
             .collect(),
     };
-    if !write_report(args.report.as_deref(), &report) {
+    if !report::write(args.report.as_deref(), &report) {
         errors.push("the run report was not written".into());
     }
     if errors.is_empty() {
@@ -319,164 +282,5 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
             eprintln!("error: {error}");
         }
         ExitCode::from(FAILED)
-    }
-}
-
-/// Saves the cursor of each incremental resource whose output is complete and on disk, and
-/// none of whose children in this run failed (their records depend on the parent's window,
-/// so the next run must see it again). `Some(saved)` per incremental resource.
-fn save_states(
-    store: &FileStateStore,
-    config: &SourceConfig,
-    resources: &[Resource<Value>],
-    outcomes: &[run::Outcome],
-    errors: &mut Vec<String>,
-) -> Vec<Option<bool>> {
-    let failed: HashSet<&str> = outcomes
-        .iter()
-        .filter(|o| o.error.is_some())
-        .map(|o| o.name.as_str())
-        .collect();
-    let mut wrote = false;
-    let saved = resources
-        .iter()
-        .zip(outcomes)
-        .map(|(resource, outcome)| {
-            let state = resource.incremental_state()?;
-            if outcome.error.is_some() {
-                return Some(false);
-            }
-            if let Some(child) = failed
-                .iter()
-                .find(|f| descends_from(config, f, resource.name()))
-            {
-                eprintln!(
-                    "warning: `{}`: incremental state not saved because its child `{child}` \
-                     failed; the next run loads this window again",
-                    resource.name()
-                );
-                return Some(false);
-            }
-            match store.save(resource.name(), &state) {
-                Ok(()) => {
-                    wrote = true;
-                    Some(true)
-                }
-                Err(e) => {
-                    let e = match e {
-                        Error::Config(message) => message,
-                        other => other.to_string(),
-                    };
-                    errors.push(format!(
-                        "`{}`: its records are complete in {}, but {e}; the next run loads \
-                         the same window again",
-                        resource.name(),
-                        outcome
-                            .output
-                            .as_deref()
-                            .map_or_else(String::new, |p| format!("`{}`", p.display()))
-                    ));
-                    Some(false)
-                }
-            }
-        })
-        .collect();
-    // The store renames its file into place; the rename lasts once the folder is synced.
-    if wrote {
-        let dir = store.path().parent().unwrap_or(Path::new("."));
-        if let Err(e) = output::sync_dir(dir) {
-            errors.push(format!(
-                "cannot sync the folder of the state file `{}`: {e}",
-                store.path().display()
-            ));
-        }
-    }
-    saved
-}
-
-/// Whether `resource` is `ancestor` or has it among its parents (by the config's links).
-fn descends_from(config: &SourceConfig, resource: &str, ancestor: &str) -> bool {
-    let mut current = Some(resource);
-    // Bounded: the config was validated, but a loop must not hang the CLI.
-    for _ in 0..=config.resources.len() {
-        let Some(name) = current else { return false };
-        if name == ancestor {
-            return true;
-        }
-        current = config
-            .resources
-            .iter()
-            .find(|r| r.spec.name == name)
-            .and_then(|r| r.parent.as_deref());
-    }
-    false
-}
-
-/// The table: one row per resource with its status, then the totals. On stderr when the
-/// records go to stdout.
-fn print_summary(
-    outcomes: &[run::Outcome],
-    elapsed: std::time::Duration,
-    args: &RunArgs,
-    to_stdout: bool,
-) {
-    let mut text = String::new();
-    let width = outcomes
-        .iter()
-        .map(|o| o.name.len())
-        .max()
-        .unwrap_or(0)
-        .max(8);
-    text.push_str(&format!(
-        "{:<width$}  {:>10}  {:>7}  status\n",
-        "resource", "records", "pages"
-    ));
-    for o in outcomes {
-        let status = o.status().as_str();
-        text.push_str(&format!(
-            "{:<width$}  {:>10}  {:>7}  {status}\n",
-            o.name, o.records, o.pages
-        ));
-    }
-    let records: u64 = outcomes.iter().map(|o| o.records).sum();
-    let pages: u64 = outcomes.iter().map(|o| o.pages).sum();
-    text.push_str(&format!(
-        "{:<width$}  {records:>10}  {pages:>7}  in {:.2}s, {}\n",
-        "total",
-        elapsed.as_secs_f64(),
-        progress::rate(records, elapsed)
-    ));
-    let complete = outcomes.iter().filter(|o| o.output.is_some()).count() as u64;
-    if to_stdout {
-        text.push_str(&format!(
-            "wrote {} to stdout\n",
-            progress::count(complete, "resource")
-        ));
-        eprint!("{text}");
-    } else {
-        text.push_str(&format!(
-            "wrote {} to {}\n",
-            progress::count(complete, "file"),
-            args.out.display()
-        ));
-        print!("{text}");
-    }
-}
-
-/// Writes the report if `--report` asked for it; `false` (after saying why) if that failed.
-fn write_report(path: Option<&Path>, report: &RunReport) -> bool {
-    let Some(path) = path else { return true };
-    let written = serde_json::to_vec_pretty(report)
-        .map_err(std::io::Error::from)
-        .and_then(|mut json| {
-            json.push(b'\n');
-            output::write_atomically(path, &json)
-        });
-    match written {
-        Ok(()) => true,
-        Err(e) => {
-            eprintln!("error: cannot write the report `{}`: {e}", path.display());
-            false
-        }
     }
 }

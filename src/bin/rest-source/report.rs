@@ -7,7 +7,13 @@
 //!                 "output": "out/reports.jsonl", "duration_secs": 0.01}]}
 //! ```
 
+use std::path::Path;
+
+use rest_source::config::AuthCheck;
 use serde::Serialize;
+
+use crate::output::write_atomically;
+use crate::run::Outcome;
 
 /// The whole run.
 #[derive(Debug, Serialize)]
@@ -64,6 +70,65 @@ impl Status {
             Status::Ok => "ok",
             Status::Failed => "failed",
             Status::NotRun => "not run",
+        }
+    }
+}
+
+impl From<&AuthCheck> for AuthCheckReport {
+    fn from(check: &AuthCheck) -> Self {
+        AuthCheckReport {
+            auth: check.auth.to_owned(),
+            resource: check.resource.clone(),
+            ok: check.result.is_ok(),
+            error: check.result.as_ref().err().map(ToString::to_string),
+        }
+    }
+}
+
+impl ResourceReport {
+    /// A resource that ran.
+    pub fn ran(outcome: &Outcome, state_saved: Option<bool>) -> Self {
+        ResourceReport {
+            resource: outcome.name.clone(),
+            status: outcome.status(),
+            records: outcome.records,
+            pages: outcome.pages,
+            output: outcome.output.as_ref().map(|p| p.display().to_string()),
+            duration_secs: outcome.duration.as_secs_f64(),
+            state_saved,
+            error: outcome.error.clone(),
+        }
+    }
+
+    /// A resource that was not started.
+    pub fn not_run(resource: &str) -> Self {
+        ResourceReport {
+            resource: resource.to_owned(),
+            status: Status::NotRun,
+            records: 0,
+            pages: 0,
+            output: None,
+            duration_secs: 0.0,
+            state_saved: None,
+            error: None,
+        }
+    }
+}
+
+/// Writes the report if `--report` asked for it; `false` (after saying why) if that failed.
+pub fn write(path: Option<&Path>, report: &RunReport) -> bool {
+    let Some(path) = path else { return true };
+    let written = serde_json::to_vec_pretty(report)
+        .map_err(std::io::Error::from)
+        .and_then(|mut json| {
+            json.push(b'\n');
+            write_atomically(path, &json)
+        });
+    match written {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: cannot write the report `{}`: {e}", path.display());
+            false
         }
     }
 }

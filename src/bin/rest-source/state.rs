@@ -1,0 +1,162 @@
+//! The incremental state around a run: read before any request, saved after the outputs it
+//! covers are durable.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::ExitCode;
+
+use rest_source::config::SourceConfig;
+use rest_source::incremental::IncrementalState;
+use rest_source::{Error, FileStateStore, Resource};
+use serde_json::Value;
+
+use crate::BAD_INPUT;
+use crate::output::sync_dir;
+use crate::run::Outcome;
+
+/// The saved state of each incremental resource (the default without a store, or for a
+/// resource the store has not seen). A state file that cannot be read stops the run here,
+/// before any request.
+pub fn load(
+    store: Option<&FileStateStore>,
+    resources: &[Resource<Value>],
+) -> Result<Vec<IncrementalState>, ExitCode> {
+    resources
+        .iter()
+        .map(|resource| match (store, resource.incremental_state()) {
+            (Some(store), Some(_)) => store.load(resource.name()).map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::from(BAD_INPUT)
+            }),
+            _ => Ok(IncrementalState::default()),
+        })
+        .collect()
+}
+
+/// Saves the cursor of each incremental resource whose output is complete and on disk, and
+/// none of whose children in this run failed (their records depend on the parent's window,
+/// so the next run must see it again). `Some(saved)` per incremental resource.
+pub fn save(
+    store: &FileStateStore,
+    config: &SourceConfig,
+    resources: &[Resource<Value>],
+    outcomes: &[Outcome],
+    errors: &mut Vec<String>,
+) -> Vec<Option<bool>> {
+    let failed: HashSet<&str> = outcomes
+        .iter()
+        .filter(|o| o.error.is_some())
+        .map(|o| o.name.as_str())
+        .collect();
+    let mut wrote = false;
+    let saved = resources
+        .iter()
+        .zip(outcomes)
+        .map(|(resource, outcome)| {
+            let state = resource.incremental_state()?;
+            if outcome.error.is_some() {
+                return Some(false);
+            }
+            if let Some(child) = failed
+                .iter()
+                .find(|f| descends_from(config, f, resource.name()))
+            {
+                eprintln!(
+                    "warning: `{}`: incremental state not saved because its child `{child}` \
+                     failed; the next run loads this window again",
+                    resource.name()
+                );
+                return Some(false);
+            }
+            match store.save(resource.name(), &state) {
+                Ok(()) => {
+                    wrote = true;
+                    Some(true)
+                }
+                Err(e) => {
+                    let e = match e {
+                        Error::Config(message) => message,
+                        other => other.to_string(),
+                    };
+                    errors.push(format!(
+                        "`{}`: its records are complete in {}, but {e}; the next run loads \
+                         the same window again",
+                        resource.name(),
+                        outcome
+                            .output
+                            .as_deref()
+                            .map_or_else(String::new, |p| format!("`{}`", p.display()))
+                    ));
+                    Some(false)
+                }
+            }
+        })
+        .collect();
+    // The store renames its file into place; the rename lasts once the folder is synced.
+    if wrote {
+        let dir = store.path().parent().unwrap_or(Path::new("."));
+        if let Err(e) = sync_dir(dir) {
+            errors.push(format!(
+                "cannot sync the folder of the state file `{}`: {e}",
+                store.path().display()
+            ));
+        }
+    }
+    saved
+}
+
+/// Whether `resource` is `ancestor` or has it among its parents (by the config's links).
+fn descends_from(config: &SourceConfig, resource: &str, ancestor: &str) -> bool {
+    let mut current = Some(resource);
+    // Bounded: the config was validated, but a loop must not hang the CLI.
+    for _ in 0..=config.resources.len() {
+        let Some(name) = current else { return false };
+        if name == ancestor {
+            return true;
+        }
+        current = config
+            .resources
+            .iter()
+            .find(|r| r.spec.name == name)
+            .and_then(|r| r.parent.as_deref());
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resource_descends_from_itself_and_its_parents_only() {
+        let config = SourceConfig::from_toml_str(
+            r#"
+[client]
+base_url = "http://127.0.0.1:9/api"
+
+[[resources]]
+name = "contacts"
+endpoint = { path = "contacts" }
+
+[[resources]]
+name = "notes"
+endpoint = { path = "contacts/{resources.contacts.id}/notes" }
+
+[[resources]]
+name = "replies"
+endpoint = { path = "notes/{resources.notes.id}/replies" }
+
+[[resources]]
+name = "reports"
+endpoint = { path = "reports" }
+"#,
+            "t.toml",
+        )
+        .unwrap();
+        assert!(descends_from(&config, "replies", "contacts"));
+        assert!(descends_from(&config, "replies", "notes"));
+        assert!(descends_from(&config, "notes", "notes"));
+        assert!(!descends_from(&config, "contacts", "notes"));
+        assert!(!descends_from(&config, "reports", "contacts"));
+    }
+}
