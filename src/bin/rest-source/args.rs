@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 const AFTER_HELP: &str = "\
 Secrets are looked up for source <name> as env SOURCES__<NAME>__<KEY>, then under
@@ -59,10 +59,11 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SourceArgs {
     /// The source config (TOML or JSON, by extension)
+    #[arg(value_hint = ValueHint::FilePath)]
     pub config: PathBuf,
     /// Read secrets from this TOML file instead of .dlt/secrets.toml and ~/.dlt/secrets.toml
     /// (environment variables still come first)
-    #[arg(long, value_name = "FILE", env = "REST_SOURCE_SECRETS")]
+    #[arg(long, value_name = "FILE", env = "REST_SOURCE_SECRETS", value_hint = ValueHint::FilePath)]
     pub secrets: Option<PathBuf>,
     /// Set a source parameter declared under `params` in the config (repeatable; a later one
     /// wins)
@@ -78,6 +79,7 @@ pub struct RunArgs {
     #[arg(
         long,
         value_name = "DIR",
+        value_hint = ValueHint::DirPath,
         default_value = "out",
         env = "REST_SOURCE_OUT"
     )]
@@ -88,14 +90,14 @@ pub struct RunArgs {
     /// Keep incremental cursors in this JSON file: each run starts where the last
     /// successful one stopped (default: every run starts from the configured
     /// `initial_value`)
-    #[arg(long, value_name = "FILE", env = "REST_SOURCE_STATE")]
+    #[arg(long, value_name = "FILE", env = "REST_SOURCE_STATE", value_hint = ValueHint::FilePath)]
     pub state: Option<PathBuf>,
     /// Run only this resource (repeatable; default: every selected one)
     #[arg(long = "resource", value_name = "NAME")]
     pub resources: Vec<String>,
     /// Write the run report (per resource: status, records, pages, output, duration) as
     /// JSON to this file
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub report: Option<PathBuf>,
 }
 
