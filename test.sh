@@ -6,4 +6,4 @@ cd "$(dirname "$0")"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 cargo test --workspace --all-targets --all-features --locked
-cargo test --workspace --doc --locked
+cargo test --workspace --doc --all-features --locked
