@@ -9,15 +9,19 @@ use super::tree::{Key, Node, NodeValue};
 
 /// Parses `text`; the error is `serde_json`'s message and its 1-based line and column.
 pub(crate) fn parse(text: &str) -> Result<Node, (String, usize, usize)> {
-    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+    let located = |e: serde_json::Error| {
         let message = e.to_string();
         // serde_json appends " at line L column C"; the location is reported separately.
         let message = match message.rfind(" at line ") {
             Some(i) => message[..i].to_owned(),
             None => message,
         };
-        return Err((message, e.line(), e.column()));
-    }
+        (message, e.line(), e.column())
+    };
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(located)?;
+    // Only building a value applies serde_json's nesting limit (128); without it, a deeply
+    // nested document would overflow the stack of the recursive scanner below.
+    serde_json::from_str::<serde_json::Value>(text).map_err(located)?;
     let mut scanner = Scanner { text, pos: 0 };
     scanner
         .value()
