@@ -48,7 +48,10 @@
 //!   strips only `Authorization`, `Cookie` and `Proxy-Authorization` on a cross-origin
 //!   redirect: a custom API-key header or a query key would be forwarded. Build the inner
 //!   `reqwest::Client` with [`AuthMiddleware::redirect_policy`], which refuses (as an error
-//!   naming the target) any redirect that leaves the origin of a signed request.
+//!   naming the target) any redirect that leaves the origin of a signed request, an
+//!   `https://` → `http://` downgrade included. A same-origin redirect does not pass through
+//!   the middleware again: reqwest keeps the headers it set, but a key it put in the query
+//!   string is not on the new URL (the server then answers as to an unsigned request).
 //! - **A 401** makes the auth invalidate the rejected credentials ([`Auth::unauthorized`]);
 //!   if it says a new attempt can succeed, the request is signed again and sent **once**
 //!   more. A second 401 is returned as it is (an `Ok` response with status 401): the

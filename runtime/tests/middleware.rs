@@ -12,8 +12,11 @@ use common::{OAuthServer, Reply, TestServer};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use reqwest_retry::RetryTransientMiddleware;
 use reqwest_retry::policies::ExponentialBackoff;
+use rest_source_runtime::auth::shared;
 use rest_source_runtime::middleware::AuthMiddleware;
-use rest_source_runtime::{ApiKey, OAuth2ClientCredentials, RetryPolicy, Secret};
+use rest_source_runtime::{
+    ApiKey, BearerToken, HttpBasic, OAuth2ClientCredentials, RestClient, RetryPolicy, Secret,
+};
 use serde_json::json;
 
 /// A `reqwest::Client` that is safe under a paused clock (no timers) and does not follow
@@ -131,6 +134,62 @@ async fn reqwest_retry_retries_a_503_and_every_attempt_is_signed() {
         assert_eq!(req.header("authorization"), Some("Bearer tok"));
     }
     assert_eq!(server.count("/token"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn static_strategies_sign_as_they_do_in_the_rest_client() {
+    let server = TestServer::start(|_| Reply::ok()).await;
+    let base = server.url("/");
+    let cases: Vec<(AuthMiddleware, &str)> = vec![
+        (
+            AuthMiddleware::new(&base, BearerToken::new(Secret::new("b-tok"))).unwrap(),
+            "/bearer",
+        ),
+        (
+            AuthMiddleware::new(&base, HttpBasic::new("alice", Secret::new("pw"))).unwrap(),
+            "/basic",
+        ),
+        (
+            AuthMiddleware::new(&base, ApiKey::cookie("session", Secret::new("c-key"))).unwrap(),
+            "/cookie",
+        ),
+        (
+            AuthMiddleware::new(&base, ApiKey::query("api_key", Secret::new("q-key"))).unwrap(),
+            "/query",
+        ),
+    ];
+    for (auth, path) in cases {
+        stack(auth).get(server.url(path)).send().await.unwrap();
+    }
+    let bearer = &server.requests_to("/bearer")[0];
+    assert_eq!(bearer.header("authorization"), Some("Bearer b-tok"));
+    let basic = &server.requests_to("/basic")[0];
+    assert_eq!(basic.header("authorization"), Some("Basic YWxpY2U6cHc="));
+    let cookie = &server.requests_to("/cookie")[0];
+    assert_eq!(cookie.header("cookie"), Some("session=c-key"));
+    let query = &server.requests_to("/query")[0];
+    assert_eq!(query.query.as_deref(), Some("api_key=q-key"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_auth_gives_the_rest_client_and_the_middleware_one_token_cache() {
+    let oauth = OAuthServer::start(Some(json!(3600))).await;
+    let auth = shared(credentials(&oauth.server));
+    let rest = RestClient::builder(oauth.server.url("/"))
+        .shared_auth(auth.clone())
+        .no_timeout()
+        .pool_idle_timeout(None)
+        .build()
+        .unwrap();
+    let middleware = stack(AuthMiddleware::shared(&oauth.server.url("/"), auth).unwrap());
+    rest.get("api").await.unwrap();
+    middleware
+        .get(oauth.server.url("/api"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oauth.token_requests(), 1);
+    assert_eq!(oauth.api_requests(), 2);
 }
 
 #[tokio::test(start_paused = true)]
