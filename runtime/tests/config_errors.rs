@@ -91,10 +91,11 @@ endpoint = { path = "contacts" }
     );
     assert_eq!(
         err,
-        "sources.toml: 4 problems in the source config
+        // A left-out `client_secret` is not a problem: like dlt, it is looked up as
+        // `credentials.client_secret` (tests/dlt_credentials.rs).
+        "sources.toml: 3 problems in the source config
 sources.toml:1:1: client: missing `base_url` in `client`
 sources.toml:2:8: client.auth: missing `access_token_url` in the `oauth2_client_credentials` auth
-sources.toml:2:8: client.auth: missing `client_secret` in the `oauth2_client_credentials` auth
 sources.toml:4:1: resources[0]: missing `name` in a resource"
     );
 }

@@ -173,6 +173,7 @@ fn missing_secrets_error_lists_every_key_every_place_and_every_file() {
       {f} [sources.crm] client_secret
       {f} [sources] client_secret
       {f} client_secret (top level)
+note: an empty value counts as missing here (dlt would take the empty string and send it); give it a value, or remove it so a less specific place can supply one
 files: {f} (found), {g} (not found)
 fix: set one of these, e.g. `export SOURCES__CRM__CLIENT_ID=...` or add `client_id = \"...\"` under `[sources.crm]` in {f}",
         g = global.display()

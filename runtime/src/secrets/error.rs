@@ -162,6 +162,18 @@ impl fmt::Display for MissingSecrets {
             for key in &r.invalid {
                 write!(f, "\n  - `{}`: {} {}", key.key, key.location, key.problem)?;
             }
+            let empty = r
+                .missing
+                .iter()
+                .flat_map(|k| &k.tried)
+                .any(|place| place.ends_with("(empty)") || place.ends_with("(set but empty)"));
+            if empty {
+                f.write_str(
+                    "\nnote: an empty value counts as missing here (dlt would take the empty \
+                     string and send it); give it a value, or remove it so a less specific place \
+                     can supply one",
+                )?;
+            }
         }
         if !r.files.is_empty() {
             f.write_str("\nfiles: ")?;

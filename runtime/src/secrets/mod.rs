@@ -11,10 +11,36 @@
 //! 3. TOML `sources.crm.client_id`, `sources.client_id`, `client_id` — each level in every
 //!    secrets file before the next level (dlt merges its project and global files the same way).
 //!
-//! With [`SecretResolver::module`] (dlt's `sources.<module>.<source>` layout) a level is added:
-//! `sources.rest_api.crm.client_id`, `sources.rest_api.client_id`, `sources.client_id`,
-//! `client_id` (and the matching env names). A dotted key (`credentials.client_id`) is a nested
-//! key: `[sources.crm.credentials] client_id`, env `SOURCES__CRM__CREDENTIALS__CLIENT_ID`.
+//! With [`SecretResolver::module`] (dlt's `sources.<module>.<source>` layout) a level is added,
+//! and dlt's "compact" `sources.<source>` stays on the ladder: `sources.rest_api.crm.client_id`,
+//! `sources.rest_api.client_id`, `sources.crm.client_id`, `sources.client_id`, `client_id` (and
+//! the matching env names). A dotted key (`credentials.client_id`) is a nested key:
+//! `[sources.crm.credentials] client_id`, env `SOURCES__CRM__CREDENTIALS__CLIENT_ID`.
+//!
+//! ## A REST API source's credentials
+//!
+//! dlt fills the fields an `auth` leaves out from the `credentials` section of the source's
+//! config: [`SecretResolver::rest_api`] makes a resolver with dlt's `rest_api` section, and
+//! [`SecretResolver::credential`] looks a field up there. For source `github` and field `token`,
+//! the places are, in order (dlt 1.31's `ConfigFieldMissingException` lists the same):
+//!
+//! 1. env `SOURCES__REST_API__GITHUB__CREDENTIALS__TOKEN`, `SOURCES__REST_API__CREDENTIALS__TOKEN`,
+//!    `SOURCES__GITHUB__CREDENTIALS__TOKEN`, `SOURCES__CREDENTIALS__TOKEN`, `CREDENTIALS__TOKEN`;
+//! 2. TOML `[sources.rest_api.github.credentials] token`, `[sources.rest_api.credentials] token`,
+//!    `[sources.github.credentials] token`, `[sources.credentials] token`, `[credentials] token`.
+//!
+//! A source config ([`crate::config::SourceConfig`]) whose `bearer`, `api_key`, `http_basic` or
+//! `oauth2_client_credentials` auth leaves a credential field out refers to exactly that key
+//! ([`credential_key`]: `credentials.token`), so the values a dlt project keeps there are found.
+//!
+//! ```
+//! use rest_source_runtime::secrets::SecretResolver;
+//!
+//! let secrets = SecretResolver::rest_api("github")
+//!     .with_env_vars([("SOURCES__GITHUB__CREDENTIALS__TOKEN", "ghp-from-env")]);
+//! assert_eq!(secrets.credential("token")?.expose(), "ghp-from-env");
+//! # Ok::<(), rest_source_runtime::secrets::MissingSecrets>(())
+//! ```
 //!
 //! Files, unless [`SecretResolver::with_file`] names them: the file in `REST_SOURCE_SECRETS_FILE`
 //! when that variable is set; otherwise `./.dlt/secrets.toml` (project, relative to the working
@@ -25,7 +51,8 @@
 //! Where this differs from dlt, on purpose:
 //! - an **empty** value (env var set to `""`, `key = ""`) counts as missing and the lookup goes
 //!   on: an empty credential is never valid, and CI systems expand undefined secrets to `""`.
-//!   (dlt takes the empty string as found.)
+//!   (dlt takes the empty string as found and sends it.) The missing-secret error marks each
+//!   empty place and says so.
 //! - no `config.toml` (it may not hold secrets in dlt either), no vaults and no
 //!   `/run/secrets` files.
 //!
@@ -67,6 +94,22 @@ pub const SECRETS_FILE_ENV: &str = "REST_SOURCE_SECRETS_FILE";
 
 /// The project secrets file, relative to the project directory (dlt's location).
 pub const PROJECT_SECRETS_FILE: &str = ".dlt/secrets.toml";
+
+/// The section dlt's REST API source is defined in (`dlt.sources.rest_api`): its config lives
+/// under `sources.rest_api.<source name>` unless `rest_api_source(section=…)` names another.
+pub const REST_API_SECTION: &str = "rest_api";
+
+/// The section dlt looks an auth's fields up in (`CredentialsConfiguration.__section__`).
+pub const CREDENTIALS_SECTION: &str = "credentials";
+
+/// The key a left-out auth field is looked up as: `token` → `credentials.token`.
+///
+/// ```
+/// assert_eq!(rest_source_runtime::secrets::credential_key("api_key"), "credentials.api_key");
+/// ```
+pub fn credential_key(field: &str) -> String {
+    format!("{CREDENTIALS_SECTION}.{field}")
+}
 
 /// Finds the secrets of one source: explicit values, then environment variables, then
 /// dlt-layout TOML files. See the [module docs](self) for the exact lookup order.
@@ -116,8 +159,23 @@ impl SecretResolver {
         }
     }
 
+    /// A resolver for dlt REST API source `source`: [`SecretResolver::for_source`] with dlt's
+    /// `rest_api` section ([`SecretResolver::module`]), so `sources.rest_api.<source>` is looked
+    /// at first, then `sources.rest_api`, the compact `sources.<source>`, `sources` and the top
+    /// level. Call [`SecretResolver::module`] again for a source given another `section`.
+    pub fn rest_api(source: impl AsRef<str>) -> Self {
+        Self::for_source(source).module(REST_API_SECTION)
+    }
+
+    /// An auth field's value from the `credentials` section ([`credential_key`]), where dlt
+    /// fills the fields an auth leaves out; the error lists every place looked, in order.
+    pub fn credential(&self, field: &str) -> Result<Secret, MissingSecrets> {
+        self.get(&credential_key(field))
+    }
+
     /// Adds dlt's module section: `sources.<module>.<source>` is looked at first, then
-    /// `sources.<module>`, `sources` and the top level. Use it for a `secrets.toml` written for
+    /// `sources.<module>`, the compact `sources.<source>` (when module and source differ),
+    /// `sources` and the top level. Use it for a `secrets.toml` written for
     /// a dlt source defined in module `module` (for dlt's REST API source: `rest_api`).
     pub fn module(mut self, module: impl AsRef<str>) -> Self {
         let module = normalise(module.as_ref());

@@ -7,9 +7,11 @@ const SOURCES: &str = "sources";
 /// The section levels for a source, most specific first, ending with the top level.
 ///
 /// Source `crm` gives `sources.crm`, `sources`, top level; with module `rest_api` it gives
-/// `sources.rest_api.crm`, `sources.rest_api`, `sources`, top level — dlt's rule: start at the
-/// full path and drop the right-most section until none is left. A dotted name is a path, so
-/// source `rest_api.crm` is the same as module `rest_api` with source `crm`.
+/// `sources.rest_api.crm`, `sources.rest_api`, `sources.crm`, `sources`, top level — dlt's
+/// rule (`_build_section_lookup_paths` in `dlt/common/configuration/resolve.py`): start at the
+/// full path and drop the right-most section until none is left, and insert the "compact"
+/// path `sources.<name>` after `sources.<module>` when module and name differ. A dotted name is
+/// a path, so source `rest_api.crm` is the same as module `rest_api` with source `crm`.
 pub(crate) fn levels(module: Option<&str>, source: &str) -> Vec<Vec<String>> {
     let mut full = vec![SOURCES.to_owned()];
     for name in module.into_iter().chain([source]) {
@@ -20,7 +22,15 @@ pub(crate) fn levels(module: Option<&str>, source: &str) -> Vec<Vec<String>> {
                 .map(str::to_owned),
         );
     }
-    (0..=full.len()).rev().map(|n| full[..n].to_vec()).collect()
+    let mut levels: Vec<Vec<String>> = (0..=full.len()).rev().map(|n| full[..n].to_vec()).collect();
+    // dlt's compact layout: `sources.<name>` as a shortcut for `sources.<module>.<name>`.
+    if full.len() >= 3 && full[1] != full[2] {
+        let compact = vec![full[0].clone(), full[2].clone()];
+        if !levels.contains(&compact) {
+            levels.insert(2, compact);
+        }
+    }
+    levels
 }
 
 /// Splits a key into its dotted parts (`credentials.client_id` → `credentials`, `client_id`).
@@ -114,6 +124,21 @@ mod tests {
             levels(Some("rest_api"), "crm"),
             owned(&[
                 &["sources", "rest_api", "crm"],
+                &["sources", "rest_api"],
+                &["sources", "crm"],
+                &["sources"],
+                &[]
+            ])
+        );
+    }
+
+    #[test]
+    fn the_compact_level_is_left_out_when_module_and_name_agree() {
+        // dlt's unnamed REST API source: section `rest_api`, name `rest_api`.
+        assert_eq!(
+            levels(Some("rest_api"), "rest_api"),
+            owned(&[
+                &["sources", "rest_api", "rest_api"],
                 &["sources", "rest_api"],
                 &["sources"],
                 &[]

@@ -104,10 +104,11 @@ fn module_section_is_looked_at_first_then_dropped_level_by_level() {
     assert_eq!(value(&r, "token"), "t");
     let err = r.get("nope").unwrap_err();
     assert_eq!(
-        err.missing()[0].tried[..4],
+        err.missing()[0].tried[..5],
         [
             "env SOURCES__REST_API__CRM__NOPE",
             "env SOURCES__REST_API__NOPE",
+            "env SOURCES__CRM__NOPE",
             "env SOURCES__NOPE",
             "env NOPE"
         ]

@@ -66,7 +66,7 @@ impl Validator<'_> {
         match type_name.as_str() {
             "none" => Some(AuthSpec::None),
             "bearer" => {
-                let token = self.secret_ref(node, path, "token", &what)?;
+                let token = self.dlt_credential(node, path, "token", &what)?;
                 Some(AuthSpec::Bearer { token })
             }
             "api_key" => {
@@ -84,7 +84,7 @@ impl Validator<'_> {
                         }
                     }
                 };
-                let api_key = self.secret_ref(node, path, "api_key", &what);
+                let api_key = self.dlt_credential(node, path, "api_key", &what);
                 Some(AuthSpec::ApiKey {
                     name: name.unwrap_or_else(|| "Authorization".to_owned()),
                     api_key: api_key?,
@@ -92,10 +92,9 @@ impl Validator<'_> {
                 })
             }
             "http_basic" => {
-                let username = self
-                    .required(node, path, "username", &what)
-                    .and_then(|n| self.maybe_secret(n, &join(path, "username")));
-                let password = self.secret_ref(node, path, "password", &what);
+                // dlt fills left-out fields from `credentials`: see `dlt_credential`.
+                let username = self.dlt_identifier(node, path, "username");
+                let password = self.dlt_credential(node, path, "password", &what);
                 Some(AuthSpec::HttpBasic {
                     username: username?,
                     password: password?,

@@ -71,8 +71,9 @@ impl Validator<'_> {
         what: &str,
     ) -> Option<AuthSpec> {
         let access_token_url = self.token_url(node, path, what);
-        let client_id = self.client_id(node, path, what);
-        let client_secret = self.secret_ref(node, path, "client_secret", what);
+        // dlt fills left-out credentials from `credentials`: see `dlt_credential`.
+        let client_id = self.dlt_identifier(node, path, "client_id");
+        let client_secret = self.dlt_credential(node, path, "client_secret", what);
         let mut scope = self.scope(node, path);
         let mut audience = self.opt_string(node, path, "audience");
         // dlt's extra token-request fields: `scope` and `audience` are what APIs ask for.

@@ -72,6 +72,38 @@ impl Validator<'_> {
         }
     }
 
+    /// A credential of one of dlt's auth types: `{ secret = "key" }`, or left out — then, as
+    /// dlt fills a left-out field from the `credentials` section, an implicit reference to
+    /// `credentials.<field>` ([`crate::secrets::credential_key`]). A literal is still refused.
+    pub(super) fn dlt_credential(
+        &mut self,
+        table: &Node,
+        path: &str,
+        field: &str,
+        what: &str,
+    ) -> Option<SecretRef> {
+        if table.get(field).is_none() {
+            return Some(SecretRef(crate::secrets::credential_key(field)));
+        }
+        self.secret_ref(table, path, field, what)
+    }
+
+    /// [`Validator::dlt_credential`] for a field that may also be plain (`username`,
+    /// `client_id`): left out, it is looked up as `credentials.<field>`.
+    pub(super) fn dlt_identifier(
+        &mut self,
+        table: &Node,
+        path: &str,
+        field: &str,
+    ) -> Option<MaybeSecret> {
+        match table.get(field) {
+            None => Some(MaybeSecret::Secret {
+                secret: crate::secrets::credential_key(field),
+            }),
+            Some(node) => self.maybe_secret(node, &join(path, field)),
+        }
+    }
+
     /// An identifier that may be plain or secret (a user name, a client id).
     pub(super) fn maybe_secret(&mut self, node: &Node, path: &str) -> Option<MaybeSecret> {
         match &node.value {
