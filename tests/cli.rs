@@ -233,6 +233,126 @@ async fn secrets_file_option_is_read() {
     server.shutdown().await;
 }
 
+/// The `http_basic` example with its `password` left out, or referring to `password_ref`,
+/// named `name`.
+fn basic_config(dir: &Path, server: &DemoServer, name: &str, password_ref: Option<&str>) {
+    let path = example_into(dir, "http_basic.toml", server);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let password = match password_ref {
+        Some(key) => format!(", password = {{ secret = \"{key}\" }}"),
+        None => String::new(),
+    };
+    let text = text
+        .replace(", password = { secret = \"password\" }", &password)
+        .replace("name = \"basic\"", &format!("name = \"{name}\""));
+    assert!(text.contains(&format!("name = \"{name}\"")));
+    std::fs::write(path, text).unwrap();
+}
+
+#[tokio::test]
+async fn a_left_out_password_is_read_from_dlts_credentials_section() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("left_out_password");
+    basic_config(&dir, &server, "basic", None);
+    std::fs::write(
+        dir.join("dlt-secrets.toml"),
+        "[sources.rest_api.basic.credentials]\npassword = \"demo-secret\"\n",
+    )
+    .unwrap();
+    let out = rest_source(
+        &dir,
+        &["check", "http_basic.toml", "--secrets", "dlt-secrets.toml"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ok: `http_basic` auth via resource `token_grants`"));
+
+    // The env var dlt names beats the file.
+    let out = rest_source(
+        &dir,
+        &["check", "http_basic.toml", "--secrets", "dlt-secrets.toml"],
+        &[("CREDENTIALS__PASSWORD", "canary-wrong-password")],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("canary"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn section_option_finds_dlts_documented_github_layout() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("github_layout");
+    basic_config(&dir, &server, "github", Some("github_token"));
+    std::fs::create_dir_all(dir.join(".dlt")).unwrap();
+    std::fs::write(
+        dir.join(".dlt/secrets.toml"),
+        "[sources.rest_api_pipeline.github]\ngithub_token = \"demo-secret\"\n",
+    )
+    .unwrap();
+    let args = ["check", "http_basic.toml", "--section", "rest_api_pipeline"];
+    let out = rest_source(&dir, &args, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Without `--section` the default is dlt's `rest_api`: the places tried say so.
+    let out = rest_source(&dir, &args[..2], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "  - `github_token`, tried in order:\n      env SOURCES__REST_API__GITHUB__GITHUB_TOKEN\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(".dlt/secrets.toml [sources.github] github_token\n"),
+        "{stderr}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn pipeline_name_and_source_name_options_scope_the_lookup() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("pipeline_name");
+    basic_config(&dir, &server, "basic", None);
+    let env = [(
+        "MY_PIPELINE__SOURCES__REST_API__MYAPI__CREDENTIALS__PASSWORD",
+        "demo-secret",
+    )];
+    let out = rest_source(
+        &dir,
+        &[
+            "check",
+            "http_basic.toml",
+            "--pipeline-name",
+            "my_pipeline",
+            "--source-name",
+            "myapi",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Without the pipeline name that env var is not one of the places.
+    let out = rest_source(
+        &dir,
+        &["check", "http_basic.toml", "--source-name", "myapi"],
+        &env,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("  - `credentials.password`, tried in order:\n      env SOURCES__REST_API__MYAPI__CREDENTIALS__PASSWORD\n"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("demo-secret"), "{stderr}");
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn bad_config_exits_2_with_every_problem() {
     let dir = workdir("bad_config");
@@ -262,7 +382,8 @@ async fn missing_secrets_exit_2_listing_every_key() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.starts_with("error: 2 secrets are missing for source `crm`:\n  - `client_secret`, tried in order:\n      env SOURCES__CRM__CLIENT_SECRET\n"),
+        // dlt's ladder for a REST API source: section `rest_api`, then the compact `sources.crm`.
+        stderr.starts_with("error: 2 secrets are missing for source `crm`:\n  - `client_secret`, tried in order:\n      env SOURCES__REST_API__CRM__CLIENT_SECRET\n      env SOURCES__REST_API__CLIENT_SECRET\n      env SOURCES__CRM__CLIENT_SECRET\n      env SOURCES__CLIENT_SECRET\n      env CLIENT_SECRET\n"),
         "{stderr}"
     );
     assert!(

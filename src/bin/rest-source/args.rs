@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 const AFTER_HELP: &str = "\
-Secrets are looked up for source <name> as env SOURCES__<NAME>__<KEY>, then under
-[sources.<name>] in the secrets file(s), as dlt does.
+Secrets are looked up as dlt looks up a REST API source's: env first, then the secrets
+file(s), each from the most specific section to the least: SOURCES__REST_API__<NAME>__<KEY>,
+SOURCES__REST_API__<KEY>, SOURCES__<NAME>__<KEY>, SOURCES__<KEY>, <KEY> ([sources.rest_api.<name>]
+... in TOML); with --pipeline-name, first all of them under <PIPELINE_NAME>__. An auth field
+left out of the config (`token`, `api_key`, `password`, ...) is the key credentials.<field>.
 
 Exit status: 0 success, 1 a request or write failed, 2 bad usage, config or secrets.";
 
@@ -69,6 +72,19 @@ pub struct SourceArgs {
     /// wins)
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
     pub params: Vec<(String, String)>,
+    /// Look secrets up under this pipeline's name first, as dlt does for `dlt.pipeline(
+    /// pipeline_name=…)`: env <PIPELINE_NAME>__SOURCES__…, TOML [<pipeline_name>.sources.…]
+    #[arg(long, value_name = "NAME")]
+    pub pipeline_name: Option<String>,
+    /// The config section the source's secrets live in, dlt's `rest_api_source(section=…)`:
+    /// [sources.<SECTION>.<name>] (e.g. `rest_api_pipeline` for dlt's GitHub example); an
+    /// empty value looks under [sources.<name>] only
+    #[arg(long, value_name = "SECTION", default_value = rest_source::secrets::REST_API_SECTION)]
+    pub section: String,
+    /// The source name secrets are looked up under, dlt's `rest_api_source(name=…)`
+    /// [default: the config's `name`, else its file stem]
+    #[arg(long, value_name = "NAME")]
+    pub source_name: Option<String>,
 }
 
 #[derive(Debug, Args)]

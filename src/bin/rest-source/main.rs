@@ -89,7 +89,11 @@ fn load(args: &SourceArgs) -> Result<(SourceConfig, Source), ExitCode> {
             }
         }
     }
-    let mut secrets = SecretResolver::for_source(&config.name);
+    let name = args.source_name.as_deref().unwrap_or(&config.name);
+    let mut secrets = SecretResolver::for_source(name).module(&args.section);
+    if let Some(pipeline) = &args.pipeline_name {
+        secrets = secrets.pipeline(pipeline);
+    }
     if let Some(file) = &args.secrets {
         if !file.is_file() {
             eprintln!(
