@@ -390,3 +390,16 @@ fn a_literal_credential_is_still_refused() {
     assert!(err.contains("inline credential: `token`"), "{err}");
     assert!(!err.contains("canary"), "{err}");
 }
+
+#[test]
+fn a_json_config_may_leave_credentials_out_too() {
+    let text = r#"{
+  "client": {
+    "base_url": "https://api.example.com",
+    "auth": {"type": "api_key", "name": "X-Key", "location": "query"}
+  },
+  "resources": [{"name": "items", "endpoint": {"path": "items"}}]
+}"#;
+    let config = SourceConfig::from_json_str(text, "myapi.json").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.secret_keys(), ["credentials.api_key"]);
+}
