@@ -72,8 +72,9 @@ pub struct SourceArgs {
     /// wins)
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
     pub params: Vec<(String, String)>,
-    /// Look secrets up under this pipeline's name first, as dlt does for `dlt.pipeline(
-    /// pipeline_name=…)`: env <PIPELINE_NAME>__SOURCES__…, TOML [<pipeline_name>.sources.…]
+    /// Look secrets up under this pipeline's name first, as dlt does for
+    /// `dlt.pipeline(pipeline_name=…)`: env <PIPELINE_NAME>__SOURCES__…, TOML
+    /// [<pipeline_name>.sources.…]
     #[arg(long, value_name = "NAME")]
     pub pipeline_name: Option<String>,
     /// The config section the source's secrets live in, dlt's `rest_api_source(section=…)`:
