@@ -48,6 +48,35 @@ pub struct ResourceSpec {
     /// parents off (the one-page pipeline stays). Not a dlt key: dlt pages sequentially.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<usize>,
+    /// What a run does when the server stated a total and the records received differ:
+    /// fail (the default) or warn in the run report. Not a dlt key.
+    #[serde(default, skip_serializing_if = "Completeness::is_default")]
+    pub completeness: Completeness,
+    /// The largest page body read, in bytes (absent: [`DEFAULT_MAX_PAGE_BYTES`]); a larger
+    /// page is an error, so a runaway response cannot exhaust memory. Not a dlt key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_page_bytes: Option<u64>,
+}
+
+/// The default [`ResourceSpec::max_page_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// [`ResourceSpec::completeness`]: how a count that disagrees with the server's total is
+/// treated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Completeness {
+    /// The run fails with [`crate::Error::Incomplete`].
+    #[default]
+    Error,
+    /// The run succeeds; the mismatch is a warning in the [`crate::RunReport`] (and logged).
+    Warn,
+}
+
+impl Completeness {
+    fn is_default(&self) -> bool {
+        *self == Completeness::Error
+    }
 }
 
 /// The default [`ResourceSpec::concurrency`]: enough to hide a round trip behind decoding on
@@ -99,6 +128,8 @@ impl ResourceSpec {
             max_pages: None,
             max_items: None,
             concurrency: None,
+            completeness: Completeness::Error,
+            max_page_bytes: None,
         }
     }
     /// Adds a query parameter.
@@ -176,6 +207,16 @@ impl ResourceSpec {
     /// ```
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = Some(n);
+        self
+    }
+    /// What a run does when the count disagrees with the server's total.
+    pub fn completeness(mut self, completeness: Completeness) -> Self {
+        self.completeness = completeness;
+        self
+    }
+    /// The largest page body read, in bytes.
+    pub fn max_page_bytes(mut self, bytes: u64) -> Self {
+        self.max_page_bytes = Some(bytes);
         self
     }
     /// The effective concurrency: the configured one (at least 1) or [`DEFAULT_CONCURRENCY`].
