@@ -229,9 +229,24 @@ pub fn detect_records(body: &mut Value) -> (Vec<Value>, String) {
             for k in &path {
                 v = &mut v[k.as_str()];
             }
-            (into_records(v.take()), path.join("."))
+            let text: Vec<String> = path.iter().map(|k| path_segment(k)).collect();
+            (into_records(v.take()), text.join("."))
         }
         None => (into_records(body.take()), "$".into()),
+    }
+}
+
+/// `key` as a segment of a path [`JsonPath::parse`] reads back: as it is when plain,
+/// else quoted (`['a.b']`).
+fn path_segment(key: &str) -> String {
+    let plain = !key.is_empty()
+        && key.trim() == key
+        && !key.starts_with('$')
+        && !key.contains(['.', '[', ']', '\'', '"']);
+    if plain {
+        key.to_owned()
+    } else {
+        format!("['{key}']")
     }
 }
 

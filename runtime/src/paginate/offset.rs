@@ -115,7 +115,9 @@ impl Paginator for Offset {
         self.largest = self.largest.max(n);
         // An empty page (kept going past by `stop_after_empty_page = false`) moves on by the
         // limit, as dlt does; any other by what it held.
-        self.offset += if n == 0 { self.spec.limit } else { n };
+        self.offset = self
+            .offset
+            .saturating_add(if n == 0 { self.spec.limit } else { n });
         if let Some(total) = self.total {
             if self.offset >= total {
                 return self.stop(StopReason::TotalReached);

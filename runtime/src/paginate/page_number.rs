@@ -72,7 +72,7 @@ impl PageNumber {
         if let (Some(records), Some(size)) = (self.records_total, self.page_size) {
             return Some(self.spec.base_page.saturating_add(records.div_ceil(size)));
         }
-        last_page(page.headers, page.url, &self.spec.page_param).map(|last| last + 1)
+        last_page(page.headers, page.url, &self.spec.page_param).map(|last| last.saturating_add(1))
     }
 
     fn stop(&mut self, reason: StopReason) -> Result<Option<Url>> {
@@ -101,7 +101,7 @@ impl Paginator for PageNumber {
         ) {
             return self.stop(reason);
         }
-        self.page += 1;
+        self.page = self.page.saturating_add(1);
         if self.records_total.is_some_and(|t| self.received >= t)
             || self.end(page).is_some_and(|end| self.page >= end)
         {
