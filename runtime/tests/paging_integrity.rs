@@ -580,3 +580,101 @@ async fn invalid_utf8_is_an_error_naming_the_url() {
         assert!(!msg.contains("sekrit-key"), "{msg}");
     }
 }
+
+#[tokio::test]
+async fn a_chunked_body_without_a_length_is_cut_off_at_max_page_bytes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Streams 1 KiB chunks without a Content-Length, far past the limit.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = socket.read(&mut buf).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                    transfer-encoding: chunked\r\n\r\n";
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = format!("400\r\n{}\r\n", " ".repeat(1024));
+        for _ in 0..10_000 {
+            if socket.write_all(chunk.as_bytes()).await.is_err() {
+                return; // the client hung up
+            }
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let client = rest_source_runtime::RestClient::builder(base.clone())
+        .no_timeout()
+        .pool_idle_timeout(None)
+        .build()
+        .unwrap();
+    let resource: Resource<Value> =
+        Resource::new(client, one_page().max_page_bytes(8 * 1024)).unwrap();
+    let err = resource.collect().await.unwrap_err();
+    assert!(
+        matches!(err, Error::PageTooLarge { limit: 8192, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&format!("{base}/x")), "{err}");
+    assert!(
+        sent.load(Ordering::SeqCst) < 10_000,
+        "the client stopped reading instead of taking the whole body"
+    );
+}
+
+#[test]
+fn the_config_keys_reach_the_spec() {
+    use rest_source_runtime::config::SourceConfig;
+    let config = SourceConfig::from_toml_str(
+        r#"
+[client]
+base_url = "http://127.0.0.1:1/api"
+
+[[resources]]
+name = "users"
+completeness = "warn"
+max_page_bytes = 1048576
+endpoint = { path = "users", paginator = { type = "offset", limit = 50, total_header = "X-Total-Count" } }
+
+[[resources]]
+name = "pages"
+endpoint = { path = "pages", paginator = { type = "page_number", base_page = 1, total_header = "X-Total" } }
+"#,
+        "test.toml",
+    )
+    .unwrap();
+    let source = config
+        .build_with_values(&rest_source_runtime::spec::SecretValues::new("test"))
+        .unwrap();
+    let users = source.resource("users").unwrap().spec();
+    assert_eq!(users.completeness, Completeness::Warn);
+    assert_eq!(users.max_page_bytes, Some(1_048_576));
+    assert_eq!(
+        users.endpoint.paginator,
+        Some(
+            OffsetPaginator::new(50)
+                .total_header("X-Total-Count")
+                .into()
+        )
+    );
+    let pages = source.resource("pages").unwrap().spec();
+    assert_eq!(
+        pages.endpoint.paginator,
+        Some(
+            PageNumberPaginator::default()
+                .base_page(1)
+                .total_header("X-Total")
+                .into()
+        )
+    );
+    let typo = SourceConfig::from_toml_str(
+        "[client]\nbase_url = \"http://127.0.0.1:1\"\n[[resources]]\nname = \"u\"\ncompleteness = \"warning\"\n",
+        "typo.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(typo.contains("did you mean `warn`?"), "{typo}");
+}
