@@ -98,7 +98,8 @@ pub struct RunReport {
     /// Pages received.
     pub pages: u64,
     /// HTTP requests sent for the resource's pages, retries included (token requests are
-    /// counted in `token_fetches`).
+    /// counted in `token_fetches`). For a child resource, its own requests: the parent
+    /// pages it reads are not counted.
     pub requests: u64,
     /// Retries, by the cause of the failed attempt: an HTTP status (`"429"`, `"503"`), or
     /// `"transport"` (connect errors, timeouts) and `"body"` (a body cut off mid-way).
@@ -110,6 +111,9 @@ pub struct RunReport {
     pub data_selector: Option<String>,
     /// Whether `data_selector` was detected rather than given.
     pub data_selector_detected: bool,
+    /// The paginator that ran (`offset`, `json_link`, …, `auto: json_link` for what `auto`
+    /// detected, `custom`); `None` when no page loop ran.
+    pub paginator: Option<String>,
     /// Why paging stopped, with how many page loops stopped so (one loop per run, or one per
     /// parent record for a child resource).
     pub stops: BTreeMap<StopReason, u64>,
@@ -194,9 +198,13 @@ impl Tally {
         }
     }
 
-    /// A page loop ended, for `reason`, with the total the server stated (if any).
-    pub(crate) fn stopped(&mut self, reason: StopReason, total: Option<u64>) {
+    /// A page loop of paginator `kind` ended, for `reason`, with the total the server
+    /// stated (if any).
+    pub(crate) fn stopped(&mut self, reason: StopReason, total: Option<u64>, kind: &str) {
         *self.report.stops.entry(reason).or_default() += 1;
+        if self.report.paginator.is_none() {
+            self.report.paginator = Some(kind.to_owned());
+        }
         match total {
             Some(t) => *self.report.total.get_or_insert(0) += t,
             None => self.loops_without_total += 1,
@@ -237,13 +245,13 @@ mod tests {
     fn stop_reason_prefers_errors_then_the_most_common() {
         let mut t = Tally::new("notes", None);
         assert_eq!(t.finish(&RequestStats::default()).stop_reason(), None);
-        t.stopped(StopReason::NoNextPage, Some(2));
-        t.stopped(StopReason::NoNextPage, Some(3));
-        t.stopped(StopReason::EmptyPage, None);
+        t.stopped(StopReason::NoNextPage, Some(2), "json_link");
+        t.stopped(StopReason::NoNextPage, Some(3), "json_link");
+        t.stopped(StopReason::EmptyPage, None, "json_link");
         let r = t.finish(&RequestStats::default());
         assert_eq!(r.stop_reason(), Some(StopReason::NoNextPage));
         assert_eq!(r.total, None, "one loop stated no total");
-        t.stopped(StopReason::Error, None);
+        t.stopped(StopReason::Error, None, "json_link");
         assert_eq!(
             t.finish(&RequestStats::default()).stop_reason(),
             Some(StopReason::Error)
@@ -253,7 +261,7 @@ mod tests {
     #[test]
     fn serialises_stop_reasons_as_names() {
         let mut t = Tally::new("events", Some("items"));
-        t.stopped(StopReason::TotalReached, Some(10));
+        t.stopped(StopReason::TotalReached, Some(10), "offset");
         let json = serde_json::to_value(t.finish(&RequestStats::default())).unwrap();
         assert_eq!(json["stops"]["total_reached"], 1);
         assert_eq!(json["total"], 10);

@@ -89,6 +89,7 @@ async fn offset_against_a_server_that_caps_the_page_size_returns_every_record() 
         assert_eq!((report.records, report.pages), (237, 24));
         assert_eq!(report.total, Some(237));
         assert_eq!(report.requests, 24);
+        assert_eq!(report.paginator.as_deref(), Some("offset"));
     }
 }
 
@@ -218,6 +219,7 @@ async fn auto_with_a_total_equal_to_the_page_is_one_page() {
         .unwrap();
     assert_eq!(ids, [0, 1, 2]);
     assert_eq!(report.stop_reason(), Some(StopReason::NoNextPage));
+    assert_eq!(report.paginator.as_deref(), Some("auto: single_page"));
 }
 
 #[tokio::test]
@@ -355,6 +357,7 @@ async fn json_lines_bodies_are_one_record_per_line() {
     let (ids, report) = run(&server, spec).await.unwrap();
     assert_eq!(ids, [10, 11, 12, 20, 21, 22]);
     assert_eq!(report.pages, 2);
+    assert_eq!(report.paginator.as_deref(), Some("auto: header_link"));
 }
 
 #[tokio::test]

@@ -99,6 +99,15 @@ impl Paginator for Auto {
         }
     }
 
+    fn kind(&self) -> &'static str {
+        match self.detected.as_ref().map(|p| p.kind()) {
+            Some("header_link") => "auto: header_link",
+            Some("json_link") => "auto: json_link",
+            Some("single_page") => "auto: single_page",
+            _ => "auto",
+        }
+    }
+
     fn stop_reason(&self) -> StopReason {
         self.detected
             .as_ref()

@@ -64,6 +64,10 @@ impl Paginator for Cursor {
         Ok(Some(next))
     }
 
+    fn kind(&self) -> &'static str {
+        "cursor"
+    }
+
     fn stop_reason(&self) -> StopReason {
         self.stop
     }

@@ -54,6 +54,10 @@ impl Paginator for JsonLink {
         }
     }
 
+    fn kind(&self) -> &'static str {
+        "json_link"
+    }
+
     fn stop_reason(&self) -> StopReason {
         self.stop
     }

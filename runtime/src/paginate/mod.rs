@@ -109,6 +109,12 @@ pub trait Paginator: Send + 'static {
         None
     }
 
+    /// The paginator's name for the run report (`offset`, `json_link`, …; `auto: json_link`
+    /// for what `auto` detected). The default is `custom`.
+    fn kind(&self) -> &'static str {
+        "custom"
+    }
+
     /// Why the last [`Paginator::next_request`] returned `None`, for the run report. The
     /// default says there was no next page.
     fn stop_reason(&self) -> StopReason {
@@ -491,7 +497,7 @@ impl PageLoop {
             Err(e) => {
                 if !self.finished {
                     self.finished = true;
-                    lock(&self.tally).stopped(StopReason::Error, None);
+                    lock(&self.tally).stopped(StopReason::Error, None, self.paginator.kind());
                 }
                 Err(e)
             }
@@ -511,7 +517,7 @@ impl PageLoop {
             _ => self.paginator.expected_records(),
         };
         let mut tally = lock(&self.tally);
-        tally.stopped(reason, expected);
+        tally.stopped(reason, expected, self.paginator.kind());
         let Some(expected) = expected.filter(|e| *e != self.received) else {
             return Ok(());
         };

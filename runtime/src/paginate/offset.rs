@@ -168,6 +168,10 @@ impl Paginator for Offset {
         })))
     }
 
+    fn kind(&self) -> &'static str {
+        "offset"
+    }
+
     fn stop_reason(&self) -> StopReason {
         self.stop
     }

@@ -128,6 +128,10 @@ impl Paginator for PageNumber {
         })))
     }
 
+    fn kind(&self) -> &'static str {
+        "page_number"
+    }
+
     fn stop_reason(&self) -> StopReason {
         self.stop
     }

@@ -39,8 +39,9 @@ pub struct ResourceSpec {
     pub max_items: Option<u64>,
     /// How many requests this resource keeps in flight (absent: [`DEFAULT_CONCURRENCY`]).
     ///
-    /// Addressable pages (`offset` or `page_number` with a `total_path` the first page
-    /// answers) are fetched this many at a time after the first page, and yielded in order;
+    /// Addressable pages (`offset` or `page_number` with a total the first page states: at
+    /// `total_path`, in the `total_header`, a `Content-Range` or a `Link: rel="last"`) are
+    /// fetched this many at a time after the first page, and yielded in order;
     /// a child resource fetches the children of this many parent records at a time, each
     /// parent's pages in order. Link-following paginators (`json_link`, `header_link`,
     /// `cursor`) cannot know page N+1 before page N arrives, so they always fetch one page
