@@ -194,7 +194,8 @@ async fn auto_without_a_next_link_fails_when_the_response_says_there_is_more() {
             "`Content-Range` total of 30",
         ),
         (
-            Reply::json(items(0..10)).header("Link", "</items?page=3>; rel=\"last\""),
+            // A last link that does not number pages with one parameter.
+            Reply::json(items(0..10)).header("Link", "</other?x=1&y=2>; rel=\"last\""),
             "rel=\"last\"",
         ),
     ];
@@ -209,6 +210,24 @@ async fn auto_without_a_next_link_fails_when_the_response_says_there_is_more() {
         assert!(msg.contains("resource `items`"), "{msg}");
         assert!(msg.contains("Set the paginator"), "{msg}");
     }
+}
+
+#[tokio::test]
+async fn auto_pages_by_number_up_to_a_link_rel_last() {
+    let server = TestServer::start(|r| {
+        let page = q(r, "page").unwrap_or(1);
+        Reply::json(items(page * 10..page * 10 + 2)).header(
+            "Link",
+            "</items?page=1&per_page=2>; rel=\"first\", </items?page=3&per_page=2>; rel=\"last\"",
+        )
+    })
+    .await;
+    let spec = ResourceSpec::new("items", "items").param("per_page", 2);
+    let (ids, report) = run(&server, spec).await.unwrap();
+    assert_eq!(ids, [10, 11, 20, 21, 30, 31]);
+    assert_eq!(server.count(), 3);
+    assert_eq!(report.paginator.as_deref(), Some("auto: page_number"));
+    assert_eq!(report.stop_reason(), Some(StopReason::TotalReached));
 }
 
 #[tokio::test]

@@ -5,14 +5,16 @@ use url::Url;
 
 use super::header_link::find_link;
 use super::totals::{body_total_hint, header_total};
-use super::{HeaderLink, JsonLink, PageResponse, Paginator, SinglePage};
+use super::{HeaderLink, JsonLink, PageNumber, PageResponse, Paginator, SinglePage};
 use crate::error::{Error, Result};
 use crate::report::StopReason;
-use crate::spec::{HeaderLinkPaginator, JsonLinkPaginator};
+use crate::spec::{HeaderLinkPaginator, JsonLinkPaginator, PageNumberPaginator};
 
 /// Detects, from the first response: a `Link: <…>; rel="next"` header → `header_link`; a
 /// body key containing `next` (`next`, `nextPage`, `next_url`, `links.next`,
 /// `paging.next.href`, …) holding a URL or null → `json_link` at that path; otherwise a
+/// `Link: <…?page=N>; rel="last"` that numbers the pages with one query parameter →
+/// `page_number` with it, up to that page; otherwise a
 /// single page — but only when nothing in the response says there is more. A total larger
 /// than the page (`X-Total-Count`, `Content-Range`, a `total`/`count` field) or a
 /// `Link: rel="last"` without a next link is an error naming what was seen and the
@@ -42,6 +44,11 @@ impl Auto {
             tracing::debug!(target: "rest_source", next_url_path = %path, "auto pagination: detected `json_link`");
             return Ok(Box::new(JsonLink::new(&JsonLinkPaginator::new(path))?));
         }
+        if let Some(spec) = page_number_from_last_link(page) {
+            tracing::debug!(target: "rest_source", page_param = %spec.page_param, "auto pagination: a `Link: rel=\"last\"` numbers the pages; using `page_number`");
+            // The first page was already requested: it counts on from there to the last.
+            return Ok(Box::new(PageNumber::new(&spec)?));
+        }
         if let Some(seen) = more_hint(page) {
             tracing::debug!(target: "rest_source", %seen, "auto pagination: no next link, but the response says there is more");
             return Err(Error::Config(format!(
@@ -56,6 +63,37 @@ impl Auto {
         tracing::debug!(target: "rest_source", "auto pagination: no next link and no sign of more pages; using `single_page`");
         Ok(Box::new(SinglePage))
     }
+}
+
+/// A `Link: <…?page=7>; rel="last"` whose query differs from this page's URL in exactly
+/// one numeric parameter (the page number, absent or lower here): page-number paging with
+/// that parameter, from this page to the last.
+fn page_number_from_last_link(page: &PageResponse<'_>) -> Option<PageNumberPaginator> {
+    let link = find_link(page.headers, "last")?;
+    let last = page.url.join(&link).ok()?;
+    if last.origin() != page.url.origin() || last.path() != page.url.path() {
+        return None;
+    }
+    let here: std::collections::HashMap<String, String> =
+        page.url.query_pairs().into_owned().collect();
+    let mut differing = last
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, v)| here.get(k) != Some(v));
+    let (param, value) = differing.next()?;
+    if differing.next().is_some() {
+        return None;
+    }
+    let last_page: u64 = value.trim().parse().ok()?;
+    let current = match here.get(&param) {
+        Some(v) => v.trim().parse().ok()?,
+        None => 1,
+    };
+    (current < last_page).then(|| {
+        PageNumberPaginator::default()
+            .page_param(param)
+            .base_page(current)
+    })
 }
 
 /// What in a response without a next link says that more records exist.
@@ -104,6 +142,7 @@ impl Paginator for Auto {
             Some("header_link") => "auto: header_link",
             Some("json_link") => "auto: json_link",
             Some("single_page") => "auto: single_page",
+            Some("page_number") => "auto: page_number",
             _ => "auto",
         }
     }
