@@ -4,7 +4,9 @@
 //! an API whose total overstates its data.
 
 use futures::TryStreamExt;
-use rest_source::spec::{OffsetPaginator, PageNumberPaginator, PaginatorSpec, ResourceSpec};
+use rest_source::spec::{
+    Completeness, OffsetPaginator, PageNumberPaginator, PaginatorSpec, ResourceSpec,
+};
 use rest_source::{OAuth2ClientCredentials, Resource, RestClient};
 use rest_source_demo::{DemoApi, DemoServer};
 use serde::Deserialize;
@@ -213,10 +215,12 @@ async fn link_pages_are_read_at_most_two_ahead_and_dropping_the_stream_stops_the
     assert!(server.stats().endpoints.contacts <= 3);
 }
 
-/// An API whose `total` says 50 but whose data ends at 25: the page loop ends on the short
-/// page as it does sequentially, and pages fetched ahead past it are never yielded.
+/// An API whose `total` says 50 but whose data ends at 25: the page loop goes on past the
+/// short page (the total says more exists) to the empty page at 25, as it does sequentially,
+/// and pages fetched ahead past the data are never yielded. The count below the total is an
+/// error by default and a warning under `completeness = "warn"`.
 #[tokio::test]
-async fn a_short_page_ends_the_stream_as_sequentially_even_with_pages_fetched_ahead() {
+async fn an_overstated_total_is_caught_and_pages_fetched_ahead_are_never_yielded() {
     let server = MockServer::start().await;
     let page = |ids: std::ops::Range<u64>| {
         let items: Vec<_> = ids.map(|id| serde_json::json!({"id": id})).collect();
@@ -226,6 +230,7 @@ async fn a_short_page_ends_the_stream_as_sequentially_even_with_pages_fetched_ah
         ("0", 0..10),
         ("10", 10..20),
         ("20", 20..25),
+        ("25", 0..0),
         ("30", 1000..1010),
         ("40", 2000..2010),
     ] {
@@ -236,142 +241,33 @@ async fn a_short_page_ends_the_stream_as_sequentially_even_with_pages_fetched_ah
             .mount(&server)
             .await;
     }
-    let collect = |concurrency: usize| {
+    let collect = |concurrency: usize, completeness: Completeness| {
         let client = RestClient::builder(server.uri()).build().unwrap();
         let spec = ResourceSpec::new("items", "items")
             .data_selector("items")
             .paginator(OffsetPaginator::new(10).total_path("total"))
-            .concurrency(concurrency);
+            .concurrency(concurrency)
+            .completeness(completeness);
         async move {
             Resource::<Record>::new(client, spec)
                 .unwrap()
                 .collect()
                 .await
-                .unwrap()
-                .into_iter()
-                .map(|r| r.id)
-                .collect::<Vec<_>>()
+                .map(|records| records.into_iter().map(|r| r.id).collect::<Vec<_>>())
         }
     };
-    let sequential = collect(1).await;
-    assert_eq!(sequential, (0..25).collect::<Vec<_>>());
-    assert_eq!(collect(4).await, sequential);
-}
-
-/// With one second of (virtual) latency per response, eleven pages take about eleven seconds
-/// one after another; fetched four at a time after the first, about four.
-#[tokio::test(start_paused = true)]
-async fn addressable_pages_are_in_flight_together() {
-    let server = DemoApi::new()
-        .records(1_050)
-        .latency(std::time::Duration::from_secs(1))
-        .start()
-        .await
-        .unwrap();
-    let elapsed = |concurrency: usize| {
-        let auth = OAuth2ClientCredentials::new(server.token_url(), "demo-client", "demo-secret");
-        // No client timers for the paused clock to jump to.
-        let client = RestClient::builder(server.base_url())
-            .auth(auth)
-            .no_timeout()
-            .pool_idle_timeout(None)
-            .build()
-            .unwrap();
-        let events: Resource<Record> = Resource::new(client, events(concurrency)).unwrap();
-        async move {
-            let start = tokio::time::Instant::now();
-            assert_eq!(events.collect().await.unwrap().len(), 1_050);
-            start.elapsed().as_secs()
-        }
-    };
-    assert_eq!(elapsed(1).await, 11);
-    // The first page, then ten pages four at a time: 1 + 3 rounds.
-    assert_eq!(elapsed(4).await, 4);
-}
-
-/// A source-wide bound: `max_concurrent_requests` on the client caps what every resource
-/// sharing it has in flight, whatever each resource's own `concurrency`.
-#[tokio::test(start_paused = true)]
-async fn the_client_limit_bounds_requests_in_flight_across_resources() {
-    let server = DemoApi::new()
-        .records(1_050)
-        .latency(std::time::Duration::from_secs(1))
-        .start()
-        .await
-        .unwrap();
-    let elapsed = |limit: Option<usize>| {
-        let auth = OAuth2ClientCredentials::new(server.token_url(), "demo-client", "demo-secret");
-        let mut builder = RestClient::builder(server.base_url())
-            .auth(auth)
-            .no_timeout()
-            .pool_idle_timeout(None);
-        if let Some(n) = limit {
-            builder = builder.max_concurrent_requests(n);
-        }
-        let client = builder.build().unwrap();
-        let events: Resource<Record> = Resource::new(client.clone(), events(8)).unwrap();
-        let tickets: Resource<Record> = Resource::new(client, tickets(8)).unwrap();
-        async move {
-            let start = tokio::time::Instant::now();
-            let (e, t) = tokio::try_join!(events.collect(), tickets.collect()).unwrap();
-            assert_eq!((e.len(), t.len()), (1_050, 1_050));
-            start.elapsed().as_secs()
-        }
-    };
-    // Unbounded: each resource's first page, then its ten others eight at a time.
-    assert_eq!(elapsed(None).await, 3);
-    // Two at a time for both: 22 pages of one second each, two by two.
-    assert_eq!(elapsed(Some(2)).await, 11);
-}
-
-mod declared {
-    use super::Record;
-    use rest_source::{Resource, rest_source};
-
-    #[rest_source(
-        base_url = "http://127.0.0.1/api/v1",
-        auth = oauth2_client_credentials(
-            access_token_url = "http://127.0.0.1/oauth/token",
-            client_id = secret("client_id"),
-            client_secret = secret("client_secret"),
-        ),
-    )]
-    pub struct Demo {
-        #[resource(
-            path = "events",
-            data_selector = "items",
-            paginator = offset(limit = 100, total_path = "total"),
-            concurrency = 3
-        )]
-        pub events: Resource<Record>,
+    for concurrency in [1, 4] {
+        let err = collect(concurrency, Completeness::Error).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("stated 50 records but 25 were received"),
+            "{err}"
+        );
+        let got = collect(concurrency, Completeness::Warn).await.unwrap();
+        assert_eq!(
+            got,
+            (0..25).collect::<Vec<_>>(),
+            "concurrency {concurrency}"
+        );
     }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_macro_declared_concurrency_reaches_the_spec_and_keeps_the_records() {
-    use rest_source::Secret;
-    let server = DemoApi::new().records(1_050).start().await.unwrap();
-    let (sequential, _) = run(&server, events(1)).await;
-    server.reset_stats();
-    let source = declared::Demo::builder()
-        .secrets(declared::DemoSecrets {
-            client_id: Secret::new("demo-client"),
-            client_secret: Secret::new("demo-secret"),
-        })
-        .base_url(server.base_url())
-        .access_token_url(server.token_url())
-        .build()
-        .unwrap();
-    assert_eq!(source.events.spec().concurrency, Some(3));
-    let ids: Vec<u64> = source
-        .events
-        .collect()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    assert_eq!(ids, sequential);
-    let stats = server.stats();
-    assert_eq!((stats.tokens_issued, stats.endpoints.events), (1, 11));
 }

@@ -51,6 +51,8 @@ pub struct RestClient {
     cx: AuthContext,
     /// Requests in flight across every clone (a source's resources share one client).
     limit: Option<Arc<Semaphore>>,
+    /// One run's counters (requests, retries, token fetches) for its report.
+    stats: Option<Arc<crate::report::RequestStats>>,
 }
 
 impl fmt::Debug for RestClient {
@@ -238,6 +240,7 @@ impl RestClientBuilder {
             limit: self
                 .max_concurrent_requests
                 .map(|n| Arc::new(Semaphore::new(n))),
+            stats: None,
         })
     }
 }
@@ -309,6 +312,15 @@ impl RestClient {
     pub fn with_retry(&self, retry: RetryPolicy) -> RestClient {
         RestClient {
             retry,
+            ..self.clone()
+        }
+    }
+
+    /// The same client counting its requests, retries and token fetches into `stats`.
+    pub(crate) fn with_stats(&self, stats: Arc<crate::report::RequestStats>) -> RestClient {
+        RestClient {
+            cx: self.cx.with_stats(stats.clone()),
+            stats: Some(stats),
             ..self.clone()
         }
     }
@@ -396,6 +408,7 @@ impl RestClient {
                 }
                 let url = redact_url(template.url(), &sensitive);
                 let (err, wait) = self.next_wait(err, None, url, attempts, start)?;
+                self.count_retry("sign");
                 tracing::info!(target: "rest_source", %method, attempts, wait_ms = wait.as_millis() as u64, error = %err, "could not sign the request; retrying");
                 tokio::time::sleep(wait).await;
                 continue;
@@ -409,6 +422,9 @@ impl RestClient {
                 Some(limit) => limit.clone().acquire_owned().await.ok(),
                 None => None,
             };
+            if let Some(stats) = &self.stats {
+                stats.request_sent();
+            }
             let failure = match self.http.execute(req).await {
                 Ok(resp) if resp.status().is_success() => {
                     tracing::debug!(target: "rest_source", %method, %url, status = resp.status().as_u16(), "response");
@@ -465,7 +481,11 @@ impl RestClient {
             };
             drop(permit); // not held while backing off
             let (err, server_wait) = failure;
+            let cause = err
+                .status()
+                .map_or("transport".into(), |s| s.as_u16().to_string());
             let (err, wait) = self.next_wait(err, server_wait, url.clone(), attempts, start)?;
+            self.count_retry(&cause);
             tracing::info!(target: "rest_source", %method, %url, attempts, wait_ms = wait.as_millis() as u64, error = %err, "retrying");
             tokio::time::sleep(wait).await;
         }
@@ -473,6 +493,14 @@ impl RestClient {
 }
 
 impl RestClient {
+    /// Counts a retry (caused by an HTTP status, `transport`, `body` or `sign`) for the run's
+    /// report, when the client counts.
+    pub(crate) fn count_retry(&self, cause: &str) {
+        if let Some(stats) = &self.stats {
+            stats.retried(cause);
+        }
+    }
+
     /// After a retryable failure of attempt `attempts`: how long to wait before the next one
     /// (the server's `Retry-After`, else the policy's backoff), or the error to return when the
     /// retries are spent, the `Retry-After` is above the cap, or the wait would pass the

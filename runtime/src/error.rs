@@ -104,6 +104,33 @@ pub enum Error {
         last: Box<Error>,
     },
 
+    /// The server stated a total and the run received another number of records (see
+    /// [`crate::spec::ResourceSpec::completeness`]).
+    #[error(
+        "resource `{resource}` is incomplete: the server stated {expected} records but {received} were received (paging stopped: {stop}); check the paginator settings, or set `completeness = \"warn\"` to accept this"
+    )]
+    Incomplete {
+        /// The resource's name.
+        resource: String,
+        /// The records the server stated.
+        expected: u64,
+        /// The records received.
+        received: u64,
+        /// Why paging stopped.
+        stop: crate::report::StopReason,
+    },
+
+    /// A page body was larger than the resource's `max_page_bytes`.
+    #[error(
+        "the page {url} is larger than max_page_bytes ({limit} bytes); request smaller pages or raise `max_page_bytes`"
+    )]
+    PageTooLarge {
+        /// Redacted URL of the page.
+        url: String,
+        /// The limit.
+        limit: u64,
+    },
+
     /// Retries were exhausted (or the overall deadline passed); the last failure is the source.
     #[error("gave up after {attempts} attempts over {elapsed:.1?}: {last}")]
     RetriesExhausted {

@@ -25,6 +25,7 @@ pub mod middleware;
 pub mod paginate;
 mod records;
 pub mod redact;
+pub mod report;
 pub mod resource;
 pub mod response;
 pub mod retry;
@@ -47,7 +48,8 @@ pub use auth::{
 pub use client::{RequestBuilder, RestClient, RestClientBuilder};
 pub use error::{Error, Result};
 pub use incremental::{FileStateStore, IncrementalState};
-pub use resource::{Page, Resource};
+pub use report::{RunReport, StopReason};
+pub use resource::{Page, Resource, Run};
 
 /// Re-exported so the streams of [`Resource::items`] and [`Resource::pages`] can be consumed
 /// (`try_next`, `try_collect`, …) without adding `futures` to your own `Cargo.toml`.

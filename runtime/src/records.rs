@@ -400,6 +400,30 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Any text, any selector: the split is an error value or agrees with parsing the
+        /// body whole and selecting with `JsonPath::get`; never a panic.
+        #[test]
+        fn split_page_agrees_with_a_whole_parse(
+            body in "[\\[\\]{}:,\"a-c0-9 ]{0,40}|\\{\"data\": \\[[0-9, {}\"a:]{0,20}\\]\\}",
+            selector in "(data|a|b|0|\\$)(\\.(a|b|0|data)){0,2}",
+        ) {
+            let sel = JsonPath::parse(&selector).unwrap();
+            let whole: std::result::Result<Value, _> = serde_json::from_str(&body);
+            match split_page(body.clone(), &sel) {
+                Ok(split) => {
+                    let whole = whole.expect("split accepted what a whole parse rejects");
+                    let expected = sel.get(&whole).cloned().map(crate::select::into_records);
+                    let got = split.records.map(|r| r.into_values("u").unwrap());
+                    proptest::prop_assert_eq!(got, expected);
+                }
+                Err(_) => proptest::prop_assert!(whole.is_err(), "{}", body),
+            }
+        }
+    }
+
     #[test]
     fn invalid_json_is_an_error() {
         let data = JsonPath::parse("data").unwrap();

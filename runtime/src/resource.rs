@@ -25,8 +25,9 @@ use crate::error::{Error, Result};
 use crate::incremental::{IncrementalCursor, IncrementalState, lock};
 use crate::paginate::pipeline::{ReadAhead, lazy, run_ahead};
 use crate::paginate::{Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
+use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
 use crate::select::{JsonPath, placeholders, value_to_param};
-use crate::spec::{IncrementalSpec, PaginatorSpec, ResourceSpec};
+use crate::spec::{DEFAULT_MAX_PAGE_BYTES, IncrementalSpec, PaginatorSpec, ResourceSpec};
 
 /// One page of a resource: its records, where it came from, and the rest of its body.
 #[derive(Debug, Clone)]
@@ -148,6 +149,8 @@ struct Inner {
     primary_key: Vec<JsonPath>,
     custom_paginator: Option<PaginatorFactory>,
     state: Arc<Mutex<IncrementalState>>,
+    /// The report of the last run that ended (shared by clones).
+    last_report: ReportSlot,
 }
 
 /// A query parameter: a plain value, or dlt's `{"type": "resolve", "resource": …, "field": …}`
@@ -225,6 +228,8 @@ impl<T> Resource<T> {
             max_pages: spec.max_pages,
             max_items: spec.max_items,
             resource: spec.name.clone(),
+            completeness: spec.completeness,
+            max_page_bytes: spec.max_page_bytes.unwrap_or(DEFAULT_MAX_PAGE_BYTES),
         };
         Ok(Resource {
             inner: Arc::new(Inner {
@@ -237,6 +242,7 @@ impl<T> Resource<T> {
                 primary_key,
                 custom_paginator: None,
                 state: Arc::new(Mutex::new(IncrementalState::default())),
+                last_report: Arc::default(),
                 spec,
             }),
             _type: PhantomData,
@@ -379,8 +385,54 @@ impl<T> Resource<T> {
             .map(|_| lock(&self.inner.state).clone())
     }
 
+    /// The report of the last run of this resource (or a clone) that ended: its stream was
+    /// read to the end or stopped at a failed request. `None` before any run ended. See
+    /// [`crate::report`].
+    pub fn last_report(&self) -> Option<RunReport> {
+        crate::report::lock(&self.inner.last_report).clone()
+    }
+
+    /// Raw pages of one run, with its report filled in when the stream ends. Lazy.
+    fn reported_pages(&self, slot: Option<ReportSlot>) -> BoxStream<'static, Result<RawPage>> {
+        let inner = self.inner.clone();
+        let stats = Arc::new(RequestStats::default());
+        let tally = Arc::new(Mutex::new(Tally::new(
+            &inner.spec.name,
+            inner.spec.endpoint.data_selector.as_deref(),
+        )));
+        let endpoint = Arc::new(Endpoint {
+            client: inner.endpoint.client.with_stats(stats.clone()),
+            ..(*inner.endpoint).clone()
+        });
+        let pages = self.raw_pages(endpoint, tally.clone());
+        let mut done = Some(move || {
+            let report = crate::report::lock(&tally).finish(&stats);
+            if let Some(slot) = slot {
+                *crate::report::lock(&slot) = Some(report.clone());
+            }
+            *crate::report::lock(&inner.last_report) = Some(report);
+        });
+        // The report is written when the consumer sees the end (or the error that ends the
+        // stream), so it is there as soon as the stream says it is over.
+        let mut pages = pages.fuse();
+        stream::poll_fn(move |cx| {
+            let item = std::task::ready!(pages.poll_next_unpin(cx));
+            if matches!(item, None | Some(Err(_)))
+                && let Some(done) = done.take()
+            {
+                done();
+            }
+            std::task::Poll::Ready(item)
+        })
+        .boxed()
+    }
+
     /// Raw pages: records as JSON values, parent fields attached. Lazy.
-    fn raw_pages(&self) -> BoxStream<'static, Result<RawPage>> {
+    fn raw_pages(
+        &self,
+        endpoint: Arc<Endpoint>,
+        tally: Arc<Mutex<Tally>>,
+    ) -> BoxStream<'static, Result<RawPage>> {
         let inner = self.inner.clone();
         let cursor = inner.incremental.as_ref().map(|(spec, path)| {
             Arc::new(IncrementalCursor::start(
@@ -394,24 +446,28 @@ impl<T> Resource<T> {
         let concurrency = inner.spec.effective_concurrency();
         // One budget of requests in flight per run, shared by the loops of every parent item.
         let permits = Arc::new(Semaphore::new(concurrency));
+        let run = RunShared {
+            endpoint,
+            cursor,
+            permits,
+            tally,
+        };
         match inner.parent.clone() {
-            None => lazy(move || run_ahead(page_loop(inner, None, cursor, permits), 1)),
+            None => lazy(move || run_ahead(page_loop(inner, None, run), 1)),
             Some(parent) => {
+                // The parent's pages within this run; their report is not the parent's run.
+                let parent_tally = Arc::new(Mutex::new(Tally::default()));
                 let parents = parent
                     .resource
-                    .raw_pages()
+                    .raw_pages(parent.resource.inner.endpoint.clone(), parent_tally)
                     .and_then(|page| async move { page.records.into_values(&page.url) })
                     .map_ok(|records| stream::iter(records.into_iter().map(Ok::<Value, Error>)))
                     .try_flatten();
                 lazy(move || {
                     let children = parents
                         .map_ok(move |item: Value| {
-                            let pages = page_loop(
-                                inner.clone(),
-                                Some((&parent, item)),
-                                cursor.clone(),
-                                permits.clone(),
-                            );
+                            let pages =
+                                page_loop(inner.clone(), Some((&parent, item)), run.clone());
                             run_ahead(pages, 1)
                         })
                         .boxed();
@@ -422,13 +478,22 @@ impl<T> Resource<T> {
     }
 }
 
+/// What the page loops of one run share.
+#[derive(Clone)]
+struct RunShared {
+    endpoint: Arc<Endpoint>,
+    cursor: Option<Arc<IncrementalCursor>>,
+    permits: Arc<Semaphore>,
+    tally: Arc<Mutex<Tally>>,
+}
+
 impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// A lazy stream of pages. Nothing is requested until it is polled; from then on the
     /// next page is requested while the consumer handles the current one (see
     /// [`ResourceSpec::concurrency`] for how far ahead), so a few pages are in memory at once,
     /// however many there are.
     pub fn pages(&self) -> BoxStream<'static, Result<Page<T>>> {
-        self.raw_pages()
+        self.reported_pages(None)
             .and_then(|raw| async move { decode_page(raw) })
             .boxed()
     }
@@ -438,10 +503,51 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// goes on (skip such items or stop at the first, as the caller prefers). A failed
     /// request ends the stream.
     pub fn items(&self) -> BoxStream<'static, Result<T>> {
-        self.raw_pages()
+        self.items_reporting(None)
+    }
+
+    fn items_reporting(&self, slot: Option<ReportSlot>) -> BoxStream<'static, Result<T>> {
+        self.reported_pages(slot)
             .map_ok(|raw| stream::iter(raw.records.decode::<T>(&raw.url, raw.number)))
             .try_flatten()
             .boxed()
+    }
+
+    /// [`Resource::items`] with its [`RunReport`]: a stream of records whose
+    /// [`Run::report`] is there once the stream has ended.
+    ///
+    /// ```no_run
+    /// # async fn demo(contacts: rest_source_runtime::Resource<serde_json::Value>) -> rest_source_runtime::Result<()> {
+    /// use rest_source_runtime::TryStreamExt;
+    ///
+    /// let mut run = contacts.run();
+    /// while let Some(contact) = run.try_next().await? {
+    ///     let _ = contact;
+    /// }
+    /// let report = run.report().expect("the stream has ended");
+    /// println!("{} records, stopped: {:?}", report.records, report.stop_reason());
+    /// # Ok(()) }
+    /// ```
+    pub fn run(&self) -> Run<T> {
+        let slot = ReportSlot::default();
+        Run {
+            items: self.items_reporting(Some(slot.clone())),
+            report: slot,
+        }
+    }
+
+    /// Every record and the run's report. On failure the report (with
+    /// [`crate::StopReason::Error`]) is still in [`Resource::last_report`].
+    pub async fn collect_with_report(&self) -> Result<(Vec<T>, RunReport)> {
+        let mut run = self.run();
+        let items = (&mut run).try_collect().await?;
+        let report = run.report().ok_or_else(|| {
+            Error::Config(format!(
+                "resource `{}`: the run ended without a report",
+                self.name()
+            ))
+        })?;
+        Ok((items, report))
     }
 
     /// Every record, collected. For large resources prefer [`Resource::items`].
@@ -608,8 +714,7 @@ fn first_url(inner: &Inner, parent: Option<(&ParentLink, &Value)>) -> Result<Url
 fn page_loop(
     inner: Arc<Inner>,
     parent: Option<(&ParentLink, Value)>,
-    cursor: Option<Arc<IncrementalCursor>>,
-    permits: Arc<Semaphore>,
+    run: RunShared,
 ) -> BoxStream<'static, Result<RawPage>> {
     let start = (|| {
         let url = first_url(&inner, parent.as_ref().map(|(l, v)| (*l, v)))?;
@@ -627,12 +732,13 @@ fn page_loop(
         };
         Ok((
             PageLoop::new(
-                inner.endpoint.clone(),
+                run.endpoint,
                 paginator,
                 url,
-                cursor,
-                permits,
+                run.cursor,
+                run.permits,
                 inner.spec.effective_concurrency(),
+                run.tally,
             ),
             include,
         ))
@@ -673,4 +779,38 @@ fn decode_page<T: DeserializeOwned>(raw: RawPage) -> Result<Page<T>> {
         number: raw.number,
         envelope: raw.envelope,
     })
+}
+
+/// One run of a [`Resource`]: a stream of its records (as [`Resource::items`]) and, once the
+/// stream has ended, its [`RunReport`]. From [`Resource::run`].
+pub struct Run<T> {
+    items: BoxStream<'static, Result<T>>,
+    report: ReportSlot,
+}
+
+impl<T> Run<T> {
+    /// The run's report: `Some` once the stream has ended (its last record was read, or a
+    /// request failed), `None` while it is still running or when it was left unfinished.
+    pub fn report(&self) -> Option<RunReport> {
+        crate::report::lock(&self.report).clone()
+    }
+}
+
+impl<T> fmt::Debug for Run<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Run")
+            .field("report", &self.report())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> futures::Stream for Run<T> {
+    type Item = Result<T>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<T>>> {
+        self.items.poll_next_unpin(cx)
+    }
 }

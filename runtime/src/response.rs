@@ -70,6 +70,42 @@ impl Response {
             .map_err(|e| Error::transport(&method, url, e))
     }
 
+    /// The whole body, but at most `limit` bytes: a larger body (announced by
+    /// `Content-Length` or found while reading) is [`Error::PageTooLarge`], and at most
+    /// `limit` bytes are ever held, whatever the server sends.
+    pub async fn bytes_limited(mut self, limit: u64) -> Result<Bytes> {
+        let too_large = |url: &str| Error::PageTooLarge {
+            url: url.to_owned(),
+            limit,
+        };
+        if self.inner.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large(&self.url));
+        }
+        // A body that arrives in one chunk is returned without a copy.
+        let mut first: Option<Bytes> = None;
+        let mut body = bytes::BytesMut::new();
+        loop {
+            match self.inner.chunk().await {
+                Ok(Some(chunk)) => {
+                    let held = first.as_ref().map_or(0, Bytes::len) + body.len();
+                    if (held + chunk.len()) as u64 > limit {
+                        return Err(too_large(&self.url));
+                    }
+                    match first.take() {
+                        None if body.is_empty() => first = Some(chunk),
+                        Some(f) => {
+                            body.extend_from_slice(&f);
+                            body.extend_from_slice(&chunk);
+                        }
+                        None => body.extend_from_slice(&chunk),
+                    }
+                }
+                Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
+                Err(e) => return Err(Error::transport(&self.method, self.url.clone(), e)),
+            }
+        }
+    }
+
     /// The whole body as text (lossy UTF-8).
     pub async fn text(self) -> Result<String> {
         let bytes = self.bytes().await?;

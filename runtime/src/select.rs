@@ -175,14 +175,26 @@ pub const NON_RECORD_KEYS: &[&str] = &[
 /// least nested one under a record-like key (`data`, `items`, `results`, …), else the least
 /// nested array outside metadata keys; a body without arrays is one record.
 ///
+/// Unlike dlt, an array of scalars (a post's `tags`, a list of ids) is taken as the records
+/// only under a record-like key: a body whose only other arrays hold scalars is one record,
+/// so a child endpoint that answers with one object keeps it.
+///
 /// ```
 /// use rest_source_runtime::select::take_records;
 /// let mut body = serde_json::json!({"meta": {"tags": ["x"]}, "results": [{"id": 1}]});
 /// assert_eq!(take_records(&mut body), vec![serde_json::json!({"id": 1})]);
+/// let mut post = serde_json::json!({"id": 7, "tags": ["rust", "http"]});
+/// assert_eq!(take_records(&mut post).len(), 1);
 /// ```
 pub fn take_records(body: &mut Value) -> Vec<Value> {
+    detect_records(body).0
+}
+
+/// [`take_records`], and the path it took the records from (`$` for the whole body), as a
+/// `data_selector` that would select them.
+pub fn detect_records(body: &mut Value) -> (Vec<Value>, String) {
     if !body.is_object() {
-        return into_records(body.take());
+        return (into_records(body.take()), "$".into());
     }
     let mut lists: Vec<(usize, Vec<String>)> = Vec::new();
     find_lists(body, &mut Vec::new(), &mut lists);
@@ -196,19 +208,45 @@ pub fn take_records(body: &mut Value) -> Vec<Value> {
         p.iter()
             .any(|k| NON_RECORD_KEYS.contains(&k.to_ascii_lowercase().as_str()))
     };
+    // An array of scalars outside a record key is a field of the body, not its records.
+    let only_scalars = |p: &Vec<String>| {
+        let v = p.iter().fold(&*body, |v, k| &v[k.as_str()]);
+        v.as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(|e| !e.is_object() && !e.is_array()))
+    };
     let chosen = lists
         .iter()
         .find(|(_, p)| is_record_key(p) && !under_metadata(p))
-        .or_else(|| lists.iter().find(|(_, p)| !under_metadata(p)));
+        .or_else(|| {
+            lists
+                .iter()
+                .find(|(_, p)| !under_metadata(p) && !only_scalars(p))
+        })
+        .map(|(_, p)| p.clone());
     match chosen {
-        Some((_, path)) => {
+        Some(path) => {
             let mut v = &mut *body;
-            for k in path {
+            for k in &path {
                 v = &mut v[k.as_str()];
             }
-            into_records(v.take())
+            let text: Vec<String> = path.iter().map(|k| path_segment(k)).collect();
+            (into_records(v.take()), text.join("."))
         }
-        None => into_records(body.take()),
+        None => (into_records(body.take()), "$".into()),
+    }
+}
+
+/// `key` as a segment of a path [`JsonPath::parse`] reads back: as it is when plain,
+/// else quoted (`['a.b']`).
+fn path_segment(key: &str) -> String {
+    let plain = !key.is_empty()
+        && key.trim() == key
+        && !key.starts_with('$')
+        && !key.contains(['.', '[', ']', '\'', '"']);
+    if plain {
+        key.to_owned()
+    } else {
+        format!("['{key}']")
     }
 }
 
@@ -225,6 +263,80 @@ fn find_lists(value: &Value, path: &mut Vec<String>, out: &mut Vec<(usize, Vec<S
             _ => {}
         }
         path.pop();
+    }
+}
+
+/// Why `selector` found nothing in `body`: the key it missed, the keys that exist where it
+/// looked, and the closest of them (Jaro-Winkler > 0.8). `None` when the body has nothing
+/// to select from (`null`, `{}` or `[]`), which is an empty page rather than a wrong selector.
+pub(crate) fn explain_miss(selector: &JsonPath, body: &Value) -> Option<String> {
+    let empty = match body {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    };
+    if empty {
+        return None;
+    }
+    let mut at = body;
+    let mut walked: Vec<String> = Vec::new();
+    for seg in selector.segments() {
+        let next = match (seg, at) {
+            (Segment::Key(k), Value::Object(m)) => m.get(k),
+            (Segment::Key(k), Value::Array(a)) => k.parse::<usize>().ok().and_then(|i| a.get(i)),
+            (Segment::Index(i), Value::Array(a)) => a.get(*i),
+            _ => None,
+        };
+        let name = match seg {
+            Segment::Key(k) => k.clone(),
+            Segment::Index(i) => i.to_string(),
+        };
+        match next {
+            Some(v) => {
+                walked.push(name);
+                at = v;
+            }
+            None => {
+                let place = if walked.is_empty() {
+                    "the body".to_owned()
+                } else {
+                    format!("`{}`", walked.join("."))
+                };
+                let found = match at {
+                    Value::Object(m) => {
+                        let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+                        let listed: Vec<String> =
+                            keys.iter().take(20).map(|k| format!("`{k}`")).collect();
+                        let more = if keys.len() > 20 { ", …" } else { "" };
+                        // darling's rule, as for config keys: Jaro-Winkler > 0.8.
+                        let hint = keys
+                            .iter()
+                            .map(|k| (strsim::jaro_winkler(&name, k), *k))
+                            .filter(|(score, _)| *score > 0.8)
+                            .max_by(|a, b| a.0.total_cmp(&b.0))
+                            .map(|(_, k)| format!("; did you mean `{k}`?"))
+                            .unwrap_or_default();
+                        format!("{place} has the keys {}{more}{hint}", listed.join(", "))
+                    }
+                    Value::Array(a) => format!("{place} is an array of {} values", a.len()),
+                    other => format!("{place} is {}", kind(other)),
+                };
+                return Some(format!("`{name}` is not in the page: {found}"));
+            }
+        }
+    }
+    None
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -308,6 +420,40 @@ mod tests {
         );
         let mut null = Value::Null;
         assert!(take_records(&mut null).is_empty());
+    }
+
+    #[test]
+    fn an_object_with_only_scalar_arrays_is_one_record() {
+        let mut post = json!({"id": 1, "tags": ["a", "b"], "meta": {"ids": [1]}});
+        let (records, path) = detect_records(&mut post);
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0]["tags"], json!(["a", "b"]));
+        assert_eq!(path, "$");
+        let mut strings = json!({"data": ["a", "b"], "count": 2});
+        assert_eq!(
+            detect_records(&mut strings),
+            (vec![json!("a"), json!("b")], "data".into())
+        );
+        let mut nested = json!({"tags": ["x"], "response": {"users": [{"id": 7}]}});
+        assert_eq!(detect_records(&mut nested).1, "response.users");
+    }
+
+    #[test]
+    fn a_missed_selector_names_the_keys_and_the_closest() {
+        let sel = JsonPath::parse("result").unwrap();
+        let why = explain_miss(&sel, &json!({"results": [], "meta": {}})).unwrap();
+        assert!(why.contains("`result` is not in the page"), "{why}");
+        assert!(
+            why.contains("`results`, `meta`") || why.contains("`meta`, `results`"),
+            "{why}"
+        );
+        assert!(why.contains("did you mean `results`?"), "{why}");
+        let deep = JsonPath::parse("data.itemz").unwrap();
+        let why = explain_miss(&deep, &json!({"data": {"items": [1]}})).unwrap();
+        assert!(why.contains("`data` has the keys `items`"), "{why}");
+        assert_eq!(explain_miss(&sel, &json!({})), None);
+        assert_eq!(explain_miss(&sel, &Value::Null), None);
+        assert!(explain_miss(&sel, &json!([1])).unwrap().contains("array"));
     }
 
     #[test]

@@ -85,8 +85,19 @@ async fn data_selector_forms() {
         select(json!([1, 2]), Some("$")).await,
         vec![json!(1), json!(2)]
     );
-    // A selector that matches nothing is an empty page, not an error.
-    assert!(select(body, Some("nope")).await.is_empty());
+    // A selector present with an empty array is an empty page; one absent from a non-empty
+    // body is an error naming it (see paging_integrity.rs for the message).
+    assert!(select(json!({"data": []}), Some("data")).await.is_empty());
+    let server = TestServer::start(move |_| Reply::json(body.clone())).await;
+    let spec = ResourceSpec::new("r", "r")
+        .paginator(PaginatorSpec::single_page())
+        .data_selector("nope");
+    let resource: Resource<Value> = Resource::new(server.client(), spec).unwrap();
+    let err = resource.collect().await.unwrap_err().to_string();
+    assert!(
+        err.contains("data_selector `nope` matched nothing"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -39,12 +39,28 @@ pub use session::{SessionToken, TokenSource};
 #[derive(Clone, Debug)]
 pub struct AuthContext {
     http: reqwest::Client,
+    /// The run's counters, when a resource run reports (token fetches).
+    stats: Option<std::sync::Arc<crate::report::RequestStats>>,
 }
 
 impl AuthContext {
     /// Wraps an HTTP client.
     pub fn new(http: reqwest::Client) -> Self {
-        AuthContext { http }
+        AuthContext { http, stats: None }
+    }
+
+    pub(crate) fn with_stats(&self, stats: std::sync::Arc<crate::report::RequestStats>) -> Self {
+        AuthContext {
+            http: self.http.clone(),
+            stats: Some(stats),
+        }
+    }
+
+    /// Counts a token request (grant or login) for the run's report.
+    pub(crate) fn token_fetched(&self) {
+        if let Some(stats) = &self.stats {
+            stats.token_fetched();
+        }
     }
 
     /// The HTTP client to use for auxiliary requests (token endpoints, logins).

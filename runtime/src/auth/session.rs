@@ -319,6 +319,7 @@ impl SessionToken {
             ),
             source: Some(Box::new(Error::transport(&method, url.clone(), e))),
         };
+        cx.token_fetched();
         let response = cx.http().execute(request).await.map_err(unreachable)?;
         let response = TokenResponse {
             url: url.clone(),

@@ -219,6 +219,15 @@ impl Source {
         self.resources.iter().find(|r| r.name() == name)
     }
 
+    /// The report of each resource's last finished run, in config order (resources that
+    /// have not finished a run are left out). See [`crate::report`].
+    pub fn reports(&self) -> Vec<crate::RunReport> {
+        self.resources
+            .iter()
+            .filter_map(Resource::last_report)
+            .collect()
+    }
+
     /// Makes one authenticated request per distinct auth (the first page of a resource that
     /// uses it) and reports each outcome; nothing is cut short by an earlier failure.
     pub async fn check(&self) -> Vec<AuthCheck> {

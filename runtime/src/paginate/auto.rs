@@ -4,14 +4,22 @@ use serde_json::Value;
 use url::Url;
 
 use super::header_link::find_link;
-use super::{HeaderLink, JsonLink, PageResponse, Paginator, SinglePage};
-use crate::error::Result;
-use crate::spec::{HeaderLinkPaginator, JsonLinkPaginator};
+use super::totals::{body_total_hint, header_total};
+use super::{HeaderLink, JsonLink, PageNumber, PageResponse, Paginator, SinglePage};
+use crate::error::{Error, Result};
+use crate::report::StopReason;
+use crate::spec::{HeaderLinkPaginator, JsonLinkPaginator, PageNumberPaginator};
 
 /// Detects, from the first response: a `Link: <…>; rel="next"` header → `header_link`; a
 /// body key containing `next` (`next`, `nextPage`, `next_url`, `links.next`,
 /// `paging.next.href`, …) holding a URL or null → `json_link` at that path; otherwise a
-/// single page. The choice is logged at `info` so it can be pinned in the spec.
+/// `Link: <…?page=N>; rel="last"` that numbers the pages with one query parameter →
+/// `page_number` with it, up to that page; otherwise a
+/// single page — but only when nothing in the response says there is more. A total larger
+/// than the page (`X-Total-Count`, `Content-Range`, a `total`/`count` field) or a
+/// `Link: rel="last"` without a next link is an error naming what was seen and the
+/// paginator to configure: guessing the paging parameters could return the first page again
+/// and again. The choice is logged at `debug` so it can be pinned in the spec.
 #[derive(Default)]
 pub struct Auto {
     detected: Option<Box<dyn Paginator>>,
@@ -29,15 +37,92 @@ impl Auto {
     /// The paginator for a first response.
     fn detect(page: &PageResponse<'_>) -> Result<Box<dyn Paginator>> {
         if find_link(page.headers, "next").is_some() {
-            tracing::info!(target: "rest_source", "auto pagination: detected `header_link`");
+            tracing::debug!(target: "rest_source", "auto pagination: detected `header_link`");
             return Ok(Box::new(HeaderLink::new(&HeaderLinkPaginator::default())));
         }
         if let Some(path) = find_next_url_path(page.body, &mut Vec::new()) {
-            tracing::info!(target: "rest_source", next_url_path = %path, "auto pagination: detected `json_link`");
+            tracing::debug!(target: "rest_source", next_url_path = %path, "auto pagination: detected `json_link`");
             return Ok(Box::new(JsonLink::new(&JsonLinkPaginator::new(path))?));
         }
-        tracing::info!(target: "rest_source", "auto pagination: no next link found; using `single_page`");
+        if let Some(spec) = page_number_from_last_link(page) {
+            tracing::debug!(target: "rest_source", page_param = %spec.page_param, "auto pagination: a `Link: rel=\"last\"` numbers the pages; using `page_number`");
+            // The first page was already requested: it counts on from there to the last.
+            return Ok(Box::new(PageNumber::new(&spec)?));
+        }
+        if let Some(seen) = more_hint(page) {
+            tracing::debug!(target: "rest_source", %seen, "auto pagination: no next link, but the response says there is more");
+            return Err(Error::Config(format!(
+                "auto pagination found no next link in the first page, but the response says \
+                 there is more: {seen}, and the page held {} records. Set the paginator, for \
+                 example `paginator = {{ type = \"offset\", limit = 100, total_header = \
+                 \"X-Total-Count\" }}` or `{{ type = \"page_number\", base_page = 1, \
+                 total_path = \"total_pages\" }}`",
+                page.records
+            )));
+        }
+        tracing::debug!(target: "rest_source", "auto pagination: no next link and no sign of more pages; using `single_page`");
         Ok(Box::new(SinglePage))
+    }
+}
+
+/// A `Link: <…?page=7>; rel="last"` whose query differs from this page's URL in exactly
+/// one numeric parameter (the page number, absent or lower here): page-number paging with
+/// that parameter, from this page to the last.
+fn page_number_from_last_link(page: &PageResponse<'_>) -> Option<PageNumberPaginator> {
+    let link = find_link(page.headers, "last")?;
+    let last = page.url.join(&link).ok()?;
+    if last.origin() != page.url.origin() || last.path() != page.url.path() {
+        return None;
+    }
+    let here: std::collections::HashMap<String, String> =
+        page.url.query_pairs().into_owned().collect();
+    let mut differing = last
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, v)| here.get(k) != Some(v));
+    let (param, value) = differing.next()?;
+    if differing.next().is_some() {
+        return None;
+    }
+    let last_page: u64 = value.trim().parse().ok()?;
+    let current = match here.get(&param) {
+        Some(v) => v.trim().parse().ok()?,
+        None => 1,
+    };
+    (current < last_page).then(|| {
+        PageNumberPaginator::default()
+            .page_param(param)
+            .base_page(current)
+    })
+}
+
+/// What in a response without a next link says that more records exist.
+fn more_hint(page: &PageResponse<'_>) -> Option<String> {
+    let records = page.records as u64;
+    for name in ["x-total-count", "x-total", "total-count", "x-total-results"] {
+        if let Some(total) = page
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            && total > records
+        {
+            return Some(format!("the header `{name}: {total}`"));
+        }
+    }
+    if let Some(total) = header_total(page.headers, None)
+        && total > records
+    {
+        return Some(format!("a `Content-Range` total of {total}"));
+    }
+    if find_link(page.headers, "last").is_some() {
+        return Some("a `Link` header with `rel=\"last\"`".into());
+    }
+    match body_total_hint(page.body) {
+        Some((path, total)) if total > records => {
+            Some(format!("the body field `{path}` = {total}"))
+        }
+        _ => None,
     }
 }
 
@@ -50,6 +135,22 @@ impl Paginator for Auto {
             Some(p) => p.next_request(page),
             None => Ok(None),
         }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self.detected.as_ref().map(|p| p.kind()) {
+            Some("header_link") => "auto: header_link",
+            Some("json_link") => "auto: json_link",
+            Some("single_page") => "auto: single_page",
+            Some("page_number") => "auto: page_number",
+            _ => "auto",
+        }
+    }
+
+    fn stop_reason(&self) -> StopReason {
+        self.detected
+            .as_ref()
+            .map_or(StopReason::NoNextPage, |p| p.stop_reason())
     }
 }
 

@@ -6,6 +6,7 @@ use url::Url;
 use super::json_link::kind;
 use super::{PageResponse, Paginator, common_stop, set_query_param};
 use crate::error::{Error, Result};
+use crate::report::StopReason;
 use crate::select::JsonPath;
 use crate::spec::CursorPaginator;
 
@@ -17,6 +18,7 @@ pub struct Cursor {
     cursor_param: String,
     has_more: Option<JsonPath>,
     stop_after_empty_page: bool,
+    stop: StopReason,
 }
 
 impl Cursor {
@@ -31,13 +33,16 @@ impl Cursor {
                 .map(JsonPath::parse)
                 .transpose()?,
             stop_after_empty_page: spec.stop_after_empty_page,
+            stop: StopReason::NoNextPage,
         })
     }
 }
 
 impl Paginator for Cursor {
     fn next_request(&mut self, page: &PageResponse<'_>) -> Result<Option<Url>> {
-        if common_stop(page, self.has_more.as_ref(), self.stop_after_empty_page) {
+        if let Some(reason) = common_stop(page, self.has_more.as_ref(), self.stop_after_empty_page)
+        {
+            self.stop = reason;
             return Ok(None);
         }
         let cursor = match self.cursor_path.get(page.body) {
@@ -57,5 +62,13 @@ impl Paginator for Cursor {
         let mut next = page.url.clone();
         set_query_param(&mut next, &self.cursor_param, &cursor);
         Ok(Some(next))
+    }
+
+    fn kind(&self) -> &'static str {
+        "cursor"
+    }
+
+    fn stop_reason(&self) -> StopReason {
+        self.stop
     }
 }

@@ -30,6 +30,10 @@ impl Paginator for HeaderLink {
             None => Ok(None),
         }
     }
+
+    fn kind(&self) -> &'static str {
+        "header_link"
+    }
 }
 
 /// The target of the first `Link` entry whose `rel` includes `rel`, across all `Link` headers.

@@ -4,6 +4,7 @@ use url::Url;
 
 use super::{PageResponse, Paginator, common_stop};
 use crate::error::{Error, Result};
+use crate::report::StopReason;
 use crate::select::JsonPath;
 use crate::spec::JsonLinkPaginator;
 
@@ -14,6 +15,7 @@ pub struct JsonLink {
     next_url_path: JsonPath,
     has_more: Option<JsonPath>,
     stop_after_empty_page: bool,
+    stop: StopReason,
 }
 
 impl JsonLink {
@@ -27,13 +29,16 @@ impl JsonLink {
                 .map(JsonPath::parse)
                 .transpose()?,
             stop_after_empty_page: spec.stop_after_empty_page,
+            stop: StopReason::NoNextPage,
         })
     }
 }
 
 impl Paginator for JsonLink {
     fn next_request(&mut self, page: &PageResponse<'_>) -> Result<Option<Url>> {
-        if common_stop(page, self.has_more.as_ref(), self.stop_after_empty_page) {
+        if let Some(reason) = common_stop(page, self.has_more.as_ref(), self.stop_after_empty_page)
+        {
+            self.stop = reason;
             return Ok(None);
         }
         match self.next_url_path.get(page.body) {
@@ -47,6 +52,14 @@ impl Paginator for JsonLink {
                 kind(other)
             ))),
         }
+    }
+
+    fn kind(&self) -> &'static str {
+        "json_link"
+    }
+
+    fn stop_reason(&self) -> StopReason {
+        self.stop
     }
 }
 

@@ -23,9 +23,11 @@ use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::incremental::IncrementalCursor;
 use crate::records::{Records, split_page};
-use crate::select::{JsonPath, take_records};
-use crate::spec::PaginatorSpec;
+use crate::report::{StopReason, Tally, lock};
+use crate::select::{JsonPath, detect_records, explain_miss, into_records};
+use crate::spec::{Completeness, PaginatorSpec};
 use pipeline::{Task, join};
+use std::sync::Mutex;
 use tokio::sync::Semaphore;
 
 mod auto;
@@ -36,6 +38,7 @@ mod offset;
 mod page_number;
 pub(crate) mod pipeline;
 mod single_page;
+mod totals;
 
 pub use auto::Auto;
 pub use cursor::Cursor;
@@ -44,6 +47,7 @@ pub use json_link::JsonLink;
 pub use offset::Offset;
 pub use page_number::PageNumber;
 pub use single_page::SinglePage;
+pub use totals::parse_content_range;
 
 /// What a paginator sees of each response.
 #[derive(Debug)]
@@ -104,6 +108,25 @@ pub trait Paginator: Send + 'static {
         let _ = page;
         None
     }
+
+    /// The paginator's name for the run report (`offset`, `json_link`, …; `auto: json_link`
+    /// for what `auto` detected). The default is `custom`.
+    fn kind(&self) -> &'static str {
+        "custom"
+    }
+
+    /// Why the last [`Paginator::next_request`] returned `None`, for the run report. The
+    /// default says there was no next page.
+    fn stop_reason(&self) -> StopReason {
+        StopReason::NoNextPage
+    }
+
+    /// How many records the server said this page loop has (a total it stated), once the
+    /// loop has ended; the page loop checks the records received against it (see
+    /// [`crate::spec::ResourceSpec::completeness`]). The default (`None`) checks nothing.
+    fn expected_records(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Builds the built-in paginator for `spec`.
@@ -140,18 +163,20 @@ pub(crate) fn common_stop(
     page: &PageResponse<'_>,
     has_more: Option<&JsonPath>,
     stop_after_empty_page: bool,
-) -> bool {
+) -> Option<StopReason> {
     if stop_after_empty_page && page.records == 0 {
-        return true;
+        return Some(StopReason::EmptyPage);
     }
     if let Some(path) = has_more {
         match path.get(page.body) {
-            Some(Value::Bool(false)) | Some(Value::Null) => return true,
-            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => return true,
+            Some(Value::Bool(false)) | Some(Value::Null) => return Some(StopReason::HasMoreFalse),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => {
+                return Some(StopReason::HasMoreFalse);
+            }
             _ => {}
         }
     }
-    false
+    None
 }
 
 /// One page of raw records, before decoding.
@@ -172,11 +197,13 @@ pub(crate) struct Fetched {
     headers: HeaderMap,
     envelope: Value,
     records: Records,
+    /// Where record detection found the records (no `data_selector` given).
+    detected: Option<String>,
 }
 
 /// Everything a [`PageLoop`] needs besides the paginator; shared by every page and, for child
 /// resources, every parent item.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Endpoint {
     pub client: RestClient,
     pub method: Method,
@@ -186,6 +213,8 @@ pub(crate) struct Endpoint {
     pub max_pages: Option<u64>,
     pub max_items: Option<u64>,
     pub resource: String,
+    pub completeness: Completeness,
+    pub max_page_bytes: u64,
 }
 
 impl Endpoint {
@@ -239,29 +268,49 @@ impl Endpoint {
             }
         };
         let blank = text.trim_ascii().is_empty();
+        if is_json_lines(&headers) {
+            let records = self.json_lines(&text, &decode_error)?;
+            let detected = self.data_selector.is_none().then(|| "$".to_owned());
+            return Ok(Fetched {
+                url,
+                shown_url,
+                headers,
+                envelope: Value::Null,
+                records: Records::Values(records),
+                detected,
+            });
+        }
+        let mut detected = None;
         let (envelope, records) = match &self.data_selector {
             Some(sel) if !blank => {
                 let split =
                     split_page(text, sel).map_err(|(e, text)| decode_error(e, text.as_bytes()))?;
-                let records = split.records.unwrap_or_else(|| {
-                    tracing::warn!(target: "rest_source", resource = %self.resource, url = %shown_url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
-                    Records::default()
-                });
+                let records = match split.records {
+                    Some(records) => records,
+                    None => match explain_miss(sel, &split.envelope) {
+                        Some(why) => {
+                            return Err(Error::Config(format!(
+                                "resource `{}`: data_selector `{sel}` matched nothing in the \
+                                 page {shown_url}: {why}; fix `data_selector` (a selector \
+                                 that is present with an empty array or null is 0 records)",
+                                self.resource
+                            )));
+                        }
+                        // `{}`, `[]` or `null`: an empty page, not a wrong selector.
+                        None => Records::default(),
+                    },
+                };
                 (split.envelope, records)
             }
-            Some(sel) => {
-                if !sel.is_root() {
-                    tracing::warn!(target: "rest_source", resource = %self.resource, url = %shown_url, data_selector = %sel, "data_selector matched nothing; treating the page as empty");
-                }
-                (Value::Null, Records::default())
-            }
+            Some(_) => (Value::Null, Records::default()),
             None => {
                 let mut body: Value = if blank {
                     Value::Null
                 } else {
                     serde_json::from_str(&text).map_err(|e| decode_error(e, text.as_bytes()))?
                 };
-                let records = take_records(&mut body);
+                let (records, path) = detect_records(&mut body);
+                detected = Some(path);
                 (body, Records::Values(records))
             }
         };
@@ -271,8 +320,57 @@ impl Endpoint {
             headers,
             envelope,
             records,
+            detected,
         })
     }
+
+    /// A JSON Lines body: each non-blank line one record (or, with a `data_selector`, the
+    /// records it selects in that line).
+    fn json_lines(
+        &self,
+        text: &str,
+        decode_error: &dyn Fn(serde_json::Error, &[u8]) -> Error,
+    ) -> Result<Vec<Value>> {
+        let mut records = Vec::new();
+        for line in text.lines() {
+            let line = line.trim_ascii();
+            if line.is_empty() {
+                continue;
+            }
+            let mut value: Value =
+                serde_json::from_str(line).map_err(|e| decode_error(e, line.as_bytes()))?;
+            match &self.data_selector {
+                Some(sel) if !sel.is_root() => {
+                    records.extend(sel.take(&mut value).map(into_records).unwrap_or_default())
+                }
+                _ => records.push(value),
+            }
+        }
+        Ok(records)
+    }
+}
+
+/// Whether the response is JSON Lines (`application/x-ndjson`, `application/jsonl`, …).
+fn is_json_lines(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        mime.as_str(),
+        "application/x-ndjson"
+            | "application/ndjson"
+            | "application/jsonl"
+            | "application/x-jsonl"
+            | "application/jsonlines"
+            | "application/x-jsonlines"
+            | "application/json-lines"
+    )
 }
 
 impl Endpoint {
@@ -292,7 +390,7 @@ impl Endpoint {
             let response = self.client.execute(this, None, None).await?;
             let headers = response.headers().clone();
             let shown_url = response.url().to_owned();
-            match response.bytes().await {
+            match response.bytes_limited(self.max_page_bytes).await {
                 Ok(bytes) => return Ok((headers, shown_url, bytes)),
                 Err(err @ Error::Transport { .. })
                     if idempotent && attempt <= policy.max_retries =>
@@ -301,6 +399,7 @@ impl Endpoint {
                     if start.elapsed() + wait > policy.deadline {
                         return Err(err);
                     }
+                    self.client.count_retry("body");
                     tracing::info!(target: "rest_source", resource = %self.resource, url = %shown_url, attempt, error = %err, "page body was cut off; retrying");
                     tokio::time::sleep(wait).await;
                 }
@@ -336,6 +435,14 @@ pub(crate) struct PageLoop {
     /// The first page's origin, the only one pages are fetched ahead from.
     origin: Option<url::Origin>,
     ahead: VecDeque<(Url, Task<Result<Fetched>>)>,
+    /// Records as the server sent them (before `max_items` and incremental filtering), for
+    /// the completeness check.
+    received: u64,
+    /// Why the loop ends, once that is decided.
+    stop: Option<StopReason>,
+    finished: bool,
+    /// The run's report, shared by every page loop of the run.
+    tally: Arc<Mutex<Tally>>,
 }
 
 impl PageLoop {
@@ -346,6 +453,7 @@ impl PageLoop {
         incremental: Option<Arc<IncrementalCursor>>,
         permits: Arc<Semaphore>,
         concurrency: usize,
+        tally: Arc<Mutex<Tally>>,
     ) -> Self {
         if let Some(inc) = &incremental {
             for (k, v) in inc.request_params() {
@@ -370,19 +478,80 @@ impl PageLoop {
             planned: None,
             origin: None,
             ahead: VecDeque::new(),
+            received: 0,
+            stop: None,
+            finished: false,
+            tally,
         }
     }
 
     /// The next page, or `None` at the end. Nothing is requested before the first call.
+    /// At the end, the records received are checked against the total the server stated.
     pub(crate) async fn next_page(&mut self) -> Result<Option<RawPage>> {
+        match self.step().await {
+            Ok(Some(page)) => Ok(Some(page)),
+            Ok(None) => {
+                self.finish()?;
+                Ok(None)
+            }
+            Err(e) => {
+                if !self.finished {
+                    self.finished = true;
+                    lock(&self.tally).stopped(StopReason::Error, None, self.paginator.kind());
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Records why the loop stopped and checks completeness, once.
+    fn finish(&mut self) -> Result<()> {
+        if std::mem::replace(&mut self.finished, true) {
+            return Ok(());
+        }
+        let ep = &self.endpoint;
+        let reason = self.stop.unwrap_or(StopReason::NoNextPage);
+        // Limits the user set cut the data on purpose.
+        let expected = match reason {
+            StopReason::MaxPages | StopReason::MaxItems => None,
+            _ => self.paginator.expected_records(),
+        };
+        let mut tally = lock(&self.tally);
+        tally.stopped(reason, expected, self.paginator.kind());
+        let Some(expected) = expected.filter(|e| *e != self.received) else {
+            return Ok(());
+        };
+        let err = Error::Incomplete {
+            resource: ep.resource.clone(),
+            expected,
+            received: self.received,
+            stop: reason,
+        };
+        match ep.completeness {
+            Completeness::Error => Err(err),
+            Completeness::Warn => {
+                tracing::warn!(target: "rest_source", resource = %ep.resource, expected, received = self.received, stop = %reason, "the records received differ from the total the server stated");
+                tally.warn(err.to_string());
+                Ok(())
+            }
+        }
+    }
+
+    async fn step(&mut self) -> Result<Option<RawPage>> {
         let ep = self.endpoint.clone();
         let Some(url) = self.next.take() else {
             self.ahead.clear();
             return Ok(None);
         };
-        if ep.max_pages.is_some_and(|m| self.pages >= m)
-            || ep.max_items.is_some_and(|m| self.items >= m)
-        {
+        let limit = if ep.max_pages.is_some_and(|m| self.pages >= m) {
+            Some(StopReason::MaxPages)
+        } else if ep.max_items.is_some_and(|m| self.items >= m) {
+            Some(StopReason::MaxItems)
+        } else {
+            None
+        };
+        if limit.is_some() {
+            self.stop = limit;
             self.ahead.clear();
             return Ok(None);
         }
@@ -404,15 +573,25 @@ impl PageLoop {
             headers,
             envelope,
             mut records,
+            detected,
         } = fetched;
         self.pages += 1;
+        self.received += records.len() as u64;
         let page = PageResponse {
             url: &url,
             headers: &headers,
             body: &envelope,
             records: records.len(),
         };
-        let next = self.paginator.next_request(&page)?;
+        let next = self.paginator.next_request(&page).map_err(|e| match e {
+            Error::Config(m) => {
+                Error::Config(format!("resource `{}`, page {shown_url}: {m}", ep.resource))
+            }
+            other => other,
+        })?;
+        if next.is_none() {
+            self.stop = Some(self.paginator.stop_reason());
+        }
         if self.pages == 1 && self.concurrency > 1 && next.is_some() {
             self.origin = Some(url.origin());
             let more_pages = ep.max_pages.map_or(u64::MAX, |m| m.saturating_sub(1));
@@ -438,6 +617,7 @@ impl PageLoop {
             if self.seen.insert(self.hasher.hash_one(next.as_str())) {
                 self.next = Some(next);
             } else {
+                self.stop = Some(StopReason::RepeatedPage);
                 tracing::warn!(target: "rest_source", resource = %ep.resource, url = %ep.client.redact(&next), "the paginator returned a page that was already requested (repeated next link or cursor); ending the stream instead of looping");
             }
         }
@@ -448,10 +628,13 @@ impl PageLoop {
             let left = max.saturating_sub(self.items);
             if records.len() as u64 > left {
                 records.truncate(left as usize);
-                self.next = None;
+                if self.next.take().is_some() {
+                    self.stop = Some(StopReason::MaxItems);
+                }
             }
         }
         self.items += records.len() as u64;
+        lock(&self.tally).page(records.len() as u64, detected.as_deref());
         if self.next.is_some() {
             self.fetch_ahead();
         } else {

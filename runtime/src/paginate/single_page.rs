@@ -13,4 +13,8 @@ impl Paginator for SinglePage {
     fn next_request(&mut self, _page: &PageResponse<'_>) -> Result<Option<Url>> {
         Ok(None)
     }
+
+    fn kind(&self) -> &'static str {
+        "single_page"
+    }
 }

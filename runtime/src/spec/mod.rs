@@ -35,4 +35,6 @@ pub use paginator::{
     CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, OffsetPaginator, PageNumberPaginator,
     PaginatorSpec,
 };
-pub use resource::{DEFAULT_CONCURRENCY, EndpointSpec, ResourceSpec};
+pub use resource::{
+    Completeness, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, EndpointSpec, ResourceSpec,
+};

@@ -284,6 +284,10 @@ pub struct OffsetPaginator {
     /// short page already ends the stream.
     #[serde(default)]
     pub total_path: Option<String>,
+    /// A response header holding the total number of records (`X-Total-Count`). Without it,
+    /// a `Content-Range: items 0-99/1000` header is read as the total too. Not a dlt key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_header: Option<String>,
     /// Never request an offset at or beyond this.
     #[serde(default)]
     pub maximum_offset: Option<u64>,
@@ -304,6 +308,7 @@ impl OffsetPaginator {
             offset_param: default_offset_param(),
             limit_param: default_limit_param(),
             total_path: None,
+            total_header: None,
             maximum_offset: None,
             stop_after_empty_page: true,
             has_more_path: None,
@@ -327,6 +332,11 @@ impl OffsetPaginator {
     /// JSON path of the total number of records.
     pub fn total_path(mut self, path: impl Into<String>) -> Self {
         self.total_path = Some(path.into());
+        self
+    }
+    /// A response header holding the total number of records, such as `X-Total-Count`.
+    pub fn total_header(mut self, name: impl Into<String>) -> Self {
+        self.total_header = Some(name.into());
         self
     }
     /// Never request an offset at or beyond `max`.
@@ -371,6 +381,11 @@ pub struct PageNumberPaginator {
     /// JSON path of the total number of pages. A missing or null total is ignored.
     #[serde(default)]
     pub total_path: Option<String>,
+    /// A response header holding the total number of *records* (`X-Total-Count`); the page
+    /// count follows from the first page's size. Without it, `Content-Range: items 0-99/1000`
+    /// and a `Link: <…?page=N>; rel="last"` header give the total too. Not a dlt key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_header: Option<String>,
     /// The last page number to request.
     #[serde(default)]
     pub maximum_page: Option<u64>,
@@ -389,6 +404,7 @@ impl Default for PageNumberPaginator {
             page: None,
             page_param: default_page_param(),
             total_path: None,
+            total_header: None,
             maximum_page: None,
             stop_after_empty_page: true,
             has_more_path: None,
@@ -415,6 +431,11 @@ impl PageNumberPaginator {
     /// JSON path of the total number of pages.
     pub fn total_path(mut self, path: impl Into<String>) -> Self {
         self.total_path = Some(path.into());
+        self
+    }
+    /// A response header holding the total number of records, such as `X-Total-Count`.
+    pub fn total_header(mut self, name: impl Into<String>) -> Self {
+        self.total_header = Some(name.into());
         self
     }
     /// The last page number to request.

@@ -39,8 +39,9 @@ pub struct ResourceSpec {
     pub max_items: Option<u64>,
     /// How many requests this resource keeps in flight (absent: [`DEFAULT_CONCURRENCY`]).
     ///
-    /// Addressable pages (`offset` or `page_number` with a `total_path` the first page
-    /// answers) are fetched this many at a time after the first page, and yielded in order;
+    /// Addressable pages (`offset` or `page_number` with a total the first page states: at
+    /// `total_path`, in the `total_header`, a `Content-Range` or a `Link: rel="last"`) are
+    /// fetched this many at a time after the first page, and yielded in order;
     /// a child resource fetches the children of this many parent records at a time, each
     /// parent's pages in order. Link-following paginators (`json_link`, `header_link`,
     /// `cursor`) cannot know page N+1 before page N arrives, so they always fetch one page
@@ -48,6 +49,35 @@ pub struct ResourceSpec {
     /// parents off (the one-page pipeline stays). Not a dlt key: dlt pages sequentially.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<usize>,
+    /// What a run does when the server stated a total and the records received differ:
+    /// fail (the default) or warn in the run report. Not a dlt key.
+    #[serde(default, skip_serializing_if = "Completeness::is_default")]
+    pub completeness: Completeness,
+    /// The largest page body read, in bytes (absent: [`DEFAULT_MAX_PAGE_BYTES`]); a larger
+    /// page is an error, so a runaway response cannot exhaust memory. Not a dlt key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_page_bytes: Option<u64>,
+}
+
+/// The default [`ResourceSpec::max_page_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// [`ResourceSpec::completeness`]: how a count that disagrees with the server's total is
+/// treated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Completeness {
+    /// The run fails with [`crate::Error::Incomplete`].
+    #[default]
+    Error,
+    /// The run succeeds; the mismatch is a warning in the [`crate::RunReport`] (and logged).
+    Warn,
+}
+
+impl Completeness {
+    fn is_default(&self) -> bool {
+        *self == Completeness::Error
+    }
 }
 
 /// The default [`ResourceSpec::concurrency`]: enough to hide a round trip behind decoding on
@@ -99,6 +129,8 @@ impl ResourceSpec {
             max_pages: None,
             max_items: None,
             concurrency: None,
+            completeness: Completeness::Error,
+            max_page_bytes: None,
         }
     }
     /// Adds a query parameter.
@@ -176,6 +208,16 @@ impl ResourceSpec {
     /// ```
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = Some(n);
+        self
+    }
+    /// What a run does when the count disagrees with the server's total.
+    pub fn completeness(mut self, completeness: Completeness) -> Self {
+        self.completeness = completeness;
+        self
+    }
+    /// The largest page body read, in bytes.
+    pub fn max_page_bytes(mut self, bytes: u64) -> Self {
+        self.max_page_bytes = Some(bytes);
         self
     }
     /// The effective concurrency: the configured one (at least 1) or [`DEFAULT_CONCURRENCY`].

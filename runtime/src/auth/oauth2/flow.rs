@@ -305,6 +305,7 @@ pub async fn send_token_request(
         ),
         source: Some(Box::new(Error::transport(&method, url.clone(), e))),
     };
+    cx.token_fetched();
     let response = cx.http().execute(request).await.map_err(unreachable)?;
     let status = response.status();
     let headers = response.headers().clone();

@@ -8,7 +8,9 @@ use super::{Draft, Validator, join};
 use crate::config::ResourceConfig;
 use crate::config::suggest;
 use crate::config::tree::{Node, NodeValue};
-use crate::spec::{EndpointSpec, IncrementalSpec, MaybeSecret, PaginatorSpec, ResourceSpec};
+use crate::spec::{
+    Completeness, EndpointSpec, IncrementalSpec, MaybeSecret, PaginatorSpec, ResourceSpec,
+};
 
 const RESOURCE_KEYS: &[&str] = &[
     "name",
@@ -18,6 +20,8 @@ const RESOURCE_KEYS: &[&str] = &[
     "max_pages",
     "max_items",
     "concurrency",
+    "completeness",
+    "max_page_bytes",
     "selected",
 ];
 /// dlt resource keys that describe the load destination (tables, merge behaviour). Accepted so
@@ -108,6 +112,26 @@ impl Validator<'_> {
                 c => Some(c as usize),
             }
         });
+        let completeness = node.get("completeness").and_then(|n| {
+            let at = join(path, "completeness");
+            match self.string(n, &at)?.as_str() {
+                "error" => Some(Completeness::Error),
+                "warn" => Some(Completeness::Warn),
+                other => {
+                    let help = suggest::help(other, &["error", "warn"]);
+                    self.problem(
+                        n.span.as_ref(),
+                        &at,
+                        format!("unknown completeness `{other}`"),
+                        Some(help),
+                    );
+                    None
+                }
+            }
+        });
+        let max_page_bytes = node
+            .get("max_page_bytes")
+            .and_then(|n| self.uint(n, &join(path, "max_page_bytes")));
         let selected = node
             .get("selected")
             .and_then(|n| self.boolean(n, &join(path, "selected")))
@@ -286,6 +310,8 @@ impl Validator<'_> {
         spec.max_pages = max_pages;
         spec.max_items = max_items;
         spec.concurrency = concurrency;
+        spec.completeness = completeness.unwrap_or_default();
+        spec.max_page_bytes = max_page_bytes;
         Some(Draft {
             config: ResourceConfig {
                 spec,
