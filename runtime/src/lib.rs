@@ -21,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod incremental;
 pub mod paginate;
+pub mod placeholder;
 mod records;
 pub mod redact;
 pub mod resource;

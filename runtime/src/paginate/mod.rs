@@ -176,7 +176,7 @@ pub(crate) struct Fetched {
 
 /// Everything a [`PageLoop`] needs besides the paginator; shared by every page and, for child
 /// resources, every parent item.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Endpoint {
     pub client: RestClient,
     pub method: Method,

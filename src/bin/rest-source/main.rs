@@ -168,7 +168,8 @@ async fn run_command(
     let mut resources = resources;
     if let Some(store) = &store {
         for resource in &mut resources {
-            if resource.spec().endpoint.incremental.is_some() {
+            // A child of an incremental parent has a state too: its place in the parent's cursor.
+            if resource.incremental_state().is_some() {
                 match store.load(resource.name()) {
                     Ok(saved) => *resource = resource.clone().with_incremental_state(saved),
                     Err(e) => {
