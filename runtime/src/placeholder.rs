@@ -14,27 +14,12 @@
 //! number stays a number; dlt PR #2462); other strings get the value's text. A value put
 //! into a path is percent-encoded ([`encode_path_segment`]) so that it stays one segment.
 //!
-//! ```
-//! use rest_source_runtime::placeholder::{Reference, TemplateError, fill_str, names, reference};
-//! use serde_json::json;
-//!
-//! let template = "contacts/{contacts.id}/notes?since={{literal}}";
-//! let found = names(template)?;
-//! assert_eq!(found, ["contacts.id"]);
-//! assert_eq!(
-//!     reference(found[0])?,
-//!     Reference::Parent { resource: "contacts", field: "id" },
-//! );
-//! let filled = fill_str(template, true, |_| Ok::<_, TemplateError>(json!("a/b")))?;
-//! assert_eq!(filled, "contacts/a%2Fb/notes?since={literal}");
-//! # Ok::<(), rest_source_runtime::placeholder::TemplateError>(())
-//! ```
+//! The module depends on nothing but `serde_json`, so the `#[rest_source]` macro checks its
+//! placeholders with these same rules at compile time.
 
 use std::fmt;
 
 use serde_json::Value;
-
-use crate::select::value_to_param;
 
 /// A template that cannot be read: a stray brace, or a placeholder that names nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,12 +36,6 @@ impl std::error::Error for TemplateError {}
 impl From<TemplateError> for String {
     fn from(e: TemplateError) -> String {
         e.0
-    }
-}
-
-impl From<TemplateError> for crate::Error {
-    fn from(e: TemplateError) -> crate::Error {
-        crate::Error::Config(e.0)
     }
 }
 
@@ -170,14 +149,14 @@ fn visit_json<'v>(
 pub enum IncrementalValue {
     /// `{incremental.start_value}`: where this run starts (the saved last value, else the
     /// initial value).
-    StartValue,
+    Start,
     /// `{incremental.last_value}`: the last value when the run starts (the same as the start
     /// value, as in dlt when the request is built).
-    LastValue,
+    Last,
     /// `{incremental.initial_value}`: the configured initial value.
-    InitialValue,
+    Initial,
     /// `{incremental.end_value}`: the configured end value.
-    EndValue,
+    End,
 }
 
 impl IncrementalValue {
@@ -187,10 +166,10 @@ impl IncrementalValue {
 
     fn from_name(name: &str) -> Option<Self> {
         Some(match name {
-            "start_value" => IncrementalValue::StartValue,
-            "last_value" => IncrementalValue::LastValue,
-            "initial_value" => IncrementalValue::InitialValue,
-            "end_value" => IncrementalValue::EndValue,
+            "start_value" => IncrementalValue::Start,
+            "last_value" => IncrementalValue::Last,
+            "initial_value" => IncrementalValue::Initial,
+            "end_value" => IncrementalValue::End,
             _ => return None,
         })
     }
@@ -199,10 +178,10 @@ impl IncrementalValue {
 impl fmt::Display for IncrementalValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            IncrementalValue::StartValue => "start_value",
-            IncrementalValue::LastValue => "last_value",
-            IncrementalValue::InitialValue => "initial_value",
-            IncrementalValue::EndValue => "end_value",
+            IncrementalValue::Start => "start_value",
+            IncrementalValue::Last => "last_value",
+            IncrementalValue::Initial => "initial_value",
+            IncrementalValue::End => "end_value",
         })
     }
 }
@@ -278,7 +257,7 @@ pub fn fill_str<E: From<TemplateError>>(
         match piece {
             Piece::Text(t) => out.push_str(&t),
             Piece::Placeholder(name) => {
-                let text = value_to_param(&value_of(name)?);
+                let text = text_of(&value_of(name)?);
                 if path_segment {
                     out.push_str(&encode_path_segment(&text)?);
                 } else {
@@ -288,6 +267,16 @@ pub fn fill_str<E: From<TemplateError>>(
         }
     }
     Ok(out)
+}
+
+/// A value as text: strings as they are, numbers and booleans printed, `null` as an empty
+/// string, arrays and objects as JSON (the query-parameter rule).
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
 }
 
 /// Fills every string of a JSON value (object keys included); a string that is exactly one
@@ -323,16 +312,6 @@ pub fn fill_json<E: From<TemplateError>>(
 /// change the URL. Plain ids (`42`, `abc-1`, `2024-01-01T00:00:00Z`, `a@b.c`) go in
 /// unchanged, as dlt sends them. A value of `.` or `..` would be read as a step in the path,
 /// not a segment, so it is an error.
-///
-/// ```
-/// use rest_source_runtime::placeholder::encode_path_segment;
-/// assert_eq!(encode_path_segment("a/b")?, "a%2Fb");
-/// assert_eq!(encode_path_segment("x y?#%")?, "x%20y%3F%23%25");
-/// assert_eq!(encode_path_segment("2024-01-01T00:00:00Z")?, "2024-01-01T00:00:00Z");
-/// assert_eq!(encode_path_segment("é")?, "%C3%A9");
-/// assert!(encode_path_segment("..").is_err());
-/// # Ok::<(), rest_source_runtime::placeholder::TemplateError>(())
-/// ```
 pub fn encode_path_segment(value: &str) -> Result<String, TemplateError> {
     if value == "." || value == ".." {
         return Err(TemplateError(format!(
@@ -384,7 +363,7 @@ mod tests {
         assert_eq!(reference("resources.posts.author.id"), Ok(parent));
         assert_eq!(
             reference("incremental.start_value"),
-            Ok(Reference::Incremental(IncrementalValue::StartValue))
+            Ok(Reference::Incremental(IncrementalValue::Start))
         );
         assert!(
             reference("incremental.start")

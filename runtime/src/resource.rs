@@ -29,6 +29,12 @@ use crate::placeholder::{self, IncrementalValue, Reference};
 use crate::select::{JsonPath, value_to_param};
 use crate::spec::{IncrementalSpec, PaginatorSpec, ResourceSpec};
 
+impl From<placeholder::TemplateError> for Error {
+    fn from(e: placeholder::TemplateError) -> Error {
+        Error::Config(e.0)
+    }
+}
+
 /// One page of a resource: its records, where it came from, and the rest of its body.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -354,12 +360,9 @@ impl<T> Resource<T> {
     pub fn with_parent<P>(self, parent: &Resource<P>) -> Result<Self> {
         let name = parent.name().to_owned();
         let spec = &self.inner.spec;
+        let is_parent = |n: &str| matches!(placeholder::reference(n), Ok(Reference::Parent { resource, .. }) if resource == name);
         let names_parent = |template: &str| {
-            placeholder::names(template).is_ok_and(|names| {
-                names.into_iter().any(|n| {
-                    matches!(placeholder::reference(n), Ok(Reference::Parent { resource, .. }) if resource == name)
-                })
-            })
+            placeholder::names(template).is_ok_and(|names| names.into_iter().any(is_parent))
         };
         let ep = &spec.endpoint;
         let refers = names_parent(&ep.path)
@@ -370,7 +373,7 @@ impl<T> Resource<T> {
                 .any(names_parent)
             || ep.headers.values().any(|v| names_parent(v))
             || ep.json.as_ref().is_some_and(|j| {
-                placeholder::names_in_json(j).is_ok_and(|names| names.into_iter().any(names_parent))
+                placeholder::names_in_json(j).is_ok_and(|names| names.into_iter().any(is_parent))
             })
             || self
                 .inner
@@ -628,15 +631,13 @@ fn value_of(
                 return Err(unfilled("the resource has no `incremental` cursor".into()));
             };
             let value = match which {
-                IncrementalValue::StartValue | IncrementalValue::LastValue => cursor.start_value(),
-                IncrementalValue::InitialValue => cursor.initial_value(),
-                IncrementalValue::EndValue => cursor.end_value(),
+                IncrementalValue::Start | IncrementalValue::Last => cursor.start_value(),
+                IncrementalValue::Initial => cursor.initial_value(),
+                IncrementalValue::End => cursor.end_value(),
             };
             value.cloned().ok_or_else(|| {
                 unfilled(match which {
-                    IncrementalValue::EndValue => {
-                        "the incremental cursor has no `end_value`".into()
-                    }
+                    IncrementalValue::End => "the incremental cursor has no `end_value`".into(),
                     _ => "no state was restored and the incremental cursor has no \
                           `initial_value`; set one"
                         .into(),
@@ -699,12 +700,12 @@ fn check_templates(spec: &ResourceSpec, incremental: Option<&IncrementalSpec>) -
                      add `incremental` with a `cursor_path`"
                 )));
             };
-            if which == IncrementalValue::EndValue && inc.end_value.is_none() {
+            if which == IncrementalValue::End && inc.end_value.is_none() {
                 return Err(Error::Config(format!(
                     "`{{{name}}}` names the incremental `end_value`, but none is set"
                 )));
             }
-            if which == IncrementalValue::InitialValue && inc.initial_value.is_none() {
+            if which == IncrementalValue::Initial && inc.initial_value.is_none() {
                 return Err(Error::Config(format!(
                     "`{{{name}}}` names the incremental `initial_value`, but none is set"
                 )));
