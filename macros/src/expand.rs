@@ -278,7 +278,11 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 .map(|p| p.name.clone())
                 .collect::<Vec<_>>(),
         );
-        let args = args.iter().map(|a| format_ident!("__param_{}", a));
+        // A parameter's value is one path segment: a `/`, `?` or `#` in it must not change the URL.
+        let args = args.iter().map(|a| {
+            let param = format_ident!("__param_{}", a);
+            quote!(#rt::placeholder::encode_path_segment(&::std::string::ToString::to_string(&#param))?)
+        });
         let mut endpoint = vec![quote!("path": #path_local)];
         if let Some(d) = &def.data_selector {
             endpoint.push(quote!("data_selector": #d));

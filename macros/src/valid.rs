@@ -37,47 +37,64 @@ pub struct ResourcePlan {
     pub param_placeholders: Vec<String>,
 }
 
-/// `{name}` or `{parent.field.path}` in a resource path.
+/// `{name}`, `{parent.field.path}` (or dlt's `{resources.parent.field.path}`) or
+/// `{incremental.start_value}` in a resource path, query parameter, header or JSON body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placeholder {
     pub name: String,
     pub field: Option<String>,
+    /// `{incremental.<value>}`: `name` is `incremental`, `field` the value.
+    pub incremental: bool,
 }
 
-/// The placeholders of `path`, or a message about malformed braces.
-pub fn placeholders(path: &str) -> Result<Vec<Placeholder>, String> {
+/// The placeholders of `template`, or a message about a stray brace or a name that is no
+/// placeholder (the runtime's rules: `crate::placeholder`).
+pub fn placeholders(template: &str) -> Result<Vec<Placeholder>, String> {
+    use crate::placeholder::{Reference, names, reference};
     let mut out = Vec::new();
-    let mut rest = path;
-    while let Some(open) = rest.find(['{', '}']) {
-        if rest[open..].starts_with('}') {
-            return Err("unmatched `}` in path".into());
-        }
-        let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| "unclosed `{` in path".to_owned())?;
-        let inner = &after[..close];
-        let mut parts = inner.splitn(2, '.');
-        let name = parts.next().unwrap_or_default();
-        let field = parts.next();
-        let ident_ok = |s: &str| {
-            !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-                && !s.starts_with(|c: char| c.is_ascii_digit())
-        };
-        if !ident_ok(name) || name.contains('.') || field.is_some_and(|f| !ident_ok(f)) {
-            return Err(format!(
-                "`{{{inner}}}` is not a placeholder; expected `{{parameter}}` or `{{parent_resource.field}}`"
-            ));
-        }
-        out.push(Placeholder {
-            name: name.to_owned(),
-            field: field.map(str::to_owned),
+    for name in names(template).map_err(String::from)? {
+        out.push(match reference(name).map_err(String::from)? {
+            Reference::Param(p) => Placeholder {
+                name: p.to_owned(),
+                field: None,
+                incremental: false,
+            },
+            Reference::Parent { resource, field } => Placeholder {
+                name: resource.to_owned(),
+                field: Some(field.to_owned()),
+                incremental: false,
+            },
+            Reference::Incremental(value) => Placeholder {
+                name: "incremental".to_owned(),
+                field: Some(value.to_string()),
+                incremental: true,
+            },
         });
-        rest = &after[close + 1..];
     }
     Ok(out)
+}
+
+/// `{incremental.<value>}` needs the resource's `incremental(…)`, and the value it names.
+fn check_incremental_placeholder(
+    cx: &Ctxt,
+    at: &LitStr,
+    p: &Placeholder,
+    incremental: Option<&crate::endpoint::Incremental>,
+) {
+    let value = p.field.as_deref().unwrap_or_default();
+    let message = match incremental {
+        None => format!(
+            "`{{incremental.{value}}}` names the incremental cursor, but this resource has none; add `incremental(cursor_path = \"updated_at\", initial_value = \"…\")`"
+        ),
+        Some(inc) if value == "end_value" && inc.end_value.is_none() => {
+            "`{incremental.end_value}` names the incremental `end_value`, but none is set; add `end_value = …` to `incremental(…)`".to_owned()
+        }
+        Some(inc) if value == "initial_value" && inc.initial_value.is_none() => {
+            "`{incremental.initial_value}` names the incremental `initial_value`, but none is set; add `initial_value = …` to `incremental(…)`".to_owned()
+        }
+        Some(_) => return,
+    };
+    cx.error_spanned_by(at, message);
 }
 
 pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
@@ -135,26 +152,59 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
         };
         let mut parent: Option<String> = None;
         let mut list = Vec::new();
+        let incremental = def.incremental.as_ref();
         if let Some(path) = &def.path {
             match placeholders(&path.value()) {
                 Err(message) => cx.error_spanned_by(path, message),
                 Ok(found) => {
                     for p in &found {
-                        check_placeholder(cx, path, p, &params, &resource_names, &mut parent);
+                        if p.incremental {
+                            check_incremental_placeholder(cx, path, p, incremental);
+                        } else {
+                            check_placeholder(cx, path, p, &params, &resource_names, &mut parent);
+                        }
                     }
                     list = found;
                 }
             }
         }
-        // `params` values may hold placeholders too: `{param}` or `{parent.field}`.
+        // `params` values, plain header values and the JSON body's strings hold placeholders
+        // too (as in dlt): `{param}`, `{parent.field}`, `{incremental.start_value}`.
         let mut param_placeholders = Vec::new();
-        for value in def.params.iter().filter_map(|p| p.str_value()) {
-            match placeholders(&value.value()) {
-                Err(message) => {
-                    cx.error_spanned_by(value, message.replace("in path", "in a query parameter"))
-                }
+        let plain_headers = def.headers.iter().filter_map(|h| match &h.value {
+            Value::Plain(v) => Some(v),
+            Value::Secret(_) => None,
+        });
+        let json_strings = def.json.iter().flat_map(|lit| {
+            let found = serde_json::from_str::<serde_json::Value>(&lit.value())
+                .ok()
+                .map(|body| match crate::placeholder::names_in_json(&body) {
+                    Ok(names) => Ok(names.iter().map(|n| format!("{{{n}}}")).collect::<Vec<_>>()),
+                    Err(e) => Err(String::from(e)),
+                });
+            found.map(|f| (lit, f))
+        });
+        let mut templates: Vec<(&LitStr, Result<String, String>)> = Vec::new();
+        for value in def
+            .params
+            .iter()
+            .filter_map(|p| p.str_value())
+            .chain(plain_headers)
+        {
+            templates.push((value, Ok(value.value())));
+        }
+        for (lit, found) in json_strings {
+            templates.push((lit, found.map(|names| names.concat())));
+        }
+        for (value, template) in templates {
+            match template.and_then(|t| placeholders(&t)) {
+                Err(message) => cx.error_spanned_by(value, message),
                 Ok(found) => {
                     for p in &found {
+                        if p.incremental {
+                            check_incremental_placeholder(cx, value, p, incremental);
+                            continue;
+                        }
                         check_placeholder(cx, value, p, &params, &resource_names, &mut parent);
                         if p.field.is_none()
                             && params.contains(&p.name)
@@ -361,4 +411,62 @@ fn order_parents_first(
         }
     }
     order
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+    use syn::parse_quote;
+
+    use super::*;
+
+    fn check(item: syn::DeriveInput) -> (Option<Plan>, Vec<String>) {
+        let cx = Ctxt::new();
+        let args: TokenStream = quote!(base_url = "https://a.example");
+        let plan = Source::from_syn(&cx, args, &item).map(|s| validate(&cx, &s, &Env::default()));
+        let errors = cx
+            .finish()
+            .map(|e| e.into_iter().map(|e| e.to_string()).collect())
+            .unwrap_or_default();
+        (plan, errors)
+    }
+
+    #[test]
+    fn headers_and_json_placeholders_are_checked_and_link_a_parent() {
+        let (plan, errors) = check(parse_quote! {
+            struct A {
+                tenant: String,
+                #[resource(path = "a", incremental(cursor_path = "t", initial_value = 1), params("since" = "{incremental.start_value}"))]
+                a: Resource<u8>,
+                #[resource(path = "b", method = "POST", headers("X-A" = "{resources.a.id}"), json = r#"{"t": "{tenant}", "raw": "{{x}}"}"#)]
+                b: Resource<u8>,
+            }
+        });
+        assert_eq!(errors, Vec::<String>::new());
+        let plan = plan.unwrap();
+        assert_eq!(plan.resources["b"].parent.as_deref(), Some("a"));
+        assert_eq!(plan.resources["b"].param_placeholders, ["tenant"]);
+    }
+
+    #[test]
+    fn placeholders_that_name_nothing_are_errors() {
+        let (_, errors) = check(parse_quote! {
+            struct A {
+                #[resource(path = "a", method = "POST", headers("X-Since" = "{incremental.start_value}"), json = r#"{"p": "{resources.nope.id}"}"#)]
+                a: Resource<u8>,
+                #[resource(path = "b", incremental(cursor_path = "t"), params("until" = "{incremental.end_value}", "x" = "{incremental.start}"))]
+                b: Resource<u8>,
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "`{incremental.start_value}` names the incremental cursor, but this resource has none; add `incremental(cursor_path = \"updated_at\", initial_value = \"…\")`",
+                "`{nope.id}`: the parent resource `nope` does not exist; declare it as a `#[resource]` field",
+                "`{incremental.end_value}` names the incremental `end_value`, but none is set; add `end_value = …` to `incremental(…)`",
+                "`{incremental.start}` names no incremental value; expected one of `{incremental.start_value}`, `{incremental.last_value}`, `{incremental.initial_value}`, `{incremental.end_value}`",
+            ]
+        );
+    }
 }

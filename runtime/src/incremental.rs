@@ -4,7 +4,23 @@
 //! `initial_value`) as `start_param`, drops records older than it, and tracks the largest
 //! cursor value seen. After a successful run, save [`crate::Resource::incremental_state`];
 //! restore it with [`crate::Resource::with_incremental_state`] before the next run.
-//! Saving only after the stream completed keeps a failed run from skipping records.
+//!
+//! # One run, one window, one state change
+//!
+//! - The start value is fixed when a stream is created: every page, and every parent record
+//!   of a child resource, uses the same one.
+//! - The state advances **once**, when the stream has yielded its last item without an
+//!   error. A stream that fails, or is dropped before its end (such as
+//!   [`crate::Resource::first_page`]), leaves the state as it was, so the next run repeats
+//!   that window instead of skipping it.
+//! - A child of an incremental parent is fetched for exactly the parent records that the
+//!   run's parent window yields. The child keeps **its own** position in its parent's
+//!   cursor ([`IncrementalState::parent`]): reading the parent resource does not move the
+//!   child's window, and reading the child does not move the parent's. Saved and restored
+//!   with the child's state, it makes the next run fetch the children of new or updated
+//!   parent records only — none skipped, none repeated — whichever resources a run reads,
+//!   in whatever order. (dlt feeds one parent pass to both; with both resources read in
+//!   every run, the windows are the same.)
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -29,6 +45,11 @@ pub struct IncrementalState {
     /// and they are dropped instead of loaded twice (dlt's boundary deduplication).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub last_value_keys: Vec<Value>,
+    /// For a child resource: its own position in its parent's cursor (and so on up the
+    /// chain), so the next run requests children of new parent records only. `None` for a
+    /// resource without a parent, or whose parents are not incremental.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Box<IncrementalState>>,
 }
 
 /// Orders two cursor values: numbers numerically, strings lexicographically (which orders
@@ -57,8 +78,9 @@ pub fn compare_cursor(a: &Value, b: &Value) -> Option<Ordering> {
 }
 
 /// One run's view of an incremental cursor: the start value fixed when the run began (so
-/// every page and every parent item of a child resource uses the same one) and the shared
-/// state the run updates.
+/// every page and every parent item of a child resource uses the same one), the largest
+/// value this run has seen, and the shared state [`IncrementalCursor::commit`] advances once
+/// the run has completed.
 #[derive(Debug)]
 pub(crate) struct IncrementalCursor {
     spec: IncrementalSpec,
@@ -67,6 +89,8 @@ pub(crate) struct IncrementalCursor {
     /// Keys already loaded at `start` (from the restored state).
     start_keys: Vec<Value>,
     primary_key: Vec<JsonPath>,
+    /// The run's largest cursor value and the keys of the records holding it.
+    seen: Mutex<Option<(Value, Vec<Value>)>>,
     state: Arc<Mutex<IncrementalState>>,
     resource: String,
 }
@@ -92,9 +116,25 @@ impl IncrementalCursor {
             start,
             start_keys,
             primary_key,
+            seen: Mutex::new(None),
             state,
             resource: resource.to_owned(),
         }
+    }
+
+    /// The value fixed for this run: the restored `last_value`, else the `initial_value`.
+    pub(crate) fn start_value(&self) -> Option<&Value> {
+        self.start.as_ref()
+    }
+
+    /// The spec's `initial_value`.
+    pub(crate) fn initial_value(&self) -> Option<&Value> {
+        self.spec.initial_value.as_ref()
+    }
+
+    /// The spec's `end_value`.
+    pub(crate) fn end_value(&self) -> Option<&Value> {
+        self.spec.end_value.as_ref()
     }
 
     /// The record's primary key (one value, or an array for a composite key).
@@ -159,28 +199,51 @@ impl IncrementalCursor {
             }
             true
         });
-        // A fixed window (end_value) is a backfill: like dlt, it leaves the state alone.
-        if let (Some(max), None) = (max, &self.spec.end_value) {
-            let mut state = lock(&self.state);
-            match state
-                .last_value
-                .as_ref()
-                .map(|last| compare_cursor(&max, last))
-            {
-                None | Some(Some(Ordering::Greater)) => {
-                    state.last_value = Some(max);
-                    state.last_value_keys = max_keys;
-                }
-                Some(Some(Ordering::Equal)) => {
-                    for k in max_keys {
-                        if !state.last_value_keys.contains(&k) {
-                            state.last_value_keys.push(k);
-                        }
+        if let Some(max) = max {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            merge_max(&mut seen, max, max_keys);
+        }
+    }
+
+    /// Advances the shared state to the largest value this run kept. Called once, after the
+    /// run's stream ended without an error; a fixed window (`end_value`) is a backfill and,
+    /// as in dlt, leaves the state alone.
+    pub(crate) fn commit(&self) {
+        if self.spec.end_value.is_some() {
+            return;
+        }
+        let Some((max, keys)) = self.seen.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return;
+        };
+        let mut state = lock(&self.state);
+        let mut last = state
+            .last_value
+            .take()
+            .map(|v| (v, std::mem::take(&mut state.last_value_keys)));
+        merge_max(&mut last, max, keys);
+        if let Some((value, keys)) = last {
+            state.last_value = Some(value);
+            state.last_value_keys = keys;
+        }
+    }
+}
+
+/// Keeps the larger of `current` and `value` (with the keys of the records holding it; on a
+/// tie, the keys of both). Incomparable values leave `current` as it is.
+fn merge_max(current: &mut Option<(Value, Vec<Value>)>, value: Value, keys: Vec<Value>) {
+    match current {
+        None => *current = Some((value, keys)),
+        Some((last, last_keys)) => match compare_cursor(&value, last) {
+            Some(Ordering::Greater) => *current = Some((value, keys)),
+            Some(Ordering::Equal) => {
+                for k in keys {
+                    if !last_keys.contains(&k) {
+                        last_keys.push(k);
                     }
                 }
-                _ => {}
             }
-        }
+            _ => {}
+        },
     }
 }
 
@@ -202,6 +265,7 @@ pub(crate) fn lock(state: &Mutex<IncrementalState>) -> std::sync::MutexGuard<'_,
 /// let state = IncrementalState {
 ///     last_value: Some(serde_json::json!("2024-05-01")),
 ///     last_value_keys: vec![serde_json::json!(42)],
+///     parent: None,
 /// };
 /// store.save("contacts", &state).unwrap();
 /// assert_eq!(store.load("contacts").unwrap(), state);
@@ -299,6 +363,7 @@ mod tests {
         let state = Arc::new(Mutex::new(IncrementalState {
             last_value: last,
             last_value_keys: vec![json!(7)],
+            parent: None,
         }));
         IncrementalCursor::start(
             &spec,
@@ -326,6 +391,9 @@ mod tests {
             json!({"n": 9}),
         ];
         c.process(&mut records);
+        // Nothing moves until the run has completed.
+        assert_eq!(lock(&c.state).last_value, None);
+        c.commit();
         assert_eq!(
             records,
             vec![
@@ -371,6 +439,7 @@ mod tests {
                 json!({"t": "2024-02-01"})
             ]
         );
+        c.commit();
         assert_eq!(lock(&c.state).last_value, Some(json!("2024-01-01")));
     }
 }

@@ -23,6 +23,7 @@ pub mod incremental;
 #[cfg(feature = "middleware")]
 pub mod middleware;
 pub mod paginate;
+pub mod placeholder;
 mod records;
 pub mod redact;
 pub mod report;

@@ -25,9 +25,16 @@ use crate::error::{Error, Result};
 use crate::incremental::{IncrementalCursor, IncrementalState, lock};
 use crate::paginate::pipeline::{ReadAhead, lazy, run_ahead};
 use crate::paginate::{Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
+use crate::placeholder::{self, IncrementalValue, Reference};
 use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
-use crate::select::{JsonPath, placeholders, value_to_param};
+use crate::select::{JsonPath, value_to_param};
 use crate::spec::{DEFAULT_MAX_PAGE_BYTES, IncrementalSpec, PaginatorSpec, ResourceSpec};
+
+impl From<placeholder::TemplateError> for Error {
+    fn from(e: placeholder::TemplateError) -> Error {
+        Error::Config(e.0)
+    }
+}
 
 /// One page of a resource: its records, where it came from, and the rest of its body.
 #[derive(Debug, Clone)]
@@ -80,6 +87,21 @@ impl<T> IntoIterator for Page<T> {
 
 /// A resource: a [`RestClient`] (with the resource's auth) and a [`ResourceSpec`], read as a
 /// lazy stream. Cheap to clone: clones share the client, the spec and the incremental state.
+///
+/// # Placeholders
+///
+/// The path, string query params, header values and every string of the JSON body may hold
+/// dlt's placeholders (see [`crate::placeholder`]): `{name}` ([`Resource::path_param`]),
+/// `{<parent>.<field>}` / `{resources.<parent>.<field>}` ([`Resource::with_parent`]) and
+/// `{incremental.start_value}` (also `last_value`, `initial_value`, `end_value`). Values put
+/// into the path are percent-encoded, so a parent id of `a/b` or `x y?` stays one segment.
+///
+/// # Incremental runs
+///
+/// A stream is one run: its start value is fixed when it is created, and the state advances
+/// once, when the stream has ended without an error (see [`crate::incremental`]). A child of
+/// an incremental parent is fetched for exactly the parent records of that run's window and
+/// keeps its own position in the parent's cursor, saved with its own state.
 ///
 /// ```no_run
 /// # async fn demo() -> rest_source_runtime::Result<()> {
@@ -151,6 +173,9 @@ struct Inner {
     state: Arc<Mutex<IncrementalState>>,
     /// The report of the last run that ended (shared by clones).
     last_report: ReportSlot,
+    /// Whether header values or the JSON body hold placeholders (filled per page loop).
+    fill_headers: bool,
+    fill_json: bool,
 }
 
 /// A query parameter: a plain value, or dlt's `{"type": "resolve", "resource": …, "field": …}`
@@ -210,6 +235,7 @@ impl<T> Resource<T> {
             .map(|k| JsonPath::parse(k))
             .collect::<Result<Vec<_>>>()
             .map_err(in_resource)?;
+        check_templates(&spec, incremental.as_ref().map(|(i, _)| i)).map_err(in_resource)?;
         let paginator = ep.paginator.clone().unwrap_or_default();
         // Build once now so a bad paginator path fails here, not on the first poll.
         from_spec(&paginator).map_err(in_resource)?;
@@ -243,6 +269,8 @@ impl<T> Resource<T> {
                 custom_paginator: None,
                 state: Arc::new(Mutex::new(IncrementalState::default())),
                 last_report: Arc::default(),
+                fill_headers: ep.headers.values().any(|v| placeholder::has_braces(v)),
+                fill_json: ep.json.as_ref().is_some_and(placeholder::json_has_braces),
                 spec,
             }),
             _type: PhantomData,
@@ -326,30 +354,44 @@ impl<T> Resource<T> {
         self.modify(|i| i.custom_paginator = Some(factory))
     }
 
-    /// Makes this a child of `parent`: the path's `{<parent>.<field>}` placeholders are
-    /// filled from each parent record, and `include_from_parent` fields are copied into each
-    /// child record as `_<parent>_<field>`. Fails if the path names no field of `parent`.
+    /// Makes this a child of `parent`: placeholders `{<parent>.<field>}` (in the path,
+    /// params, headers or JSON body) are filled from each parent record, and
+    /// `include_from_parent` fields are copied into each child record as
+    /// `_<parent>_<field>`. Fails if nothing names a field of `parent`.
+    ///
+    /// The child reads its own copy of `parent`, with its own incremental state: reading
+    /// the child never moves `parent`'s cursor, nor the other way round. The copy starts
+    /// from `parent`'s state now; [`Resource::with_incremental_state`] on the child restores
+    /// the child's saved position ([`IncrementalState::parent`]).
     pub fn with_parent<P>(self, parent: &Resource<P>) -> Result<Self> {
         let name = parent.name().to_owned();
         let spec = &self.inner.spec;
-        let refers =
-            placeholders(&spec.endpoint.path)
-                .chain(
-                    spec.endpoint
-                        .params
-                        .values()
-                        .filter_map(Value::as_str)
-                        .flat_map(placeholders),
-                )
-                .any(|p| parent_field(p, &name).is_some())
-                || self.inner.params.iter().any(
-                    |(_, p)| matches!(p, Param::Resolve { resource, .. } if *resource == name),
-                );
+        let is_parent = |n: &str| matches!(placeholder::reference(n), Ok(Reference::Parent { resource, .. }) if resource == name);
+        let names_parent = |template: &str| {
+            placeholder::names(template).is_ok_and(|names| names.into_iter().any(is_parent))
+        };
+        let ep = &spec.endpoint;
+        let refers = names_parent(&ep.path)
+            || ep
+                .params
+                .values()
+                .filter_map(Value::as_str)
+                .any(names_parent)
+            || ep.headers.values().any(|v| names_parent(v))
+            || ep.json.as_ref().is_some_and(|j| {
+                placeholder::names_in_json(j).is_ok_and(|names| names.into_iter().any(is_parent))
+            })
+            || self
+                .inner
+                .params
+                .iter()
+                .any(|(_, p)| matches!(p, Param::Resolve { resource, .. } if *resource == name));
         if !refers {
             return Err(Error::Config(format!(
-                "resource `{}` is given `{name}` as its parent, but its path `{}` has no \
-                 `{{{name}.<field>}}` placeholder; expected for example `{{{name}.id}}`",
-                spec.name, spec.endpoint.path
+                "resource `{}` is given `{name}` as its parent, but neither its path `{}` nor \
+                 its params, headers or body have a `{{{name}.<field>}}` placeholder; expected \
+                 for example `{{{name}.id}}`",
+                spec.name, ep.path
             )));
         }
         let include = spec
@@ -364,25 +406,58 @@ impl<T> Resource<T> {
             .collect::<Result<Vec<_>>>()?;
         let link = ParentLink {
             name,
-            resource: parent.typed(),
+            resource: parent.typed::<Value>().detached(),
             include,
         };
         Ok(self.modify(|i| i.parent = Some(link)))
     }
 
-    /// Restores the incremental state saved by an earlier run (replaces the current one).
+    /// A copy with its own incremental state (starting from the current one), up the whole
+    /// parent chain.
+    fn detached(&self) -> Self {
+        let inner = &self.inner;
+        let mut copy = Inner::clone(inner);
+        copy.state = Arc::new(Mutex::new(lock(&inner.state).clone()));
+        if let Some(link) = &mut copy.parent {
+            link.resource = link.resource.detached();
+        }
+        Resource {
+            inner: Arc::new(copy),
+            _type: PhantomData,
+        }
+    }
+
+    /// Restores the incremental state saved by an earlier run (replaces the current one,
+    /// for every clone). For a child, [`IncrementalState::parent`] restores its position in
+    /// the parent's cursor (absent: the parent chain starts from its initial value).
     pub fn with_incremental_state(self, state: IncrementalState) -> Self {
-        *lock(&self.inner.state) = state;
+        self.restore(state);
         self
     }
 
+    fn restore(&self, mut state: IncrementalState) {
+        let parent = state.parent.take();
+        *lock(&self.inner.state) = state;
+        if let Some(link) = &self.inner.parent {
+            link.resource
+                .restore(parent.map(|p| *p).unwrap_or_default());
+        }
+    }
+
     /// The incremental state now: after a completed run, the value to save for the next.
-    /// `None` when the resource is not incremental.
+    /// `None` when neither the resource nor a parent up its chain is incremental.
     pub fn incremental_state(&self) -> Option<IncrementalState> {
-        self.inner
-            .incremental
+        let parent = self
+            .inner
+            .parent
             .as_ref()
-            .map(|_| lock(&self.inner.state).clone())
+            .and_then(|link| link.resource.incremental_state());
+        if self.inner.incremental.is_none() && parent.is_none() {
+            return None;
+        }
+        let mut state = lock(&self.inner.state).clone();
+        state.parent = parent.map(Box::new);
+        Some(state)
     }
 
     /// The report of the last run of this resource (or a clone) that ended: its stream was
@@ -392,8 +467,16 @@ impl<T> Resource<T> {
         crate::report::lock(&self.inner.last_report).clone()
     }
 
-    /// Raw pages of one run, with its report filled in when the stream ends. Lazy.
-    fn reported_pages(&self, slot: Option<ReportSlot>) -> BoxStream<'static, Result<RawPage>> {
+    /// Raw pages of one run, with its report filled in when the stream ends, and the run's
+    /// cursors: the caller commits them when its stream has ended without an error
+    /// ([`commit_at_end`]). Lazy.
+    fn reported_pages(
+        &self,
+        slot: Option<ReportSlot>,
+    ) -> (
+        BoxStream<'static, Result<RawPage>>,
+        Vec<Arc<IncrementalCursor>>,
+    ) {
         let inner = self.inner.clone();
         let stats = Arc::new(RequestStats::default());
         let tally = Arc::new(Mutex::new(Tally::new(
@@ -404,7 +487,8 @@ impl<T> Resource<T> {
             client: inner.endpoint.client.with_stats(stats.clone()),
             ..(*inner.endpoint).clone()
         });
-        let pages = self.raw_pages(endpoint, tally.clone());
+        let mut cursors = Vec::new();
+        let pages = self.run_pages(endpoint, tally.clone(), &mut cursors);
         let mut done = Some(move || {
             let report = crate::report::lock(&tally).finish(&stats);
             if let Some(slot) = slot {
@@ -415,7 +499,7 @@ impl<T> Resource<T> {
         // The report is written when the consumer sees the end (or the error that ends the
         // stream), so it is there as soon as the stream says it is over.
         let mut pages = pages.fuse();
-        stream::poll_fn(move |cx| {
+        let pages = stream::poll_fn(move |cx| {
             let item = std::task::ready!(pages.poll_next_unpin(cx));
             if matches!(item, None | Some(Err(_)))
                 && let Some(done) = done.take()
@@ -424,14 +508,19 @@ impl<T> Resource<T> {
             }
             std::task::Poll::Ready(item)
         })
-        .boxed()
+        .boxed();
+        (pages, cursors)
     }
 
-    /// Raw pages: records as JSON values, parent fields attached. Lazy.
-    fn raw_pages(
+    /// Raw pages: records as JSON values, parent fields attached. Lazy. The cursors of the
+    /// run (this resource's and its parent chain's) are added to `cursors`, to be committed
+    /// once the whole run has completed: a parent's cursor must not move while its last
+    /// records' children are still being fetched.
+    fn run_pages(
         &self,
         endpoint: Arc<Endpoint>,
         tally: Arc<Mutex<Tally>>,
+        cursors: &mut Vec<Arc<IncrementalCursor>>,
     ) -> BoxStream<'static, Result<RawPage>> {
         let inner = self.inner.clone();
         let cursor = inner.incremental.as_ref().map(|(spec, path)| {
@@ -443,6 +532,7 @@ impl<T> Resource<T> {
                 &inner.spec.name,
             ))
         });
+        cursors.extend(cursor.clone());
         let concurrency = inner.spec.effective_concurrency();
         // One budget of requests in flight per run, shared by the loops of every parent item.
         let permits = Arc::new(Semaphore::new(concurrency));
@@ -459,7 +549,7 @@ impl<T> Resource<T> {
                 let parent_tally = Arc::new(Mutex::new(Tally::default()));
                 let parents = parent
                     .resource
-                    .raw_pages(parent.resource.inner.endpoint.clone(), parent_tally)
+                    .run_pages(parent.resource.inner.endpoint.clone(), parent_tally, cursors)
                     .and_then(|page| async move { page.records.into_values(&page.url) })
                     .map_ok(|records| stream::iter(records.into_iter().map(Ok::<Value, Error>)))
                     .try_flatten();
@@ -493,24 +583,25 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// [`ResourceSpec::concurrency`] for how far ahead), so a few pages are in memory at once,
     /// however many there are.
     pub fn pages(&self) -> BoxStream<'static, Result<Page<T>>> {
-        self.reported_pages(None)
-            .and_then(|raw| async move { decode_page(raw) })
-            .boxed()
+        let (raw, cursors) = self.reported_pages(None);
+        commit_at_end(raw.and_then(|raw| async move { decode_page(raw) }), cursors)
     }
 
     /// A lazy stream of every record of every page. Records are decoded as they are
     /// yielded; a record that does not decode is an `Err` item of its own and the stream
     /// goes on (skip such items or stop at the first, as the caller prefers). A failed
-    /// request ends the stream.
+    /// request ends the stream. After any `Err` item the incremental state stays where it
+    /// was, so the next run reads the window again.
     pub fn items(&self) -> BoxStream<'static, Result<T>> {
         self.items_reporting(None)
     }
 
     fn items_reporting(&self, slot: Option<ReportSlot>) -> BoxStream<'static, Result<T>> {
-        self.reported_pages(slot)
+        let (raw, cursors) = self.reported_pages(slot);
+        let items = raw
             .map_ok(|raw| stream::iter(raw.records.decode::<T>(&raw.url, raw.number)))
-            .try_flatten()
-            .boxed()
+            .try_flatten();
+        commit_at_end(items, cursors)
     }
 
     /// [`Resource::items`] with its [`RunReport`]: a stream of records whose
@@ -563,79 +654,166 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     }
 }
 
-/// `{contacts.id}` (or dlt's `{resources.contacts.id}`) → `id` when `parent` is `contacts`.
-fn parent_field<'p>(placeholder: &'p str, parent: &str) -> Option<&'p str> {
-    let p = placeholder
-        .strip_prefix("resources.")
-        .unwrap_or(placeholder);
-    p.strip_prefix(parent)?.strip_prefix('.')
+/// Passes `items` through; when the stream has ended and no item was an error, the run's
+/// cursors advance their states (once). A stream dropped early commits nothing.
+fn commit_at_end<X: Send + 'static>(
+    items: impl futures::Stream<Item = Result<X>> + Send + 'static,
+    cursors: Vec<Arc<IncrementalCursor>>,
+) -> BoxStream<'static, Result<X>> {
+    if cursors.is_empty() {
+        return items.boxed();
+    }
+    stream::unfold(
+        (items.boxed(), Some(cursors)),
+        |(mut items, mut cursors)| async move {
+            match items.next().await {
+                Some(item) => {
+                    if item.is_err() {
+                        cursors = None;
+                    }
+                    Some((item, (items, cursors)))
+                }
+                None => {
+                    for cursor in cursors.iter().flatten() {
+                        cursor.commit();
+                    }
+                    None
+                }
+            }
+        },
+    )
+    .boxed()
 }
 
-/// Fills `{…}` placeholders in `template` from the source parameters and the parent item.
-fn fill(
-    template: &str,
+/// The value a placeholder stands for, for one parent item (if any) of one run.
+fn value_of(
     inner: &Inner,
     parent: Option<(&ParentLink, &Value)>,
-    encode: bool,
-) -> Result<String> {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        out.push_str(&rest[..open]);
-        let name = rest[open + 1..open + close].trim();
-        let resolve = inner.params.iter().find_map(|(n, p)| match p {
-            Param::Resolve { resource, field } if n == name => Some((resource, field)),
-            _ => None,
-        });
-        let value = if let Some(v) = inner.path_params.get(name) {
-            v.clone()
-        } else if let Some((link, item)) = parent
-            && let Some(field) = parent_field(name, &link.name)
-        {
-            parent_value(inner, link, item, name, &JsonPath::parse(field)?)?
-        } else if let Some((link, item)) = parent
-            && let Some((resource, field)) = resolve
-            && *resource == link.name
-        {
-            parent_value(inner, link, item, name, field)?
-        } else {
-            return Err(Error::Config(format!(
-                "resource `{}`: placeholder `{{{name}}}` in `{template}` is not filled; \
-                 expected a source parameter (`Resource::path_param`) or a parent field \
-                 `{{<parent>.<field>}}`",
-                inner.spec.name
-            )));
-        };
-        if encode {
-            encode_segment(&value, &mut out);
-        } else {
-            out.push_str(&value);
+    cursor: Option<&IncrementalCursor>,
+    template: &str,
+    name: &str,
+) -> Result<Value> {
+    let unfilled = |what: String| {
+        Error::Config(format!(
+            "resource `{}`: placeholder `{{{name}}}` in `{template}` is not filled: {what}",
+            inner.spec.name
+        ))
+    };
+    match placeholder::reference(name)? {
+        Reference::Param(param) => {
+            if let Some(v) = inner.path_params.get(param) {
+                return Ok(Value::String(v.clone()));
+            }
+            let resolve = inner.params.iter().find_map(|(n, p)| match p {
+                Param::Resolve { resource, field } if n == param => Some((resource, field)),
+                _ => None,
+            });
+            match (parent, resolve) {
+                (Some((link, item)), Some((resource, field))) if *resource == link.name => {
+                    parent_value(inner, link, item, name, field)
+                }
+                _ => Err(unfilled(
+                    "expected a source parameter (`Resource::path_param`) or a parent field \
+                     `{<parent>.<field>}`"
+                        .into(),
+                )),
+            }
         }
-        rest = &rest[open + close + 1..];
+        Reference::Parent { resource, field } => match parent {
+            Some((link, item)) if link.name == resource => {
+                parent_value(inner, link, item, name, &JsonPath::parse(field)?)
+            }
+            _ => Err(unfilled(format!(
+                "`{resource}` is not this resource's parent (`Resource::with_parent`)"
+            ))),
+        },
+        Reference::Incremental(which) => {
+            let Some(cursor) = cursor else {
+                return Err(unfilled("the resource has no `incremental` cursor".into()));
+            };
+            let value = match which {
+                IncrementalValue::Start | IncrementalValue::Last => cursor.start_value(),
+                IncrementalValue::Initial => cursor.initial_value(),
+                IncrementalValue::End => cursor.end_value(),
+            };
+            value.cloned().ok_or_else(|| {
+                unfilled(match which {
+                    IncrementalValue::End => "the incremental cursor has no `end_value`".into(),
+                    _ => "no state was restored and the incremental cursor has no \
+                          `initial_value`; set one"
+                        .into(),
+                })
+            })
+        }
     }
-    out.push_str(rest);
-    Ok(out)
 }
 
-/// The value of `field` in a parent record, as it goes into a URL.
+/// The value of `field` in a parent record.
 fn parent_value(
     inner: &Inner,
     link: &ParentLink,
     item: &Value,
     placeholder: &str,
     field: &JsonPath,
-) -> Result<String> {
+) -> Result<Value> {
     match field.get(item) {
-        Some(v) if !v.is_null() => Ok(value_to_param(v)),
-        _ => Err(Error::Config(format!(
-            "resource `{}`: `{{{placeholder}}}` has no value: a `{}` record has no `{field}` \
-             field (or it is null)",
-            inner.spec.name, link.name
-        ))),
+        Some(v) if !v.is_null() => Ok(v.clone()),
+        _ => {
+            let available: Vec<String> = item
+                .as_object()
+                .map(|m| m.keys().map(|k| format!("`{k}`")).collect())
+                .unwrap_or_default();
+            Err(Error::Config(format!(
+                "resource `{}`: `{{{placeholder}}}` has no value: a `{}` record has no `{field}` \
+                 field (or it is null); its fields are {}",
+                inner.spec.name,
+                link.name,
+                if available.is_empty() {
+                    "none".to_owned()
+                } else {
+                    available.join(", ")
+                }
+            )))
+        }
     }
+}
+
+/// Checks every template of the spec once, when the resource is built: braces are
+/// balanced, each placeholder names something a resource can have, and
+/// `{incremental.*}` placeholders have a cursor (and the value) to be filled from.
+fn check_templates(spec: &ResourceSpec, incremental: Option<&IncrementalSpec>) -> Result<()> {
+    let ep = &spec.endpoint;
+    let mut names: Vec<&str> = placeholder::names(&ep.path)?;
+    for value in ep.params.values().filter_map(Value::as_str) {
+        names.extend(placeholder::names(value)?);
+    }
+    for value in ep.headers.values() {
+        names.extend(placeholder::names(value)?);
+    }
+    if let Some(json) = &ep.json {
+        names.extend(placeholder::names_in_json(json)?);
+    }
+    for name in names {
+        if let Reference::Incremental(which) = placeholder::reference(name)? {
+            let Some(inc) = incremental else {
+                return Err(Error::Config(format!(
+                    "`{{{name}}}` names the incremental cursor, but the resource has none; \
+                     add `incremental` with a `cursor_path`"
+                )));
+            };
+            if which == IncrementalValue::End && inc.end_value.is_none() {
+                return Err(Error::Config(format!(
+                    "`{{{name}}}` names the incremental `end_value`, but none is set"
+                )));
+            }
+            if which == IncrementalValue::Initial && inc.initial_value.is_none() {
+                return Err(Error::Config(format!(
+                    "`{{{name}}}` names the incremental `initial_value`, but none is set"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Splits the spec's params into plain and `resolve` ones, and turns dlt's
@@ -680,34 +858,72 @@ fn parse_params(spec: &ResourceSpec) -> Result<ParsedParams> {
     Ok((params, incremental))
 }
 
-/// Percent-encodes a value placed in a path so a `/`, `?` or `#` in it cannot change the URL.
-fn encode_segment(value: &str, out: &mut String) {
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-}
-
 /// The first URL of the resource (for one parent item, if any).
-fn first_url(inner: &Inner, parent: Option<(&ParentLink, &Value)>) -> Result<Url> {
-    let path = fill(&inner.spec.endpoint.path, inner, parent, true)?;
+fn first_url(
+    inner: &Inner,
+    parent: Option<(&ParentLink, &Value)>,
+    cursor: Option<&IncrementalCursor>,
+) -> Result<Url> {
+    let fill = |template: &str, path_segment: bool| {
+        placeholder::fill_str(template, path_segment, |name| {
+            value_of(inner, parent, cursor, template, name)
+        })
+    };
+    let path = fill(&inner.spec.endpoint.path, true)?;
+    let in_path: Vec<&str> = placeholder::names(&inner.spec.endpoint.path)?;
     let mut url = inner.endpoint.client.url(&path)?;
     for (name, param) in &inner.params {
         let value = match param {
-            Param::Value(Value::String(s)) if s.contains('{') => fill(s, inner, parent, false)?,
+            Param::Value(Value::String(s)) if placeholder::has_braces(s) => fill(s, false)?,
             Param::Value(other) => value_to_param(other),
             // A resolved param named in the path went there; others are sent as query params.
-            Param::Resolve { .. } if placeholders(&inner.spec.endpoint.path).any(|p| p == name) => {
-                continue;
-            }
-            Param::Resolve { .. } => fill(&format!("{{{name}}}"), inner, parent, false)?,
+            Param::Resolve { .. } if in_path.contains(&name.as_str()) => continue,
+            Param::Resolve { .. } => fill(&format!("{{{name}}}"), false)?,
         };
         set_query_param(&mut url, name, &value);
     }
     Ok(url)
+}
+
+/// The endpoint of one page loop: the shared one, or — when headers or the JSON body hold
+/// placeholders — a copy with them filled for this parent item and run.
+fn endpoint_for(
+    inner: &Inner,
+    base: &Arc<Endpoint>,
+    parent: Option<(&ParentLink, &Value)>,
+    cursor: Option<&IncrementalCursor>,
+) -> Result<Arc<Endpoint>> {
+    if !inner.fill_headers && !inner.fill_json {
+        return Ok(base.clone());
+    }
+    let ep = &inner.spec.endpoint;
+    let mut endpoint = Endpoint::clone(base);
+    if inner.fill_headers {
+        let mut headers = BTreeMap::new();
+        for (name, template) in &ep.headers {
+            let value = placeholder::fill_str(template, false, |n| {
+                value_of(inner, parent, cursor, template, n)
+            })?;
+            headers.insert(name.clone(), value);
+        }
+        endpoint.headers = Endpoint::headers_from(&headers)?;
+    }
+    if inner.fill_json
+        && let Some(json) = &ep.json
+    {
+        let template = json.to_string();
+        let filled = placeholder::fill_json(json, &mut |n: &str| {
+            value_of(inner, parent, cursor, &template, n)
+        })?;
+        let bytes = serde_json::to_vec(&filled).map_err(|e| {
+            Error::Config(format!(
+                "resource `{}`: bad JSON body: {e}",
+                inner.spec.name
+            ))
+        })?;
+        endpoint.json = Some(bytes::Bytes::from(bytes));
+    }
+    Ok(Arc::new(endpoint))
 }
 
 /// The page loop of one (parent item of a) resource, as a lazy stream.
@@ -717,7 +933,9 @@ fn page_loop(
     run: RunShared,
 ) -> BoxStream<'static, Result<RawPage>> {
     let start = (|| {
-        let url = first_url(&inner, parent.as_ref().map(|(l, v)| (*l, v)))?;
+        let parent_item = parent.as_ref().map(|(l, v)| (*l, v));
+        let url = first_url(&inner, parent_item, run.cursor.as_deref())?;
+        let endpoint = endpoint_for(&inner, &run.endpoint, parent_item, run.cursor.as_deref())?;
         let paginator = match &inner.custom_paginator {
             Some(make) => make(),
             None => from_spec(&inner.paginator)?,
@@ -732,7 +950,7 @@ fn page_loop(
         };
         Ok((
             PageLoop::new(
-                run.endpoint,
+                endpoint,
                 paginator,
                 url,
                 run.cursor,

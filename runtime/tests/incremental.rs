@@ -75,6 +75,7 @@ async fn second_run_sends_the_last_value_and_gets_only_new_records() {
         IncrementalState {
             last_value: Some(json!("2024-02-01T10:00:00Z")),
             last_value_keys: vec![json!(3), json!(4)],
+            parent: None,
         }
     );
     store.save("events", &state).unwrap();
@@ -135,10 +136,12 @@ async fn state_file_is_written_atomically_and_keeps_other_resources() {
     let a = IncrementalState {
         last_value: Some(json!(1)),
         last_value_keys: vec![],
+        parent: None,
     };
     let b = IncrementalState {
         last_value: Some(json!("x")),
         last_value_keys: vec![json!("k")],
+        parent: None,
     };
     store.save("a", &a).unwrap();
     store.save("b", &b).unwrap();

@@ -101,7 +101,11 @@
 //! `{param}` names a source `params` entry; `{<parent>.<field>}` (or dlt's newer
 //! `{resources.<parent>.<field>}`) makes the resource a child, requested once per parent
 //! record. dlt's older `params = { id = { type = "resolve", resource = "contacts", field = "id" } }`
-//! is accepted and means the same as `{contacts.id}`.
+//! is accepted and means the same as `{contacts.id}`. Placeholders are filled in the path,
+//! string `params`, `headers` values and every string of `json`, including
+//! `{incremental.start_value}` (and `last_value`, `initial_value`, `end_value`); values put
+//! into the path are percent-encoded; see [`crate::placeholder`]. One that names nothing is a
+//! load error at the key where it is written.
 //!
 //! # From the command line
 //!

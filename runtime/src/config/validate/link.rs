@@ -3,12 +3,43 @@
 //! one, and not lead back to the child.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 use serde_json::Value;
 
 use super::{Draft, Validator};
 use crate::config::ResourceConfig;
 use crate::config::suggest;
+use crate::placeholder::{IncrementalValue, Reference};
+
+/// A string of a resource that may hold placeholders (the path, a param, a header value, a
+/// JSON body string), with where it is written.
+pub(super) struct Template {
+    text: String,
+    span: Option<Range<usize>>,
+    at: String,
+}
+
+impl Template {
+    pub(super) fn new(text: &str, span: Option<Range<usize>>, at: String) -> Self {
+        Template {
+            text: text.to_owned(),
+            span,
+            at,
+        }
+    }
+
+    /// dlt's `{"type": "resolve", "resource": r, "field": f}` param, as the placeholder
+    /// `{r.f}` it stands for.
+    pub(super) fn resolved(
+        resource: &str,
+        field: &str,
+        span: Option<Range<usize>>,
+        at: String,
+    ) -> Self {
+        Template::new(&format!("{{{resource}.{field}}}"), span, at)
+    }
+}
 
 impl Validator<'_> {
     /// Resolves placeholders: `{param}` must name a source parameter, `{<parent>.<field>}`
@@ -34,6 +65,7 @@ impl Validator<'_> {
             }
         }
         for d in &mut drafts {
+            let resolve_params: Vec<String> = d.resolved.iter().map(|(p, ..)| p.clone()).collect();
             // dlt's older `resolve` params become placeholders of the newer form.
             for (param, parent, field) in std::mem::take(&mut d.resolved) {
                 let placeholder = format!("{{{parent}.{field}}}");
@@ -49,49 +81,77 @@ impl Validator<'_> {
                         .insert(param, Value::String(placeholder));
                 }
             }
-            let spec = &d.config.spec;
-            let templates: Vec<String> = std::iter::once(spec.endpoint.path.clone())
-                .chain(
-                    spec.endpoint
-                        .params
-                        .values()
-                        .filter_map(|v| v.as_str().map(str::to_owned)),
-                )
-                .collect();
+            let resolve_params: Vec<String> = resolve_params.clone();
+            let incremental = d.config.spec.endpoint.incremental.clone();
             let mut parents = BTreeSet::new();
-            for template in &templates {
-                for placeholder in crate::select::placeholders(template) {
-                    let reference = placeholder
-                        .strip_prefix("resources.")
-                        .unwrap_or(placeholder);
-                    match reference.split_once('.') {
-                        None if param_names.contains(&reference) => {}
-                        None => {
-                            let help = match suggest::did_you_mean(reference, &param_names) {
+            for t in &d.templates {
+                let names = match crate::placeholder::names(&t.text) {
+                    Ok(names) => names,
+                    Err(e) => {
+                        self.problem(t.span.as_ref(), &t.at, e.0, None);
+                        continue;
+                    }
+                };
+                for placeholder in names {
+                    let reference = match crate::placeholder::reference(placeholder) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            self.problem(t.span.as_ref(), &t.at, e.0, None);
+                            continue;
+                        }
+                    };
+                    match reference {
+                        Reference::Param(p) if param_names.contains(&p) => {}
+                        // A resolve param's `{name}` in the path: checked at the param.
+                        Reference::Param(p) if resolve_params.iter().any(|r| r == p) => {}
+                        Reference::Param(p) => {
+                            let help = match suggest::did_you_mean(p, &param_names) {
                                 Some(close) => format!("did you mean `{{{close}}}`?"),
                                 None => "define it under `params`, or write `{<parent>.<field>}` to read a parent resource's field".into(),
                             };
                             self.problem(
-                                d.path_span.as_ref(),
-                                &d.path_at,
+                                t.span.as_ref(),
+                                &t.at,
                                 format!(
                                     "placeholder `{{{placeholder}}}` names no source parameter"
                                 ),
                                 Some(help),
                             );
                         }
-                        Some((parent, field)) => {
-                            if field.is_empty() {
-                                self.problem(d.path_span.as_ref(), &d.path_at, format!("placeholder `{{{placeholder}}}` names no field of `{parent}`"), Some(format!("expected `{{{parent}.<field>}}`, such as `{{{parent}.id}}`")));
-                            } else if name_refs.contains(&parent) {
-                                parents.insert(parent.to_owned());
-                            } else {
-                                let help = suggest::help(parent, &name_refs);
+                        Reference::Parent { resource, .. } if name_refs.contains(&resource) => {
+                            parents.insert(resource.to_owned());
+                        }
+                        Reference::Parent { resource, .. } => {
+                            let help = suggest::help(resource, &name_refs);
+                            self.problem(
+                                t.span.as_ref(),
+                                &t.at,
+                                format!("placeholder `{{{placeholder}}}` names an unknown parent resource `{resource}`"),
+                                Some(help),
+                            );
+                        }
+                        Reference::Incremental(which) => {
+                            let missing = match &incremental {
+                                None => Some("the resource has no `incremental` cursor".to_owned()),
+                                Some(i)
+                                    if which == IncrementalValue::End && i.end_value.is_none() =>
+                                {
+                                    Some("its `incremental` has no `end_value`".to_owned())
+                                }
+                                Some(i)
+                                    if which == IncrementalValue::Initial
+                                        && i.initial_value.is_none() =>
+                                {
+                                    Some("its `incremental` has no `initial_value`".to_owned())
+                                }
+                                Some(_) => None,
+                            };
+                            if let Some(missing) = missing {
                                 self.problem(
-                                    d.path_span.as_ref(),
-                                    &d.path_at,
-                                    format!("placeholder `{{{placeholder}}}` names an unknown parent resource `{parent}`"),
-                                    Some(help),
+                                    t.span.as_ref(),
+                                    &t.at,
+                                    format!("placeholder `{{{placeholder}}}` names nothing: {missing}"),
+                                    Some("add `incremental = { cursor_path = \"updated_at\", initial_value = … }` to the endpoint, with the value it names".into()),
                                 );
                             }
                         }

@@ -48,6 +48,9 @@ struct Draft {
     path_at: String,
     /// `resolve` params: param name → (parent, field).
     resolved: Vec<(String, String, String)>,
+    /// Every string that may hold placeholders (path, params, headers, JSON body strings),
+    /// each with where it is written, so a bad placeholder is reported where it stands.
+    templates: Vec<link::Template>,
 }
 
 impl<'t> Validator<'t> {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::link::Template;
 use super::{Draft, Validator, join};
 use crate::config::ResourceConfig;
 use crate::config::suggest;
@@ -172,6 +173,10 @@ impl Validator<'_> {
         };
         let mut params = BTreeMap::new();
         let mut resolved = Vec::new();
+        let mut templates = Vec::new();
+        if let Some(p) = &url_path {
+            templates.push(Template::new(p, path_span.clone(), join(&ep_path, "path")));
+        }
         let mut param_incremental = None;
         if let Some(pnode) = ep.get("params") {
             let at = join(&ep_path, "params");
@@ -181,10 +186,11 @@ impl Validator<'_> {
                     for (key, value) in entries {
                         let pat = join(&at, &key.name);
                         match &value.value {
-                            NodeValue::Str(_)
-                            | NodeValue::Int(_)
-                            | NodeValue::Float(_)
-                            | NodeValue::Bool(_) => {
+                            NodeValue::Str(text) => {
+                                templates.push(Template::new(text, value.span.clone(), pat));
+                                params.insert(key.name.clone(), value.to_json());
+                            }
+                            NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => {
                                 params.insert(key.name.clone(), value.to_json());
                             }
                             NodeValue::Table(_) => match value.get("type").and_then(Node::as_str) {
@@ -227,6 +233,13 @@ impl Validator<'_> {
                                         .required(value, &pat, "field", "a resolve param")
                                         .and_then(|n| self.string(n, &join(&pat, "field")));
                                     if let (Some(r), Some(f)) = (resource, field) {
+                                        // Checked as the placeholder it stands for, here.
+                                        templates.push(Template::resolved(
+                                            &r,
+                                            &f,
+                                            value.span.clone(),
+                                            pat.clone(),
+                                        ));
                                         resolved.push((key.name.clone(), r, f));
                                     }
                                 }
@@ -267,6 +280,17 @@ impl Validator<'_> {
                 MaybeSecret::Secret { .. } => None,
             })
             .collect();
+        if let Some(h) = ep.get("headers").and_then(Node::as_table) {
+            for (key, value) in h {
+                if let Some(text) = value.as_str() {
+                    let at = join(&join(&ep_path, "headers"), &key.name);
+                    templates.push(Template::new(text, value.span.clone(), at));
+                }
+            }
+        }
+        if let Some(body) = ep.get("json") {
+            json_templates(body, &join(&ep_path, "json"), &mut templates);
+        }
         let json = ep.get("json").map(Node::to_json);
         let data_selector = self.opt_string(ep, &ep_path, "data_selector");
         let paginator = match ep.get("paginator") {
@@ -322,6 +346,27 @@ impl Validator<'_> {
             path_span,
             path_at: join(&ep_path, "path"),
             resolved,
+            templates,
         })
+    }
+}
+
+/// The strings of a JSON body (keys included), as templates.
+fn json_templates(node: &Node, at: &str, out: &mut Vec<Template>) {
+    match &node.value {
+        NodeValue::Str(s) => out.push(Template::new(s, node.span.clone(), at.to_owned())),
+        NodeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                json_templates(item, &format!("{at}[{i}]"), out);
+            }
+        }
+        NodeValue::Table(entries) => {
+            for (key, value) in entries {
+                let inner = join(at, &key.name);
+                out.push(Template::new(&key.name, key.span.clone(), inner.clone()));
+                json_templates(value, &inner, out);
+            }
+        }
+        _ => {}
     }
 }
