@@ -104,6 +104,31 @@ pub enum Error {
         last: Box<Error>,
     },
 
+    /// A redirect was not followed: a downgrade from https to http, too many hops, or no
+    /// valid `Location`. See [`crate::RestClient`] for the redirect rules.
+    #[error("{from} redirected to {to}; not followed: {reason}")]
+    Redirect {
+        /// The redacted URL that answered with the redirect.
+        from: String,
+        /// The redacted target.
+        to: String,
+        /// Why it was not followed, and what to do.
+        reason: String,
+    },
+
+    /// A plain `http` URL was requested from a client whose base URL is `https` (for example
+    /// a next-page link that downgrades); nothing was sent.
+    #[error(
+        "refusing to request {url}: it is plain http, but the API's base URL {base} is https; \
+         a downgraded link would send the request (and its credentials) in clear text"
+    )]
+    Downgrade {
+        /// The redacted URL that was not requested.
+        url: String,
+        /// The redacted base URL.
+        base: String,
+    },
+
     /// Retries were exhausted (or the overall deadline passed); the last failure is the source.
     #[error("gave up after {attempts} attempts over {elapsed:.1?}: {last}")]
     RetriesExhausted {
