@@ -73,6 +73,8 @@ pub struct RestClient {
     /// Requests in flight across every clone (a source's resources share one client).
     limit: Option<Arc<Semaphore>>,
     max_redirects: usize,
+    /// The per-attempt timeout the HTTP client applies (for "timed out after …").
+    timeout: Option<Duration>,
 }
 
 /// Redirects one request follows by default (as reqwest and browsers).
@@ -250,6 +252,11 @@ impl RestClientBuilder {
             };
             headers.append(header_name, header_value);
         }
+        let timeout = if self.http.is_some() {
+            None
+        } else {
+            self.timeout
+        };
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -273,7 +280,9 @@ impl RestClientBuilder {
         };
         Ok(RestClient {
             base,
-            cx: AuthContext::new(http.clone()),
+            cx: AuthContext::new(http.clone())
+                .with_retry(self.retry.clone())
+                .with_timeout(timeout),
             http,
             auth: self.auth,
             headers,
@@ -282,6 +291,7 @@ impl RestClientBuilder {
                 .max_concurrent_requests
                 .map(|n| Arc::new(Semaphore::new(n))),
             max_redirects: self.max_redirects,
+            timeout,
         })
     }
 }
@@ -353,6 +363,7 @@ impl RestClient {
     /// The same client with another retry policy.
     pub fn with_retry(&self, retry: RetryPolicy) -> RestClient {
         RestClient {
+            cx: self.cx.clone().with_retry(retry.clone()),
             retry,
             ..self.clone()
         }
@@ -482,6 +493,7 @@ impl RestClient {
                         url: url.clone(),
                         status,
                         body: crate::error::excerpt(&body),
+                        retry_after: retry_after(&headers),
                     };
                     tracing::debug!(target: "rest_source", %method, %url, status = status.as_u16(), "error response");
                     if status == StatusCode::UNAUTHORIZED {
@@ -522,13 +534,15 @@ impl RestClient {
                     if !is_retryable_status(status) || !idempotent {
                         return Err(wrap_exhausted(err, attempts, start));
                     }
-                    (err, retry_after(&headers))
+                    let wait = err.retry_after();
+                    (err, wait)
                 }
                 Err((e, url)) => {
                     // A connect error means nothing was sent, so even a POST is safe to retry.
                     let retryable =
                         e.is_connect() || (idempotent && (e.is_timeout() || e.is_request()));
-                    let err = Error::transport(&method, url.clone(), e);
+                    let err = Error::transport_after(&method, url.clone(), e, self.timeout);
+                    let retryable = retryable && err.is_retryable();
                     if !retryable {
                         return Err(wrap_exhausted(err, attempts, start));
                     }
@@ -546,11 +560,7 @@ impl RestClient {
 }
 
 impl RestClient {
-    /// After a retryable failure of attempt `attempts`: how long to wait before the next one
-    /// (the server's `Retry-After`, else the policy's backoff), or the error to return when the
-    /// retries are spent, the `Retry-After` is above the cap, or the wait would pass the
-    /// deadline. The one place the retry policy is applied, for failed requests and for failed
-    /// signing alike.
+    /// See [`RetryPolicy::next_wait`]; kept here so request accounting has one place.
     fn next_wait(
         &self,
         err: Error,
@@ -559,26 +569,12 @@ impl RestClient {
         attempts: u32,
         start: tokio::time::Instant,
     ) -> Result<(Error, Duration)> {
-        if attempts > self.retry.max_retries {
-            return Err(wrap_exhausted(err, attempts, start));
-        }
-        let wait = match server_wait {
-            Some(w) if w > self.retry.max_retry_after => {
-                return Err(Error::RetryAfterTooLong {
-                    url,
-                    retry_after: w,
-                    max: self.retry.max_retry_after,
-                    last: Box::new(err),
-                });
-            }
-            Some(w) => w,
-            None => self.retry.backoff(attempts),
-        };
-        if start.elapsed() + wait > self.retry.deadline {
-            return Err(wrap_exhausted(err, attempts, start));
-        }
-        Ok((err, wait))
+        self.retry.next_wait(err, server_wait, url, attempts, start)
     }
+}
+
+fn wrap_exhausted(err: Error, attempts: u32, start: tokio::time::Instant) -> Error {
+    crate::retry::exhausted(err, attempts, start)
 }
 
 /// The final response of one attempt, after its redirects.
@@ -735,18 +731,6 @@ fn strip_credentials(req: &mut Request) {
         .collect();
     for name in secret {
         req.headers_mut().remove(name);
-    }
-}
-
-fn wrap_exhausted(err: Error, attempts: u32, start: tokio::time::Instant) -> Error {
-    if attempts <= 1 {
-        err
-    } else {
-        Error::RetriesExhausted {
-            attempts,
-            elapsed: start.elapsed(),
-            last: Box::new(err),
-        }
     }
 }
 
