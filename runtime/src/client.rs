@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{
-    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HeaderMap, HeaderName,
-    HeaderValue, LOCATION, PROXY_AUTHORIZATION,
+    ACCEPT, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HeaderMap,
+    HeaderName, HeaderValue, LOCATION, PROXY_AUTHORIZATION,
 };
 use reqwest::{Method, Request, StatusCode};
 use serde::Serialize;
@@ -50,7 +50,7 @@ use crate::{Auth, Secret};
 ///
 /// let client = RestClient::builder("https://api.example.com/v1")
 ///     .auth(ApiKey::header("X-API-Key", Secret::new("…")))
-///     .header("Accept", "application/json")
+///     .header("X-Client", "nightly-export")
 ///     .build()?;
 /// let user: serde_json::Value = client.get("users/42").await?.json().await?;
 /// let page: serde_json::Value = client
@@ -134,7 +134,10 @@ impl RestClientBuilder {
         self
     }
 
-    /// Adds a default header sent with every request.
+    /// Adds a default header sent with every request. `Accept: application/json` is sent
+    /// unless an `Accept` is given here or on the request; with the `compression` feature
+    /// (on by default), `Accept-Encoding: gzip, br, zstd, deflate` too, and such bodies are
+    /// decoded.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers
             .push((name.into(), HeaderValueSource::Plain(value.into())));
@@ -251,6 +254,9 @@ impl RestClientBuilder {
                 }
             };
             headers.append(header_name, header_value);
+        }
+        if !headers.contains_key(ACCEPT) {
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         }
         let timeout = if self.http.is_some() {
             None
