@@ -493,12 +493,12 @@ impl RestClient {
                 }) => {
                     let status = response.status();
                     let headers = response.headers().clone();
-                    let body = response.text().await.unwrap_or_default();
+                    let body = response.bytes().await.unwrap_or_default();
                     let err = Error::Status {
                         method: sent.method().clone(),
                         url: url.clone(),
                         status,
-                        body: crate::error::excerpt(&body),
+                        body: crate::error::describe_body(&body, &headers),
                         retry_after: retry_after(&headers),
                     };
                     tracing::debug!(target: "rest_source", %method, %url, status = status.as_u16(), "error response");
@@ -522,7 +522,13 @@ impl RestClient {
                             attempts -= 1;
                             continue;
                         }
-                        let message = if refreshed_after_401 {
+                        let message = if scheme == "none" {
+                            format!(
+                                "{method} {url} was rejected with HTTP 401: the server asks for \
+                                 credentials; this resource has none (configure an `auth` for \
+                                 the source or the resource)"
+                            )
+                        } else if refreshed_after_401 {
                             format!(
                                 "{method} {url} was rejected with HTTP 401 again after the credentials were refreshed; check that the credentials are valid for this API"
                             )

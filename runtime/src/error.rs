@@ -170,6 +170,45 @@ pub fn excerpt(body: &str) -> String {
     out
 }
 
+/// What an error keeps of a response body: an excerpt of text, or a description of a body
+/// that is not text (binary, or still compressed because its encoding was not decoded), so
+/// no error prints raw bytes.
+///
+/// ```
+/// # use rest_source_runtime::error::describe_body;
+/// # use rest_source_runtime::reqwest::header::{HeaderMap, HeaderValue};
+/// let mut headers = HeaderMap::new();
+/// headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+/// assert_eq!(
+///     describe_body(&[0x1f, 0x8b, 0x08, 0x00], &headers),
+///     "[4 bytes, gzip-encoded, not decoded; not shown]"
+/// );
+/// assert_eq!(describe_body(b"{\"error\": \"nope\"}", &HeaderMap::new()), "{\"error\": \"nope\"}");
+/// ```
+pub fn describe_body(body: &[u8], headers: &reqwest::header::HeaderMap) -> String {
+    let header = |name: reqwest::header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("identity"))
+    };
+    if let Some(encoding) = header(reqwest::header::CONTENT_ENCODING) {
+        return format!(
+            "[{} bytes, {encoding}-encoded, not decoded; not shown]",
+            body.len()
+        );
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) if !text.chars().any(|c| c.is_control() && !c.is_whitespace()) => excerpt(text),
+        _ => format!(
+            "[{} bytes of binary data ({}); not shown]",
+            body.len(),
+            header(reqwest::header::CONTENT_TYPE).unwrap_or("no content type")
+        ),
+    }
+}
+
 impl Error {
     /// The HTTP status, when the error is (or wraps) a non-success response.
     pub fn status(&self) -> Option<StatusCode> {
