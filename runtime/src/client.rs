@@ -104,6 +104,9 @@ pub struct RestClientBuilder {
     http: Option<reqwest::Client>,
     max_concurrent_requests: Option<usize>,
     max_redirects: usize,
+    tls: crate::tls::TlsFiles,
+    proxy: Option<String>,
+    no_proxy: Option<String>,
 }
 
 enum HeaderValueSource {
@@ -194,8 +197,46 @@ impl RestClientBuilder {
         self
     }
 
+    /// Trusts the root certificates in the PEM file at `path` (one or several) in addition
+    /// to the system's (which `SSL_CERT_FILE` still selects): for an API behind a private
+    /// CA or with a self-signed certificate. May be called more than once. The file is read
+    /// by [`build`](Self::build).
+    pub fn root_certificates_pem(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.tls.roots.push(path.into());
+        self
+    }
+
+    /// Presents a client certificate (mutual TLS): `cert` is a PEM file with the
+    /// certificate chain, `key` a PEM file with its private key (PKCS#8, PKCS#1 or SEC1).
+    /// Read by [`build`](Self::build).
+    pub fn client_certificate_pem(
+        mut self,
+        cert: impl Into<std::path::PathBuf>,
+        key: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.tls.identity = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// Sends every request (token requests included) through the proxy at `url`
+    /// (`http://proxy:3128`, with `user:password@` if it needs credentials). Replaces the
+    /// proxies of the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`),
+    /// which are used when this is not called.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// Hosts reached without the [`proxy`](Self::proxy), written as `NO_PROXY` is: a
+    /// comma-separated list of host names (`.example.com` or `example.com` covers its
+    /// subdomains), IP addresses and CIDR ranges, or `*` for all.
+    pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+        self.no_proxy = Some(hosts.into());
+        self
+    }
+
     /// Uses an existing `reqwest::Client` (its own timeouts and TLS settings apply; the
-    /// builder's timeout, user agent and pool settings are ignored).
+    /// builder's timeout, user agent, pool, TLS and proxy settings are ignored).
     ///
     /// Build it with `.redirect(reqwest::redirect::Policy::none())`: a client that follows
     /// redirects itself does so before rest-source sees them, and forwards every header
@@ -280,6 +321,31 @@ impl RestClientBuilder {
                 if let Some(t) = self.connect_timeout {
                     b = b.connect_timeout(t);
                 }
+                b = self.tls.apply(b)?;
+                if let Some(url) = &self.proxy {
+                    let parsed = Url::parse(url)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"));
+                    let proxy = parsed
+                        .as_ref()
+                        .and_then(|u| reqwest::Proxy::all(u.as_str()).ok())
+                        .ok_or_else(|| {
+                            // Printed only if it parses, so its password can be redacted.
+                            let shown = Url::parse(url)
+                                .map(|u| format!(" `{}`", redact_url::<&str>(&u, &[])))
+                                .unwrap_or_default();
+                            Error::Config(format!(
+                                "the proxy URL{shown} is not valid; expected an http(s) URL \
+                                 like `http://proxy.internal:3128`"
+                            ))
+                        })?;
+                    let proxy = proxy.no_proxy(
+                        self.no_proxy
+                            .as_deref()
+                            .and_then(reqwest::NoProxy::from_string),
+                    );
+                    b = b.proxy(proxy);
+                }
                 b.build()
                     .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?
             }
@@ -317,6 +383,9 @@ impl RestClient {
             http: None,
             max_concurrent_requests: None,
             max_redirects: DEFAULT_MAX_REDIRECTS,
+            tls: crate::tls::TlsFiles::default(),
+            proxy: None,
+            no_proxy: None,
         }
     }
 

@@ -479,24 +479,30 @@ fn sources<'a>(
     std::iter::successors(err.source(), |e| (*e).source())
 }
 
-/// A TLS error in the chain: rustls' own, or wrapped in an `io::Error` (whose `source()`
-/// skips the error it wraps, so it is looked up with `get_ref`).
+/// A TLS error in the chain: rustls' own, or wrapped in `io::Error`s (tokio-rustls wraps it
+/// twice), whose `source()` skips the error they wrap, so they are opened with `get_ref`.
 fn tls_error(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     #[cfg(feature = "rustls")]
     {
-        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-            return Some(tls.to_string());
-        }
-        if let Some(tls) = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        {
-            return Some(tls.to_string());
+        let mut e: &(dyn std::error::Error + 'static) = e;
+        loop {
+            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+                return Some(tls.to_string());
+            }
+            match e
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => e = inner,
+                None => return None,
+            }
         }
     }
-    let _ = e;
-    None
+    #[cfg(not(feature = "rustls"))]
+    {
+        let _ = e;
+        None
+    }
 }
 
 /// `30 s`, `1.5 s`, `250 ms`.
