@@ -20,6 +20,8 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod incremental;
+#[cfg(feature = "middleware")]
+pub mod middleware;
 pub mod paginate;
 mod records;
 pub mod redact;
