@@ -39,7 +39,24 @@ pub(crate) struct TlsFiles {
 }
 
 impl TlsFiles {
+    /// Without a TLS backend there is nothing to configure: an error if anything was asked.
+    #[cfg(not(feature = "rustls"))]
+    pub(crate) fn apply(
+        &self,
+        builder: reqwest::ClientBuilder,
+    ) -> crate::Result<reqwest::ClientBuilder> {
+        if self.roots.is_empty() && self.identity.is_none() {
+            return Ok(builder);
+        }
+        Err(crate::Error::Config(
+            "root certificates and client certificates need the `rustls` feature of \
+             rest-source; enable it (it is on by default)"
+                .to_owned(),
+        ))
+    }
+
     /// Adds the roots and the identity to `builder`; errors name the file and the fix.
+    #[cfg(feature = "rustls")]
     pub(crate) fn apply(
         &self,
         mut builder: reqwest::ClientBuilder,
@@ -89,11 +106,7 @@ fn identity(pem: &[u8]) -> Result<reqwest::Identity, String> {
     reqwest::Identity::from_pem(pem).map_err(|e| e.to_string())
 }
 
-#[cfg(not(feature = "rustls"))]
-fn identity(_pem: &[u8]) -> Result<reqwest::Identity, String> {
-    Err("client certificates need the `rustls` feature".to_owned())
-}
-
+#[cfg(feature = "rustls")]
 fn read(path: &std::path::Path, what: &str) -> crate::Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| {
         crate::Error::Config(format!(
@@ -103,6 +116,7 @@ fn read(path: &std::path::Path, what: &str) -> crate::Result<Vec<u8>> {
     })
 }
 
+#[cfg(feature = "rustls")]
 fn invalid(path: &std::path::Path, what: &str, why: &str, expected: &str) -> crate::Error {
     crate::Error::Config(format!(
         "the {what} file `{}` is not usable ({why}); expected {expected}",
