@@ -6,7 +6,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HeaderMap,
+    HeaderName, HeaderValue, LOCATION, PROXY_AUTHORIZATION,
+};
 use reqwest::{Method, Request, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,13 +26,31 @@ use crate::{Auth, Secret};
 /// An HTTP client for one API: a base URL, an auth strategy, default headers, timeouts and a
 /// retry policy. Cheap to clone (clones share the connection pool and the auth's token cache).
 ///
+/// # Credentials stay at their origin
+///
+/// Redirects (301, 302, 303, 307, 308; at most [`RestClientBuilder::max_redirects`]) are
+/// followed by the client itself, not by reqwest:
+///
+/// - to the **same origin** (scheme, host and port of the request): the request is signed
+///   again by the auth, so a key in the query string or the body survives the hop;
+/// - to **another origin**: followed **without credentials** — nothing the auth places
+///   (header, query parameter, cookie or body field), no secret default header, no
+///   `Authorization`, `Cookie` or `Proxy-Authorization`, and the auth's query parameters are
+///   removed from the target URL. A 401 there is an error saying so; the auth is not asked to
+///   refresh for it;
+/// - from `https` to `http` (a **downgrade**): never followed, an [`Error::Redirect`].
+///
+/// No `Referer` header is ever sent. A request to an `http` URL from a client whose base URL
+/// is `https` (for example a next-page link that downgrades) is refused with
+/// [`Error::Downgrade`] before anything is sent.
+///
 /// ```no_run
 /// # async fn demo() -> rest_source_runtime::Result<()> {
 /// use rest_source_runtime::{ApiKey, RestClient, Secret};
 ///
 /// let client = RestClient::builder("https://api.example.com/v1")
 ///     .auth(ApiKey::header("X-API-Key", Secret::new("…")))
-///     .header("Accept", "application/json")
+///     .header("X-Client", "nightly-export")
 ///     .build()?;
 /// let user: serde_json::Value = client.get("users/42").await?.json().await?;
 /// let page: serde_json::Value = client
@@ -53,7 +74,13 @@ pub struct RestClient {
     limit: Option<Arc<Semaphore>>,
     /// One run's counters (requests, retries, token fetches) for its report.
     stats: Option<Arc<crate::report::RequestStats>>,
+    max_redirects: usize,
+    /// The per-attempt timeout the HTTP client applies (for "timed out after …").
+    timeout: Option<Duration>,
 }
+
+/// Redirects one request follows by default (as reqwest and browsers).
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 
 impl fmt::Debug for RestClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -78,6 +105,10 @@ pub struct RestClientBuilder {
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
     max_concurrent_requests: Option<usize>,
+    max_redirects: usize,
+    tls: crate::tls::TlsFiles,
+    proxy: Option<String>,
+    no_proxy: Option<String>,
 }
 
 enum HeaderValueSource {
@@ -108,7 +139,10 @@ impl RestClientBuilder {
         self
     }
 
-    /// Adds a default header sent with every request.
+    /// Adds a default header sent with every request. `Accept: application/json` is sent
+    /// unless an `Accept` is given here or on the request; with the `compression` feature
+    /// (on by default), `Accept-Encoding: gzip, br, zstd, deflate` too, and such bodies are
+    /// decoded.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers
             .push((name.into(), HeaderValueSource::Plain(value.into())));
@@ -158,8 +192,58 @@ impl RestClientBuilder {
         self
     }
 
+    /// How many redirects one request follows (default 10; `0` turns every redirect into an
+    /// [`Error::Status`]). See [`RestClient`] for how credentials are handled on redirects.
+    pub fn max_redirects(mut self, n: usize) -> Self {
+        self.max_redirects = n;
+        self
+    }
+
+    /// Trusts the root certificates in the PEM file at `path` (one or several) in addition
+    /// to the system's (which `SSL_CERT_FILE` still selects): for an API behind a private
+    /// CA or with a self-signed certificate. May be called more than once. The file is read
+    /// by [`build`](Self::build).
+    pub fn root_certificates_pem(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.tls.roots.push(path.into());
+        self
+    }
+
+    /// Presents a client certificate (mutual TLS): `cert` is a PEM file with the
+    /// certificate chain, `key` a PEM file with its private key (PKCS#8, PKCS#1 or SEC1).
+    /// Read by [`build`](Self::build).
+    pub fn client_certificate_pem(
+        mut self,
+        cert: impl Into<std::path::PathBuf>,
+        key: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.tls.identity = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// Sends every request (token requests included) through the proxy at `url`
+    /// (`http://proxy:3128`, with `user:password@` if it needs credentials). Replaces the
+    /// proxies of the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`),
+    /// which are used when this is not called.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// Hosts reached without the [`proxy`](Self::proxy), written as `NO_PROXY` is: a
+    /// comma-separated list of host names (`.example.com` or `example.com` covers its
+    /// subdomains), IP addresses and CIDR ranges, or `*` for all.
+    pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+        self.no_proxy = Some(hosts.into());
+        self
+    }
+
     /// Uses an existing `reqwest::Client` (its own timeouts and TLS settings apply; the
-    /// builder's timeout, user agent and pool settings are ignored).
+    /// builder's timeout, user agent, pool, TLS and proxy settings are ignored).
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: a client that follows
+    /// redirects itself does so before rest-source sees them, and forwards every header
+    /// except `Authorization` and `Cookie` (an API key in `X-API-Key`, say) to whatever
+    /// origin the server names.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -214,17 +298,55 @@ impl RestClientBuilder {
             };
             headers.append(header_name, header_value);
         }
+        if !headers.contains_key(ACCEPT) {
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        }
+        let timeout = if self.http.is_some() {
+            None
+        } else {
+            self.timeout
+        };
         let http = match self.http {
             Some(http) => http,
             None => {
                 let mut b = reqwest::Client::builder()
                     .user_agent(self.user_agent)
-                    .pool_idle_timeout(self.pool_idle_timeout);
+                    .pool_idle_timeout(self.pool_idle_timeout)
+                    // Redirects are followed by `RestClient::execute`, which re-signs them
+                    // on the same origin and strips credentials elsewhere; no `Referer`,
+                    // which could carry a query key.
+                    .redirect(reqwest::redirect::Policy::none())
+                    .referer(false);
                 if let Some(t) = self.timeout {
                     b = b.timeout(t);
                 }
                 if let Some(t) = self.connect_timeout {
                     b = b.connect_timeout(t);
+                }
+                b = self.tls.apply(b)?;
+                if let Some(url) = &self.proxy {
+                    let parsed = Url::parse(url)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"));
+                    let proxy = parsed
+                        .as_ref()
+                        .and_then(|u| reqwest::Proxy::all(u.as_str()).ok())
+                        .ok_or_else(|| {
+                            // Printed only if it parses, so its password can be redacted.
+                            let shown = Url::parse(url)
+                                .map(|u| format!(" `{}`", redact_url::<&str>(&u, &[])))
+                                .unwrap_or_default();
+                            Error::Config(format!(
+                                "the proxy URL{shown} is not valid; expected an http(s) URL \
+                                 like `http://proxy.internal:3128`"
+                            ))
+                        })?;
+                    let proxy = proxy.no_proxy(
+                        self.no_proxy
+                            .as_deref()
+                            .and_then(reqwest::NoProxy::from_string),
+                    );
+                    b = b.proxy(proxy);
                 }
                 b.build()
                     .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?
@@ -232,7 +354,9 @@ impl RestClientBuilder {
         };
         Ok(RestClient {
             base,
-            cx: AuthContext::new(http.clone()),
+            cx: AuthContext::new(http.clone())
+                .with_retry(self.retry.clone())
+                .with_timeout(timeout),
             http,
             auth: self.auth,
             headers,
@@ -241,6 +365,8 @@ impl RestClientBuilder {
                 .max_concurrent_requests
                 .map(|n| Arc::new(Semaphore::new(n))),
             stats: None,
+            max_redirects: self.max_redirects,
+            timeout,
         })
     }
 }
@@ -259,6 +385,10 @@ impl RestClient {
             retry: RetryPolicy::default(),
             http: None,
             max_concurrent_requests: None,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            tls: crate::tls::TlsFiles::default(),
+            proxy: None,
+            no_proxy: None,
         }
     }
 
@@ -311,6 +441,7 @@ impl RestClient {
     /// The same client with another retry policy.
     pub fn with_retry(&self, retry: RetryPolicy) -> RestClient {
         RestClient {
+            cx: self.cx.clone().with_retry(retry.clone()),
             retry,
             ..self.clone()
         }
@@ -391,6 +522,12 @@ impl RestClient {
                 template.headers_mut().insert(name.clone(), value.clone());
             }
         }
+        if self.base.scheme() == "https" && template.url().scheme() == "http" {
+            return Err(Error::Downgrade {
+                url: redact_url(template.url(), &sensitive),
+                base: self.redact(&self.base),
+            });
+        }
         let start = tokio::time::Instant::now();
         let mut attempts: u32 = 0;
         let mut refreshed_after_401 = false;
@@ -414,7 +551,6 @@ impl RestClient {
                 continue;
             }
             let url = redact_url(req.url(), &sensitive);
-            let sent = signed_copy(&req);
             tracing::debug!(target: "rest_source", %method, %url, attempts, "sending request");
             // Taken after signing (a token request is never queued behind the API's own
             // requests) and held until the body is read (it moves into the `Response`).
@@ -425,30 +561,59 @@ impl RestClient {
             if let Some(stats) = &self.stats {
                 stats.request_sent();
             }
-            let failure = match self.http.execute(req).await {
-                Ok(resp) if resp.status().is_success() => {
-                    tracing::debug!(target: "rest_source", %method, %url, status = resp.status().as_u16(), "response");
-                    return Ok(Response::new(resp, url, method).holding(permit));
+            let failure = match self
+                .follow_redirects(req, &template, auth, &sensitive)
+                .await?
+            {
+                Ok(arrived) if arrived.response.status().is_success() => {
+                    let Arrived { response, url, .. } = arrived;
+                    tracing::debug!(target: "rest_source", %method, %url, status = response.status().as_u16(), "response");
+                    return Ok(Response::new(response, url, method).holding(permit));
                 }
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    let body = resp.text().await.unwrap_or_default();
+                Ok(Arrived {
+                    response,
+                    sent,
+                    url,
+                    unsigned,
+                }) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await.unwrap_or_default();
                     let err = Error::Status {
-                        method: method.clone(),
+                        method: sent.method().clone(),
                         url: url.clone(),
                         status,
-                        body: crate::error::excerpt(&body),
+                        body: crate::error::describe_body(&body, &headers),
+                        retry_after: retry_after(&headers),
                     };
                     tracing::debug!(target: "rest_source", %method, %url, status = status.as_u16(), "error response");
                     if status == StatusCode::UNAUTHORIZED {
+                        let scheme = auth.scheme_dyn();
+                        if unsigned {
+                            return Err(Error::Auth {
+                                scheme,
+                                message: format!(
+                                    "{method} {} was redirected to another origin, {url}, which \
+                                     rejected it with HTTP 401; credentials are never sent to \
+                                     another origin: if that host is the API, use it in \
+                                     `base_url`",
+                                    redact_url(template.url(), &sensitive)
+                                ),
+                                source: Some(Box::new(err)),
+                            });
+                        }
                         if !refreshed_after_401 && auth.unauthorized_dyn(&sent).await {
                             refreshed_after_401 = true;
                             attempts -= 1;
                             continue;
                         }
-                        let scheme = auth.scheme_dyn();
-                        let message = if refreshed_after_401 {
+                        let message = if scheme == "none" {
+                            format!(
+                                "{method} {url} was rejected with HTTP 401: the server asks for \
+                                 credentials; this resource has none (configure an `auth` for \
+                                 the source or the resource)"
+                            )
+                        } else if refreshed_after_401 {
                             format!(
                                 "{method} {url} was rejected with HTTP 401 again after the credentials were refreshed; check that the credentials are valid for this API"
                             )
@@ -466,13 +631,15 @@ impl RestClient {
                     if !is_retryable_status(status) || !idempotent {
                         return Err(wrap_exhausted(err, attempts, start));
                     }
-                    (err, retry_after(&headers))
+                    let wait = err.retry_after();
+                    (err, wait)
                 }
-                Err(e) => {
+                Err((e, url)) => {
                     // A connect error means nothing was sent, so even a POST is safe to retry.
                     let retryable =
                         e.is_connect() || (idempotent && (e.is_timeout() || e.is_request()));
-                    let err = Error::transport(&method, url.clone(), e);
+                    let err = Error::transport_after(&method, url.clone(), e, self.timeout);
+                    let retryable = retryable && err.is_retryable();
                     if !retryable {
                         return Err(wrap_exhausted(err, attempts, start));
                     }
@@ -484,6 +651,7 @@ impl RestClient {
             let cause = err
                 .status()
                 .map_or("transport".into(), |s| s.as_u16().to_string());
+            let url = redact_url(template.url(), &sensitive);
             let (err, wait) = self.next_wait(err, server_wait, url.clone(), attempts, start)?;
             self.count_retry(&cause);
             tracing::info!(target: "rest_source", %method, %url, attempts, wait_ms = wait.as_millis() as u64, error = %err, "retrying");
@@ -501,11 +669,7 @@ impl RestClient {
         }
     }
 
-    /// After a retryable failure of attempt `attempts`: how long to wait before the next one
-    /// (the server's `Retry-After`, else the policy's backoff), or the error to return when the
-    /// retries are spent, the `Retry-After` is above the cap, or the wait would pass the
-    /// deadline. The one place the retry policy is applied, for failed requests and for failed
-    /// signing alike.
+    /// See [`RetryPolicy::next_wait`]; kept here so request accounting has one place.
     fn next_wait(
         &self,
         err: Error,
@@ -514,37 +678,168 @@ impl RestClient {
         attempts: u32,
         start: tokio::time::Instant,
     ) -> Result<(Error, Duration)> {
-        if attempts > self.retry.max_retries {
-            return Err(wrap_exhausted(err, attempts, start));
-        }
-        let wait = match server_wait {
-            Some(w) if w > self.retry.max_retry_after => {
-                return Err(Error::RetryAfterTooLong {
-                    url,
-                    retry_after: w,
-                    max: self.retry.max_retry_after,
-                    last: Box::new(err),
-                });
-            }
-            Some(w) => w,
-            None => self.retry.backoff(attempts),
-        };
-        if start.elapsed() + wait > self.retry.deadline {
-            return Err(wrap_exhausted(err, attempts, start));
-        }
-        Ok((err, wait))
+        self.retry.next_wait(err, server_wait, url, attempts, start)
     }
 }
 
 fn wrap_exhausted(err: Error, attempts: u32, start: tokio::time::Instant) -> Error {
-    if attempts <= 1 {
-        err
-    } else {
-        Error::RetriesExhausted {
-            attempts,
-            elapsed: start.elapsed(),
-            last: Box::new(err),
+    crate::retry::exhausted(err, attempts, start)
+}
+
+/// The final response of one attempt, after its redirects.
+struct Arrived {
+    response: reqwest::Response,
+    /// The request this response answers, as it was sent (for [`crate::Auth::unauthorized`]).
+    sent: Request,
+    /// Its URL, redacted.
+    url: String,
+    /// Whether it went to another origin than the first request, without credentials.
+    unsigned: bool,
+}
+
+/// A transport failure of one hop, with that hop's redacted URL.
+type HopFailure = (reqwest::Error, String);
+
+impl RestClient {
+    /// Sends `req` (signed from `template`) and follows redirects: re-signed on the
+    /// template's origin, unsigned elsewhere, never from https to http. The outer error is
+    /// final (a refused redirect); the inner one a transport failure the caller may retry.
+    async fn follow_redirects(
+        &self,
+        mut req: Request,
+        template: &Request,
+        auth: &SharedAuth,
+        sensitive: &[String],
+    ) -> Result<std::result::Result<Arrived, HopFailure>> {
+        let home = template.url().origin();
+        let mut unsigned = false;
+        let mut hops = 0;
+        loop {
+            let url = redact_url(req.url(), sensitive);
+            let sent = signed_copy(&req);
+            let response = match self.http.execute(req).await {
+                Ok(response) => response,
+                Err(e) => return Ok(Err((e, url))),
+            };
+            let status = response.status();
+            let location = response.headers().get(LOCATION).cloned();
+            let (true, Some(location)) = (is_followed_redirect(status), location) else {
+                return Ok(Ok(Arrived {
+                    response,
+                    sent,
+                    url,
+                    unsigned,
+                }));
+            };
+            drop(response);
+            let refuse = |to: String, reason: String| Error::Redirect {
+                from: url.clone(),
+                to,
+                reason,
+            };
+            let target = location
+                .to_str()
+                .ok()
+                .and_then(|l| sent.url().join(l).ok())
+                .filter(|t| matches!(t.scheme(), "http" | "https"))
+                .ok_or_else(|| {
+                    refuse(
+                        "an invalid location".into(),
+                        format!("HTTP {status} without a valid http(s) `Location`"),
+                    )
+                })?;
+            let to = redact_url(&target, sensitive);
+            if sent.url().scheme() == "https" && target.scheme() == "http" {
+                return Err(refuse(
+                    to,
+                    "a downgrade from https to http is never followed, with or without \
+                     credentials; point the request at the https URL"
+                        .into(),
+                ));
+            }
+            hops += 1;
+            if hops > self.max_redirects {
+                return Err(refuse(
+                    to,
+                    format!(
+                        "more than {} redirects (RestClientBuilder::max_redirects)",
+                        self.max_redirects
+                    ),
+                ));
+            }
+            req = redirected(template, sent.method(), status, target, sensitive);
+            if req.url().origin() == home {
+                auth.sign_dyn(&mut req, &self.cx).await?;
+                unsigned = false;
+            } else {
+                strip_credentials(&mut req);
+                unsigned = true;
+            }
+            tracing::debug!(target: "rest_source", from = %url, %to, status = status.as_u16(), signed = !unsigned, "following redirect");
         }
+    }
+}
+
+/// The redirect statuses that are followed (300 and 304 are answers, 305 is deprecated).
+fn is_followed_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+}
+
+/// The next hop of a redirect, built from the unsigned `template`: 303 (and 301/302 after a
+/// POST, as browsers do) become a bodyless GET; 307/308 keep the method and body. The auth's
+/// own query parameters are removed from `target` (a server may echo them back), so a
+/// re-signed request carries the key once and an unsigned one not at all.
+fn redirected(
+    template: &Request,
+    method: &Method,
+    status: StatusCode,
+    mut target: Url,
+    sensitive: &[String],
+) -> Request {
+    let to_get = (status == StatusCode::SEE_OTHER && *method != Method::HEAD)
+        || (matches!(status.as_u16(), 301 | 302) && *method == Method::POST);
+    if target.query().is_some() {
+        let kept: Vec<(String, String)> = target
+            .query_pairs()
+            .filter(|(k, _)| !sensitive.iter().any(|s| s.eq_ignore_ascii_case(k)))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            target.set_query(None);
+        } else {
+            target.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
+    // `execute` has cloned the template already, so its body is in memory.
+    let mut next = template
+        .try_clone()
+        .unwrap_or_else(|| Request::new(method.clone(), target.clone()));
+    *next.url_mut() = target;
+    *next.method_mut() = if to_get { Method::GET } else { method.clone() };
+    // An earlier hop may have turned the template's POST into a GET already.
+    if next.method() != template.method() {
+        *next.body_mut() = None;
+        for name in [CONTENT_TYPE, CONTENT_LENGTH, CONTENT_ENCODING] {
+            next.headers_mut().remove(name);
+        }
+    }
+    next
+}
+
+/// Removes from a request bound for another origin every header that could be a credential:
+/// the standard ones and every value marked sensitive (secret default headers).
+fn strip_credentials(req: &mut Request) {
+    for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION] {
+        req.headers_mut().remove(name);
+    }
+    let secret: Vec<HeaderName> = req
+        .headers()
+        .iter()
+        .filter(|(_, v)| v.is_sensitive())
+        .map(|(k, _)| k.clone())
+        .collect();
+    for name in secret {
+        req.headers_mut().remove(name);
     }
 }
 

@@ -42,17 +42,27 @@ pub enum Error {
         url: String,
         /// Response status.
         status: StatusCode,
-        /// The start of the response body (at most [`BODY_EXCERPT_CHARS`] characters).
+        /// The start of the response body (at most [`BODY_EXCERPT_CHARS`] characters), or a
+        /// description of it when it is not text.
         body: String,
+        /// The server's `Retry-After`, if it sent one (honoured by every retry, token
+        /// requests included).
+        retry_after: Option<Duration>,
     },
 
     /// The request could not be sent or the response not read (connect, timeout, reset).
-    #[error("{method} {url} failed: {source}")]
+    /// The message names the cause ("connection refused", "timed out after 30 s",
+    /// "TLS: invalid peer certificate: UnknownIssuer"); [`TransportKind`] classifies it.
+    #[error("{method} {url} failed: {cause}")]
     Transport {
         /// Request method.
         method: Method,
         /// Redacted request URL.
         url: String,
+        /// What kind of failure it was.
+        kind: TransportKind,
+        /// The cause in a few words, from the innermost error that says it.
+        cause: String,
         /// The underlying error (its own URL removed, so it cannot leak query credentials).
         #[source]
         source: BoxError,
@@ -101,6 +111,7 @@ pub enum Error {
         /// The configured maximum.
         max: Duration,
         /// The response that carried the header.
+        #[source]
         last: Box<Error>,
     },
 
@@ -131,6 +142,31 @@ pub enum Error {
         limit: u64,
     },
 
+    /// A redirect was not followed: a downgrade from https to http, too many hops, or no
+    /// valid `Location`. See [`crate::RestClient`] for the redirect rules.
+    #[error("{from} redirected to {to}; not followed: {reason}")]
+    Redirect {
+        /// The redacted URL that answered with the redirect.
+        from: String,
+        /// The redacted target.
+        to: String,
+        /// Why it was not followed, and what to do.
+        reason: String,
+    },
+
+    /// A plain `http` URL was requested from a client whose base URL is `https` (for example
+    /// a next-page link that downgrades); nothing was sent.
+    #[error(
+        "refusing to request {url}: it is plain http, but the API's base URL {base} is https; \
+         a downgraded link would send the request (and its credentials) in clear text"
+    )]
+    Downgrade {
+        /// The redacted URL that was not requested.
+        url: String,
+        /// The redacted base URL.
+        base: String,
+    },
+
     /// Retries were exhausted (or the overall deadline passed); the last failure is the source.
     #[error("gave up after {attempts} attempts over {elapsed:.1?}: {last}")]
     RetriesExhausted {
@@ -138,7 +174,8 @@ pub enum Error {
         attempts: u32,
         /// Time spent from the first attempt.
         elapsed: Duration,
-        /// The last failure.
+        /// The last failure (also the error's `source()`).
+        #[source]
         last: Box<Error>,
     },
 }
@@ -160,6 +197,45 @@ pub fn excerpt(body: &str) -> String {
     out
 }
 
+/// What an error keeps of a response body: an excerpt of text, or a description of a body
+/// that is not text (binary, or still compressed because its encoding was not decoded), so
+/// no error prints raw bytes.
+///
+/// ```
+/// # use rest_source_runtime::error::describe_body;
+/// # use rest_source_runtime::reqwest::header::{HeaderMap, HeaderValue};
+/// let mut headers = HeaderMap::new();
+/// headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+/// assert_eq!(
+///     describe_body(&[0x1f, 0x8b, 0x08, 0x00], &headers),
+///     "[4 bytes, gzip-encoded, not decoded; not shown]"
+/// );
+/// assert_eq!(describe_body(b"{\"error\": \"nope\"}", &HeaderMap::new()), "{\"error\": \"nope\"}");
+/// ```
+pub fn describe_body(body: &[u8], headers: &reqwest::header::HeaderMap) -> String {
+    let header = |name: reqwest::header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("identity"))
+    };
+    if let Some(encoding) = header(reqwest::header::CONTENT_ENCODING) {
+        return format!(
+            "[{} bytes, {encoding}-encoded, not decoded; not shown]",
+            body.len()
+        );
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) if !text.chars().any(|c| c.is_control() && !c.is_whitespace()) => excerpt(text),
+        _ => format!(
+            "[{} bytes of binary data ({}); not shown]",
+            body.len(),
+            header(reqwest::header::CONTENT_TYPE).unwrap_or("no content type")
+        ),
+    }
+}
+
 impl Error {
     /// The HTTP status, when the error is (or wraps) a non-success response.
     pub fn status(&self) -> Option<StatusCode> {
@@ -176,15 +252,154 @@ impl Error {
     }
 
     /// Whether retrying the same request later could succeed (429, 5xx, connect/timeouts,
-    /// including those of a token endpoint behind an [`Error::Auth`]).
+    /// including those of a token endpoint behind an [`Error::Auth`]). A TLS certificate
+    /// failure is not: it fails the same way every time.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Status { status, .. } => crate::retry::is_retryable_status(*status),
-            Error::Transport { .. } => true,
+            Error::Transport { kind, .. } => *kind != TransportKind::Tls,
             Error::Auth {
                 source: Some(s), ..
             } => s.is_retryable(),
             _ => false,
+        }
+    }
+
+    /// The server's `Retry-After` on the response behind this error, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Status { retry_after, .. } => *retry_after,
+            Error::Auth {
+                source: Some(s), ..
+            } => s.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// The kind of transport failure behind this error (through retries and auth errors).
+    pub fn transport_kind(&self) -> Option<TransportKind> {
+        match self {
+            Error::Transport { kind, .. } => Some(*kind),
+            Error::Auth {
+                source: Some(s), ..
+            }
+            | Error::RetriesExhausted { last: s, .. } => s.transport_kind(),
+            _ => None,
+        }
+    }
+
+    /// The redacted URL the error is about, if it names one.
+    pub(crate) fn url(&self) -> Option<&str> {
+        match self {
+            Error::Status { url, .. }
+            | Error::Transport { url, .. }
+            | Error::Decode { url, .. }
+            | Error::RetryAfterTooLong { url, .. } => Some(url),
+            Error::Auth {
+                source: Some(s), ..
+            }
+            | Error::RetriesExhausted { last: s, .. } => s.url(),
+            _ => None,
+        }
+    }
+
+    /// A copy of this error for every task that waited on the same failed token fetch (see
+    /// [`crate::token_cache`]): the same variant, message, status, `Retry-After` and
+    /// transport kind; underlying errors that cannot be cloned are copied as their messages.
+    pub(crate) fn duplicate(&self) -> Error {
+        match self {
+            Error::Secrets(m) => Error::Secrets(m.clone()),
+            Error::Config(m) => Error::Config(m.clone()),
+            Error::Status {
+                method,
+                url,
+                status,
+                body,
+                retry_after,
+            } => Error::Status {
+                method: method.clone(),
+                url: url.clone(),
+                status: *status,
+                body: body.clone(),
+                retry_after: *retry_after,
+            },
+            Error::Transport {
+                method,
+                url,
+                kind,
+                cause,
+                source,
+            } => Error::Transport {
+                method: method.clone(),
+                url: url.clone(),
+                kind: *kind,
+                cause: cause.clone(),
+                source: Box::new(Copied::of(source.as_ref())),
+            },
+            Error::Decode {
+                url,
+                target,
+                source,
+                body,
+            } => Error::Decode {
+                url: url.clone(),
+                target: target.clone(),
+                source: <serde_json::Error as serde::de::Error>::custom(source),
+                body: body.clone(),
+            },
+            Error::Auth {
+                scheme,
+                message,
+                source,
+            } => Error::Auth {
+                scheme,
+                message: message.clone(),
+                source: source.as_ref().map(|s| Box::new(s.duplicate())),
+            },
+            Error::RetryAfterTooLong {
+                url,
+                retry_after,
+                max,
+                last,
+            } => Error::RetryAfterTooLong {
+                url: url.clone(),
+                retry_after: *retry_after,
+                max: *max,
+                last: Box::new(last.duplicate()),
+            },
+            Error::Redirect { from, to, reason } => Error::Redirect {
+                from: from.clone(),
+                to: to.clone(),
+                reason: reason.clone(),
+            },
+            Error::Downgrade { url, base } => Error::Downgrade {
+                url: url.clone(),
+                base: base.clone(),
+            },
+            Error::Incomplete {
+                resource,
+                expected,
+                received,
+                stop,
+            } => Error::Incomplete {
+                resource: resource.clone(),
+                expected: *expected,
+                received: *received,
+                stop: *stop,
+            },
+            Error::PageTooLarge { url, limit } => Error::PageTooLarge {
+                url: url.clone(),
+                limit: *limit,
+            },
+            Error::RetriesExhausted {
+                attempts,
+                elapsed,
+                last,
+            } => Error::RetriesExhausted {
+                attempts: *attempts,
+                elapsed: *elapsed,
+                last: Box::new(last.duplicate()),
+            },
         }
     }
 
@@ -208,11 +423,167 @@ impl Error {
     }
 
     pub(crate) fn transport(method: &Method, url: String, err: reqwest::Error) -> Self {
+        Error::transport_after(method, url, err, None)
+    }
+
+    /// A transport error; `timeout` is the timeout that applied, for "timed out after 30 s".
+    pub(crate) fn transport_after(
+        method: &Method,
+        url: String,
+        err: reqwest::Error,
+        timeout: Option<Duration>,
+    ) -> Self {
+        // reqwest's own message would repeat the unredacted URL.
+        let err = err.without_url();
+        let (kind, cause) = classify(&err, timeout);
         Error::Transport {
             method: method.clone(),
             url,
-            // reqwest's own message would repeat the unredacted URL.
-            source: Box::new(err.without_url()),
+            kind,
+            cause,
+            source: Box::new(err),
         }
+    }
+}
+
+/// What kind of transport failure an [`Error::Transport`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The connection was refused, reset or could not be made (retried, even for a POST).
+    Connect,
+    /// The host name could not be resolved.
+    Dns,
+    /// The TLS handshake failed (an unknown issuer, an expired or mismatched certificate);
+    /// never retried.
+    Tls,
+    /// The request or the body took longer than the timeout.
+    Timeout,
+    /// The connection failed while the response body was being read.
+    Body,
+    /// Anything else (a malformed response, a protocol error).
+    Other,
+}
+
+/// The kind of `err` and its cause in a few words, from the innermost error that says it.
+fn classify(err: &reqwest::Error, timeout: Option<Duration>) -> (TransportKind, String) {
+    let chain = || sources(err);
+    if let Some(tls) = chain().find_map(tls_error) {
+        return (TransportKind::Tls, format!("TLS: {tls}"));
+    }
+    if err.is_timeout() {
+        let cause = match timeout {
+            Some(t) => format!("timed out after {}", seconds(t)),
+            None => "timed out".to_owned(),
+        };
+        let cause = if err.is_body() || err.is_decode() {
+            format!("{cause} while reading the response body")
+        } else {
+            cause
+        };
+        return (TransportKind::Timeout, cause);
+    }
+    let innermost = chain()
+        .last()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| err.to_string());
+    if chain().any(|e| e.to_string().starts_with("dns error")) {
+        return (
+            TransportKind::Dns,
+            format!("DNS: could not resolve the host ({innermost})"),
+        );
+    }
+    let io_kind = chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind)
+        .next();
+    if err.is_connect() {
+        let cause = match io_kind {
+            Some(std::io::ErrorKind::ConnectionRefused) => "connection refused".to_owned(),
+            Some(std::io::ErrorKind::ConnectionReset) => "connection reset".to_owned(),
+            _ => format!("could not connect ({innermost})"),
+        };
+        return (TransportKind::Connect, cause);
+    }
+    if err.is_body() || err.is_decode() {
+        return (
+            TransportKind::Body,
+            format!("the connection failed while reading the response body ({innermost})"),
+        );
+    }
+    (TransportKind::Other, format!("{err} ({innermost})"))
+}
+
+/// The errors below `err`, outermost first.
+fn sources<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(err.source(), |e| (*e).source())
+}
+
+/// A TLS error in the chain: rustls' own, or wrapped in `io::Error`s (tokio-rustls wraps it
+/// twice), whose `source()` skips the error they wrap, so they are opened with `get_ref`.
+fn tls_error(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    #[cfg(feature = "rustls")]
+    {
+        let mut e: &(dyn std::error::Error + 'static) = e;
+        loop {
+            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+                return Some(tls.to_string());
+            }
+            match e
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => e = inner,
+                None => return None,
+            }
+        }
+    }
+    #[cfg(not(feature = "rustls"))]
+    {
+        let _ = e;
+        None
+    }
+}
+
+/// `30 s`, `1.5 s`, `250 ms`.
+fn seconds(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// An error copied as its messages (see [`Error::duplicate`]).
+#[derive(Debug)]
+struct Copied {
+    message: String,
+    source: Option<Box<Copied>>,
+}
+
+impl Copied {
+    fn of(e: &(dyn std::error::Error + 'static)) -> Copied {
+        Copied {
+            message: e.to_string(),
+            source: e.source().map(|s| Box::new(Copied::of(s))),
+        }
+    }
+}
+
+impl std::fmt::Display for Copied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Copied {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
     }
 }

@@ -2,8 +2,10 @@
 
 use url::Url;
 
-/// Query parameter names that are redacted from every printed URL, whatever the auth in use.
-/// Auth strategies add their own names (for example an API key sent as `?key=`).
+/// Query parameter names that are redacted from every printed URL, whatever the auth in use:
+/// names that hold a credential wherever they appear. Auth strategies add their own names
+/// (for example an API key sent as `?key=`). Names that are usually data (`code`, `state`,
+/// `id`) are not listed: a client whose auth puts no credential there prints them.
 pub const DEFAULT_SENSITIVE_PARAMS: &[&str] = &[
     "access_token",
     "api_key",
@@ -11,7 +13,6 @@ pub const DEFAULT_SENSITIVE_PARAMS: &[&str] = &[
     "api-key",
     "auth",
     "client_secret",
-    "code",
     "key",
     "password",
     "refresh_token",
@@ -92,6 +93,17 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("page=3"), "{s}");
+    }
+
+    #[test]
+    fn data_parameters_named_code_or_state_are_kept() {
+        let url = Url::parse("https://h.test/countries?code=US&state=CA&api_key=k1").unwrap();
+        assert_eq!(
+            redact_url::<&str>(&url, &[]),
+            "https://h.test/countries?code=US&state=CA&api_key=[REDACTED]"
+        );
+        // …unless the auth sends its credential under that name.
+        assert!(!redact_url(&url, &["code"]).contains("US"));
     }
 
     #[test]

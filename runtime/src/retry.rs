@@ -4,8 +4,16 @@
 //! backoff and full jitter, honouring `Retry-After` (seconds or an HTTP date), bounded by a
 //! number of retries and an overall deadline. Only idempotent methods are retried unless the
 //! request says otherwise.
+//!
+//! A positive `Retry-After` is waited for exactly. One that is zero, in the past or below
+//! half the first backoff is read as "now" but keeps the backoff floor: the policy's own
+//! backoff is used, so a server answering `Retry-After: 0` is not hit in a busy loop (as dlt
+//! 1.31 does). Token endpoints and session logins follow the same rules as API requests.
 
+use std::future::Future;
 use std::time::{Duration, SystemTime};
+
+use crate::error::{Error, Result};
 
 use reqwest::StatusCode;
 use reqwest::header::{DATE, HeaderMap, RETRY_AFTER};
@@ -57,6 +65,83 @@ impl RetryPolicy {
             .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
         let capped = exp.min(self.max_backoff);
         capped.mul_f64(0.5 + 0.5 * jitter_unit())
+    }
+}
+
+impl RetryPolicy {
+    /// After a retryable failure of attempt `attempts` (1-based) started at `start`: how long
+    /// to wait before the next one (the server's `Retry-After`, else the backoff), or the
+    /// error to return when the retries are spent, the `Retry-After` is above the cap, or
+    /// the wait would pass the deadline. The one place the policy is applied: API requests,
+    /// failed signing and token fetches alike.
+    pub(crate) fn next_wait(
+        &self,
+        err: Error,
+        server_wait: Option<Duration>,
+        url: String,
+        attempts: u32,
+        start: tokio::time::Instant,
+    ) -> Result<(Error, Duration)> {
+        if attempts > self.max_retries {
+            return Err(exhausted(err, attempts, start));
+        }
+        let wait = match server_wait {
+            Some(w) if w > self.max_retry_after => {
+                return Err(Error::RetryAfterTooLong {
+                    url,
+                    retry_after: w,
+                    max: self.max_retry_after,
+                    last: Box::new(err),
+                });
+            }
+            // "Now" (zero, a past date): keep the backoff floor instead of a busy loop.
+            Some(w) if w < self.initial_backoff / 2 => self.backoff(attempts),
+            Some(w) => w,
+            None => self.backoff(attempts),
+        };
+        if start.elapsed() + wait > self.deadline {
+            return Err(exhausted(err, attempts, start));
+        }
+        Ok((err, wait))
+    }
+}
+
+/// `err` after `attempts` attempts: itself after one, else [`Error::RetriesExhausted`].
+pub(crate) fn exhausted(err: Error, attempts: u32, start: tokio::time::Instant) -> Error {
+    if attempts <= 1 {
+        err
+    } else {
+        Error::RetriesExhausted {
+            attempts,
+            elapsed: start.elapsed(),
+            last: Box::new(err),
+        }
+    }
+}
+
+/// Runs `fetch` (a token request, a session login) until it succeeds, fails for good, or
+/// `policy` says stop, waiting between attempts as for API requests (`Retry-After` first).
+/// Called inside the token cache's single flight, so concurrent requests share these
+/// attempts instead of each retrying the endpoint.
+pub(crate) async fn retrying<T, F, Fut>(policy: &RetryPolicy, what: &str, mut fetch: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let start = tokio::time::Instant::now();
+    let mut attempts: u32 = 0;
+    loop {
+        attempts += 1;
+        let err = match fetch().await {
+            Ok(value) => return Ok(value),
+            Err(err) if err.is_retryable() => err,
+            Err(err) => return Err(exhausted(err, attempts, start)),
+        };
+        let server_wait = err.retry_after();
+        let url = err.url().unwrap_or(what).to_owned();
+        let (err, wait) = policy.next_wait(err, server_wait, url, attempts, start)?;
+        tracing::info!(target: "rest_source", what, attempts, wait_ms = wait.as_millis() as u64, error = %err, "retrying");
+        tokio::time::sleep(wait).await;
     }
 }
 

@@ -23,8 +23,10 @@
 //!   while one task refreshes, the others keep using it instead of queueing behind the fetch.
 //! - **Invalidation** ([`TokenCache::invalidate_if`]) removes the value only if it is the one
 //!   the caller saw rejected, so a 401 on an old token does not throw away a newer one.
-//! - A failed fetch stores nothing; the next caller (or a waiter) tries again. Errors are not
-//!   cached because most are transient.
+//! - **A failure is shared too**: the tasks that waited for a fetch that failed get a copy of
+//!   its error ([`SharedFailure`]) instead of each fetching again in turn, so a failing token
+//!   endpoint sees one request (and its retries) per refresh, not one per waiting request.
+//!   Nothing is stored for later callers: a task that arrives after the failure fetches anew.
 //!
 //! Time is `tokio::time::Instant`, so tests drive expiry with tokio's paused clock.
 //!
@@ -110,9 +112,43 @@ impl<T> Entry<T> {
 
 struct Slot<T> {
     entry: Option<Entry<T>>,
-    /// Incremented by every successful fetch, so a waiter can tell that a value was stored
+    /// Incremented by every completed fetch, so a waiter can tell that a fetch finished
     /// while it waited for the fetch lock.
     generation: u64,
+    /// The error of the last fetch, if it failed (an `E` of the caller's `get_or_fetch`).
+    failure: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+/// An error that each task waiting on a failed fetch receives a copy of (see the
+/// [module docs](self)). Implemented for the crate's [`Error`](crate::Error), `String`,
+/// `&'static str` and `std::io::Error`.
+pub trait SharedFailure: Send + Sync + 'static {
+    /// A copy for one more waiting task.
+    fn share(&self) -> Self;
+}
+
+impl SharedFailure for crate::Error {
+    fn share(&self) -> Self {
+        self.duplicate()
+    }
+}
+
+impl SharedFailure for String {
+    fn share(&self) -> Self {
+        self.clone()
+    }
+}
+
+impl SharedFailure for &'static str {
+    fn share(&self) -> Self {
+        self
+    }
+}
+
+impl SharedFailure for std::io::Error {
+    fn share(&self) -> Self {
+        std::io::Error::new(self.kind(), self.to_string())
+    }
 }
 
 /// A cached expiring value with single-flight refresh. See the [module docs](self).
@@ -168,6 +204,7 @@ impl<T> TokenCache<T> {
             slot: RwLock::new(Slot {
                 entry: None,
                 generation: 0,
+                failure: None,
             }),
             fetch_lock: tokio::sync::Mutex::new(()),
             max_leeway: DEFAULT_MAX_LEEWAY,
@@ -219,9 +256,11 @@ impl<T: Clone> TokenCache<T> {
     }
 
     /// The cached value, or a new one from `fetch` if there is none or it is due for refresh.
-    /// At most one `fetch` runs at a time; concurrent callers share its result.
+    /// At most one `fetch` runs at a time; concurrent callers share its result, an error
+    /// included.
     pub async fn get_or_fetch<E, F, Fut>(&self, fetch: F) -> Result<T, E>
     where
+        E: SharedFailure,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Expiring<T>, E>>,
     {
@@ -247,9 +286,15 @@ impl<T: Clone> TokenCache<T> {
         };
 
         // Re-check under the fetch lock: a value stored while we waited is as fresh as
-        // anything we could fetch now.
+        // anything we could fetch now, and a fetch that failed while we waited would fail
+        // again for us.
         {
             let slot = self.slot.read().unwrap_or_else(PoisonError::into_inner);
+            if slot.generation != seen_generation
+                && let Some(err) = slot.failure.as_ref().and_then(|f| f.downcast_ref::<E>())
+            {
+                return Err(err.share());
+            }
             if let Some(e) = &slot.entry
                 && (e.is_fresh(Instant::now()) || slot.generation != seen_generation)
             {
@@ -258,7 +303,15 @@ impl<T: Clone> TokenCache<T> {
         }
 
         let started = Instant::now();
-        let fetched = fetch().await?;
+        let fetched = match fetch().await {
+            Ok(fetched) => fetched,
+            Err(err) => {
+                let mut slot = self.slot.write().unwrap_or_else(PoisonError::into_inner);
+                slot.generation = slot.generation.wrapping_add(1);
+                slot.failure = Some(Box::new(err.share()));
+                return Err(err);
+            }
+        };
         let (refresh_at, expires_at) = match fetched.lifetime {
             None => (None, None),
             Some(lifetime) => (
@@ -268,6 +321,7 @@ impl<T: Clone> TokenCache<T> {
         };
         let mut slot = self.slot.write().unwrap_or_else(PoisonError::into_inner);
         slot.generation = slot.generation.wrapping_add(1);
+        slot.failure = None;
         slot.entry = Some(Entry {
             value: fetched.value.clone(),
             refresh_at,
@@ -389,6 +443,35 @@ mod tests {
         assert_eq!(err.unwrap_err(), "down");
         assert_eq!(cache.current(), None);
         let ok: Result<_, &str> = cache
+            .get_or_fetch(|| async { Ok(Expiring::forever("t".to_owned())) })
+            .await;
+        assert_eq!(ok.unwrap(), "t");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_waiting_on_a_failing_fetch_share_its_error() {
+        let cache: Arc<TokenCache<String>> = Arc::new(TokenCache::new());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..30)
+            .map(|_| {
+                let (cache, calls) = (cache.clone(), calls.clone());
+                tokio::spawn(async move {
+                    cache
+                        .get_or_fetch(|| async move {
+                            calls.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            Err::<Expiring<String>, _>("down".to_owned())
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap_err(), "down");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // A caller that arrives after the failure tries again.
+        let ok: Result<_, String> = cache
             .get_or_fetch(|| async { Ok(Expiring::forever("t".to_owned())) })
             .await;
         assert_eq!(ok.unwrap(), "t");

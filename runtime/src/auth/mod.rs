@@ -35,24 +35,33 @@ pub use placement::Placement;
 pub use session::{SessionToken, TokenSource};
 
 /// What an auth strategy may use while signing: the client's HTTP connection pool (for
-/// token requests), so token endpoints share its TLS setup and timeouts.
+/// token requests), so token endpoints share its TLS setup and timeouts, and its retry
+/// policy, so a token endpoint's 429/5xx (and its `Retry-After`) is handled as the API's.
 #[derive(Clone, Debug)]
 pub struct AuthContext {
     http: reqwest::Client,
     /// The run's counters, when a resource run reports (token fetches).
     stats: Option<std::sync::Arc<crate::report::RequestStats>>,
+    retry: crate::RetryPolicy,
+    timeout: Option<std::time::Duration>,
 }
 
 impl AuthContext {
-    /// Wraps an HTTP client.
+    /// Wraps an HTTP client. Token requests made with it are not retried; see
+    /// [`AuthContext::with_retry`].
     pub fn new(http: reqwest::Client) -> Self {
-        AuthContext { http, stats: None }
+        AuthContext {
+            http,
+            stats: None,
+            retry: crate::RetryPolicy::none(),
+            timeout: None,
+        }
     }
 
     pub(crate) fn with_stats(&self, stats: std::sync::Arc<crate::report::RequestStats>) -> Self {
         AuthContext {
-            http: self.http.clone(),
             stats: Some(stats),
+            ..self.clone()
         }
     }
 
@@ -63,9 +72,31 @@ impl AuthContext {
         }
     }
 
+    /// The retry policy for token requests and logins (a [`crate::RestClient`] passes its
+    /// own).
+    pub fn with_retry(mut self, retry: crate::RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The timeout `http` applies, named in "timed out after …" errors.
+    pub(crate) fn with_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
     /// The HTTP client to use for auxiliary requests (token endpoints, logins).
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The retry policy for token requests and logins.
+    pub fn retry_policy(&self) -> &crate::RetryPolicy {
+        &self.retry
+    }
+
+    pub(crate) fn timeout(&self) -> Option<std::time::Duration> {
+        self.timeout
     }
 }
 

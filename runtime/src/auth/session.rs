@@ -216,7 +216,11 @@ impl SessionToken {
 
     /// The current session token, logging in (once, for all concurrent callers) if needed.
     pub async fn session(&self, cx: &AuthContext) -> Result<Secret> {
-        self.cache.get_or_fetch(|| self.login(cx)).await
+        self.cache
+            .get_or_fetch(|| {
+                crate::retry::retrying(cx.retry_policy(), "the login endpoint", || self.login(cx))
+            })
+            .await
     }
 
     fn login_request(&self, cx: &AuthContext) -> Result<Request> {
@@ -311,13 +315,20 @@ impl SessionToken {
         .concat();
         let url = redact_url(request.url(), &sensitive);
         let method = request.method().clone();
-        let unreachable = |e: reqwest::Error| Error::Auth {
-            scheme: SCHEME,
-            message: format!(
-                "could not log in at `{url}`; check `login_url` and that the endpoint is \
-                 reachable"
-            ),
-            source: Some(Box::new(Error::transport(&method, url.clone(), e))),
+        let unreachable = |e: reqwest::Error| {
+            let err = Error::transport_after(&method, url.clone(), e, cx.timeout());
+            let cause = match &err {
+                Error::Transport { cause, .. } => cause.clone(),
+                _ => err.to_string(),
+            };
+            Error::Auth {
+                scheme: SCHEME,
+                message: format!(
+                    "could not log in at `{url}`: {cause}; check `login_url` and that the \
+                     endpoint is reachable"
+                ),
+                source: Some(Box::new(err)),
+            }
         };
         cx.token_fetched();
         let response = cx.http().execute(request).await.map_err(unreachable)?;
@@ -348,6 +359,7 @@ impl SessionToken {
                     url: url.clone(),
                     status: response.status,
                     body: String::new(),
+                    retry_after: crate::retry::retry_after(&response.headers),
                 })),
             });
         }

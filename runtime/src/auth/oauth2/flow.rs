@@ -297,13 +297,20 @@ pub async fn send_token_request(
 ) -> Result<TokenResponse> {
     let method = request.method().clone();
     let url = redact_url::<&str>(request.url(), &[]);
-    let unreachable = |e: reqwest::Error| Error::Auth {
-        scheme,
-        message: format!(
-            "could not get a token from `{url}`; check `access_token_url` and that \
-             the token endpoint is reachable"
-        ),
-        source: Some(Box::new(Error::transport(&method, url.clone(), e))),
+    let unreachable = |e: reqwest::Error| {
+        let err = Error::transport_after(&method, url.clone(), e, cx.timeout());
+        let cause = match &err {
+            Error::Transport { cause, .. } => cause.clone(),
+            _ => err.to_string(),
+        };
+        Error::Auth {
+            scheme,
+            message: format!(
+                "could not get a token from `{url}`: {cause}; check `access_token_url` and \
+                 that the token endpoint is reachable"
+            ),
+            source: Some(Box::new(err)),
+        }
     };
     cx.token_fetched();
     let response = cx.http().execute(request).await.map_err(unreachable)?;
@@ -394,7 +401,10 @@ impl<F: OAuth2Flow> OAuth2<F> {
     pub async fn access_token(&self, cx: &AuthContext) -> Result<AccessToken> {
         self.cache
             .get_or_fetch(|| async {
-                let token = self.flow.fetch_access_token(cx).await?;
+                let token = crate::retry::retrying(cx.retry_policy(), "the token endpoint", || {
+                    self.flow.fetch_access_token(cx)
+                })
+                .await?;
                 let lifetime = token
                     .lifetime()
                     .unwrap_or_else(|| self.flow.default_token_expiration());

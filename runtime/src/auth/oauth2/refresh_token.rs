@@ -215,6 +215,7 @@ impl RefreshTokenFlow {
                 url: response.url.clone(),
                 status: response.status,
                 body: String::new(),
+                retry_after: crate::retry::retry_after(&response.headers),
             })),
         }
     }

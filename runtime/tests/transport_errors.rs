@@ -1,0 +1,123 @@
+//! Transport errors keep their cause: a refused connection, a timeout and a body that
+//! stalls read differently in `Display`, through retries (`RetriesExhausted::source`) and
+//! through token requests. TLS failures are in `tls.rs`.
+
+mod common;
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use rest_source_runtime::error::TransportKind;
+use rest_source_runtime::{Error, OAuth2ClientCredentials, RestClient, RetryPolicy, Secret};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A loopback port with nothing listening on it.
+async fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A server that reads the request and then answers `head` (maybe with part of a body) and
+/// never anything more, keeping the connection open.
+async fn stalling(head: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.write_all(head.as_bytes()).await;
+                std::future::pending::<()>().await;
+            });
+        }
+    });
+    format!("http://{addr}/")
+}
+
+fn retry(max_retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_retries,
+        ..RetryPolicy::default()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn refused_connection_says_so_after_retries_too() {
+    let port = closed_port().await;
+    let c = RestClient::builder(format!("http://127.0.0.1:{port}/"))
+        .no_timeout()
+        .retry(retry(2))
+        .build()
+        .unwrap();
+    let err = c.get("x").await.unwrap_err();
+    assert!(
+        matches!(err, Error::RetriesExhausted { attempts: 3, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("connection refused"), "{err}");
+    assert_eq!(err.transport_kind(), Some(TransportKind::Connect));
+    let last = err.source().unwrap();
+    assert!(last.to_string().contains("connection refused"), "{last}");
+    // …and the chain goes on to the underlying error.
+    assert!(last.source().is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_that_times_out_names_the_timeout() {
+    let base = stalling("").await;
+    let c = RestClient::builder(base)
+        .timeout(Duration::from_secs(3))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = c.get("x").await.unwrap_err();
+    assert_eq!(err.transport_kind(), Some(TransportKind::Timeout));
+    assert!(err.to_string().contains("timed out after 3 s"), "{err}");
+    assert!(err.is_retryable());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_times_out_is_not_a_decode_error() {
+    let base = stalling("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"items\": [").await;
+    let c = RestClient::builder(base)
+        .timeout(Duration::from_secs(3))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let response = c.get("x").await.unwrap();
+    let err = response.bytes().await.unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.transport_kind(), Some(TransportKind::Timeout), "{text}");
+    assert!(
+        text.contains("timed out") && text.contains("body"),
+        "{text}"
+    );
+    assert!(!text.contains("error decoding"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_token_endpoint_names_the_cause() {
+    let port = closed_port().await;
+    let api = common::TestServer::start(|_| common::Reply::ok()).await;
+    let auth = OAuth2ClientCredentials::new(
+        format!("http://127.0.0.1:{port}/token"),
+        Secret::new("id"),
+        Secret::new("secret"),
+    );
+    let c = common::client_with_retry(&api, auth, retry(1));
+    let err = c.get("api").await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("could not get a token"), "{text}");
+    assert!(text.contains("connection refused"), "{text}");
+    assert!(
+        matches!(err, Error::RetriesExhausted { attempts: 2, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.transport_kind(), Some(TransportKind::Connect));
+    assert_eq!(api.requests().len(), 0);
+}
