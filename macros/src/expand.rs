@@ -447,8 +447,10 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         #(#attrs)*
         #vis struct #ident {
             #(#fields,)*
+            // A derive written above `#[rest_source]` runs first, on the struct without this
+            // field, and its error names the field: the name is the fix.
             #[doc(hidden)]
-            __rest_source: #p::SourceState,
+            __put_rest_source_above_derives: #p::SourceState,
         }
 
         #[doc = #secrets_doc]
@@ -536,7 +538,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 /// Tests auth first: one authenticated request per distinct auth (to the first
                 /// top-level resource that uses it); the first failure is returned.
                 pub async fn check(&self) -> #rt::Result<()> {
-                    self.__rest_source.check().await
+                    self.__put_rest_source_above_derives.check().await
                 }
             }
 
@@ -618,7 +620,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                     let __probes = ::std::vec![#(#probes),*];
                     ::core::result::Result::Ok(#ident {
                         #(#field_inits,)*
-                        __rest_source: #p::SourceState::new(__probes),
+                        __put_rest_source_above_derives: #p::SourceState::new(__probes),
                     })
                 }
             }
@@ -1021,21 +1023,6 @@ fn oauth2_expr(def: &AuthDef, build: &TokenStream) -> TokenStream {
         client_auth: #client_auth,
         default_token_expiration: #expiration,
     }#build)
-}
-
-/// The struct as declared (our attributes removed), emitted next to the errors so the rest
-/// of the crate still type-checks.
-pub fn fallback(item: &syn::DeriveInput) -> TokenStream {
-    let mut item = item.clone();
-    let ours = |a: &syn::Attribute| a.path().is_ident("resource") || a.path().is_ident("auth");
-    item.attrs.retain(|a| !ours(a));
-    if let syn::Data::Struct(data) = &mut item.data {
-        for f in data.fields.iter_mut() {
-            f.attrs.retain(|a| !ours(a));
-        }
-    }
-    // `DeriveInput` prints as the item it was parsed from.
-    quote!(#item)
 }
 
 #[cfg(test)]

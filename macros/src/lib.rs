@@ -11,6 +11,7 @@ mod ctxt;
 mod endpoint;
 mod entry;
 mod expand;
+mod fallback;
 mod schema;
 mod suggest;
 mod valid;
