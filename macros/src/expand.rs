@@ -890,8 +890,19 @@ fn auth_form_expr(def: Option<&AuthDef>, source_name: &str, build: bool) -> Toke
             })
         }
         AuthForm::Custom { ty, flow, args } => {
-            let names = args.iter().map(|(k, _)| k.to_string());
-            let keys = args.iter().map(|(_, s)| &s.key);
+            // Every argument under its name: a secret's value, or the plain string.
+            let inserts = args.iter().map(|(k, v)| {
+                let name = k.unraw().to_string();
+                match v {
+                    Value::Secret(s) => {
+                        let key = &s.key;
+                        quote!(__custom.insert(#name, ::core::clone::Clone::clone(__values.get(#key)?));)
+                    }
+                    Value::Plain(l) => {
+                        quote!(__custom.insert(#name, #rt::Secret::new(::std::string::String::from(#l)));)
+                    }
+                }
+            });
             // Spanned on the user's type, so "`Auth` is not implemented for `MyAuth`" points there.
             let build = if *flow {
                 quote_spanned! {ty.span()=>
@@ -904,7 +915,15 @@ fn auth_form_expr(def: Option<&AuthDef>, source_name: &str, build: bool) -> Toke
             };
             quote!({
                 let mut __custom = #spec::SecretValues::new(#source_name);
-                #(__custom.insert(#names, ::core::clone::Clone::clone(__values.get(#keys)?));)*
+                #(#inserts)*
+                // The builder's URL overrides reach a custom type as they reach the built-in
+                // flows: under the builder method's name, replacing an argument of that name.
+                if let ::core::option::Option::Some(__url) = &__access_token_url {
+                    __custom.insert("access_token_url", #rt::Secret::new(::core::clone::Clone::clone(__url)));
+                }
+                if let ::core::option::Option::Some(__url) = &__login_url {
+                    __custom.insert("login_url", #rt::Secret::new(::core::clone::Clone::clone(__url)));
+                }
                 #build
             })
         }
