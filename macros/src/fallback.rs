@@ -64,25 +64,29 @@ fn stand_ins(item: &syn::DeriveInput, args: &TokenStream) -> TokenStream {
     });
 
     quote! {
+        // Hidden: a crate with `#![warn(missing_docs)]` gets no warnings about stand-ins.
+        #[doc(hidden)]
         #[allow(dead_code)]
         #[derive(::core::clone::Clone, ::core::fmt::Debug)]
         #vis struct #secrets_ident {
             #(pub #key_idents: #rt::Secret,)*
         }
 
+        #[doc(hidden)]
         #[allow(dead_code)]
         #[must_use]
         #vis struct #builder_ident {}
 
         const _: () = {
             #[automatically_derived]
+            #[doc(hidden)]
             #[allow(dead_code)]
             impl #ident {
                 pub const SOURCE_NAME: &'static str = #source_name;
                 pub const SECRET_KEYS: &'static [&'static str] = &[#(#keys),*];
 
                 pub fn auth_spec() -> ::core::option::Option<#rt::spec::AuthSpec> {
-                    loop {}
+                    ::core::option::Option::None
                 }
 
                 pub fn builder() -> #builder_ident {
@@ -95,6 +99,7 @@ fn stand_ins(item: &syn::DeriveInput, args: &TokenStream) -> TokenStream {
             }
 
             #[automatically_derived]
+            #[doc(hidden)]
             #[allow(dead_code)]
             impl #secrets_ident {
                 pub const KEYS: &'static [&'static str] = &[#(#keys),*];
@@ -115,6 +120,7 @@ fn stand_ins(item: &syn::DeriveInput, args: &TokenStream) -> TokenStream {
             }
 
             #[automatically_derived]
+            #[doc(hidden)]
             #[allow(dead_code)]
             impl #builder_ident {
                 #(#setters)*
