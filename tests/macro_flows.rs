@@ -184,3 +184,88 @@ async fn jwt_bearer_signs_an_assertion_and_uses_the_token() {
         .expect("an assertion");
     assert_eq!(assertion.split('.').count(), 3, "a signed JWT: {assertion}");
 }
+
+/// A custom grant that reads plain settings next to its secret: everything in `custom(…)`
+/// arrives in `from_secrets` under its argument's name.
+struct PartnerGrant(rest_source::ClientCredentialsFlow);
+
+impl rest_source::OAuth2Flow for PartnerGrant {
+    fn access_token_url(&self) -> &str {
+        self.0.access_token_url()
+    }
+    fn access_token_request_data(&self) -> Vec<(String, String)> {
+        self.0.access_token_request_data()
+    }
+    fn client_credentials(&self) -> Option<rest_source::auth::ClientCredentials<'_>> {
+        self.0.client_credentials()
+    }
+}
+
+impl rest_source::spec::FromSecrets for PartnerGrant {
+    fn from_secrets(args: &rest_source::spec::SecretValues) -> rest_source::Result<Self> {
+        let flow = rest_source::ClientCredentialsFlow::new(
+            args.get("access_token_url")?.expose(),
+            args.get("client_id")?.clone(),
+            args.get("client_secret")?.clone(),
+        )
+        .scope(args.get("scope")?.expose());
+        Ok(PartnerGrant(flow))
+    }
+}
+
+#[rest_source(
+    base_url = "https://partner.example.com",
+    auth = custom(
+        flow = PartnerGrant,
+        access_token_url = "https://partner.example.com/oauth/token",
+        scope = "orders:read",
+        client_id = "etl-app",
+        client_secret = secret("partner_secret"),
+    ),
+    paginator = single_page,
+)]
+struct Partner {
+    #[resource(path = "orders")]
+    orders: Resource<Value>,
+}
+
+#[tokio::test]
+async fn plain_custom_arguments_and_the_token_url_override_reach_a_custom_flow() {
+    let server = MockServer::start().await;
+    // The plain `scope` and `client_id` from the attribute, the secret from the secrets, and
+    // the token URL from the builder's override (the attribute's URL is never called).
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(wiremock::matchers::body_string_contains(
+            "scope=orders%3Aread",
+        ))
+        .and(wiremock::matchers::body_string_contains(
+            "client_id=etl-app",
+        ))
+        .and(wiremock::matchers::body_string_contains(
+            "client_secret=partner-pw",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "partner-at", "expires_in": 3600})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/orders"))
+        .and(header("authorization", "Bearer partner-at"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": 7}])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let partner = Partner::builder()
+        .secrets(PartnerSecrets {
+            partner_secret: Secret::new("partner-pw"),
+        })
+        .base_url(server.uri())
+        .access_token_url(format!("{}/oauth/token", server.uri()))
+        .build()
+        .unwrap();
+    assert_eq!(partner.orders.collect().await.unwrap(), [json!({"id": 7})]);
+}

@@ -3,6 +3,7 @@
 //! what it could read, so validation can still report the rest.
 
 use proc_macro2::{Span, TokenStream};
+use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitInt, LitStr, Meta, Token, Type, Visibility};
 
@@ -188,7 +189,7 @@ impl Source {
     }
 }
 
-fn snake_case(name: &str) -> String {
+pub fn snake_case(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
         if c.is_uppercase() {
@@ -278,6 +279,17 @@ fn parse_field(cx: &Ctxt, field: &syn::Field) -> Option<Field> {
     }
     let kind = match resource_attr {
         Some(a) => FieldKind::Resource(Box::new(parse_resource(cx, a, &field.ty))),
+        None if is_resource_type(&field.ty) => {
+            // Not a parameter either: left out, so nothing else reports it a second time.
+            cx.error_spanned_by(
+                &ident,
+                format!(
+                    "`{}` is a `Resource` but has no `#[resource]`: add `#[resource(path = \"…\")]` above it (a source parameter has a plain type such as `String`)",
+                    ident.unraw()
+                ),
+            );
+            return None;
+        }
         None => FieldKind::Param,
     };
     let auth = auth_attr.and_then(|a| {
@@ -402,19 +414,47 @@ fn parse_resource(cx: &Ctxt, a: &Attribute, ty: &Type) -> ResourceDef {
     def
 }
 
-/// The type must be `Resource<T>` (any path whose last segment has exactly one type
-/// argument: the item type).
+/// `Resource<…>`, by its last path segment (`rest_source::Resource<T>` too).
+pub fn is_resource_type(ty: &Type) -> bool {
+    resource_segment(ty).is_some()
+}
+
+fn resource_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            p.path.segments.last().filter(|s| s.ident == "Resource")
+        }
+        _ => None,
+    }
+}
+
+/// The type must be `Resource<Item>`: exactly one type argument, the item type. The error
+/// sits on the type and says what to write instead of the common near-misses.
 fn check_resource_type(cx: &Ctxt, ty: &Type) {
-    if let Type::Path(p) = ty
-        && let Some(last) = p.path.segments.last()
-        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+    if let Some(segment) = resource_segment(ty)
+        && let syn::PathArguments::AngleBracketed(args) = &segment.arguments
         && args.args.len() == 1
         && let Some(syn::GenericArgument::Type(_)) = args.args.first()
     {
         return;
     }
+    let outer = match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    };
+    let why = match outer.as_deref() {
+        Some("Option") => {
+            "; a resource is always built with its source, so it is never an `Option`"
+        }
+        Some("Vec") => {
+            "; it streams every record of every page, and `.collect().await` gives the `Vec`"
+        }
+        _ => "",
+    };
     cx.error_spanned_by(
         ty,
-        "a `#[resource]` field has type `Resource<Item>`, where `Item` is what each record deserialises into",
+        format!(
+            "a resource field has type `Resource<T>`, where `T` is what each record deserialises into{why}"
+        ),
     );
 }

@@ -100,13 +100,27 @@ fn as_secret(cx: &Ctxt, expr: &Expr) -> Option<Option<SecretLit>> {
     if !func.path.is_ident("secret") {
         return None;
     }
+    // Once `secret` is recognised, every mistake inside it is this one error (the caller
+    // does not also report "expected a string literal or `secret(…)`").
     let key = match (call.args.len(), call.args.first()) {
-        (1, Some(arg)) => expr_str(cx, arg),
+        (
+            1,
+            Some(Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(key), ..
+            })),
+        ) => key.clone(),
+        (1, Some(arg)) => {
+            cx.error_spanned_by(
+                arg,
+                "`secret(…)` takes the key as a string literal, e.g. `secret(\"token\")`: the macro reads the key at compile time (the value, never)",
+            );
+            return Some(None);
+        }
         _ => {
             cx.error_spanned_by(call, "expected `secret(\"key\")` with one string literal");
-            None
+            return Some(None);
         }
-    }?;
+    };
     if !is_secret_key(&key.value()) {
         let fixed: String = key
             .value()
@@ -129,7 +143,7 @@ fn as_secret(cx: &Ctxt, expr: &Expr) -> Option<Option<SecretLit>> {
     Some(Some(SecretLit { key }))
 }
 
-fn is_secret_key(key: &str) -> bool {
+pub fn is_secret_key(key: &str) -> bool {
     // These cannot be field names, even raw.
     if matches!(key, "self" | "super" | "crate") {
         return false;

@@ -2,10 +2,11 @@
 //! `bearer(token = …)`, `api_key(name = …, api_key = …, location = …)`,
 //! `http_basic(username = …, password = …)`, `oauth2_client_credentials(…)`, the
 //! non-standard flows `oauth2_refresh_token(…)`, `oauth2_jwt_bearer(…)` and
-//! `session_token(…)`, `custom(MyAuth, arg = secret("…"), …)` / `custom(flow = MyGrant, …)`
-//! and `none`.
+//! `session_token(…)`, `custom(MyAuth, arg = secret("…"), setting = "…", …)` /
+//! `custom(flow = MyGrant, …)` and `none`.
 
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitInt, LitStr, Meta, Token};
 
@@ -96,11 +97,12 @@ pub enum AuthForm {
     },
     /// A user type implementing `Auth` + `FromSecrets` (`type = …`), or `OAuth2Flow` +
     /// `FromSecrets` (`flow = …`, wrapped in the runtime's caching `OAuth2`); each other
-    /// argument is a secret passed under the argument's name.
+    /// argument is passed under its name: a `secret("…")` (required when the name says
+    /// credential) or a plain string (`token_url = "…"`).
     Custom {
         ty: syn::Type,
         flow: bool,
-        args: Vec<(Ident, SecretLit)>,
+        args: Vec<(Ident, Value)>,
     },
 }
 
@@ -524,7 +526,7 @@ impl AuthDef {
                 private_key,
                 ..
             } => value(issuer).into_iter().chain([private_key]).collect(),
-            AuthForm::Custom { args, .. } => args.iter().map(|(_, s)| s).collect(),
+            AuthForm::Custom { args, .. } => args.iter().filter_map(|(_, a)| value(a)).collect(),
         }
     }
 
@@ -570,10 +572,7 @@ impl AuthDef {
             | AuthForm::SessionToken { .. }
             | AuthForm::OAuth2JwtBearer { .. } => self.text.clone(),
             AuthForm::Custom { ty, flow, args } => {
-                let args: Vec<String> = args
-                    .iter()
-                    .map(|(k, s)| format!("{k}={}", s.key()))
-                    .collect();
+                let args: Vec<String> = args.iter().map(|(k, a)| format!("{k}={}", v(a))).collect();
                 format!("custom({flow},{},{})", ty.to_token_stream(), args.join(","))
             }
         }
@@ -609,11 +608,18 @@ fn parse_custom(cx: &Ctxt, kind: Ident, metas: &[Meta]) -> Option<AuthDef> {
                 }
                 if key == "flow" {
                     set_type(cx, &nv.value, true);
-                } else if let Some(secret) = attr::credential(cx, &key, &nv.value) {
-                    args.push((key, secret));
+                } else if names_a_credential(&key.unraw().to_string()) {
+                    if let Some(secret) = attr::credential(cx, &key, &nv.value) {
+                        args.push((key, Value::Secret(secret)));
+                    }
+                } else if let Some(value) = attr::value(cx, &nv.value) {
+                    args.push((key, value));
                 }
             }
-            Meta::List(_) => cx.error_spanned_by(m, "expected `name = secret(\"key\")`"),
+            Meta::List(_) => cx.error_spanned_by(
+                m,
+                "expected `name = secret(\"key\")` or, for a setting that is not a credential, `name = \"value\"`",
+            ),
         }
     }
     match ty {
@@ -629,6 +635,33 @@ fn parse_custom(cx: &Ctxt, kind: Ident, metas: &[Meta]) -> Option<AuthDef> {
             None
         }
     }
+}
+
+/// Whether an argument of `custom(…)` is a credential by its name, so a literal is refused:
+/// its last `_`-separated word is one (`token`, `refresh_token`, `api_key`,
+/// `client_secret`, `password`, …), or it says `password`/`secret` anywhere. Settings that
+/// merely mention one (`token_url`, `token_store`, `key_id`) are not.
+fn names_a_credential(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "token",
+        "key",
+        "secret",
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "passphrase",
+        "pin",
+        "otp",
+        "assertion",
+        "credential",
+        "credentials",
+    ];
+    let lower = name.to_ascii_lowercase();
+    let last = lower.rsplit('_').next().unwrap_or_default();
+    WORDS.contains(&last)
+        || ["password", "secret"].iter().any(|w| lower.contains(w))
+        || ["token", "key"].iter().any(|w| last.ends_with(w))
 }
 
 /// `credentials(username = secret("user"), tenant = "acme")`: the login fields. A field whose
@@ -683,5 +716,42 @@ pub fn check_absolute_url(cx: &Ctxt, lit: &LitStr, key: &str) {
             lit,
             format!("`{key}` must be an absolute URL such as `https://api.example.com/v1` ({e})"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_a_credential;
+
+    #[test]
+    fn custom_arguments_named_like_credentials_are_credentials() {
+        for name in [
+            "token",
+            "refresh_token",
+            "api_key",
+            "apikey",
+            "client_secret",
+            "secret",
+            "password",
+            "db_password_file",
+            "private_key",
+            "passphrase",
+            "otp",
+        ] {
+            assert!(names_a_credential(name), "{name}");
+        }
+        for name in [
+            "token_url",
+            "token_store",
+            "key_id",
+            "access_token_url",
+            "scope",
+            "tenant",
+            "client_id",
+            "username",
+            "token_path",
+        ] {
+            assert!(!names_a_credential(name), "{name}");
+        }
     }
 }

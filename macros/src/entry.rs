@@ -1,5 +1,5 @@
 //! The macro entry points as plain functions: parse → validate → expand, and on any error
-//! every error together plus the struct as declared.
+//! every error together plus the struct as declared and stand-ins for what it would generate.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -7,7 +7,7 @@ use quote::quote;
 use crate::ast::Source;
 use crate::ctxt::Ctxt;
 use crate::schema::Env;
-use crate::{expand, valid};
+use crate::{expand, fallback, valid};
 
 pub fn rest_source(args: TokenStream, input: TokenStream, env: &Env) -> TokenStream {
     let item: syn::DeriveInput = match syn::parse2(input.clone()) {
@@ -22,7 +22,7 @@ pub fn rest_source(args: TokenStream, input: TokenStream, env: &Env) -> TokenStr
         }
     };
     let cx = Ctxt::new();
-    let output = Source::from_syn(&cx, args, &item).map(|source| {
+    let output = Source::from_syn(&cx, args.clone(), &item).map(|source| {
         let plan = valid::validate(&cx, &source, env);
         (source, plan)
     });
@@ -30,7 +30,7 @@ pub fn rest_source(args: TokenStream, input: TokenStream, env: &Env) -> TokenStr
         (None, Some((source, plan))) => expand::expand(&source, &plan),
         (error, _) => {
             let error = error.map(|e| e.to_compile_error());
-            let item = expand::fallback(&item);
+            let item = fallback::expand(&item, &args);
             quote!(#error #item)
         }
     }
@@ -282,6 +282,79 @@ mod tests {
         let group = |r: &str| plan.resources[r].group;
         assert_eq!((group("a"), group("b"), group("c")), (0, 0, 1));
         assert_eq!(plan.secret_keys, ["t", "other"]);
+    }
+
+    #[test]
+    fn a_resource_field_without_its_attribute_is_one_error_naming_the_fix() {
+        let errs = errors(
+            quote!(base_url = "https://a.example"),
+            parse_quote! {
+                struct A {
+                    #[resource(path = "a")]
+                    a: Resource<u8>,
+                    #[resource(path = "a/{notes.id}")]
+                    child: Resource<u8>,
+                    notes: rest_source::Resource<u8>,
+                }
+            },
+        );
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert!(
+            errs[0].starts_with(
+                "`notes` is a `Resource` but has no `#[resource]`: add `#[resource(path = \"…\")]`"
+            ),
+            "{}",
+            errs[0]
+        );
+        // The child's parent is reported as missing, not as "a source parameter".
+        assert!(
+            errs[1].contains("the parent resource `notes` does not exist"),
+            "{}",
+            errs[1]
+        );
+    }
+
+    #[test]
+    fn a_resource_of_the_wrong_type_is_reported_once_per_field() {
+        let errs = errors(
+            quote!(base_url = "https://a.example"),
+            parse_quote! {
+                struct A {
+                    #[resource(path = "a")]
+                    a: Vec<u8>,
+                    #[resource(path = "b")]
+                    b: Option<Resource<u8>>,
+                    #[resource(path = "c")]
+                    c: Resource<u8>,
+                }
+            },
+        );
+        assert_eq!(errs.len(), 2, "{errs:#?}");
+        assert!(errs[0].starts_with("a resource field has type `Resource<T>`"));
+        assert!(
+            errs[0].contains("`.collect().await` gives the `Vec`"),
+            "{}",
+            errs[0]
+        );
+        assert!(errs[1].contains("never an `Option`"), "{}", errs[1]);
+    }
+
+    #[test]
+    fn a_secret_key_that_is_not_a_literal_is_one_error() {
+        let errs = errors(
+            quote!(
+                base_url = "https://a.example",
+                auth = http_basic(username = secret(USER), password = secret(PASSWORD_KEY))
+            ),
+            parse_quote!(
+                struct A {}
+            ),
+        );
+        assert_eq!(
+            errs,
+            ["`secret(…)` takes the key as a string literal, e.g. `secret(\"token\")`: the macro reads the key at compile time (the value, never)";
+                2]
+        );
     }
 
     #[test]

@@ -451,8 +451,10 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
         #(#attrs)*
         #vis struct #ident {
             #(#fields,)*
+            // A derive written above `#[rest_source]` runs first, on the struct without this
+            // field, and its error names the field: the name is the fix.
             #[doc(hidden)]
-            __rest_source: #p::SourceState,
+            __put_rest_source_above_derives: #p::SourceState,
         }
 
         #[doc = #secrets_doc]
@@ -540,7 +542,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                 /// Tests auth first: one authenticated request per distinct auth (to the first
                 /// top-level resource that uses it); the first failure is returned.
                 pub async fn check(&self) -> #rt::Result<()> {
-                    self.__rest_source.check().await
+                    self.__put_rest_source_above_derives.check().await
                 }
             }
 
@@ -622,7 +624,7 @@ pub fn expand(source: &Source, plan: &Plan) -> TokenStream {
                     let __probes = ::std::vec![#(#probes),*];
                     ::core::result::Result::Ok(#ident {
                         #(#field_inits,)*
-                        __rest_source: #p::SourceState::new(__probes),
+                        __put_rest_source_above_derives: #p::SourceState::new(__probes),
                     })
                 }
             }
@@ -892,8 +894,19 @@ fn auth_form_expr(def: Option<&AuthDef>, source_name: &str, build: bool) -> Toke
             })
         }
         AuthForm::Custom { ty, flow, args } => {
-            let names = args.iter().map(|(k, _)| k.to_string());
-            let keys = args.iter().map(|(_, s)| &s.key);
+            // Every argument under its name: a secret's value, or the plain string.
+            let inserts = args.iter().map(|(k, v)| {
+                let name = k.unraw().to_string();
+                match v {
+                    Value::Secret(s) => {
+                        let key = &s.key;
+                        quote!(__custom.insert(#name, ::core::clone::Clone::clone(__values.get(#key)?));)
+                    }
+                    Value::Plain(l) => {
+                        quote!(__custom.insert(#name, #rt::Secret::new(::std::string::String::from(#l)));)
+                    }
+                }
+            });
             // Spanned on the user's type, so "`Auth` is not implemented for `MyAuth`" points there.
             let build = if *flow {
                 quote_spanned! {ty.span()=>
@@ -906,7 +919,15 @@ fn auth_form_expr(def: Option<&AuthDef>, source_name: &str, build: bool) -> Toke
             };
             quote!({
                 let mut __custom = #spec::SecretValues::new(#source_name);
-                #(__custom.insert(#names, ::core::clone::Clone::clone(__values.get(#keys)?));)*
+                #(#inserts)*
+                // The builder's URL overrides reach a custom type as they reach the built-in
+                // flows: under the builder method's name, replacing an argument of that name.
+                if let ::core::option::Option::Some(__url) = &__access_token_url {
+                    __custom.insert("access_token_url", #rt::Secret::new(::core::clone::Clone::clone(__url)));
+                }
+                if let ::core::option::Option::Some(__url) = &__login_url {
+                    __custom.insert("login_url", #rt::Secret::new(::core::clone::Clone::clone(__url)));
+                }
                 #build
             })
         }
@@ -1025,21 +1046,6 @@ fn oauth2_expr(def: &AuthDef, build: &TokenStream) -> TokenStream {
         client_auth: #client_auth,
         default_token_expiration: #expiration,
     }#build)
-}
-
-/// The struct as declared (our attributes removed), emitted next to the errors so the rest
-/// of the crate still type-checks.
-pub fn fallback(item: &syn::DeriveInput) -> TokenStream {
-    let mut item = item.clone();
-    let ours = |a: &syn::Attribute| a.path().is_ident("resource") || a.path().is_ident("auth");
-    item.attrs.retain(|a| !ours(a));
-    if let syn::Data::Struct(data) = &mut item.data {
-        for f in data.fields.iter_mut() {
-            f.attrs.retain(|a| !ours(a));
-        }
-    }
-    // `DeriveInput` prints as the item it was parsed from.
-    quote!(#item)
 }
 
 #[cfg(test)]

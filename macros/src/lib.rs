@@ -11,6 +11,7 @@ mod ctxt;
 mod endpoint;
 mod entry;
 mod expand;
+mod fallback;
 // The runtime's placeholder rules, compiled in so that a placeholder means the same at
 // compile time as at run time. (It moves into the shared model crate with the validators.)
 #[allow(dead_code)]
@@ -50,14 +51,19 @@ use proc_macro::TokenStream;
 ///   token_cookie = "…", [location = header|query|cookie|body], [name] (default
 ///   `Authorization`; required off the header), [prefix] (default `Bearer ` on
 ///   `Authorization`, else none), [ttl = seconds], [expires_in_path], [expires_at_path])`
-/// - `custom(MyAuth, arg = secret("…"), …)` (`MyAuth: Auth + FromSecrets`), or
-///   `custom(flow = MyGrant, …)` (`MyGrant: OAuth2Flow + FromSecrets`, wrapped in the
-///   runtime's caching `OAuth2`): the way to anything not built in.
+/// - `custom(MyAuth, arg = secret("…"), setting = "…", …)` (`MyAuth: Auth + FromSecrets`),
+///   or `custom(flow = MyGrant, …)` (`MyGrant: OAuth2Flow + FromSecrets`, wrapped in the
+///   runtime's caching `OAuth2`): the way to anything not built in. `from_secrets` gets
+///   every argument under its name, a plain setting as a `Secret` too (read it with
+///   `expose()`); the builder's `access_token_url(…)` / `login_url(…)` overrides arrive
+///   under those names, replacing an argument of that name.
 /// - `none`
 ///
 /// Credentials (`token`, `password`, `client_secret`, `api_key`, `refresh_token`,
 /// `private_key`, login fields whose name says `pass`/`secret`/`token`/`key`, custom
-/// arguments) must be `secret("key")`: a literal is a compile error.
+/// arguments whose name ends in a credential word — `…token`, `…key`, `…secret`,
+/// `…password`, … — but not `token_url`, `token_store`, `key_id`) must be `secret("key")`:
+/// a literal is a compile error.
 ///
 /// Paginators, with dlt's argument names (types checked): `auto`, `single_page`,
 /// `json_link([next_url_path], [has_more_path], [stop_after_empty_page])`,

@@ -1,4 +1,5 @@
-//! A custom OAuth2 grant (`OAuth2Flow`) gets the runtime's token caching via `custom(flow = …)`.
+//! A custom OAuth2 grant (`OAuth2Flow`) gets the runtime's token caching via `custom(flow = …)`,
+//! and reads a plain setting (`token_url`) next to its secrets.
 use rest_source::spec::{FromSecrets, SecretValues};
 use rest_source::{ClientCredentialsFlow, OAuth2Flow, Resource, Secret, rest_source};
 
@@ -21,7 +22,7 @@ impl OAuth2Flow for PartnerGrant {
 impl FromSecrets for PartnerGrant {
     fn from_secrets(secrets: &SecretValues) -> rest_source::Result<Self> {
         Ok(PartnerGrant(ClientCredentialsFlow::new(
-            "https://partner.example.com/token",
+            secrets.get("token_url")?.expose(),
             secrets.get("id")?.clone(),
             secrets.get("secret")?.clone(),
         )))
@@ -30,7 +31,12 @@ impl FromSecrets for PartnerGrant {
 
 #[rest_source(
     base_url = "https://partner.example.com",
-    auth = custom(flow = PartnerGrant, id = secret("partner_id"), secret = secret("partner_secret")),
+    auth = custom(
+        flow = PartnerGrant,
+        token_url = "https://partner.example.com/token",
+        id = secret("partner_id"),
+        secret = secret("partner_secret"),
+    ),
 )]
 struct Partner {
     #[resource(path = "orders")]

@@ -1,0 +1,12 @@
+use rest_source::{Resource, rest_source};
+
+#[rest_source(base_url = "https://api.example.com")]
+struct Api {
+    #[resource(path = "notes")]
+    notes: Option<Resource<serde_json::Value>>,
+}
+
+fn main() {
+    let api = Api::builder().build().unwrap();
+    let _ = api.notes;
+}

@@ -1,0 +1,12 @@
+use rest_source::rest_source;
+
+#[rest_source(base_url = "https://api.example.com")]
+struct Api {
+    #[resource(path = "contacts")]
+    contacts: Vec<serde_json::Value>,
+}
+
+fn main() {
+    let api = Api::builder().build().unwrap();
+    let _ = api.contacts;
+}
