@@ -680,7 +680,12 @@ fn paginator_json(pg: &Paginator) -> TokenStream {
 /// The expression building `def`'s strategy (`AuthSpec { … }.build(&__values)?`), or with
 /// `build = false` the `AuthSpec` itself (`custom(…)` has none: that arm is never asked).
 fn auth_expr(def: Option<&AuthDef>, source_name: &str) -> TokenStream {
-    auth_form_expr(def, source_name, true)
+    if def.is_some_and(|d| matches!(d.form, AuthForm::Custom { .. })) {
+        return auth_form_expr(def, source_name, true);
+    }
+    let rt = rt();
+    let spec = auth_form_expr(def, source_name, false);
+    quote!(#rt::spec::BuildAuth::build(&#spec, &__values)?)
 }
 
 /// `Option<AuthSpec>` for the source-level auth: `None` when there is none (as a config

@@ -389,7 +389,7 @@ impl<'t> Validator<'t> {
             .and_then(|n| self.url(n, "client.base_url"));
         let headers = node
             .get("headers")
-            .map(|h| self.headers(h, "client.headers", true))
+            .map(|h| self.headers(h, "client.headers"))
             .unwrap_or_default();
         let auth = match node.get("auth") {
             Some(a) => Some(self.auth(a, "client.auth")?),

@@ -8,7 +8,9 @@ use super::{Draft, Validator, join};
 use crate::config::ResourceConfig;
 use crate::config::suggest;
 use crate::config::tree::{Node, NodeValue};
-use crate::spec::{EndpointSpec, IncrementalSpec, MaybeSecret, PaginatorSpec, ResourceSpec};
+use crate::spec::{
+    EndpointSpec, IncrementalSpec, MaybeSecret, PaginatorSpec, ResourceSpec, SecretRef,
+};
 
 const RESOURCE_KEYS: &[&str] = &[
     "name",
@@ -233,16 +235,20 @@ impl Validator<'_> {
                 }
             }
         }
-        let headers: BTreeMap<String, String> = ep
+        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        let mut secret_headers: Vec<(String, SecretRef)> = Vec::new();
+        let all_headers = ep
             .get("headers")
-            .map(|h| self.headers(h, &join(&ep_path, "headers"), false))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(k, v)| match v {
-                MaybeSecret::Plain(v) => Some((k, v)),
-                MaybeSecret::Secret { .. } => None,
-            })
-            .collect();
+            .map(|h| self.headers(h, &join(&ep_path, "headers")))
+            .unwrap_or_default();
+        for (k, v) in all_headers {
+            match v {
+                MaybeSecret::Plain(v) => {
+                    headers.insert(k, v);
+                }
+                MaybeSecret::Secret { secret } => secret_headers.push((k, SecretRef(secret))),
+            }
+        }
         let json = ep.get("json").map(Node::to_json);
         let data_selector = self.opt_string(ep, &ep_path, "data_selector");
         let paginator = match ep.get("paginator") {
@@ -290,6 +296,7 @@ impl Validator<'_> {
             config: ResourceConfig {
                 spec,
                 auth,
+                secret_headers,
                 parent: None,
                 selected,
             },

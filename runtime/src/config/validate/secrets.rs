@@ -87,12 +87,7 @@ impl Validator<'_> {
     }
 
     /// `headers`: names to plain values or (for the client) `{ secret = "key" }`.
-    pub(super) fn headers(
-        &mut self,
-        node: &Node,
-        path: &str,
-        secrets_allowed: bool,
-    ) -> Vec<(String, MaybeSecret)> {
+    pub(super) fn headers(&mut self, node: &Node, path: &str) -> Vec<(String, MaybeSecret)> {
         let Some(entries) = node.as_table() else {
             self.expected(node, path, "a table of header names to values");
             return Vec::new();
@@ -112,20 +107,11 @@ impl Validator<'_> {
                         out.push((key.name.clone(), MaybeSecret::Plain(s.clone())));
                     }
                 }
-                NodeValue::Table(_) if secrets_allowed => {
+                NodeValue::Table(_) => {
                     if let Some(secret) = self.secret_table(value, &at) {
                         out.push((key.name.clone(), MaybeSecret::Secret { secret }));
                     }
                 }
-                NodeValue::Table(_) => self.problem(
-                    value.span.as_ref(),
-                    &at,
-                    "secret headers are only supported in `client.headers`",
-                    Some(
-                        "move the header to `client.headers`, or give the endpoint its own `auth`"
-                            .into(),
-                    ),
-                ),
                 _ => self.expected(value, &at, "a string"),
             }
         }

@@ -59,7 +59,7 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 pub struct EndpointSpec {
     /// Path relative to the client's base URL (or absolute). `{parent.field}` placeholders
     /// are filled from each parent record (nested paths allowed: `{contacts.owner.id}`);
-    /// `{name}` placeholders from [`crate::Resource::path_param`].
+    /// `{name}` placeholders from the source's parameters (the runtime's `Resource::path_param`).
     pub path: String,
     /// HTTP method (default `GET`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,7 +160,7 @@ impl ResourceSpec {
     /// read as `1`.
     ///
     /// ```
-    /// use rest_source_runtime::spec::{OffsetPaginator, ResourceSpec};
+    /// use rest_source_spec::{OffsetPaginator, ResourceSpec};
     ///
     /// let events = ResourceSpec::new("events", "events")
     ///     .data_selector("items")
@@ -185,7 +185,7 @@ impl ResourceSpec {
     /// The parent resource named by `{parent.field}` placeholders in the path (or dlt's
     /// `{"type": "resolve", "resource": …}` params), if any.
     pub fn parent_name(&self) -> Option<&str> {
-        let from_path = crate::select::placeholders(&self.endpoint.path)
+        let from_path = crate::placeholders(&self.endpoint.path)
             .filter(|p| p.contains('.'))
             .map(|p| p.strip_prefix("resources.").unwrap_or(p))
             .find_map(|p| p.split('.').next());
