@@ -23,8 +23,6 @@ pub struct Plan {
     pub groups: Vec<Option<AuthDef>>,
     /// Per resource field name: its auth group, its parent, its path placeholders.
     pub resources: BTreeMap<String, ResourcePlan>,
-    /// Resource field names, parents before children.
-    pub order: Vec<String>,
     /// The secrets schema, tracked so editing it re-runs the check.
     pub schema: Option<PathBuf>,
 }
@@ -185,7 +183,7 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
         );
     }
 
-    let order = order_parents_first(cx, source, &resources);
+    report_parent_cycles(cx, source, &resources);
 
     // Secrets, in first-reference order.
     let mut all: Vec<&SecretLit> = Vec::new();
@@ -242,7 +240,6 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
         secret_keys,
         groups,
         resources,
-        order,
         schema: schema.map(|s| s.path),
     }
 }
@@ -294,18 +291,13 @@ fn check_placeholder(
     }
 }
 
-/// Resource names with every parent before its children; reports each parent cycle once,
-/// on the path of every resource in it.
-fn order_parents_first(
-    cx: &Ctxt,
-    source: &Source,
-    plans: &BTreeMap<String, ResourcePlan>,
-) -> Vec<String> {
+/// Reports each parent cycle once, on the path of every resource in it (the runtime's
+/// assembly links parents by name, in any declaration order).
+fn report_parent_cycles(cx: &Ctxt, source: &Source, plans: &BTreeMap<String, ResourcePlan>) {
     let declared: Vec<String> = source
         .resources()
         .map(|(f, _)| f.ident.unraw().to_string())
         .collect();
-    let mut order: Vec<String> = Vec::new();
     let mut in_cycle = BTreeSet::new();
     for name in &declared {
         // Walk up the parent chain; a repeat means a cycle.
@@ -339,26 +331,4 @@ fn order_parents_first(
             current = parent;
         }
     }
-    // Emit in dependency order (simple repeated pass: sources are small).
-    let mut remaining: Vec<String> = declared
-        .into_iter()
-        .filter(|n| !in_cycle.contains(n))
-        .collect();
-    while !remaining.is_empty() {
-        let before = remaining.len();
-        remaining.retain(|n| {
-            let ready = match plans.get(n).and_then(|p| p.parent.as_ref()) {
-                Some(parent) => order.contains(parent),
-                None => true,
-            };
-            if ready {
-                order.push(n.clone());
-            }
-            !ready
-        });
-        if remaining.len() == before {
-            break; // children of a cycle: already reported
-        }
-    }
-    order
 }

@@ -205,6 +205,13 @@ pub struct JsonLinkPaginator {
     pub stop_after_empty_page: bool,
 }
 
+impl Default for JsonLinkPaginator {
+    /// The next URL at `next` (dlt's default).
+    fn default() -> Self {
+        JsonLinkPaginator::new(default_next())
+    }
+}
+
 impl JsonLinkPaginator {
     /// The next URL at `next_url_path`.
     pub fn new(next_url_path: impl Into<String>) -> Self {
@@ -459,6 +466,13 @@ pub struct CursorPaginator {
     /// Stop at the first page without records (default `false`).
     #[serde(default)]
     pub stop_after_empty_page: bool,
+}
+
+impl Default for CursorPaginator {
+    /// The cursor at `cursors.next`, sent as `cursor` (dlt's defaults).
+    fn default() -> Self {
+        CursorPaginator::new(default_cursor_path(), default_cursor_param())
+    }
 }
 
 impl CursorPaginator {
