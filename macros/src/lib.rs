@@ -12,6 +12,7 @@ mod endpoint;
 mod entry;
 mod expand;
 mod schema;
+mod shared;
 mod suggest;
 mod valid;
 

@@ -9,7 +9,7 @@ use syn::LitStr;
 
 use crate::ast::{SecretLit, Source};
 use crate::attr::Value;
-use crate::auth::{self, AuthDef};
+use crate::auth::AuthDef;
 use crate::ctxt::Ctxt;
 use crate::schema::{self, Env};
 use crate::suggest;
@@ -80,8 +80,10 @@ pub fn placeholders(path: &str) -> Result<Vec<Placeholder>, String> {
 
 pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
     let config = &source.config;
+    // The rules the config shares (base URL, credential headers, `json` with `POST`).
+    crate::shared::check(cx, source);
     match &config.base_url {
-        Some(url) => auth::check_absolute_url(cx, url, "base_url"),
+        Some(_) => {}
         None if source.named && !config.unparsed => cx.error_at(
             Span::call_site(),
             "missing `base_url` in `#[rest_source(…)]`, e.g. `base_url = \"https://api.example.com/v1\"`",

@@ -34,6 +34,7 @@ mod incremental;
 mod paginator;
 mod resource;
 mod source;
+pub mod validate;
 
 pub use auth::{
     ApiKeyLocation, AuthSpec, ClientAuth, CustomAuthSpec, MaybeSecret, SecretRef,
@@ -46,6 +47,7 @@ pub use paginator::{
 };
 pub use resource::{DEFAULT_CONCURRENCY, EndpointSpec, ResourceSpec};
 pub use source::{SourceResource, SourceSpec};
+pub use validate::{Fix, Problem, validate};
 
 /// The names inside `{…}` placeholders of `template`, in order (`"a/{x}/{p.id}"` → `x`, `p.id`).
 pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
