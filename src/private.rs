@@ -37,7 +37,8 @@ pub fn assemble(
             None => Probe::BaseUrl(Box::new(assembled.client.clone())),
         })
         .collect();
-    Ok((assembled.resources, SourceState { probes }))
+    let spec = spec.clone();
+    Ok((assembled.resources, SourceState { spec, probes }))
 }
 
 /// One request `check()` makes, per distinct auth.
@@ -53,10 +54,16 @@ enum Probe {
 /// their source struct).
 #[derive(Clone, Debug)]
 pub struct SourceState {
+    spec: SourceSpec,
     probes: Vec<Probe>,
 }
 
 impl SourceState {
+    /// The source as data, as it was assembled.
+    pub fn spec(&self) -> &SourceSpec {
+        &self.spec
+    }
+
     /// One authenticated request per distinct auth; the first failure, as an auth error
     /// naming the resource, with the underlying error as its source.
     pub async fn check(&self) -> Result<()> {

@@ -7,7 +7,7 @@
 //! For `struct Crm` the expansion is: the struct (fields as declared plus a hidden state
 //! field), `CrmSecrets` (one `Secret` field per referenced key), the type-state builder
 //! `CrmBuilder` (`build` exists only once every parameter and the secrets are set), and
-//! `Crm::{builder, check, auth_spec, SOURCE_NAME, SECRET_KEYS}`. `build()` writes the source
+//! `Crm::{builder, check, auth_spec, source_spec, SOURCE_NAME, SECRET_KEYS}`. `build()` writes the source
 //! as a `SourceSpec` and calls the runtime's `assemble`, the step a TOML/JSON config goes
 //! through too.
 
@@ -173,6 +173,12 @@ fn source_impl(plan: &Plan, n: &Names) -> TokenStream {
                     __login_url: ::core::option::Option::None,
                     __configure: ::std::vec::Vec::new(),
                 }
+            }
+
+            /// The source as data: the `SourceSpec` it was assembled from (builder
+            /// overrides applied), what a TOML/JSON config of the same source loads into.
+            pub fn source_spec(&self) -> &#rt::spec::SourceSpec {
+                self.__rest_source.spec()
             }
 
             /// Tests auth first: one authenticated request per distinct auth (the first page
