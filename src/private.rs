@@ -3,68 +3,86 @@
 pub use rest_source_runtime as rt;
 pub use serde_json;
 
-use rest_source_runtime::{Error, RestClient, Result};
+use rest_source_runtime::spec::{
+    AssemblyOptions, CustomAuthSpec, SecretValues, SourceSpec, assemble as assemble_spec,
+};
+use rest_source_runtime::{Error, Resource, RestClient, RestClientBuilder, Result, SharedAuth};
+use serde_json::Value;
 
 /// Type-state marker of the generated builders: this parameter (or the secrets) is not set
 /// yet, so `build` does not exist.
 #[derive(Clone, Copy, Debug)]
 pub struct Unset;
 
-/// The resource spec the macro wrote in dlt's names. The macro only writes what it has
-/// validated, so a failure here means the macro and the runtime disagree: reported, not
-/// panicked.
-pub fn resource_spec(value: serde_json::Value) -> Result<rt::spec::ResourceSpec> {
-    serde_json::from_value(value).map_err(|e| {
-        Error::Config(format!(
-            "internal: `#[rest_source]` produced a resource spec the runtime rejects ({e}); please report this"
-        ))
-    })
+/// A client adjustment given to the generated builder's `configure_client`.
+pub type Configure = Box<dyn FnOnce(RestClientBuilder) -> RestClientBuilder>;
+
+/// Assembles the source the expansion built as a `SourceSpec`, with the same function the
+/// config loader uses: its resources in spec order, and the state `check()` runs on.
+pub fn assemble(
+    spec: &SourceSpec,
+    values: &SecretValues,
+    configure: Vec<Configure>,
+    custom: impl Fn(&CustomAuthSpec, &SecretValues) -> Result<SharedAuth>,
+) -> Result<(Vec<Resource<Value>>, SourceState)> {
+    let options = AssemblyOptions::new()
+        .configure(move |builder| configure.into_iter().fold(builder, |b, f| f(b)))
+        .custom(custom);
+    let assembled = assemble_spec(spec, values, options)?;
+    let probes = assembled
+        .probes
+        .iter()
+        .map(|probe| match probe.resource {
+            Some(i) => Probe::Resource(assembled.resources[i].clone()),
+            None => Probe::BaseUrl(Box::new(assembled.client.clone())),
+        })
+        .collect();
+    let spec = spec.clone();
+    Ok((assembled.resources, SourceState { spec, probes }))
 }
 
-/// One request `check()` makes: the first top-level resource of one distinct auth.
+/// One request `check()` makes, per distinct auth.
 #[derive(Clone, Debug)]
-pub struct Probe {
-    /// The resource (empty for a source without resources: its base URL is probed).
-    pub resource: &'static str,
-    /// The client with that auth.
-    pub client: RestClient,
-    /// The resource's path, parameters filled in.
-    pub path: String,
-    /// The resource's query parameters (an API may reject a request without them).
-    pub query: Vec<(&'static str, String)>,
+enum Probe {
+    /// The first page of a resource that uses the auth.
+    Resource(Resource<Value>),
+    /// The base URL, for a source without resources.
+    BaseUrl(Box<RestClient>),
 }
 
 /// The hidden state of a generated source (`Clone`/`Debug` so users can derive those on
 /// their source struct).
 #[derive(Clone, Debug)]
 pub struct SourceState {
+    spec: SourceSpec,
     probes: Vec<Probe>,
 }
 
 impl SourceState {
-    /// The probes `check()` runs.
-    pub fn new(probes: Vec<Probe>) -> Self {
-        SourceState { probes }
+    /// The source as data, as it was assembled.
+    pub fn spec(&self) -> &SourceSpec {
+        &self.spec
     }
 
-    /// One authenticated GET per distinct auth; the first failure, as an auth error naming
-    /// the resource, with the underlying error as its source.
+    /// One authenticated request per distinct auth; the first failure, as an auth error
+    /// naming the resource, with the underlying error as its source.
     pub async fn check(&self) -> Result<()> {
         for probe in &self.probes {
-            if let Err(err) = probe
-                .client
-                .get(&probe.path)
-                .query(&probe.query)
-                .send()
-                .await
-            {
-                let what = if probe.resource.is_empty() {
-                    "the base URL".to_owned()
-                } else {
-                    format!("resource `{}`", probe.resource)
-                };
+            let (result, client, what) = match probe {
+                Probe::Resource(resource) => (
+                    resource.first_page().await.map(drop),
+                    resource.client(),
+                    format!("resource `{}`", resource.name()),
+                ),
+                Probe::BaseUrl(client) => (
+                    client.get("").send().await.map(drop),
+                    &**client,
+                    "the base URL".to_owned(),
+                ),
+            };
+            if let Err(err) = result {
                 return Err(Error::Auth {
-                    scheme: probe.client.auth().scheme_dyn(),
+                    scheme: client.auth().scheme_dyn(),
                     message: format!("checking {what} failed"),
                     source: Some(Box::new(err)),
                 });

@@ -104,6 +104,8 @@ async fn macro_and_config_build_the_same_specs_and_read_the_same_records() {
     )
     .unwrap();
     let source = config.build(&secrets()).unwrap();
+    // One model: the whole source, as data, is the same through both front ends.
+    assert_eq!(crm.source_spec(), &config.to_spec());
 
     let from_macro = [crm.contacts.spec(), crm.notes.spec(), crm.reports.spec()];
     let from_config: Vec<_> = source.resources().iter().map(|r| r.spec()).collect();

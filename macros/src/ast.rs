@@ -397,14 +397,7 @@ fn parse_resource(cx: &Ctxt, a: &Attribute, ty: &Type) -> ResourceDef {
             _ => {}
         }
     }
-    if let Some(json) = &def.json
-        && def.method.as_ref().is_none_or(|m| m.value() != "POST")
-    {
-        cx.error_spanned_by(
-            json,
-            "a `json` body is sent with `method = \"POST\"`; add it (search endpoints read their query from the body)",
-        );
-    }
+    // `json` needs `POST`: a rule shared with the config (`rest_source_spec::validate`).
     if def.path.is_none() {
         cx.error_at(
             def.attr_span,

@@ -1,6 +1,6 @@
 //! What the macro emits when it reports an error: the struct as declared plus a stand-in for
 //! everything a successful expansion generates (`builder()`, the builder's setters and
-//! `build()`, `secrets…`, `<Name>Secrets`, `check()`, `SOURCE_NAME`, `SECRET_KEYS`), so the
+//! `build()`, `secrets…`, `<Name>Secrets`, `check()`, `source_spec()`, `SOURCE_NAME`, `SECRET_KEYS`), so the
 //! user's own code still type-checks and only the real error shows (thiserror's
 //! `fallback.rs`, clap's `dummies.rs`).
 //!
@@ -91,6 +91,10 @@ fn stand_ins(item: &syn::DeriveInput, args: &TokenStream) -> TokenStream {
 
                 pub fn builder() -> #builder_ident {
                     #builder_ident {}
+                }
+
+                pub fn source_spec(&self) -> &#rt::spec::SourceSpec {
+                    loop {}
                 }
 
                 pub async fn check(&self) -> #rt::Result<()> {
@@ -328,6 +332,7 @@ mod tests {
             "pub fn builder",
             "pub fn build",
             "pub async fn check",
+            "pub fn source_spec",
             "SOURCE_NAME : & 'static str = \"api\"",
         ] {
             assert!(text.contains(expected), "{expected} in {text}");

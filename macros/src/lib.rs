@@ -18,6 +18,7 @@ mod fallback;
 #[path = "../../runtime/src/placeholder.rs"]
 mod placeholder;
 mod schema;
+mod shared;
 mod suggest;
 mod valid;
 
@@ -90,7 +91,8 @@ use proc_macro::TokenStream;
 /// Generates `<Name>Secrets` (one `Secret` field per key), `<Name>Builder` (type-state:
 /// `build` exists once every parameter and the secrets are set; `base_url(…)`,
 /// `access_token_url(…)`, `login_url(…)` and `configure_client(…)` adjust it), and on the
-/// struct `builder()`, `check()`, `SOURCE_NAME` and `SECRET_KEYS`.
+/// struct `builder()`, `check()`, `source_spec()` (the source as a `SourceSpec`),
+/// `SOURCE_NAME` and `SECRET_KEYS`.
 #[proc_macro_attribute]
 pub fn rest_source(args: TokenStream, item: TokenStream) -> TokenStream {
     let env = schema::Env {

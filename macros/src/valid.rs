@@ -9,7 +9,7 @@ use syn::LitStr;
 
 use crate::ast::{SecretLit, Source};
 use crate::attr::Value;
-use crate::auth::{self, AuthDef};
+use crate::auth::AuthDef;
 use crate::ctxt::Ctxt;
 use crate::schema::{self, Env};
 use crate::suggest;
@@ -23,8 +23,6 @@ pub struct Plan {
     pub groups: Vec<Option<AuthDef>>,
     /// Per resource field name: its auth group, its parent, its path placeholders.
     pub resources: BTreeMap<String, ResourcePlan>,
-    /// Resource field names, parents before children.
-    pub order: Vec<String>,
     /// The secrets schema, tracked so editing it re-runs the check.
     pub schema: Option<PathBuf>,
 }
@@ -99,8 +97,10 @@ fn check_incremental_placeholder(
 
 pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
     let config = &source.config;
+    // The rules the config shares (base URL, credential headers, `json` with `POST`).
+    crate::shared::check(cx, source);
     match &config.base_url {
-        Some(url) => auth::check_absolute_url(cx, url, "base_url"),
+        Some(_) => {}
         None if source.named && !config.unparsed => cx.error_at(
             Span::call_site(),
             "missing `base_url` in `#[rest_source(…)]`, e.g. `base_url = \"https://api.example.com/v1\"`",
@@ -235,7 +235,7 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
         );
     }
 
-    let order = order_parents_first(cx, source, &resources);
+    report_parent_cycles(cx, source, &resources);
 
     // Secrets, in first-reference order.
     let mut all: Vec<&SecretLit> = Vec::new();
@@ -292,7 +292,6 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
         secret_keys,
         groups,
         resources,
-        order,
         schema: schema.map(|s| s.path),
     }
 }
@@ -344,18 +343,13 @@ fn check_placeholder(
     }
 }
 
-/// Resource names with every parent before its children; reports each parent cycle once,
-/// on the path of every resource in it.
-fn order_parents_first(
-    cx: &Ctxt,
-    source: &Source,
-    plans: &BTreeMap<String, ResourcePlan>,
-) -> Vec<String> {
+/// Reports each parent cycle once, on the path of every resource in it (the runtime's
+/// assembly links parents by name, in any declaration order).
+fn report_parent_cycles(cx: &Ctxt, source: &Source, plans: &BTreeMap<String, ResourcePlan>) {
     let declared: Vec<String> = source
         .resources()
         .map(|(f, _)| f.ident.unraw().to_string())
         .collect();
-    let mut order: Vec<String> = Vec::new();
     let mut in_cycle = BTreeSet::new();
     for name in &declared {
         // Walk up the parent chain; a repeat means a cycle.
@@ -389,28 +383,6 @@ fn order_parents_first(
             current = parent;
         }
     }
-    // Emit in dependency order (simple repeated pass: sources are small).
-    let mut remaining: Vec<String> = declared
-        .into_iter()
-        .filter(|n| !in_cycle.contains(n))
-        .collect();
-    while !remaining.is_empty() {
-        let before = remaining.len();
-        remaining.retain(|n| {
-            let ready = match plans.get(n).and_then(|p| p.parent.as_ref()) {
-                Some(parent) => order.contains(parent),
-                None => true,
-            };
-            if ready {
-                order.push(n.clone());
-            }
-            !ready
-        });
-        if remaining.len() == before {
-            break; // children of a cycle: already reported
-        }
-    }
-    order
 }
 
 #[cfg(test)]

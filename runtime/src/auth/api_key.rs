@@ -7,22 +7,8 @@ use reqwest::Request;
 use super::{Auth, AuthContext, Placement};
 use crate::{Result, Secret};
 
-/// Where an [`ApiKey`] is put.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApiKeyLocation {
-    /// A request header (the default).
-    #[default]
-    Header,
-    /// A query-string parameter (redacted from every printed URL).
-    Query,
-    /// A cookie.
-    Cookie,
-    /// A field of the JSON or form request body (see [`crate::auth::body`] for the rules:
-    /// JSON objects get the field, forms get the pair appended, a bodyless request gets a
-    /// JSON object).
-    Body,
-}
+/// Where an [`ApiKey`] is put (data of the source model, shared with `rest-source-spec`).
+pub use rest_source_spec::ApiKeyLocation;
 
 /// An API key (dlt `type = "api_key"`): `name` (default `Authorization`) at `location`
 /// (default header).

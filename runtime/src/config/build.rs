@@ -7,9 +7,8 @@ use std::fmt;
 use serde_json::Value;
 
 use super::SourceConfig;
-use crate::auth::{SharedAuth, shared};
-use crate::spec::{AuthSpec, MaybeSecret, SecretValues};
-use crate::{Error, NoAuth, Resource, RestClient, RestClientBuilder, Result, SecretResolver};
+use crate::spec::{AssemblyOptions, SecretValues, assemble};
+use crate::{Resource, RestClientBuilder, Result, SecretResolver};
 
 /// A source built from a [`SourceConfig`]: its resources as `Resource<serde_json::Value>`.
 ///
@@ -92,106 +91,19 @@ impl SourceConfig {
         secrets: &SecretValues,
         configure: impl FnOnce(RestClientBuilder) -> RestClientBuilder,
     ) -> Result<Source> {
-        let client_auth_spec = self.client.auth.clone().unwrap_or(AuthSpec::None);
-        let mut builder = RestClient::builder(&self.client.base_url);
-        for (name, value) in &self.client.headers {
-            builder = match value {
-                MaybeSecret::Plain(v) => builder.header(name, v),
-                MaybeSecret::Secret { secret } => {
-                    builder.secret_header(name, secrets.get(secret)?.clone())
-                }
-            };
-        }
-        let base = configure(builder).build()?;
-
-        // Distinct auths, compared as specs: equal specs share one strategy (one token cache).
-        let mut auths: Vec<(AuthSpec, SharedAuth)> = Vec::new();
-        let auth_index =
-            |auths: &mut Vec<(AuthSpec, SharedAuth)>, spec: &AuthSpec| -> Result<usize> {
-                if let Some(i) = auths.iter().position(|(s, _)| s == spec) {
-                    return Ok(i);
-                }
-                let built = match spec {
-                    AuthSpec::None => shared(NoAuth),
-                    other => other.build(secrets)?,
-                };
-                auths.push((spec.clone(), built));
-                Ok(auths.len() - 1)
-            };
-
-        let n = self.resources.len();
-        let mut resource_auth = vec![0; n];
-        for (i, config) in self.resources.iter().enumerate() {
-            let spec = config.auth.as_ref().unwrap_or(&client_auth_spec);
-            resource_auth[i] = auth_index(&mut auths, spec)?;
-        }
-        let clients: Vec<RestClient> = auths
+        let spec = self.to_spec();
+        let assembled = assemble(&spec, secrets, AssemblyOptions::new().configure(configure))?;
+        let probes = assembled
+            .probes
             .iter()
-            .map(|(_, auth)| base.with_auth(auth.clone()))
+            .filter_map(|p| Some((p.auth, p.resource?)))
             .collect();
-        let mut resources = Vec::with_capacity(n);
-        for i in 0..n {
-            resources.push(self.resource(i, &resource_auth, &clients, 0)?);
-        }
-
-        // Probe each auth through a resource without a parent when there is one, so the check
-        // request carries that auth alone.
-        let mut probes = Vec::new();
-        for (a, (spec, _)) in auths.iter().enumerate() {
-            let users: Vec<usize> = (0..n).filter(|i| resource_auth[*i] == a).collect();
-            let probe = users
-                .iter()
-                .copied()
-                .find(|i| self.resources[*i].parent.is_none())
-                .or(users.first().copied());
-            if let Some(i) = probe {
-                probes.push((spec.type_name(), i));
-            }
-        }
         Ok(Source {
             name: self.name.clone(),
-            resources,
-            selected: self.resources.iter().map(|r| r.selected).collect(),
+            resources: assembled.resources,
+            selected: spec.resources.iter().map(|r| r.selected).collect(),
             probes,
         })
-    }
-}
-
-impl SourceConfig {
-    /// Builds resource `i` with a parent chain of its own. `Resource::with_parent` shares the
-    /// parent's incremental state, so a child linked to the source's own parent resource would
-    /// move that resource's cursor past records it never yielded; fresh parent instances keep
-    /// the two runs independent (each parent is then requested once for itself and once per
-    /// child chain).
-    fn resource(
-        &self,
-        i: usize,
-        resource_auth: &[usize],
-        clients: &[RestClient],
-        depth: usize,
-    ) -> Result<Resource<Value>> {
-        let config = &self.resources[i];
-        if depth > self.resources.len() {
-            return Err(Error::Config(format!(
-                "resource `{}`: its parents form a cycle",
-                config.spec.name
-            )));
-        }
-        let mut resource = Resource::new(clients[resource_auth[i]].clone(), config.spec.clone())?;
-        for (name, value) in &self.params {
-            resource = resource.path_param(name, value);
-        }
-        if let Some(parent) = &config.parent {
-            let Some(p) = self.resources.iter().position(|r| &r.spec.name == parent) else {
-                return Err(Error::Config(format!(
-                    "resource `{}` names an unknown parent `{parent}`",
-                    config.spec.name
-                )));
-            };
-            let parent = self.resource(p, resource_auth, clients, depth + 1)?;
-            resource = resource.with_parent(&parent)?;
-        }
-        Ok(resource)
     }
 }
 

@@ -40,7 +40,7 @@
 //! | `client.auth` | the source's auth: `type` is dlt's `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, a built-in non-standard flow `oauth2_refresh_token`, `session_token`, `oauth2_jwt_bearer` (see [Auth types](#auth-types)), or `none` |
 //! | `client.paginator` | the default paginator: `json_link`, `header_link`, `offset`, `page_number`, `cursor`, `single_page`, `auto` |
 //! | `resource_defaults` | merged into every resource, table by table (the resource wins) |
-//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers`, `json`, `data_selector`, `paginator`, `incremental`, `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected` |
+//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers` (as `client.headers`, secret ones too, this resource only), `json`, `data_selector`, `paginator`, `incremental`, `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected` |
 //!
 //! # Secrets are referenced, never written
 //!
@@ -134,7 +134,9 @@ use std::path::Path;
 pub use build::{AuthCheck, Source};
 pub use error::{ConfigError, ConfigProblem, Location};
 
-use crate::spec::{AuthSpec, MaybeSecret, PaginatorSpec, ResourceSpec};
+use crate::spec::{
+    AuthSpec, MaybeSecret, PaginatorSpec, ResourceSpec, SecretRef, SourceResource, SourceSpec,
+};
 use tree::Node;
 
 /// The two formats a config may be written in.
@@ -194,6 +196,9 @@ pub struct ResourceConfig {
     pub spec: ResourceSpec,
     /// The endpoint's own auth, replacing the source's (`endpoint.auth`).
     pub auth: Option<AuthSpec>,
+    /// The endpoint's headers whose values come from the secrets
+    /// (`headers = { "X-Key" = { secret = "key" } }`; plain ones are in `spec`).
+    pub secret_headers: Vec<(String, SecretRef)>,
     /// The parent named by its placeholders.
     pub parent: Option<String>,
     /// Whether `run` writes its records (`selected = false`: only feeds children, as in dlt).
@@ -282,7 +287,7 @@ impl SourceConfig {
         }
     }
 
-    /// Every secret key the config references (auths and headers), deduplicated, in order.
+    /// Every secret key the config references (auths, then headers), deduplicated, in order.
     pub fn secret_keys(&self) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();
         let auths = self
@@ -290,17 +295,40 @@ impl SourceConfig {
             .auth
             .iter()
             .chain(self.resources.iter().filter_map(|r| r.auth.as_ref()));
-        for auth in auths {
-            keys.extend(auth.secret_keys());
-        }
-        for (_, value) in &self.client.headers {
-            if let MaybeSecret::Secret { secret } = value {
-                keys.push(secret);
+        let auth_keys = auths.flat_map(AuthSpec::secret_keys);
+        let header_keys = self
+            .client
+            .headers
+            .iter()
+            .filter_map(|(_, v)| v.secret_key());
+        let resource_header_keys = self
+            .resources
+            .iter()
+            .flat_map(|r| r.secret_headers.iter().map(|(_, k)| k.key()));
+        for key in auth_keys.chain(header_keys).chain(resource_header_keys) {
+            if !keys.contains(&key) {
+                keys.push(key);
             }
         }
-        let mut seen = std::collections::BTreeSet::new();
-        keys.retain(|k| seen.insert(*k));
         keys
+    }
+
+    /// The config as the source model both front ends produce (what the validator checks
+    /// and [`crate::spec::assemble`] builds).
+    pub fn to_spec(&self) -> SourceSpec {
+        let mut spec = SourceSpec::new(&self.name, &self.client.base_url);
+        spec.headers = self.client.headers.clone();
+        spec.auth = self.client.auth.clone();
+        spec.paginator = self.client.paginator.clone();
+        spec.params = self.params.clone();
+        for r in &self.resources {
+            let mut resource = SourceResource::new(r.spec.clone()).selected(r.selected);
+            resource.auth = r.auth.clone();
+            resource.parent = r.parent.clone();
+            resource.secret_headers = r.secret_headers.clone();
+            spec.resources.push(resource);
+        }
+        spec
     }
 }
 

@@ -1,8 +1,8 @@
-//! [`AuthSpec`]: an auth strategy described as data, with credentials referenced by secret
-//! key (never by value), using dlt's `type` names.
+//! Building an [`AuthSpec`] into the strategy that signs requests, from resolved secret
+//! values: the runtime half of the source model (the data lives in `rest-source-spec`).
 //!
 //! ```
-//! use rest_source_runtime::spec::{AuthSpec, SecretValues};
+//! use rest_source_runtime::spec::{AuthSpec, BuildAuth, SecretValues};
 //! use rest_source_runtime::Secret;
 //!
 //! let spec: AuthSpec = serde_json::from_str(
@@ -16,346 +16,36 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-
-use serde::Deserialize;
-
 use std::time::Duration;
 
+pub use rest_source_spec::auth::*;
+
 use crate::auth::{
-    ApiKey, ApiKeyLocation, BearerToken, ClientAuth, HttpBasic, NoAuth, OAuth2ClientCredentials,
-    OAuth2JwtBearer, OAuth2RefreshToken, Placement, SessionToken, SharedAuth, TokenEndpoint,
-    TokenRequestFormat, shared,
+    ApiKey, BearerToken, HttpBasic, NoAuth, OAuth2ClientCredentials, OAuth2JwtBearer,
+    OAuth2RefreshToken, Placement, SessionToken, SharedAuth, TokenEndpoint, shared,
 };
 use crate::token_store::FileTokenStore;
 use crate::{Error, Result, Secret};
 
-/// A credential that must come from the secrets: the key it is stored under (`"crm_token"`).
-///
-/// In config files it is written as the key itself (`token = "crm_token"`) or as
-/// `{ secret = "crm_token" }`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecretRef(pub String);
-
-impl SecretRef {
-    /// The key.
-    pub fn key(&self) -> &str {
-        &self.0
+/// The value of a [`MaybeSecret`]: its plain text, or the secret it names.
+pub fn maybe_secret_value(value: &MaybeSecret, secrets: &SecretValues) -> Result<Secret> {
+    match value {
+        MaybeSecret::Secret { secret } => secrets.get(secret).cloned(),
+        MaybeSecret::Plain(value) => Ok(Secret::new(value.clone())),
     }
 }
 
-impl<'de> Deserialize<'de> for SecretRef {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Key(String),
-            Table { secret: String },
-        }
-        Ok(match Repr::deserialize(deserializer)? {
-            Repr::Key(key) | Repr::Table { secret: key } => SecretRef(key),
-        })
-    }
-}
-
-/// A value that may be written in plain text (a user name, a client id) or come from the
-/// secrets. In config files: a plain string, or `{ secret = "key" }`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
-pub enum MaybeSecret {
-    /// Read from the secrets under this key.
-    Secret {
-        /// The key.
-        secret: String,
-    },
-    /// Written in the spec.
-    Plain(String),
-}
-
-impl MaybeSecret {
-    fn secret_key(&self) -> Option<&str> {
-        match self {
-            MaybeSecret::Secret { secret } => Some(secret),
-            MaybeSecret::Plain(_) => None,
-        }
-    }
-
-    fn value(&self, secrets: &SecretValues) -> Result<Secret> {
-        match self {
-            MaybeSecret::Secret { secret } => secrets.get(secret).cloned(),
-            MaybeSecret::Plain(value) => Ok(Secret::new(value.clone())),
-        }
-    }
-}
-
-/// An auth strategy as data; `type` names follow dlt's REST API source.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-#[non_exhaustive]
-pub enum AuthSpec {
-    /// No credentials (public endpoints).
-    None,
-    /// `Authorization: Bearer <token>`.
-    Bearer {
-        /// The token.
-        token: SecretRef,
-    },
-    /// An API key in a header, query parameter or cookie.
-    ApiKey {
-        /// Header, parameter or cookie name (default `Authorization`).
-        #[serde(default = "default_api_key_name")]
-        name: String,
-        /// The key.
-        api_key: SecretRef,
-        /// Where the key goes (default header).
-        #[serde(default)]
-        location: ApiKeyLocation,
-    },
-    /// HTTP basic auth.
-    HttpBasic {
-        /// The user name.
-        username: MaybeSecret,
-        /// The password.
-        password: SecretRef,
-    },
-    /// OAuth2 client credentials grant; the token is cached and refreshed (one token request
-    /// per strategy, however many resources share it).
-    #[serde(rename = "oauth2_client_credentials")]
-    OAuth2ClientCredentials {
-        /// The token endpoint.
-        access_token_url: String,
-        /// The client id (often not secret).
-        client_id: MaybeSecret,
-        /// The client secret.
-        client_secret: SecretRef,
-        /// Space-separated scopes.
-        #[serde(default)]
-        scope: Option<String>,
-        /// The `audience` form field (Auth0, Okta).
-        #[serde(default)]
-        audience: Option<String>,
-        /// Client id and secret in the form body (default) or as HTTP Basic.
-        #[serde(default)]
-        client_auth: ClientAuth,
-        /// Lifetime assumed when the token response has no `expires_in`, in seconds.
-        #[serde(default)]
-        default_token_expiration: Option<u64>,
-    },
-    /// OAuth2 refresh-token grant with rotation ([`OAuth2RefreshToken`]): the initial refresh
-    /// token comes from the secrets, rotated ones go to `token_store`.
-    #[serde(rename = "oauth2_refresh_token")]
-    OAuth2RefreshToken {
-        /// The token endpoint.
-        access_token_url: String,
-        /// The client id.
-        client_id: MaybeSecret,
-        /// The client secret; absent for a public client.
-        #[serde(default)]
-        client_secret: Option<SecretRef>,
-        /// The initial refresh token.
-        refresh_token: SecretRef,
-        /// Space-separated scopes sent on refresh.
-        #[serde(default)]
-        scope: Option<String>,
-        /// Client id and secret in the form body (default) or as HTTP Basic.
-        #[serde(default)]
-        client_auth: ClientAuth,
-        /// Lifetime assumed when the token response has no `expires_in`, in seconds.
-        #[serde(default)]
-        default_token_expiration: Option<u64>,
-        /// A JSON file rotated refresh tokens are kept in ([`FileTokenStore`]); absent: kept
-        /// in memory only (lost on restart).
-        #[serde(default)]
-        token_store: Option<String>,
-        /// Token request encoding (default `form`).
-        #[serde(default)]
-        token_body: Option<TokenRequestFormat>,
-        /// Where the access token is in the token response (default `access_token`).
-        #[serde(default)]
-        access_token_path: Option<String>,
-        /// Where the lifetime in seconds is (default `expires_in`).
-        #[serde(default)]
-        expires_in_path: Option<String>,
-        /// Where an absolute expiry is (unix seconds or RFC 3339).
-        #[serde(default)]
-        expires_at_path: Option<String>,
-        /// Where a rotated refresh token is (default `refresh_token`).
-        #[serde(default)]
-        refresh_token_path: Option<String>,
-    },
-    /// Log in, then send the session token ([`SessionToken`]).
-    SessionToken {
-        /// The login endpoint (`POST`).
-        login_url: String,
-        /// Login fields (`username`, `password`, …), plain or from the secrets.
-        #[serde(default)]
-        credentials: BTreeMap<String, MaybeSecret>,
-        /// Login body encoding (default `json`).
-        #[serde(default)]
-        body: Option<TokenRequestFormat>,
-        /// Dot-separated JSON path of the token in the login response.
-        #[serde(default)]
-        token_path: Option<String>,
-        /// Login response header holding the token.
-        #[serde(default)]
-        token_header: Option<String>,
-        /// Cookie (set by the login response) holding the token.
-        #[serde(default)]
-        token_cookie: Option<String>,
-        /// Where the token goes on API requests (default header).
-        #[serde(default)]
-        location: Option<ApiKeyLocation>,
-        /// Header, parameter, cookie or field name (default `Authorization` for a header;
-        /// required elsewhere).
-        #[serde(default)]
-        name: Option<String>,
-        /// Text before the token (default `Bearer ` for the `Authorization` header, else none).
-        #[serde(default)]
-        prefix: Option<String>,
-        /// Session lifetime in seconds when the response does not state one.
-        #[serde(default)]
-        ttl: Option<u64>,
-        /// JSON path of the session lifetime in seconds in the login response.
-        #[serde(default)]
-        expires_in_path: Option<String>,
-        /// JSON path of an absolute expiry (unix seconds or RFC 3339) in the login response.
-        #[serde(default)]
-        expires_at_path: Option<String>,
-    },
-    /// OAuth2 JWT bearer grant (RFC 7523, service accounts) ([`OAuth2JwtBearer`]).
-    #[serde(rename = "oauth2_jwt_bearer")]
-    OAuth2JwtBearer {
-        /// The token endpoint.
-        access_token_url: String,
-        /// `iss`: the service account's client email or the app's client id.
-        issuer: MaybeSecret,
-        /// The RSA private key (PEM).
-        private_key: SecretRef,
-        /// `sub`: the user to act as.
-        #[serde(default)]
-        subject: Option<String>,
-        /// `aud` (default: the token endpoint).
-        #[serde(default)]
-        audience: Option<String>,
-        /// Space-separated scopes.
-        #[serde(default)]
-        scope: Option<String>,
-        /// `kid` in the JWT header.
-        #[serde(default)]
-        key_id: Option<String>,
-        /// Lifetime assumed when the token response has no `expires_in`, in seconds.
-        #[serde(default)]
-        default_token_expiration: Option<u64>,
-        /// Token request encoding (default `form`).
-        #[serde(default)]
-        token_body: Option<TokenRequestFormat>,
-        /// Where the access token is in the token response (default `access_token`).
-        #[serde(default)]
-        access_token_path: Option<String>,
-        /// Where the lifetime in seconds is (default `expires_in`).
-        #[serde(default)]
-        expires_in_path: Option<String>,
-        /// Where an absolute expiry is (unix seconds or RFC 3339).
-        #[serde(default)]
-        expires_at_path: Option<String>,
-    },
-}
-
-fn default_api_key_name() -> String {
-    "Authorization".to_owned()
-}
-
-/// The runtime [`TokenEndpoint`] from the flat shaping keys of an OAuth2 auth.
-fn token_endpoint(
-    body: Option<TokenRequestFormat>,
-    access_token_path: &Option<String>,
-    expires_in_path: &Option<String>,
-    expires_at_path: &Option<String>,
-    refresh_token_path: &Option<String>,
-) -> TokenEndpoint {
-    let mut e = TokenEndpoint::new();
-    if body == Some(TokenRequestFormat::Json) {
-        e = e.json_body();
-    }
-    if let Some(p) = access_token_path {
-        e = e.access_token_path(p.clone());
-    }
-    if let Some(p) = expires_in_path {
-        e = e.expires_in_path(p.clone());
-    }
-    if let Some(p) = expires_at_path {
-        e = e.expires_at_path(p.clone());
-    }
-    if let Some(p) = refresh_token_path {
-        e = e.refresh_token_path(p.clone());
-    }
-    e
-}
-
-impl AuthSpec {
-    /// dlt's `type` name (`bearer`, `api_key`, ...).
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            AuthSpec::None => "none",
-            AuthSpec::Bearer { .. } => "bearer",
-            AuthSpec::ApiKey { .. } => "api_key",
-            AuthSpec::HttpBasic { .. } => "http_basic",
-            AuthSpec::OAuth2ClientCredentials { .. } => "oauth2_client_credentials",
-            AuthSpec::OAuth2RefreshToken { .. } => "oauth2_refresh_token",
-            AuthSpec::SessionToken { .. } => "session_token",
-            AuthSpec::OAuth2JwtBearer { .. } => "oauth2_jwt_bearer",
-        }
-    }
-
-    /// Every secret key this strategy reads, in declaration order.
-    pub fn secret_keys(&self) -> Vec<&str> {
-        match self {
-            AuthSpec::None => vec![],
-            AuthSpec::Bearer { token } => vec![token.key()],
-            AuthSpec::ApiKey { api_key, .. } => vec![api_key.key()],
-            AuthSpec::HttpBasic { username, password } => username
-                .secret_key()
-                .into_iter()
-                .chain([password.key()])
-                .collect(),
-            AuthSpec::OAuth2ClientCredentials {
-                client_id,
-                client_secret,
-                ..
-            } => client_id
-                .secret_key()
-                .into_iter()
-                .chain([client_secret.key()])
-                .collect(),
-            AuthSpec::OAuth2RefreshToken {
-                client_id,
-                client_secret,
-                refresh_token,
-                ..
-            } => client_id
-                .secret_key()
-                .into_iter()
-                .chain(client_secret.as_ref().map(SecretRef::key))
-                .chain([refresh_token.key()])
-                .collect(),
-            AuthSpec::SessionToken { credentials, .. } => credentials
-                .values()
-                .filter_map(MaybeSecret::secret_key)
-                .collect(),
-            AuthSpec::OAuth2JwtBearer {
-                issuer,
-                private_key,
-                ..
-            } => issuer
-                .secret_key()
-                .into_iter()
-                .chain([private_key.key()])
-                .collect(),
-        }
-    }
-
+/// Builds a built-in [`AuthSpec`] into its strategy (`spec.build(&secrets)`).
+pub trait BuildAuth {
     /// Builds the strategy from resolved secrets. A key absent from `secrets` is an
-    /// [`crate::Error::Secrets`] naming every missing key of this strategy.
-    pub fn build(&self, secrets: &SecretValues) -> Result<SharedAuth> {
+    /// [`crate::Error::Config`] naming every missing key of this strategy; a
+    /// [`AuthSpec::Custom`] strategy is code, built by the `#[rest_source]` expansion, and
+    /// an error here.
+    fn build(&self, secrets: &SecretValues) -> Result<SharedAuth>;
+}
+
+impl BuildAuth for AuthSpec {
+    fn build(&self, secrets: &SecretValues) -> Result<SharedAuth> {
         secrets.require(&self.secret_keys())?;
         Ok(match self {
             AuthSpec::None => shared(NoAuth),
@@ -372,7 +62,7 @@ impl AuthSpec {
                     .location(*location),
             ),
             AuthSpec::HttpBasic { username, password } => shared(HttpBasic::new(
-                username.value(secrets)?,
+                maybe_secret_value(username, secrets)?,
                 secrets.get(password.key())?.clone(),
             )),
             AuthSpec::OAuth2ClientCredentials {
@@ -386,7 +76,7 @@ impl AuthSpec {
             } => {
                 let mut auth = OAuth2ClientCredentials::new(
                     access_token_url.clone(),
-                    client_id.value(secrets)?,
+                    maybe_secret_value(client_id, secrets)?,
                     secrets.get(client_secret.key())?.clone(),
                 )
                 .client_auth(*client_auth);
@@ -417,7 +107,7 @@ impl AuthSpec {
                 refresh_token_path,
             } => {
                 let url = access_token_url.clone();
-                let id = client_id.value(secrets)?;
+                let id = maybe_secret_value(client_id, secrets)?;
                 let refresh = secrets.get(refresh_token.key())?.clone();
                 let mut auth = match client_secret {
                     Some(s) => {
@@ -460,7 +150,7 @@ impl AuthSpec {
             } => {
                 let mut auth = SessionToken::new(login_url.clone());
                 for (field, value) in credentials {
-                    auth = auth.credential(field.clone(), value.value(secrets)?);
+                    auth = auth.credential(field.clone(), maybe_secret_value(value, secrets)?);
                 }
                 if *body == Some(TokenRequestFormat::Form) {
                     auth = auth.form_body();
@@ -509,7 +199,7 @@ impl AuthSpec {
             } => {
                 let mut auth = OAuth2JwtBearer::new(
                     access_token_url.clone(),
-                    issuer.value(secrets)?.expose().to_owned(),
+                    maybe_secret_value(issuer, secrets)?.expose().to_owned(),
                     secrets.get(private_key.key())?.clone(),
                 )
                 .token_endpoint(token_endpoint(
@@ -536,25 +226,41 @@ impl AuthSpec {
                 }
                 shared(auth)
             }
+            AuthSpec::Custom(custom) => {
+                return Err(Error::Config(format!(
+                    "custom auth `{}` is code: build the source through its `#[rest_source]` struct",
+                    custom.type_name
+                )));
+            }
         })
     }
+}
 
-    /// The token (or login) endpoint of a strategy that has one.
-    pub fn token_url(&self) -> Option<&str> {
-        match self {
-            AuthSpec::OAuth2ClientCredentials {
-                access_token_url, ..
-            }
-            | AuthSpec::OAuth2RefreshToken {
-                access_token_url, ..
-            }
-            | AuthSpec::OAuth2JwtBearer {
-                access_token_url, ..
-            } => Some(access_token_url),
-            AuthSpec::SessionToken { login_url, .. } => Some(login_url),
-            _ => None,
-        }
+/// The runtime [`TokenEndpoint`] from the flat shaping keys of an OAuth2 auth.
+fn token_endpoint(
+    body: Option<TokenRequestFormat>,
+    access_token_path: &Option<String>,
+    expires_in_path: &Option<String>,
+    expires_at_path: &Option<String>,
+    refresh_token_path: &Option<String>,
+) -> TokenEndpoint {
+    let mut e = TokenEndpoint::new();
+    if body == Some(TokenRequestFormat::Json) {
+        e = e.json_body();
     }
+    if let Some(p) = access_token_path {
+        e = e.access_token_path(p.clone());
+    }
+    if let Some(p) = expires_in_path {
+        e = e.expires_in_path(p.clone());
+    }
+    if let Some(p) = expires_at_path {
+        e = e.expires_at_path(p.clone());
+    }
+    if let Some(p) = refresh_token_path {
+        e = e.refresh_token_path(p.clone());
+    }
+    e
 }
 
 /// Where a session token goes: nothing given is `Authorization: Bearer <token>`; a header
@@ -605,6 +311,11 @@ impl SecretValues {
             source: Some(source.into()),
             values: BTreeMap::new(),
         }
+    }
+
+    /// The source these values belong to (named in errors).
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
     }
 
     /// Adds (or replaces) `key`.
@@ -699,64 +410,6 @@ pub trait FromSecrets: Sized {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn deserialises_dlt_type_names_with_defaults() {
-        let spec: AuthSpec =
-            serde_json::from_str(r#"{ "type": "api_key", "api_key": { "secret": "k" } }"#).unwrap();
-        assert_eq!(
-            spec,
-            AuthSpec::ApiKey {
-                name: "Authorization".into(),
-                api_key: SecretRef("k".into()),
-                location: ApiKeyLocation::Header
-            }
-        );
-        let basic: AuthSpec = serde_json::from_str(
-            r#"{ "type": "http_basic", "username": "me", "password": "pw_key" }"#,
-        )
-        .unwrap();
-        assert_eq!(basic.secret_keys(), ["pw_key"]);
-        let oauth: AuthSpec = serde_json::from_str(
-            r#"{ "type": "oauth2_client_credentials", "access_token_url": "https://a.example/token",
-                 "client_id": { "secret": "id" }, "client_secret": "secret", "client_auth": "basic" }"#,
-        )
-        .unwrap();
-        assert_eq!(oauth.secret_keys(), ["id", "secret"]);
-        assert_eq!(oauth.type_name(), "oauth2_client_credentials");
-    }
-
-    #[test]
-    fn non_standard_flows_deserialise_with_their_secret_keys() {
-        let refresh: AuthSpec = serde_json::from_value(serde_json::json!({
-            "type": "oauth2_refresh_token", "access_token_url": "https://a.example/token",
-            "client_id": "app", "refresh_token": "rt", "token_store": "tokens.json",
-            "token_body": "json", "access_token_path": "data.token"
-        }))
-        .unwrap();
-        assert_eq!(refresh.type_name(), "oauth2_refresh_token");
-        assert_eq!(refresh.secret_keys(), ["rt"]);
-        assert_eq!(refresh.token_url(), Some("https://a.example/token"));
-        let session: AuthSpec = serde_json::from_value(serde_json::json!({
-            "type": "session_token", "login_url": "https://a.example/login",
-            "credentials": {"username": "bot", "password": {"secret": "pw"}},
-            "token_path": "data.token", "prefix": "Token "
-        }))
-        .unwrap();
-        assert_eq!(session.secret_keys(), ["pw"]);
-        let jwt: AuthSpec = serde_json::from_value(serde_json::json!({
-            "type": "oauth2_jwt_bearer", "access_token_url": "https://a.example/token",
-            "issuer": "svc@example.com", "private_key": "pem", "scope": "read"
-        }))
-        .unwrap();
-        assert_eq!(jwt.secret_keys(), ["pem"]);
-        let unknown = serde_json::from_value::<AuthSpec>(serde_json::json!({
-            "type": "oauth2_jwt_bearer", "access_token_url": "https://a.example/token",
-            "issuer": "i", "private_key": "pem", "scpoe": "read"
-        }))
-        .unwrap_err();
-        assert!(unknown.to_string().contains("scpoe"), "{unknown}");
-    }
 
     #[test]
     fn session_token_needs_one_token_source_and_a_name_off_the_header() {

@@ -1,5 +1,10 @@
 //! The spec model: what a source's resources and auth look like, as data.
 //!
+//! The data types live in the `rest-source-spec` crate (no HTTP stack, so the proc-macro
+//! crate shares them) and are re-exported here; this module adds what needs the runtime:
+//! secret values, building auth strategies ([`BuildAuth`]) and assembling a whole
+//! [`SourceSpec`] into clients and resources ([`assemble`]).
+//!
 //! The `#[rest_source]` macro and a TOML/JSON config both produce these types, and the runtime
 //! executes them; the serde names are dlt's REST API source names, so a dlt config's
 //! `paginator`, `incremental` and resource blocks deserialise unchanged.
@@ -24,17 +29,14 @@
 //! assert_eq!(from_json, by_hand);
 //! ```
 
+mod assemble;
 pub mod auth;
-mod incremental;
-mod paginator;
-mod resource;
 
-pub use auth::{AuthSpec, FromSecrets, MaybeSecret, SecretRef, SecretValues};
-pub use incremental::IncrementalSpec;
-pub use paginator::{
-    CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, OffsetPaginator, PageNumberPaginator,
-    PaginatorSpec,
-};
-pub use resource::{
-    Completeness, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, EndpointSpec, ResourceSpec,
+pub use assemble::{Assembled, AssemblyOptions, Probe, assemble};
+pub use auth::{BuildAuth, FromSecrets, SecretValues, maybe_secret_value};
+pub use rest_source_spec::{
+    AuthSpec, Completeness, CursorPaginator, CustomAuthSpec, DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_PAGE_BYTES, EndpointSpec, HeaderLinkPaginator, IncrementalSpec, JsonLinkPaginator,
+    MaybeSecret, OffsetPaginator, PageNumberPaginator, PaginatorSpec, ResourceSpec, SecretRef,
+    SourceResource, SourceSpec, placeholders,
 };

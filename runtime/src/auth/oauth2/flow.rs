@@ -19,18 +19,8 @@ use crate::{Error, HttpBasic, Result, Secret};
 /// The default lifetime of a token whose response has no `expires_in`: one hour (as dlt).
 pub const DEFAULT_TOKEN_EXPIRATION: Duration = Duration::from_secs(3600);
 
-/// How the client authenticates to the token endpoint (RFC 6749 §2.3.1).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientAuth {
-    /// `client_id` and `client_secret` as form fields of the token request (the default, as
-    /// in dlt).
-    #[default]
-    Body,
-    /// `Authorization: Basic base64(client_id:client_secret)` (the values are sent as they
-    /// are, not form-encoded first, as most providers and dlt expect).
-    Basic,
-}
+/// How the client authenticates to the token endpoint (shared with `rest-source-spec`).
+pub use rest_source_spec::ClientAuth;
 
 /// Client credentials handed to the default
 /// [`OAuth2Flow::build_access_token_request`]. `Debug` redacts both values.

@@ -58,16 +58,8 @@ use serde_json::Value;
 use super::token::{AccessToken, TokenResponse, field_names, json_kind, rfc6749_error};
 use crate::{Error, Result, Secret};
 
-/// How the token request's parameters are encoded.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenRequestFormat {
-    /// `application/x-www-form-urlencoded`, as RFC 6749 says (the default).
-    #[default]
-    Form,
-    /// A JSON object of strings (`{"grant_type": "…", …}`).
-    Json,
-}
+/// How the token request's parameters are encoded (shared with `rest-source-spec`).
+pub use rest_source_spec::TokenRequestFormat;
 
 /// Where the fields of a token response are. Paths are dot-separated (see the
 /// [module docs](self)). Defaults are RFC 6749's names.

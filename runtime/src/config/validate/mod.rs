@@ -12,6 +12,7 @@ mod paginator;
 mod resource;
 mod secrets;
 mod session;
+mod shared;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -237,26 +238,15 @@ impl<'t> Validator<'t> {
         }
     }
 
+    /// A token or login URL: the shared rule's check and message (`base_url` is checked
+    /// by [`rest_source_spec::validate`] on the whole source).
     fn url(&mut self, node: &Node, path: &str) -> Option<String> {
         let s = self.string(node, path)?;
-        match url::Url::parse(&s) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => Some(s),
-            Ok(u) => {
-                self.problem(
-                    node.span.as_ref(),
-                    path,
-                    format!("unsupported URL scheme `{}`", u.scheme()),
-                    Some("expected a URL starting with `https://` or `http://`".into()),
-                );
-                None
-            }
-            Err(e) => {
-                self.problem(
-                    node.span.as_ref(),
-                    path,
-                    format!("`{s}` is not a URL: {e}"),
-                    Some("expected an absolute URL such as `https://api.example.com/v1`".into()),
-                );
+        let key = path.rsplit('.').next().unwrap_or(path);
+        match rest_source_spec::validate::absolute_url_problem(&s, key) {
+            None => Some(s),
+            Some(message) => {
+                self.problem(node.span.as_ref(), path, message, None);
                 None
             }
         }
@@ -374,6 +364,16 @@ impl<'t> Validator<'t> {
         }
 
         let resources = self.link(drafts, &params);
+        // The shared rules see what was read, so their problems come with the others.
+        if let Some(client) = &client {
+            let read = SourceConfig {
+                name: name.clone().unwrap_or_default(),
+                params: params.clone(),
+                client: client.clone(),
+                resources: resources.clone(),
+            };
+            self.shared_rules(root, &read.to_spec());
+        }
         if !self.problems.is_empty() {
             return None;
         }
@@ -389,19 +389,17 @@ impl<'t> Validator<'t> {
         self.table(node, "client", CLIENT_KEYS, "`client`")?;
         let base_url = self
             .required(node, "client", "base_url", "`client`")
-            .and_then(|n| self.url(n, "client.base_url"));
+            .and_then(|n| self.string(n, "client.base_url"));
         let headers = node
             .get("headers")
-            .map(|h| self.headers(h, "client.headers", true))
+            .map(|h| self.headers(h, "client.headers"))
             .unwrap_or_default();
-        let auth = match node.get("auth") {
-            Some(a) => Some(self.auth(a, "client.auth")?),
-            None => None,
-        };
-        let paginator = match node.get("paginator") {
-            Some(p) => Some(self.paginator(p, "client.paginator")?),
-            None => None,
-        };
+        // A bad auth or paginator is reported and left out; the rest of the client still
+        // goes through the shared rules (the source does not load: a problem was reported).
+        let auth = node.get("auth").and_then(|a| self.auth(a, "client.auth"));
+        let paginator = node
+            .get("paginator")
+            .and_then(|p| self.paginator(p, "client.paginator"));
         Some(ClientConfig {
             base_url: base_url?,
             headers,

@@ -11,6 +11,7 @@ use crate::config::suggest;
 use crate::config::tree::{Node, NodeValue};
 use crate::spec::{
     Completeness, EndpointSpec, IncrementalSpec, MaybeSecret, PaginatorSpec, ResourceSpec,
+    SecretRef,
 };
 
 const RESOURCE_KEYS: &[&str] = &[
@@ -270,16 +271,20 @@ impl Validator<'_> {
                 }
             }
         }
-        let headers: BTreeMap<String, String> = ep
+        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        let mut secret_headers: Vec<(String, SecretRef)> = Vec::new();
+        let all_headers = ep
             .get("headers")
-            .map(|h| self.headers(h, &join(&ep_path, "headers"), false))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(k, v)| match v {
-                MaybeSecret::Plain(v) => Some((k, v)),
-                MaybeSecret::Secret { .. } => None,
-            })
-            .collect();
+            .map(|h| self.headers(h, &join(&ep_path, "headers")))
+            .unwrap_or_default();
+        for (k, v) in all_headers {
+            match v {
+                MaybeSecret::Plain(v) => {
+                    headers.insert(k, v);
+                }
+                MaybeSecret::Secret { secret } => secret_headers.push((k, SecretRef(secret))),
+            }
+        }
         if let Some(h) = ep.get("headers").and_then(Node::as_table) {
             for (key, value) in h {
                 if let Some(text) = value.as_str() {
@@ -340,6 +345,7 @@ impl Validator<'_> {
             config: ResourceConfig {
                 spec,
                 auth,
+                secret_headers,
                 parent: None,
                 selected,
             },

@@ -15,14 +15,19 @@ impl Validator<'_> {
         }
     }
 
-    pub(super) fn inline_credential(&mut self, node: &Node, path: &str, field: &str) {
-        let fix = format!(
+    /// The fix of an inline credential `field`: the reference to write, where the value goes.
+    pub(super) fn secret_fix(&self, field: &str) -> String {
+        format!(
             "use `{}` and put the value in .dlt/secrets.toml under [sources.{}] (or the env var `SOURCES__{}__{}`)",
             self.secret_syntax(field),
             self.source_name,
             self.source_name.to_uppercase().replace('.', "__"),
             field.to_uppercase(),
-        );
+        )
+    }
+
+    pub(super) fn inline_credential(&mut self, node: &Node, path: &str, field: &str) {
+        let fix = self.secret_fix(field);
         // The value itself is never echoed: it is a credential.
         self.problem(
             node.span.as_ref(),
@@ -119,12 +124,7 @@ impl Validator<'_> {
     }
 
     /// `headers`: names to plain values or (for the client) `{ secret = "key" }`.
-    pub(super) fn headers(
-        &mut self,
-        node: &Node,
-        path: &str,
-        secrets_allowed: bool,
-    ) -> Vec<(String, MaybeSecret)> {
+    pub(super) fn headers(&mut self, node: &Node, path: &str) -> Vec<(String, MaybeSecret)> {
         let Some(entries) = node.as_table() else {
             self.expected(node, path, "a table of header names to values");
             return Vec::new();
@@ -133,45 +133,17 @@ impl Validator<'_> {
         for (key, value) in entries {
             let at = join(path, &key.name);
             match &value.value {
-                NodeValue::Str(s) => {
-                    if is_credential_header(&key.name) {
-                        self.inline_credential(
-                            value,
-                            &at,
-                            &key.name.to_lowercase().replace('-', "_"),
-                        );
-                    } else {
-                        out.push((key.name.clone(), MaybeSecret::Plain(s.clone())));
-                    }
-                }
-                NodeValue::Table(_) if secrets_allowed => {
+                // A plain credential header is refused by the shared rule
+                // (`rest_source_spec::validate`), as in `#[rest_source]`.
+                NodeValue::Str(s) => out.push((key.name.clone(), MaybeSecret::Plain(s.clone()))),
+                NodeValue::Table(_) => {
                     if let Some(secret) = self.secret_table(value, &at) {
                         out.push((key.name.clone(), MaybeSecret::Secret { secret }));
                     }
                 }
-                NodeValue::Table(_) => self.problem(
-                    value.span.as_ref(),
-                    &at,
-                    "secret headers are only supported in `client.headers`",
-                    Some(
-                        "move the header to `client.headers`, or give the endpoint its own `auth`"
-                            .into(),
-                    ),
-                ),
                 _ => self.expected(value, &at, "a string"),
             }
         }
         out
     }
-}
-
-/// Headers whose value is a credential; a plain value for them is an inline credential.
-fn is_credential_header(name: &str) -> bool {
-    let name = name.to_ascii_lowercase().replace('_', "-");
-    name == "authorization"
-        || name == "proxy-authorization"
-        || name == "cookie"
-        || ["token", "secret", "api-key", "apikey", "password"]
-            .iter()
-            .any(|word| name.contains(word))
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// `PaginatorSpec::offset(100)`, …) or, to set optional fields, from the variant's struct:
 ///
 /// ```
-/// use rest_source_runtime::spec::{OffsetPaginator, PaginatorSpec};
+/// use rest_source_spec::{OffsetPaginator, PaginatorSpec};
 ///
 /// let spec: PaginatorSpec = OffsetPaginator::new(100).total_path("meta.total").into();
 /// let same: PaginatorSpec = serde_json::from_str(
@@ -23,9 +23,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// ).unwrap();
 /// assert_eq!(spec, same);
 /// ```
+///
+/// Exhaustive on purpose: the runtime matches every variant, so a new one is a compile
+/// error where it must be handled.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum PaginatorSpec {
     /// The next page's URL is in the response body (`next_url_path`).
     /// dlt's older name `json_response` is accepted too.
@@ -201,6 +203,13 @@ pub struct JsonLinkPaginator {
     /// Stop at the first page without records (default `false`).
     #[serde(default)]
     pub stop_after_empty_page: bool,
+}
+
+impl Default for JsonLinkPaginator {
+    /// The next URL at `next` (dlt's default).
+    fn default() -> Self {
+        JsonLinkPaginator::new(default_next())
+    }
 }
 
 impl JsonLinkPaginator {
@@ -478,6 +487,13 @@ pub struct CursorPaginator {
     /// Stop at the first page without records (default `false`).
     #[serde(default)]
     pub stop_after_empty_page: bool,
+}
+
+impl Default for CursorPaginator {
+    /// The cursor at `cursors.next`, sent as `cursor` (dlt's defaults).
+    fn default() -> Self {
+        CursorPaginator::new(default_cursor_path(), default_cursor_param())
+    }
 }
 
 impl CursorPaginator {

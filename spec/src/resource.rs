@@ -67,10 +67,10 @@ pub const DEFAULT_MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Completeness {
-    /// The run fails with [`crate::Error::Incomplete`].
+    /// The run fails (the runtime's `Error::Incomplete`).
     #[default]
     Error,
-    /// The run succeeds; the mismatch is a warning in the [`crate::RunReport`] (and logged).
+    /// The run succeeds; the mismatch is a warning in the runtime's `RunReport` (and logged).
     Warn,
 }
 
@@ -89,7 +89,7 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 pub struct EndpointSpec {
     /// Path relative to the client's base URL (or absolute). `{parent.field}` placeholders
     /// are filled from each parent record (nested paths allowed: `{contacts.owner.id}`);
-    /// `{name}` placeholders from [`crate::Resource::path_param`].
+    /// `{name}` placeholders from the source's parameters (the runtime's `Resource::path_param`).
     pub path: String,
     /// HTTP method (default `GET`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,7 +192,7 @@ impl ResourceSpec {
     /// read as `1`.
     ///
     /// ```
-    /// use rest_source_runtime::spec::{OffsetPaginator, ResourceSpec};
+    /// use rest_source_spec::{OffsetPaginator, ResourceSpec};
     ///
     /// let events = ResourceSpec::new("events", "events")
     ///     .data_selector("items")
@@ -227,7 +227,7 @@ impl ResourceSpec {
     /// The parent resource named by `{parent.field}` placeholders in the path (or dlt's
     /// `{"type": "resolve", "resource": …}` params), if any.
     pub fn parent_name(&self) -> Option<&str> {
-        let from_path = crate::select::placeholders(&self.endpoint.path)
+        let from_path = crate::placeholders(&self.endpoint.path)
             .filter(|p| p.contains('.'))
             .map(|p| p.strip_prefix("resources.").unwrap_or(p))
             .find_map(|p| p.split('.').next());

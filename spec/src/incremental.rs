@@ -11,7 +11,7 @@ use serde_json::Value;
 /// too (as dlt does), so an API that ignores the parameter still yields only new records.
 ///
 /// ```
-/// use rest_source_runtime::spec::IncrementalSpec;
+/// use rest_source_spec::IncrementalSpec;
 ///
 /// let spec = IncrementalSpec::new("updated_at")
 ///     .start_param("since")
