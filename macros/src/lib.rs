@@ -12,11 +12,9 @@ mod endpoint;
 mod entry;
 mod expand;
 mod fallback;
-// The runtime's placeholder rules, compiled in so that a placeholder means the same at
-// compile time as at run time. (It moves into the shared model crate with the validators.)
-#[allow(dead_code)]
-#[path = "../../runtime/src/placeholder.rs"]
-mod placeholder;
+// The runtime's placeholder rules (from the model crate), so that a placeholder means the
+// same at compile time as at run time.
+use rest_source_spec::placeholder;
 mod schema;
 mod shared;
 mod suggest;

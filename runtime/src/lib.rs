@@ -23,7 +23,7 @@ pub mod incremental;
 #[cfg(feature = "middleware")]
 pub mod middleware;
 pub mod paginate;
-pub mod placeholder;
+pub use rest_source_spec::placeholder;
 mod records;
 pub mod redact;
 pub mod report;

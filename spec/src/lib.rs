@@ -32,6 +32,7 @@
 pub mod auth;
 mod incremental;
 mod paginator;
+pub mod placeholder;
 mod resource;
 mod source;
 pub mod validate;

@@ -14,8 +14,9 @@
 //! number stays a number; dlt PR #2462); other strings get the value's text. A value put
 //! into a path is percent-encoded ([`encode_path_segment`]) so that it stays one segment.
 //!
-//! The module depends on nothing but `serde_json`, so the `#[rest_source]` macro checks its
-//! placeholders with these same rules at compile time.
+//! It lives in the model crate, so the `#[rest_source]` macro checks its placeholders with
+//! these same rules at compile time; the runtime re-exports it as
+//! `rest_source_runtime::placeholder`.
 
 use std::fmt;
 
