@@ -549,7 +549,11 @@ impl<T> Resource<T> {
                 let parent_tally = Arc::new(Mutex::new(Tally::default()));
                 let parents = parent
                     .resource
-                    .run_pages(parent.resource.inner.endpoint.clone(), parent_tally, cursors)
+                    .run_pages(
+                        parent.resource.inner.endpoint.clone(),
+                        parent_tally,
+                        cursors,
+                    )
                     .and_then(|page| async move { page.records.into_values(&page.url) })
                     .map_ok(|records| stream::iter(records.into_iter().map(Ok::<Value, Error>)))
                     .try_flatten();
