@@ -14,7 +14,9 @@
 //! 3. defines the source with `#[rest_source]`: OAuth2 for the source, an API key for
 //!    `reports` only, `json_link` pagination, and `notes` as a child of `contacts`;
 //! 4. tests auth first (`check()`), then streams every resource page by page;
-//! 5. prints a summary: records and pages per resource, token requests, retries, time.
+//! 5. prints the run report of each resource (records, pages, requests, retries and why
+//!    paging stopped, from `Resource::last_report()`), then the server's own counts of token
+//!    requests and faults, and the time.
 //!
 //! It exits with 0 only if every resource returned records.
 //!
@@ -27,7 +29,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use rest_source::{Resource, RestClientBuilder, SecretResolver, rest_source};
+use rest_source::{Resource, RestClientBuilder, RunReport, SecretResolver, rest_source};
 use rest_source_demo::{Collection, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REPORT_KEY};
 use rest_source_demo::{DemoApi, Faults};
 use serde::Deserialize;
@@ -102,6 +104,8 @@ pub struct ResourceCount {
 pub struct Summary {
     /// Per resource, in extraction order.
     pub resources: Vec<ResourceCount>,
+    /// The runtime's report of each resource's run, in extraction order.
+    pub reports: Vec<RunReport>,
     /// Requests to the demo's token endpoint (from the server's counters, not the client's).
     pub token_requests: u64,
     /// `429 Too Many Requests` the server sent (each one retried by the client).
@@ -214,6 +218,8 @@ pub async fn run(
     }
     writeln!(out, "contacts      updated up to {newest}")?;
     resources.push(contacts);
+    // The stream has ended, so the resource holds the report of this run.
+    let mut run_reports = vec![finished(&crm.contacts)?];
 
     let mut notes = ResourceCount::new("notes");
     let mut contacts_with_notes = std::collections::BTreeSet::new();
@@ -237,6 +243,7 @@ pub async fn run(
         contacts_with_notes.len()
     )?;
     resources.push(notes);
+    run_reports.push(finished(&crm.notes)?);
 
     let (mut reports, mut revenue) = (ResourceCount::new("reports"), 0u64);
     let mut periods = Vec::new();
@@ -261,12 +268,14 @@ pub async fn run(
         )?;
     }
     resources.push(reports);
+    run_reports.push(finished(&crm.reports)?);
 
     let elapsed = started.elapsed();
     let stats = demo.stats();
     demo.shutdown().await;
     let summary = Summary {
         resources,
+        reports: run_reports,
         token_requests: stats.token_requests,
         rate_limited: stats.rate_limited,
         unavailable: stats.unavailable,
@@ -277,12 +286,40 @@ pub async fn run(
     Ok(summary)
 }
 
+/// The report of the run of `resource` that just ended.
+fn finished<T>(resource: &Resource<T>) -> Result<RunReport, Box<dyn Error>> {
+    resource
+        .last_report()
+        .ok_or_else(|| format!("resource `{}` has no run report", resource.name()).into())
+}
+
+/// The run report of each resource, as a table.
+fn print_reports(out: &mut dyn Write, reports: &[RunReport]) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<10} {:>8} {:>6} {:>9} {:>8}  stopped",
+        "resource", "records", "pages", "requests", "retries"
+    )?;
+    for r in reports {
+        let stopped = r
+            .stop_reason()
+            .map_or_else(|| "-".to_owned(), |reason| reason.to_string());
+        writeln!(
+            out,
+            "{:<10} {:>8} {:>6} {:>9} {:>8}  {stopped}",
+            r.resource,
+            r.records,
+            r.pages,
+            r.requests,
+            r.total_retries()
+        )?;
+    }
+    Ok(())
+}
+
 fn print_summary(out: &mut dyn Write, s: &Summary) -> std::io::Result<()> {
     writeln!(out)?;
-    writeln!(out, "{:<10} {:>8} {:>6}", "resource", "records", "pages")?;
-    for r in &s.resources {
-        writeln!(out, "{:<10} {:>8} {:>6}", r.name, r.records, r.pages)?;
-    }
+    print_reports(out, &s.reports)?;
     writeln!(out)?;
     writeln!(
         out,

@@ -158,10 +158,39 @@ async fn run_writes_one_json_lines_file_per_resource() {
         .lines()
         .map(|l| l.split_whitespace().collect())
         .collect();
-    assert_eq!(rows[0], ["resource", "records", "pages", "status"]);
-    assert_eq!(rows[1], ["contacts", "25", "1", "ok"]);
-    assert_eq!(rows[2], ["notes", &notes.len().to_string(), "25", "ok"]);
-    assert_eq!(rows[3], ["reports", "24", "1", "ok"]);
+    assert_eq!(
+        rows[0],
+        [
+            "resource", "records", "pages", "retries", "tokens", "status", "stopped"
+        ]
+    );
+    // `check` fetched the token, so the run's requests fetch none.
+    assert_eq!(
+        rows[1],
+        ["contacts", "25", "1", "0", "0", "ok", "no", "next", "page"]
+    );
+    assert_eq!(
+        rows[2],
+        [
+            "notes",
+            &notes.len().to_string(),
+            "25",
+            "0",
+            "0",
+            "ok",
+            "no",
+            "next",
+            "page"
+        ]
+    );
+    assert_eq!(
+        rows[3],
+        ["reports", "24", "1", "0", "0", "ok", "no", "next", "page"]
+    );
+    assert_eq!(
+        rows[4],
+        ["events", "25", "1", "0", "0", "ok", "total", "reached"]
+    );
     let total = 25 * 5 + 24 + notes.len();
     assert_eq!(&rows[8][..3], ["total", &total.to_string(), "31"]);
     assert!(stdout.ends_with("wrote 7 files to data\n"), "{stdout}");
@@ -862,8 +891,8 @@ endpoint = {{ path = "no-such-collection", paginator = "single_page" }}
         .lines()
         .map(|l| l.split_whitespace().map(str::to_owned).collect())
         .collect();
-    assert_eq!(rows[1], ["reports", "24", "1", "ok"]);
-    assert_eq!(rows[2], ["missing", "0", "0", "failed"]);
+    assert_eq!(&rows[1][..6], ["reports", "24", "1", "0", "0", "ok"]);
+    assert_eq!(rows[2], ["missing", "0", "0", "0", "0", "failed", "error"]);
     assert!(text(&out.stdout).ends_with("wrote 1 file to out\n"));
     assert!(
         text(&out.stderr).contains("error: `missing`: "),
@@ -981,7 +1010,8 @@ async fn out_dash_streams_json_lines_to_stdout() {
         .map(|l| l.split_whitespace().collect())
         .collect();
     assert!(
-        rows.contains(&vec!["contacts", "25", "1", "ok"]),
+        rows.iter()
+            .any(|r| r[..] == ["contacts", "25", "1", "0", "0", "ok", "no", "next", "page"]),
         "{stderr}"
     );
     assert!(stderr.ends_with("wrote 1 resource to stdout\n"), "{stderr}");
@@ -1290,4 +1320,227 @@ endpoint = {{ path = "contacts/{{resources.contacts.id}}/no-such-notes", paginat
         RECORDS as usize
     );
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn report_file_has_the_run_report_of_each_resource() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("report_fields");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let out = rest_source(
+        &dir,
+        &[
+            "run",
+            "oauth2_client_credentials.toml",
+            "--report",
+            "report.json",
+        ],
+        CRM_SECRETS,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let resources = report["resources"].as_array().unwrap();
+    let by_name = |name: &str| {
+        resources
+            .iter()
+            .find(|r| r["resource"] == name)
+            .unwrap_or_else(|| panic!("no `{name}` in {report:#}"))
+    };
+    // (resource, stop reason, requests, data selector, detected, paginator)
+    let expected = [
+        ("contacts", "no_next_page", 1, "results", false, "json_link"),
+        (
+            "notes",
+            "no_next_page",
+            RECORDS,
+            "results",
+            false,
+            "json_link",
+        ),
+        ("reports", "no_next_page", 1, "data", false, "single_page"),
+        ("events", "total_reached", 1, "items", false, "offset"),
+    ];
+    for (name, stop, requests, selector, detected, paginator) in expected {
+        let r = by_name(name);
+        assert_eq!(r["status"], "ok", "{r:#}");
+        assert_eq!(r["stop_reason"], stop, "{r:#}");
+        assert_eq!(r["requests"], requests, "{r:#}");
+        assert_eq!(r["data_selector"], selector, "{r:#}");
+        assert_eq!(r["data_selector_detected"], detected, "{r:#}");
+        assert_eq!(r["paginator"], paginator, "{r:#}");
+        assert_eq!(r["retries"], serde_json::json!({}), "{r:#}");
+        assert_eq!(r["token_fetches"], 0, "{r:#}");
+        assert_eq!(r["warnings"], serde_json::json!([]), "{r:#}");
+    }
+    assert_eq!(by_name("notes")["stops"]["no_next_page"], RECORDS);
+    assert_eq!(by_name("events")["total"], RECORDS);
+    // Every resource says why it stopped and which selector it used, given or detected.
+    for r in resources {
+        assert!(r["stop_reason"].is_string(), "{r:#}");
+        assert!(r["data_selector"].is_string(), "{r:#}");
+        assert!(r["requests"].as_u64().unwrap() >= 1, "{r:#}");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn report_counts_retries_by_status() {
+    // The 2nd API request (the first of the run, after the auth probe) is answered 429.
+    let server = DemoApi::new()
+        .records(RECORDS)
+        .faults(Faults::none().rate_limit_every(2).retry_after_secs(0))
+        .start()
+        .await
+        .unwrap();
+    let dir = workdir("report_retries");
+    example_into(&dir, "api_key.toml", &server);
+    let env = [("SOURCES__REPORTS__API_KEY", "demo-report-key")];
+    let out = rest_source(
+        &dir,
+        &["run", "api_key.toml", "--report", "report.json"],
+        &env,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let r = &report["resources"][0];
+    assert_eq!(r["retries"], serde_json::json!({"429": 1}), "{r:#}");
+    assert_eq!(r["requests"], 2, "{r:#}");
+    // The summary row and the progress line show it too.
+    let stdout = text(&out.stdout);
+    let row: Vec<&str> = stdout.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(
+        &row[..6],
+        ["reports", "24", "1", "1", "0", "ok"],
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("reports: done, 24 records in 1 page, 1 retry\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    server.shutdown().await;
+}
+
+/// A server whose `total` says 5 events but which serves 3: the first page has 3, the next
+/// is empty.
+async fn short_of_its_total() -> wiremock::MockServer {
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/events"))
+        .and(query_param("offset", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "items": [{"id": 1}, {"id": 2}, {"id": 3}],
+            "total": 5
+        })))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/events"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"items": [], "total": 5})),
+        )
+        .with_priority(10)
+        .mount(&server)
+        .await;
+    server
+}
+
+fn short_config(dir: &Path, server: &wiremock::MockServer, completeness: &str) {
+    std::fs::write(
+        dir.join("events.toml"),
+        format!(
+            r#"name = "events"
+[client]
+base_url = "{}"
+
+[[resources]]
+name = "events"
+{completeness}
+endpoint = {{ path = "events", data_selector = "items", paginator = {{ type = "offset", limit = 10, total_path = "total" }} }}
+"#,
+            server.uri()
+        ),
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_total_the_server_does_not_serve_fails_the_resource() {
+    let server = short_of_its_total().await;
+    let dir = workdir("incomplete_fails");
+    short_config(&dir, &server, "");
+    let out = rest_source(
+        &dir,
+        &["run", "events.toml", "--report", "report.json"],
+        &[],
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "error: `events`: resource `events` is incomplete: the server stated 5 records but 3 were received"
+        ),
+        "{stderr}"
+    );
+    // No file that looks like a complete extraction.
+    assert_eq!(file_names(&dir.join("out")), Vec::<String>::new());
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let r = &report["resources"][0];
+    assert_eq!(r["status"], "failed", "{r:#}");
+    assert_eq!(r["total"], 5, "{r:#}");
+    assert_eq!(r["records"], 3, "{r:#}");
+    assert!(
+        r["error"].as_str().unwrap().contains("is incomplete"),
+        "{r:#}"
+    );
+}
+
+#[tokio::test]
+async fn completeness_warn_exits_0_with_a_warning_line_and_the_warning_in_the_report() {
+    let server = short_of_its_total().await;
+    let dir = workdir("incomplete_warns");
+    short_config(&dir, &server, r#"completeness = "warn""#);
+    let out = rest_source(
+        &dir,
+        &["run", "events.toml", "--report", "report.json"],
+        &[],
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let warning = stderr
+        .lines()
+        .find(|l| l.starts_with("warning: "))
+        .unwrap_or_else(|| panic!("no warning line: {stderr}"));
+    assert!(
+        warning.contains(
+            "resource `events` is incomplete: the server stated 5 records but 3 were received"
+        ),
+        "{warning}"
+    );
+    assert_eq!(json_lines(&dir.join("out/events.jsonl")).len(), 3);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let r = &report["resources"][0];
+    assert_eq!(r["status"], "ok", "{r:#}");
+    assert_eq!(r["stop_reason"], "empty_page", "{r:#}");
+    assert_eq!(r["total"], 5, "{r:#}");
+    let warnings = r["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{r:#}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains("stated 5 records but 3 were received"),
+        "{r:#}"
+    );
 }

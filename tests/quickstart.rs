@@ -43,6 +43,49 @@ async fn quickstart_extracts_every_resource_with_one_token_and_survives_faults()
     assert_eq!((reports.records, reports.pages), (24, 1), "{out}");
     assert!(summary.empty_resources().is_empty());
 
+    // The run report of each resource, as printed: records and pages as the typed streams
+    // counted them; requests with their retries; why paging stopped.
+    let table: Vec<Vec<&str>> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("resource "))
+        .take(4)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        table[0],
+        [
+            "resource", "records", "pages", "requests", "retries", "stopped"
+        ],
+        "{out}"
+    );
+    let row = |r: &ResourceCount, requests: u64, retries: u64| {
+        let mut row = vec![
+            r.name.to_owned(),
+            r.records.to_string(),
+            r.pages.to_string(),
+            requests.to_string(),
+            retries.to_string(),
+        ];
+        row.extend(["no", "next", "page"].map(str::to_owned));
+        row
+    };
+    // 2 + 1 requests were `check`'s; the 100th, 150th and 200th API requests (all notes)
+    // failed and were retried: 200 + 3 requests for the notes, 208 in all.
+    assert_eq!(table[1], row(&contacts, 2, 0), "{out}");
+    assert_eq!(table[2], row(&notes, CONTACTS + 3, 3), "{out}");
+    assert_eq!(table[3], row(&reports, 1, 0), "{out}");
+    let notes_report = &summary.reports[1];
+    assert_eq!(
+        notes_report.retries.get("429"),
+        Some(&2),
+        "{notes_report:?}"
+    );
+    assert_eq!(
+        notes_report.retries.get("503"),
+        Some(&1),
+        "{notes_report:?}"
+    );
+
     // `check` fetched the token; every contacts and notes request reused it.
     assert_eq!(summary.token_requests, 1, "{out}");
     // 208 API requests in order: the 100th and 200th got a 429, the 150th a 503; each was
@@ -73,6 +116,7 @@ fn a_resource_without_records_is_named_so_the_run_exits_non_zero() {
     };
     let summary = Summary {
         resources: vec![count("contacts", 5), count("notes", 0), count("reports", 0)],
+        reports: Vec::new(),
         token_requests: 1,
         rate_limited: 0,
         unavailable: 0,

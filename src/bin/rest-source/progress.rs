@@ -118,18 +118,24 @@ impl Progress {
         ));
     }
 
-    /// Resource `index` finished: its line says so (a plain line when not on a terminal).
-    pub fn finished(&self, name: &str, index: usize, outcome: Result<(), &str>) {
+    /// Resource `index` finished after `retries` retries: its line says so (a plain line
+    /// when not on a terminal).
+    pub fn finished(&self, name: &str, index: usize, retries: u64, outcome: Result<(), &str>) {
         self.done.fetch_add(1, Ordering::Relaxed);
         let c = &self.counters[index];
+        let retried = match retries {
+            0 => String::new(),
+            1 => ", 1 retry".to_owned(),
+            n => format!(", {n} retries"),
+        };
         let line = match outcome {
             Ok(()) => format!(
-                "done, {} in {}",
+                "done, {} in {}{retried}",
                 count(c.records(), "record"),
                 count(c.pages(), "page")
             ),
             Err(e) => format!(
-                "failed after {} in {}: {e}",
+                "failed after {} in {}{retried}: {e}",
                 count(c.records(), "record"),
                 count(c.pages(), "page")
             ),
@@ -139,6 +145,14 @@ impl Progress {
             self.redraw_total();
         } else if !self.quiet {
             eprintln!("{name}: {line}");
+        }
+    }
+
+    /// A problem that did not fail the run, as a `warning:` line above the bars (none when
+    /// `quiet`).
+    pub fn warn(&self, warning: &str) {
+        if !self.quiet {
+            bars().suspend(|| eprintln!("warning: {warning}"));
         }
     }
 

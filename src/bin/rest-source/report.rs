@@ -3,13 +3,21 @@
 //! ```json
 //! {"source": "crm", "status": "ok", "duration_secs": 0.42,
 //!  "auth_checks": [{"auth": "api_key", "resource": "reports", "ok": true}],
-//!  "resources": [{"resource": "reports", "status": "ok", "records": 24, "pages": 1,
+//!  "resources": [{"resource": "reports", "records": 24, "pages": 1, "requests": 1,
+//!                 "retries": {}, "token_fetches": 0, "data_selector": "data",
+//!                 "data_selector_detected": false, "paginator": "single_page",
+//!                 "stops": {"no_next_page": 1}, "total": null, "warnings": [],
+//!                 "status": "ok", "stop_reason": "no_next_page",
 //!                 "output": "out/reports.jsonl", "duration_secs": 0.01}]}
 //! ```
+//!
+//! A resource's fields up to `warnings` are the runtime's [`rest_source::RunReport`] as it
+//! serialises; `stop_reason` is [`rest_source::RunReport::stop_reason`].
 
 use std::path::Path;
 
 use rest_source::config::AuthCheck;
+use rest_source::{RunReport as ResourceRun, StopReason};
 use serde::Serialize;
 
 use crate::output::write_atomically;
@@ -36,14 +44,17 @@ pub struct AuthCheckReport {
     pub error: Option<String>,
 }
 
-/// One resource. The runtime's per-resource report (requests, retries, token fetches,
-/// data selector, stop reason) belongs here too, as more fields.
+/// One resource: the runtime's report of its run, and what the CLI did with it.
 #[derive(Debug, Serialize)]
 pub struct ResourceReport {
-    pub resource: String,
+    /// Name, records, pages, requests, retries, token fetches, data selector, paginator,
+    /// stops, stated total, warnings. For a resource whose stream did not end (its output
+    /// failed first, or it never started), only the name, records and pages written.
+    #[serde(flatten)]
+    pub run: ResourceRun,
     pub status: Status,
-    pub records: u64,
-    pub pages: u64,
+    /// Why paging stopped; `null` when no page loop ended.
+    pub stop_reason: Option<StopReason>,
     /// The file written (`-` for stdout); absent when nothing was written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
@@ -88,11 +99,17 @@ impl From<&AuthCheck> for AuthCheckReport {
 impl ResourceReport {
     /// A resource that ran.
     pub fn ran(outcome: &Outcome, state_saved: Option<bool>) -> Self {
+        let run = outcome.report.clone().unwrap_or_else(|| {
+            let mut run = ResourceRun::default();
+            run.resource = outcome.name.clone();
+            run.records = outcome.records;
+            run.pages = outcome.pages;
+            run
+        });
         ResourceReport {
-            resource: outcome.name.clone(),
+            stop_reason: run.stop_reason(),
+            run,
             status: outcome.status(),
-            records: outcome.records,
-            pages: outcome.pages,
             output: outcome.output.as_ref().map(|p| p.display().to_string()),
             duration_secs: outcome.duration.as_secs_f64(),
             state_saved,
@@ -102,11 +119,12 @@ impl ResourceReport {
 
     /// A resource that was not started.
     pub fn not_run(resource: &str) -> Self {
+        let mut run = ResourceRun::default();
+        run.resource = resource.to_owned();
         ResourceReport {
-            resource: resource.to_owned(),
+            run,
             status: Status::NotRun,
-            records: 0,
-            pages: 0,
+            stop_reason: None,
             output: None,
             duration_secs: 0.0,
             state_saved: None,

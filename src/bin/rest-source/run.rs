@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use futures::future::join_all;
-use rest_source::Resource;
+use rest_source::{Resource, RunReport};
 use serde_json::Value;
 
 use crate::args::Format;
@@ -33,9 +33,30 @@ pub struct Outcome {
     pub output: Option<PathBuf>,
     pub error: Option<String>,
     pub duration: Duration,
+    /// The runtime's report of the run; `None` when its stream did not end (the output
+    /// failed first).
+    pub report: Option<RunReport>,
 }
 
 impl Outcome {
+    /// Retries of every cause (0 without a report).
+    pub fn retries(&self) -> u64 {
+        self.report.as_ref().map_or(0, RunReport::total_retries)
+    }
+
+    /// Token fetches (0 without a report).
+    pub fn token_fetches(&self) -> u64 {
+        self.report.as_ref().map_or(0, |r| r.token_fetches)
+    }
+
+    /// Why paging stopped, in words (`-` when no page loop ended).
+    pub fn stopped(&self) -> String {
+        self.report
+            .as_ref()
+            .and_then(RunReport::stop_reason)
+            .map_or_else(|| "-".to_owned(), |reason| reason.to_string())
+    }
+
     pub fn status(&self) -> Status {
         if self.error.is_some() {
             Status::Failed
@@ -61,8 +82,9 @@ pub async fn run(
                 let progress = progress.clone();
                 async move {
                     let start = Instant::now();
-                    let result = to_file(resource, i, dir, format, &progress).await;
-                    finish(resource, i, result, start, &progress)
+                    let mut report = None;
+                    let result = to_file(resource, i, dir, format, &progress, &mut report).await;
+                    finish(resource, i, result, report, start, &progress)
                 }
             });
             join_all(jobs).await
@@ -71,8 +93,9 @@ pub async fn run(
             let mut outcomes = Vec::with_capacity(resources.len());
             for (i, resource) in resources.iter().enumerate() {
                 let start = Instant::now();
-                let result = to_stdout(resource, i, format, &progress).await;
-                outcomes.push(finish(resource, i, result, start, &progress));
+                let mut report = None;
+                let result = to_stdout(resource, i, format, &progress, &mut report).await;
+                outcomes.push(finish(resource, i, result, report, start, &progress));
             }
             outcomes
         }
@@ -85,14 +108,22 @@ fn finish(
     resource: &Resource<Value>,
     i: usize,
     result: Result<PathBuf, String>,
+    report: Option<RunReport>,
     start: Instant,
     progress: &Progress,
 ) -> Outcome {
+    let retries = report.as_ref().map_or(0, RunReport::total_retries);
     progress.finished(
         resource.name(),
         i,
+        retries,
         result.as_ref().map(|_| ()).map_err(String::as_str),
     );
+    // Problems that did not fail the resource (`completeness = "warn"`); they are in the
+    // report too.
+    for warning in report.iter().flat_map(|r| &r.warnings) {
+        progress.warn(warning);
+    }
     let counters = &progress.counters[i];
     let (output, error) = match result {
         Ok(path) => (Some(path), None),
@@ -105,20 +136,31 @@ fn finish(
         output,
         error,
         duration: start.elapsed(),
+        report,
     }
 }
 
-/// Streams every page of `resource` into `writer`, flushing after each page.
+/// Streams every page of `resource` into `writer`, flushing after each page. Once the
+/// stream has ended (its last page, or the error that ended it), `report` holds its report.
 async fn write_pages<W: Write>(
     resource: &Resource<Value>,
     i: usize,
     writer: &mut RecordWriter<W>,
     progress: &Arc<Progress>,
     shown: &Path,
+    report: &mut Option<RunReport>,
 ) -> Result<(), String> {
     let write_error = |e: std::io::Error| format!("cannot write `{}`: {e}", shown.display());
     let mut pages = resource.pages();
-    while let Some(page) = pages.try_next().await.map_err(|e| e.to_string())? {
+    loop {
+        let next = pages.try_next().await;
+        if matches!(next, Ok(None) | Err(_)) {
+            // The stream has ended, so its run's report is this resource's last one.
+            *report = resource.last_report();
+        }
+        let Some(page) = next.map_err(|e| e.to_string())? else {
+            break;
+        };
         for record in page.items() {
             writer.record(record).map_err(write_error)?;
         }
@@ -134,10 +176,11 @@ async fn to_file(
     dir: &Path,
     format: Format,
     progress: &Arc<Progress>,
+    report: &mut Option<RunReport>,
 ) -> Result<PathBuf, String> {
     let mut file = PendingFile::create(dir, resource.name(), format)?;
     let shown = file.dest().to_owned();
-    write_pages(resource, i, file.writer(), progress, &shown).await?;
+    write_pages(resource, i, file.writer(), progress, &shown, report).await?;
     file.commit()
 }
 
@@ -146,10 +189,11 @@ async fn to_stdout(
     i: usize,
     format: Format,
     progress: &Arc<Progress>,
+    report: &mut Option<RunReport>,
 ) -> Result<PathBuf, String> {
     let shown = Path::new("stdout");
     let mut writer = RecordWriter::new(BufWriter::new(std::io::stdout()), format);
-    write_pages(resource, i, &mut writer, progress, shown).await?;
+    write_pages(resource, i, &mut writer, progress, shown, report).await?;
     writer
         .finish()
         .map_err(|e| format!("cannot write `stdout`: {e}"))?;

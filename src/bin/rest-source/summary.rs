@@ -1,4 +1,5 @@
-//! The table `run` ends with: one row per resource (records, pages, status), then the totals.
+//! The table `run` ends with: one row per resource (records, pages, retries, token fetches,
+//! status, why paging stopped), then the totals.
 
 use std::time::Duration;
 
@@ -17,20 +18,27 @@ pub fn print(outcomes: &[Outcome], elapsed: Duration, args: &RunArgs, to_stdout:
         .unwrap_or(0)
         .max(8);
     text.push_str(&format!(
-        "{:<width$}  {:>10}  {:>7}  status\n",
-        "resource", "records", "pages"
+        "{:<width$}  {:>10}  {:>7}  {:>7}  {:>6}  {:<7}  stopped\n",
+        "resource", "records", "pages", "retries", "tokens", "status"
     ));
     for o in outcomes {
-        let status = o.status().as_str();
         text.push_str(&format!(
-            "{:<width$}  {:>10}  {:>7}  {status}\n",
-            o.name, o.records, o.pages
+            "{:<width$}  {:>10}  {:>7}  {:>7}  {:>6}  {:<7}  {}\n",
+            o.name,
+            o.records,
+            o.pages,
+            o.retries(),
+            o.token_fetches(),
+            o.status().as_str(),
+            o.stopped()
         ));
     }
     let records: u64 = outcomes.iter().map(|o| o.records).sum();
     let pages: u64 = outcomes.iter().map(|o| o.pages).sum();
+    let retries: u64 = outcomes.iter().map(Outcome::retries).sum();
+    let tokens: u64 = outcomes.iter().map(Outcome::token_fetches).sum();
     text.push_str(&format!(
-        "{:<width$}  {records:>10}  {pages:>7}  in {:.2}s, {}\n",
+        "{:<width$}  {records:>10}  {pages:>7}  {retries:>7}  {tokens:>6}  in {:.2}s, {}\n",
         "total",
         elapsed.as_secs_f64(),
         progress::rate(records, elapsed)
