@@ -162,32 +162,23 @@ impl IncrementalCursor {
         out
     }
 
-    /// Drops records outside `[start, end_value)` (dlt's closed start, open end) and records
-    /// the largest cursor value kept. Records without a cursor value are kept.
-    pub(crate) fn process(&self, records: &mut Vec<Value>) {
+    /// Drops records outside `[start, end_value)` (dlt's closed start, open end), keeps at most
+    /// `limit` of the rest (a resource's `max_items`), and records the largest cursor value
+    /// among the records kept: a record cut by `limit` is never yielded, so it must not move
+    /// the state past it (the next run would skip it). Records without a cursor value are
+    /// kept. Returns whether `limit` cut records.
+    pub(crate) fn process(&self, records: &mut Vec<Value>, limit: Option<u64>) -> bool {
+        records.retain(|record| self.in_window(record));
+        let cut = limit.is_some_and(|limit| records.len() as u64 > limit);
+        if let Some(limit) = limit.filter(|_| cut) {
+            records.truncate(limit as usize);
+        }
         let mut max: Option<Value> = None;
         let mut max_keys: Vec<Value> = Vec::new();
-        records.retain(|record| {
+        for record in records.iter() {
             let Some(v) = self.path.get(record).filter(|v| !v.is_null()) else {
-                tracing::debug!(target: "rest_source", resource = %self.resource, cursor_path = %self.path, "record without an incremental cursor value");
-                return true;
+                continue;
             };
-            if let Some(start) = &self.start {
-                match compare_cursor(v, start) {
-                    Some(Ordering::Less) => return false,
-                    Some(Ordering::Equal)
-                        if self.key(record).is_some_and(|k| self.start_keys.contains(&k)) =>
-                    {
-                        return false;
-                    }
-                    _ => {}
-                }
-            }
-            if let Some(end) = &self.spec.end_value
-                && matches!(compare_cursor(v, end), Some(Ordering::Greater | Ordering::Equal))
-            {
-                return false;
-            }
             let order = max.as_ref().map(|m| compare_cursor(v, m));
             match order {
                 None | Some(Some(Ordering::Greater)) => {
@@ -197,12 +188,39 @@ impl IncrementalCursor {
                 Some(Some(Ordering::Equal)) => max_keys.extend(self.key(record)),
                 _ => {}
             }
-            true
-        });
+        }
         if let Some(max) = max {
             let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
             merge_max(&mut seen, max, max_keys);
         }
+        cut
+    }
+
+    /// Whether a record is inside this run's window (no cursor value: kept).
+    fn in_window(&self, record: &Value) -> bool {
+        let Some(v) = self.path.get(record).filter(|v| !v.is_null()) else {
+            tracing::debug!(target: "rest_source", resource = %self.resource, cursor_path = %self.path, "record without an incremental cursor value");
+            return true;
+        };
+        if let Some(start) = &self.start {
+            match compare_cursor(v, start) {
+                Some(Ordering::Less) => return false,
+                Some(Ordering::Equal)
+                    if self
+                        .key(record)
+                        .is_some_and(|k| self.start_keys.contains(&k)) =>
+                {
+                    return false;
+                }
+                _ => {}
+            }
+        }
+        !self.spec.end_value.as_ref().is_some_and(|end| {
+            matches!(
+                compare_cursor(v, end),
+                Some(Ordering::Greater | Ordering::Equal)
+            )
+        })
     }
 
     /// Advances the shared state to the largest value this run kept. Called once, after the
@@ -390,7 +408,7 @@ mod tests {
             json!({"x": 1}),
             json!({"n": 9}),
         ];
-        c.process(&mut records);
+        c.process(&mut records, None);
         // Nothing moves until the run has completed.
         assert_eq!(lock(&c.state).last_value, None);
         c.commit();
@@ -404,6 +422,28 @@ mod tests {
             ]
         );
         assert_eq!(lock(&c.state).last_value, Some(json!(12)));
+    }
+
+    #[test]
+    fn records_cut_by_max_items_do_not_advance_the_state() {
+        let c = cursor(
+            IncrementalSpec::new("n")
+                .start_param("since")
+                .initial_value(5),
+            None,
+        );
+        let mut records = vec![
+            json!({"n": 4}),
+            json!({"n": 6}),
+            json!({"n": 7}),
+            json!({"n": 30}),
+        ];
+        // The window keeps 6, 7 and 30; a limit of 2 keeps 6 and 7, so 30 (never yielded)
+        // must be read again by the next run.
+        assert!(c.process(&mut records, Some(2)));
+        c.commit();
+        assert_eq!(records, vec![json!({"n": 6}), json!({"n": 7})]);
+        assert_eq!(lock(&c.state).last_value, Some(json!(7)));
     }
 
     #[test]
@@ -430,7 +470,7 @@ mod tests {
             json!({"t": "2024-02-01"}),
             json!({"t": "2024-03-01"}),
         ];
-        c.process(&mut records);
+        c.process(&mut records, None);
         // id 7 was loaded at the start value by the previous run; 8 was not.
         assert_eq!(
             records,

@@ -621,17 +621,20 @@ impl PageLoop {
                 tracing::warn!(target: "rest_source", resource = %ep.resource, url = %ep.client.redact(&next), "the paginator returned a page that was already requested (repeated next link or cursor); ending the stream instead of looping");
             }
         }
+        // `max_items` cuts after the incremental window and before the cursor sees the
+        // records: a record cut off is not yielded, so it must not advance the state.
+        let left = ep.max_items.map(|max| max.saturating_sub(self.items));
+        let mut cut = false;
         if let Some(inc) = &self.incremental {
-            inc.process(records.values_mut(&shown_url)?);
+            cut = inc.process(records.values_mut(&shown_url)?, left);
+        } else if let Some(left) = left
+            && records.len() as u64 > left
+        {
+            records.truncate(left as usize);
+            cut = true;
         }
-        if let Some(max) = ep.max_items {
-            let left = max.saturating_sub(self.items);
-            if records.len() as u64 > left {
-                records.truncate(left as usize);
-                if self.next.take().is_some() {
-                    self.stop = Some(StopReason::MaxItems);
-                }
-            }
+        if cut && self.next.take().is_some() {
+            self.stop = Some(StopReason::MaxItems);
         }
         self.items += records.len() as u64;
         lock(&self.tally).page(records.len() as u64, detected.as_deref());
