@@ -7,3 +7,5 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 cargo test --workspace --all-targets --all-features --locked
 cargo test --workspace --doc --all-features --locked
+# The API docs build without warnings (broken intra-doc links, undocumented public items).
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked

@@ -5,7 +5,7 @@
 //! kept out of code, pagination and retries; mistakes caught at compile time.
 //!
 //! This facade re-exports the runtime ([`RestClient`], the auth strategies, [`Secret`]) and
-//! the `#[rest_source]` macro. See the README for a tour.
+//! the `#[rest_source]` macro. The [`guide`] has a chapter per topic.
 //!
 //! ```no_run
 //! use rest_source::{Resource, rest_source};
@@ -92,11 +92,72 @@
 //! # let _ = (new_orders, legacy.lines); Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 pub use rest_source_runtime::*;
 
 /// The `#[rest_source]` attribute macro (and `auth`/`resource`, which only work on its fields
 /// and otherwise report where they belong).
 pub use rest_source_macros::{auth, resource, rest_source};
+
+pub mod guide {
+    //! The guide and reference, one chapter per topic. Every Rust block in it is a doc test.
+    //!
+    //! | Chapter | What it covers |
+    //! |---|---|
+    //! | [`source_macro`] | `#[rest_source]`: resources, parameters, per-resource auth, the compile-time checks, the secrets schema |
+    //! | [`auth`] | the auth strategies by hand, and the non-standard flows (refresh-token rotation, session logins, JWT bearer, custom grants) |
+    //! | [`secrets`] | where secrets are looked up (env vars, `.dlt/secrets.toml`), dlt's layout |
+    //! | [`resources`] | `Resource<T>`, the paginators, the run report, record selection, retries |
+    //! | [`incremental`] | child resources and incremental loading, and how their state advances |
+    //! | [`config`] | declarative sources in TOML / JSON with dlt's names |
+    //! | [`cli`] | the `rest-source` command |
+    //! | [`performance`] | how a resource reads an API, and tuning it |
+    //!
+    //! The macro's argument reference is on [`rest_source`](macro@crate::rest_source); the config's
+    //! keys are in [`config`](crate::config). `ARCHITECTURE.md` in the repository walks through
+    //! the code, `BENCHMARKS.md` has the measurements.
+    pub mod source_macro {
+        #![doc = include_str!("../docs/guide/macro.md")]
+        #[allow(unused_imports)]
+        use crate::*;
+    }
+    pub mod auth {
+        #![doc = include_str!("../docs/guide/auth.md")]
+        #[allow(unused_imports)]
+        use crate::*;
+    }
+    pub mod secrets {
+        #![doc = include_str!("../docs/guide/secrets.md")]
+        #[allow(unused_imports)]
+        use crate::*;
+    }
+    pub mod resources {
+        #![doc = include_str!("../docs/guide/resources.md")]
+        #[allow(unused_imports)]
+        use crate::*;
+    }
+    pub mod incremental {
+        #![doc = include_str!("../docs/guide/incremental.md")]
+        #[allow(unused_imports)]
+        use crate::*;
+    }
+    pub mod config {
+        #![doc = include_str!("../docs/guide/config.md")]
+        #[allow(unused_imports)]
+        use crate::*;
+    }
+    pub mod cli {
+        #![doc = include_str!("../docs/guide/cli.md")]
+        #[allow(unused_imports)]
+        use crate::*;
+    }
+    pub mod performance {
+        #![doc = include_str!("../docs/guide/performance.md")]
+        #[allow(unused_imports)]
+        use crate::*;
+    }
+}
 
 /// Paths used by code that `#[rest_source]` generates. Not a public API: it may change in
 /// any release.

@@ -60,7 +60,7 @@
 //!   request gets fresh ones.
 //! - **A failure to get credentials** (the token endpoint refused the client secret, or
 //!   stayed unreachable) is a [`reqwest_middleware::Error::Middleware`] wrapping this crate's
-//!   [`Error`](crate::Error). Transient token-endpoint failures are retried first, with the
+//!   [`Error`]. Transient token-endpoint failures are retried first, with the
 //!   backoff of [`AuthMiddleware::retry`] (default: [`RetryPolicy::default`]), because
 //!   `reqwest-retry` treats every middleware error as fatal.
 //! - **Errors from the layers below** that carry a URL have query credentials of the auth

@@ -2,7 +2,7 @@
 //!
 //! A [`Paginator`] is a small state machine in dlt's shape: it may adjust the first request
 //! ([`Paginator::init_request`]) and, given each response, says which URL comes next or
-//! that the stream has ended ([`Paginator::next_request`]). [`PageLoop`] runs one: it sends
+//! that the stream has ended ([`Paginator::next_request`]). `PageLoop` runs one: it sends
 //! each request through [`RestClient::execute`] (auth, retries), selects the records, applies
 //! the resource's limits, and ends the stream — with a warning — when a paginator would
 //! request a URL it already requested (a repeated next link or cursor), instead of looping.
