@@ -10,6 +10,12 @@
 //! Variant (c) declares the source with `#[rest_source]` at the demo's default page size, so
 //! it runs only with `--page-size 100` (the default).
 //!
+//! Variant (d), `dlt`, is optional (`--variants hand,resource,macro,dlt`): dlt 1.31's own
+//! REST client (`RESTClient.paginate`, its paginators and `OAuth2ClientCredentials`) reading
+//! the same pages, by `examples/bench_dlt.py`. The first run makes a venv under
+//! `target/bench-dlt-venv` and installs dlt from PyPI into it (needs `python3` with `venv`);
+//! `--python PATH` uses another interpreter that already has dlt.
+//!
 //! The parent process serves the demo API and re-executes this binary once per measurement
 //! (`--child …`), so every figure's peak RSS (`VmHWM`) is that client's alone: the server's
 //! memory and other configurations' peaks never mix in. Runs alternate between variants
@@ -157,6 +163,7 @@ enum Variant {
     Hand,
     Resource,
     Macro,
+    Dlt,
 }
 
 impl Variant {
@@ -166,9 +173,10 @@ impl Variant {
             "hand" => Variant::Hand,
             "resource" => Variant::Resource,
             "macro" => Variant::Macro,
+            "dlt" => Variant::Dlt,
             other => {
                 return Err(format!(
-                    "unknown variant `{other}`; expected `hand`, `resource` or `macro`"
+                    "unknown variant `{other}`; expected `hand`, `resource`, `macro` or `dlt`"
                 )
                 .into());
             }
@@ -179,6 +187,7 @@ impl Variant {
             Variant::Hand => "hand",
             Variant::Resource => "resource",
             Variant::Macro => "macro",
+            Variant::Dlt => "dlt",
         }
     }
     fn label(self) -> &'static str {
@@ -186,6 +195,7 @@ impl Variant {
             Variant::Hand => "(a) hand-written reqwest loop",
             Variant::Resource => "(b) Resource<T> (runtime API)",
             Variant::Macro => "(c) #[rest_source] macro",
+            Variant::Dlt => "(d) dlt 1.31 RESTClient",
         }
     }
 }
@@ -521,6 +531,7 @@ fn child(args: &[String]) -> Result<(), BoxError> {
             Variant::Hand => hand::run(scenario, &target).await,
             Variant::Resource => runtime::run(scenario, &target).await,
             Variant::Macro => declared::run(scenario, &target).await,
+            Variant::Dlt => Err("the dlt variant runs in Python, not as a child".into()),
         }
     })?;
     let secs = start.elapsed().as_secs_f64();
@@ -551,16 +562,26 @@ fn measure(
     origin: &str,
     opts: &Options,
 ) -> Result<Measurement, BoxError> {
-    let out = Command::new(std::env::current_exe()?)
-        .args([
-            "--child",
-            variant.name(),
-            scenario.name(),
-            origin,
-            &opts.page_size.to_string(),
-            &opts.concurrency.to_string(),
-        ])
-        .output()?;
+    let out = match (variant, &opts.python) {
+        (Variant::Dlt, Some(python)) => Command::new(python)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/examples/bench_dlt.py"
+            ))
+            .args([scenario.name(), origin, &opts.page_size.to_string()])
+            .output()?,
+        (Variant::Dlt, None) => return Err("the dlt variant needs a Python with dlt".into()),
+        _ => Command::new(std::env::current_exe()?)
+            .args([
+                "--child",
+                variant.name(),
+                scenario.name(),
+                origin,
+                &opts.page_size.to_string(),
+                &opts.concurrency.to_string(),
+            ])
+            .output()?,
+    };
     if !out.status.success() {
         return Err(format!(
             "{} / {} failed: {}",
@@ -604,6 +625,8 @@ struct Options {
     variants: Vec<Variant>,
     page_size: u64,
     concurrency: usize,
+    /// The interpreter for the dlt variant: `--python`, or the venv made by [`dlt_python`].
+    python: Option<std::path::PathBuf>,
 }
 
 fn options(args: &[String]) -> Result<Options, BoxError> {
@@ -619,6 +642,7 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
         variants: Variant::ALL.to_vec(),
         page_size: 100,
         concurrency: 4,
+        python: None,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -649,16 +673,62 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
             }
             "--page-size" => o.page_size = value()?.parse()?,
             "--concurrency" => o.concurrency = value()?.parse()?,
+            "--python" => o.python = Some(value()?.into()),
             other => {
                 return Err(format!(
                     "unknown option `{other}`; expected `--records`, `--runs`, `--scenarios`, \
-                     `--variants`, `--page-size` or `--concurrency`"
+                     `--variants`, `--page-size`, `--concurrency` or `--python`"
                 )
                 .into());
             }
         }
     }
     Ok(o)
+}
+
+/// dlt's version for the `dlt` variant: the one the compatibility reference was read from.
+const DLT_REQUIREMENT: &str = "dlt==1.31.*";
+
+/// A Python with dlt for the `dlt` variant: a venv under the target dir, made (and dlt
+/// installed from PyPI) on first use.
+fn dlt_python() -> Result<std::path::PathBuf, BoxError> {
+    let exe = std::env::current_exe()?;
+    // target/<profile>/examples/bench → target/
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .ok_or("cannot find the target directory from the bench's path")?;
+    let venv = target.join("bench-dlt-venv");
+    let python = venv.join("bin").join("python");
+    let ready = venv.join(".dlt-installed");
+    if !ready.exists() {
+        eprintln!("making {} with {DLT_REQUIREMENT} (once)…", venv.display());
+        let ok = |status: std::process::ExitStatus, what: &str| -> Result<(), BoxError> {
+            if status.success() {
+                Ok(())
+            } else {
+                Err(
+                    format!("{what} failed ({status}); or pass `--python` with dlt installed")
+                        .into(),
+                )
+            }
+        };
+        ok(
+            Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()?,
+            "python3 -m venv",
+        )?;
+        ok(
+            Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", DLT_REQUIREMENT])
+                .status()?,
+            "pip install dlt",
+        )?;
+        std::fs::write(&ready, DLT_REQUIREMENT)?;
+    }
+    Ok(python)
 }
 
 fn loadavg() -> String {
@@ -672,7 +742,10 @@ fn main() -> Result<(), BoxError> {
     if args.first().map(String::as_str) == Some("--child") {
         return child(&args[1..]);
     }
-    let opts = options(&args)?;
+    let mut opts = options(&args)?;
+    if opts.variants.contains(&Variant::Dlt) && opts.python.is_none() {
+        opts.python = Some(dlt_python()?);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
