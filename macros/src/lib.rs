@@ -22,8 +22,41 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// Describes a REST API source on a struct and expands into a typed client (see the
-/// `rest-source` crate docs for an example).
+/// Describes a REST API source on a struct and expands into a typed client.
+///
+/// ```
+/// use rest_source::{Resource, rest_source};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Contact { id: u64, name: String }
+///
+/// #[rest_source(
+///     base_url = "https://crm.example.com/api/v1",
+///     auth = bearer(token = secret("token")),
+///     paginator = json_link(next_url_path = "paging.next"),
+/// )]
+/// struct Crm {
+///     /// A source parameter, `{region}` in paths.
+///     region: String,
+///     #[resource(path = "{region}/contacts", data_selector = "results")]
+///     contacts: Resource<Contact>,
+/// }
+///
+/// let crm = Crm::builder()
+///     .region("eu")
+///     .secrets(CrmSecrets { token: rest_source::Secret::new("t0k3n") })
+///     .build()?;
+/// assert_eq!(Crm::SECRET_KEYS, ["token"]);
+/// assert_eq!(crm.region, "eu");
+/// let _lazy = crm.contacts; // nothing is requested until the stream is polled
+/// # Ok::<(), rest_source::Error>(())
+/// ```
+///
+/// **What it expands to**: `macros/src/expand/snapshots/` in the repository holds the whole
+/// expansion of a CRM source (the `<Name>Secrets` struct, the type-state builder, `check()`,
+/// the resources' assembly), pinned by the snapshot test in `macros/src/expand/mod.rs`;
+/// `cargo expand` shows it for your own source. The guide's chapter on the macro
+/// (`rest_source::guide::source_macro`) walks through it.
 ///
 /// Source arguments: `base_url = "…"` (required, absolute http(s) URL), `auth = <form>`,
 /// `headers("Name" = "value", "Other" = secret("key"))`, `paginator = <paginator>` (the
