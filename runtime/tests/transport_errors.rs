@@ -1,13 +1,18 @@
-//! Transport errors keep their cause: a refused connection, a timeout and a body that
-//! stalls read differently in `Display`, through retries (`RetriesExhausted::source`) and
-//! through token requests. TLS failures are in `tls.rs`.
+//! Transport errors keep their cause: a refused connection, a timeout, a body that stalls
+//! and a host that does not resolve read differently in `Display`, through retries
+//! (`RetriesExhausted::source`) and through token requests. TLS failures are in `tls.rs`.
+//! DNS is hermetic: a resolver plugged in with `RestClientBuilder::dns_resolver` answers,
+//! so no query leaves the machine.
 
 mod common;
 
 use std::error::Error as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rest_source_runtime::error::TransportKind;
+use rest_source_runtime::reqwest::dns::{Name, Resolve, Resolving};
 use rest_source_runtime::{Error, OAuth2ClientCredentials, RestClient, RetryPolicy, Secret};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -120,4 +125,114 @@ async fn an_unreachable_token_endpoint_names_the_cause() {
     );
     assert_eq!(err.transport_kind(), Some(TransportKind::Connect));
     assert_eq!(api.requests().len(), 0);
+}
+
+/// A resolver that knows no name (as a resolver answers NXDOMAIN), counting its lookups.
+#[derive(Default)]
+struct NoSuchHost {
+    lookups: AtomicUsize,
+}
+
+impl Resolve for NoSuchHost {
+    fn resolve(&self, name: Name) -> Resolving {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        let message = format!("no such host: {}", name.as_str());
+        Box::pin(async move {
+            Err(
+                Box::new(std::io::Error::new(std::io::ErrorKind::NotFound, message))
+                    as Box<dyn std::error::Error + Send + Sync>,
+            )
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_host_that_does_not_resolve_says_so_after_retries_too() {
+    let resolver = Arc::new(NoSuchHost::default());
+    let c = RestClient::builder("http://api.nowhere.test/v1/")
+        .dns_resolver(resolver.clone())
+        .no_timeout()
+        .retry(retry(2))
+        .build()
+        .unwrap();
+    let err = c.get("items").await.unwrap_err();
+    assert!(
+        matches!(err, Error::RetriesExhausted { attempts: 3, .. }),
+        "{err:?}"
+    );
+    assert_eq!(resolver.lookups.load(Ordering::SeqCst), 3);
+    assert_eq!(err.transport_kind(), Some(TransportKind::Dns));
+    let text = err.to_string();
+    assert!(
+        text.contains("could not resolve host `api.nowhere.test`"),
+        "{text}"
+    );
+    assert!(!text.contains("connection refused"), "{text}");
+    // The last attempt's error is the source, saying the same; below it, the resolver's own.
+    let last = err.source().unwrap();
+    assert!(
+        last.to_string()
+            .contains("could not resolve host `api.nowhere.test`"),
+        "{last}"
+    );
+    let chain: Vec<String> = std::iter::successors(last.source(), |e| (*e).source())
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        chain
+            .iter()
+            .any(|e| e.contains("no such host: api.nowhere.test")),
+        "{chain:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unresolvable_token_endpoint_names_the_host() {
+    let api = common::TestServer::start(|_| common::Reply::ok()).await;
+    let c = RestClient::builder(api.url("/"))
+        .auth(OAuth2ClientCredentials::new(
+            "http://auth.nowhere.test/token",
+            Secret::new("id"),
+            Secret::new("secret"),
+        ))
+        // The API itself is loopback, by address: only the token host is looked up.
+        .dns_resolver(Arc::new(NoSuchHost::default()))
+        .no_timeout()
+        .retry(retry(1))
+        .build()
+        .unwrap();
+    let err = c.get("api").await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("could not get a token"), "{text}");
+    assert!(
+        text.contains("could not resolve host `auth.nowhere.test`"),
+        "{text}"
+    );
+    assert_eq!(err.transport_kind(), Some(TransportKind::Dns));
+    assert_eq!(api.requests().len(), 0);
+}
+
+#[tokio::test]
+async fn resolve_sends_a_host_to_a_fixed_address() {
+    let api = common::TestServer::start(|_| common::Reply::ok()).await;
+    let addr: std::net::SocketAddr = api
+        .url("/")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    // No resolver knows `api.fixed.test`: only the fixed address reaches the server.
+    let c = RestClient::builder(format!("http://api.fixed.test:{}/", addr.port()))
+        .dns_resolver(Arc::new(NoSuchHost::default()))
+        .resolve("api.fixed.test", [addr])
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    c.get("direct").await.unwrap();
+    let seen = api.requests_to("/direct");
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].header("host"),
+        Some(format!("api.fixed.test:{}", addr.port()).as_str())
+    );
 }
