@@ -236,3 +236,58 @@ async fn resolve_sends_a_host_to_a_fixed_address() {
         Some(format!("api.fixed.test:{}", addr.port()).as_str())
     );
 }
+
+/// A server that answers `head` and part of its body, then closes the connection.
+async fn cutting(head: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.write_all(head.as_bytes()).await;
+                // Dropped here: the body ends short of its content-length.
+            });
+        }
+    });
+    format!("http://{addr}/")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_page_body_cut_off_every_time_is_retried_by_the_policy_then_named() {
+    use rest_source_runtime::Resource;
+    use rest_source_runtime::spec::{PaginatorSpec, ResourceSpec};
+    let base =
+        cutting("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"items\": [")
+            .await;
+    let client = RestClient::builder(base)
+        .no_timeout()
+        .pool_idle_timeout(None)
+        .retry(retry(2))
+        .build()
+        .unwrap();
+    let r: Resource<serde_json::Value> = Resource::new(
+        client,
+        ResourceSpec::new("r", "r").paginator(PaginatorSpec::single_page()),
+    )
+    .unwrap();
+    let err = r.collect().await.unwrap_err();
+    // The same rules as every other retry: two retries, then `RetriesExhausted` naming the
+    // last failure.
+    assert!(
+        matches!(err, Error::RetriesExhausted { attempts: 3, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.transport_kind(), Some(TransportKind::Body), "{err}");
+    assert!(
+        err.to_string().contains("reading the response body"),
+        "{err}"
+    );
+    let report = r.last_report().unwrap();
+    assert_eq!(report.retries.get("body"), Some(&2), "{report:?}");
+    assert_eq!(report.requests, 3);
+}
