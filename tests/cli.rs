@@ -1527,6 +1527,9 @@ async fn completeness_warn_exits_0_with_a_warning_line_and_the_warning_in_the_re
         ),
         "{warning}"
     );
+    // Said once: not again by the runtime's own log event.
+    assert_eq!(stderr.matches("3 were received").count(), 1, "{stderr}");
+    assert!(!stderr.contains("differ from the total"), "{stderr}");
     assert_eq!(json_lines(&dir.join("out/events.jsonl")).len(), 3);
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();

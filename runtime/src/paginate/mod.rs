@@ -529,7 +529,9 @@ impl PageLoop {
         match ep.completeness {
             Completeness::Error => Err(err),
             Completeness::Warn => {
-                tracing::warn!(target: "rest_source", resource = %ep.resource, expected, received = self.received, stop = %reason, "the records received differ from the total the server stated");
+                // Its own target, so a front end that prints the warning itself (the CLI) can
+                // leave this event out instead of saying it twice.
+                tracing::warn!(target: "rest_source::completeness", resource = %ep.resource, expected, received = self.received, stop = %reason, "the records received differ from the total the server stated");
                 tally.warn(err.to_string());
                 Ok(())
             }
