@@ -191,8 +191,16 @@ async fn run_writes_one_json_lines_file_per_resource() {
         rows[4],
         ["events", "25", "1", "0", "0", "ok", "total", "reached"]
     );
+    // …and its row says so: the token column is true, its total the token requests made.
+    assert_eq!(
+        rows[8],
+        ["(auth", "check)", "-", "-", "0", "1", "ok", "-"],
+        "{stdout}"
+    );
     let total = 25 * 5 + 24 + notes.len();
-    assert_eq!(&rows[8][..3], ["total", &total.to_string(), "31"]);
+    assert_eq!(&rows[9][..3], ["total", &total.to_string(), "31"]);
+    assert_eq!(rows[9][4], server.stats().token_requests.to_string());
+    assert_eq!(server.stats().token_requests, 1);
     assert!(stdout.ends_with("wrote 7 files to data\n"), "{stdout}");
     // Not a terminal: plain progress lines, one per finished resource.
     let stderr = text(&out.stderr);
@@ -1097,6 +1105,76 @@ async fn verbose_shows_a_retry() {
     assert!(
         server.stats().rate_limited >= 1,
         "the fault was hit without -v too"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn verbose_shows_retry_after_waits_token_refreshes_and_detections() {
+    // The run's first request is answered 429 with `Retry-After: 1`; the token lives 1 s, so
+    // after that wait it is fetched again. No paginator and no data selector: both detected.
+    let server = DemoApi::new()
+        .records(RECORDS)
+        .token_ttl(std::time::Duration::from_secs(1))
+        .faults(Faults::none().rate_limit_every(2).retry_after_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let dir = workdir("verbose_decisions");
+    std::fs::write(
+        dir.join("crm.toml"),
+        format!(
+            r#"[client]
+base_url = "{url}/api/v1"
+
+[client.auth]
+type = "oauth2_client_credentials"
+access_token_url = "{url}/oauth/token"
+client_id = "demo-client"
+client_secret = {{ secret = "client_secret" }}
+
+[[resources]]
+name = "contacts"
+endpoint = {{ path = "contacts", params = {{ limit = 100 }}, paginator = "auto" }}
+"#,
+            url = server.url()
+        ),
+    )
+    .unwrap();
+    let out = rest_source(&dir, &["run", "crm.toml", "-v"], CRM_SECRETS).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let info = |needle: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(" INFO ") && l.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` at -v: {stderr}"))
+            .to_owned()
+    };
+    let retry = info("retrying");
+    assert!(retry.contains("429"), "{retry}");
+    assert!(
+        retry.contains("wait_ms=1000"),
+        "the Retry-After wait: {retry}"
+    );
+    assert!(
+        stderr.matches("fetched token").count() >= 2,
+        "the fetch and the refresh: {stderr}"
+    );
+    assert!(info("auto pagination").contains("json_link"), "{stderr}");
+    assert!(info("record detection").contains("results"), "{stderr}");
+    // The token column counts both fetches, where they happened.
+    let stdout = text(&out.stdout);
+    let total: Vec<&str> = stdout
+        .lines()
+        .find(|l| l.starts_with("total"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        total[4],
+        server.stats().token_requests.to_string(),
+        "{stdout}"
     );
     server.shutdown().await;
 }

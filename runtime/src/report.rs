@@ -228,6 +228,8 @@ impl Tally {
         self.report.pages += 1;
         self.report.records += records;
         if let (None, Some(path)) = (&self.report.data_selector, detected) {
+            // Once per run, at `-v`: which records the run takes is worth seeing.
+            tracing::info!(target: "rest_source", resource = %self.report.resource, data_selector = %path, "record detection: no data_selector given; records found at `{path}`");
             self.report.data_selector = Some(path.to_owned());
             self.report.data_selector_detected = true;
         }
