@@ -168,6 +168,15 @@ async fn an_unknown_issuer_is_a_tls_error_and_is_not_retried() {
     assert!(!err.is_retryable());
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(connections.load(Ordering::SeqCst), 1);
+    // The `source()` chain leads to the certificate failure itself.
+    let chain: Vec<String> =
+        std::iter::successors(std::error::Error::source(&err), |e| (*e).source())
+            .map(ToString::to_string)
+            .collect();
+    assert!(
+        chain.iter().any(|e| e.contains("UnknownIssuer")),
+        "{chain:?}"
+    );
 }
 
 #[tokio::test]

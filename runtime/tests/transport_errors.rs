@@ -87,6 +87,26 @@ async fn a_request_that_times_out_names_the_timeout() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_timeout_says_so_after_retries_too() {
+    let base = stalling("").await;
+    let c = RestClient::builder(base)
+        .timeout(Duration::from_secs(3))
+        .retry(retry(1))
+        .build()
+        .unwrap();
+    let err = c.get("x").await.unwrap_err();
+    assert!(
+        matches!(err, Error::RetriesExhausted { attempts: 2, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("timed out after 3 s"), "{err}");
+    assert_eq!(err.transport_kind(), Some(TransportKind::Timeout));
+    let last = err.source().unwrap();
+    assert!(last.to_string().contains("timed out after 3 s"), "{last}");
+    assert!(last.source().is_some());
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_body_that_times_out_is_not_a_decode_error() {
     let base = stalling("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"items\": [").await;
     let c = RestClient::builder(base)
