@@ -1180,6 +1180,49 @@ endpoint = {{ path = "contacts", params = {{ limit = 100 }}, paginator = "auto" 
 }
 
 #[tokio::test]
+async fn run_goes_through_the_configs_proxy() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    // A "proxy" that answers for a host that does not exist: only through it can the run
+    // reach the API (and no DNS query is made for it).
+    let proxy = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/items"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"data": [{"id": 1}, {"id": 2}]})),
+        )
+        .mount(&proxy)
+        .await;
+    let dir = workdir("config_proxy");
+    std::fs::write(
+        dir.join("api.toml"),
+        format!(
+            r#"[client]
+base_url = "http://api.example.test/v1"
+proxy = "{}"
+
+[[resources]]
+name = "items"
+endpoint = {{ path = "items", data_selector = "data", paginator = "single_page" }}
+"#,
+            proxy.uri()
+        ),
+    )
+    .unwrap();
+    let out = rest_source(&dir, &["run", "api.toml"], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(json_lines(&dir.join("out/items.jsonl")).len(), 2);
+    let seen = proxy.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 2, "the auth check and the run");
+    assert!(
+        seen.iter()
+            .all(|r| r.url.as_str() == "http://api.example.test/v1/items"),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test]
 async fn trace_logs_carry_no_secret() {
     let server = DemoApi::new()
         .records(RECORDS)
