@@ -198,6 +198,12 @@ impl RunCounters {
     pub fn token_fetches(&self) -> u64 {
         self.0.token_fetches.load(Ordering::Relaxed)
     }
+
+    /// Whether `other` counts the same run (a resource's counters are replaced when its
+    /// next run starts).
+    pub fn same_run(&self, other: &RunCounters) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// Where a resource keeps the counters of its latest run.

@@ -123,4 +123,9 @@ async fn retries_are_counted_while_the_run_is_in_progress() {
     let report = items.last_report().expect("the run has ended");
     assert_eq!(report.total_retries(), live.retries());
     assert_eq!(report.requests, live.requests());
+    // The next run counts afresh.
+    let _next = items.pages();
+    let next = items.live_counters().unwrap();
+    assert!(!next.same_run(&live) && live.same_run(&live.clone()));
+    assert_eq!(next.requests(), 0);
 }

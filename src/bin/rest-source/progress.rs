@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use rest_source::Resource;
+use rest_source::{Resource, RunCounters};
 use serde_json::Value;
 
 const TEMPLATE: &str = "{spinner} {prefix:.bold} {wide_msg}";
@@ -98,7 +98,11 @@ impl Progress {
         if !self.live {
             return;
         }
+        // Until a resource's own run starts, its counters are those of an earlier run (the
+        // auth check's probe): those are not this run's retries.
         let live_style = |resources: Vec<Resource<Value>>| {
+            let earlier: Vec<Option<RunCounters>> =
+                resources.iter().map(Resource::live_counters).collect();
             ProgressStyle::with_template(LIVE_TEMPLATE)
                 .unwrap_or_else(|_| ProgressStyle::default_spinner())
                 .with_key(
@@ -106,8 +110,12 @@ impl Progress {
                     move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
                         let n = resources
                             .iter()
-                            .filter_map(Resource::live_counters)
-                            .map(|c| c.retries())
+                            .zip(&earlier)
+                            .filter_map(|(r, earlier)| {
+                                let now = r.live_counters()?;
+                                let started = earlier.as_ref().is_none_or(|e| !e.same_run(&now));
+                                started.then(|| now.retries())
+                            })
                             .sum();
                         let _ = w.write_str(&retries_suffix(n));
                     },
