@@ -191,8 +191,16 @@ async fn run_writes_one_json_lines_file_per_resource() {
         rows[4],
         ["events", "25", "1", "0", "0", "ok", "total", "reached"]
     );
+    // …and its row says so: the token column is true, its total the token requests made.
+    assert_eq!(
+        rows[8],
+        ["(auth", "check)", "-", "-", "0", "1", "ok", "-"],
+        "{stdout}"
+    );
     let total = 25 * 5 + 24 + notes.len();
-    assert_eq!(&rows[8][..3], ["total", &total.to_string(), "31"]);
+    assert_eq!(&rows[9][..3], ["total", &total.to_string(), "31"]);
+    assert_eq!(rows[9][4], server.stats().token_requests.to_string());
+    assert_eq!(server.stats().token_requests, 1);
     assert!(stdout.ends_with("wrote 7 files to data\n"), "{stdout}");
     // Not a terminal: plain progress lines, one per finished resource.
     let stderr = text(&out.stderr);
@@ -1102,6 +1110,119 @@ async fn verbose_shows_a_retry() {
 }
 
 #[tokio::test]
+async fn verbose_shows_retry_after_waits_token_refreshes_and_detections() {
+    // The run's first request is answered 429 with `Retry-After: 1`; the token lives 1 s, so
+    // after that wait it is fetched again. No paginator and no data selector: both detected.
+    let server = DemoApi::new()
+        .records(RECORDS)
+        .token_ttl(std::time::Duration::from_secs(1))
+        .faults(Faults::none().rate_limit_every(2).retry_after_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let dir = workdir("verbose_decisions");
+    std::fs::write(
+        dir.join("crm.toml"),
+        format!(
+            r#"[client]
+base_url = "{url}/api/v1"
+
+[client.auth]
+type = "oauth2_client_credentials"
+access_token_url = "{url}/oauth/token"
+client_id = "demo-client"
+client_secret = {{ secret = "client_secret" }}
+
+[[resources]]
+name = "contacts"
+endpoint = {{ path = "contacts", params = {{ limit = 100 }}, paginator = "auto" }}
+"#,
+            url = server.url()
+        ),
+    )
+    .unwrap();
+    let out = rest_source(&dir, &["run", "crm.toml", "-v"], CRM_SECRETS).await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let info = |needle: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(" INFO ") && l.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` at -v: {stderr}"))
+            .to_owned()
+    };
+    let retry = info("retrying");
+    assert!(retry.contains("429"), "{retry}");
+    assert!(
+        retry.contains("wait_ms=1000"),
+        "the Retry-After wait: {retry}"
+    );
+    assert!(
+        stderr.matches("fetched token").count() >= 2,
+        "the fetch and the refresh: {stderr}"
+    );
+    assert!(info("auto pagination").contains("json_link"), "{stderr}");
+    assert!(info("record detection").contains("results"), "{stderr}");
+    // The token column counts both fetches, where they happened.
+    let stdout = text(&out.stdout);
+    let total: Vec<&str> = stdout
+        .lines()
+        .find(|l| l.starts_with("total"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        total[4],
+        server.stats().token_requests.to_string(),
+        "{stdout}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn run_goes_through_the_configs_proxy() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    // A "proxy" that answers for a host that does not exist: only through it can the run
+    // reach the API (and no DNS query is made for it).
+    let proxy = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/items"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"data": [{"id": 1}, {"id": 2}]})),
+        )
+        .mount(&proxy)
+        .await;
+    let dir = workdir("config_proxy");
+    std::fs::write(
+        dir.join("api.toml"),
+        format!(
+            r#"[client]
+base_url = "http://api.example.test/v1"
+proxy = "{}"
+
+[[resources]]
+name = "items"
+endpoint = {{ path = "items", data_selector = "data", paginator = "single_page" }}
+"#,
+            proxy.uri()
+        ),
+    )
+    .unwrap();
+    let out = rest_source(&dir, &["run", "api.toml"], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(json_lines(&dir.join("out/items.jsonl")).len(), 2);
+    let seen = proxy.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 2, "the auth check and the run");
+    assert!(
+        seen.iter()
+            .all(|r| r.url.as_str() == "http://api.example.test/v1/items"),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test]
 async fn trace_logs_carry_no_secret() {
     let server = DemoApi::new()
         .records(RECORDS)
@@ -1527,6 +1648,9 @@ async fn completeness_warn_exits_0_with_a_warning_line_and_the_warning_in_the_re
         ),
         "{warning}"
     );
+    // Said once: not again by the runtime's own log event.
+    assert_eq!(stderr.matches("3 were received").count(), 1, "{stderr}");
+    assert!(!stderr.contains("differ from the total"), "{stderr}");
     assert_eq!(json_lines(&dir.join("out/events.jsonl")).len(), 3);
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();

@@ -109,6 +109,8 @@ pub struct RestClientBuilder {
     tls: crate::tls::TlsFiles,
     proxy: Option<String>,
     no_proxy: Option<String>,
+    resolve: Vec<(String, Vec<std::net::SocketAddr>)>,
+    dns_resolver: Option<Arc<dyn reqwest::dns::Resolve>>,
 }
 
 enum HeaderValueSource {
@@ -237,8 +239,61 @@ impl RestClientBuilder {
         self
     }
 
+    /// Connects to `addrs` for `host` instead of asking DNS (as curl's `--resolve`): for an
+    /// API reached through a fixed address, a split-horizon name, or a test. A port in the
+    /// URL wins over the port of `addrs`; port `0` means the scheme's (443 for https). TLS
+    /// still checks the certificate against `host`. May be called for several hosts.
+    ///
+    /// ```
+    /// use rest_source_runtime::RestClient;
+    ///
+    /// let client = RestClient::builder("https://api.internal.example/v1")
+    ///     .resolve("api.internal.example", ["10.0.0.7:0".parse().unwrap()])
+    ///     .build()?;
+    /// # let _ = client; Ok::<(), rest_source_runtime::Error>(())
+    /// ```
+    pub fn resolve(
+        mut self,
+        host: impl Into<String>,
+        addrs: impl IntoIterator<Item = std::net::SocketAddr>,
+    ) -> Self {
+        self.resolve
+            .push((host.into(), addrs.into_iter().collect()));
+        self
+    }
+
+    /// Resolves host names with `resolver` instead of the system's resolver (hosts given to
+    /// [`resolve`](Self::resolve) still go to their addresses): for DNS over HTTPS, a service
+    /// registry, or a resolver that answers from a fixed table. A resolver's error is a
+    /// [`crate::error::TransportKind::Dns`] failure, "could not resolve host `…`".
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use std::sync::Arc;
+    /// use rest_source_runtime::RestClient;
+    /// use rest_source_runtime::reqwest::dns::{Addrs, Name, Resolve, Resolving};
+    ///
+    /// /// Every name is the service mesh's local sidecar.
+    /// struct Sidecar;
+    /// impl Resolve for Sidecar {
+    ///     fn resolve(&self, _name: Name) -> Resolving {
+    ///         let addr: SocketAddr = "127.0.0.1:15001".parse().unwrap();
+    ///         Box::pin(async move { Ok(Box::new(std::iter::once(addr)) as Addrs) })
+    ///     }
+    /// }
+    ///
+    /// let client = RestClient::builder("http://orders.mesh/v1")
+    ///     .dns_resolver(Arc::new(Sidecar))
+    ///     .build()?;
+    /// # let _ = client; Ok::<(), rest_source_runtime::Error>(())
+    /// ```
+    pub fn dns_resolver(mut self, resolver: Arc<dyn reqwest::dns::Resolve>) -> Self {
+        self.dns_resolver = Some(resolver);
+        self
+    }
+
     /// Uses an existing `reqwest::Client` (its own timeouts and TLS settings apply; the
-    /// builder's timeout, user agent, pool, TLS and proxy settings are ignored).
+    /// builder's timeout, user agent, pool, TLS, proxy and DNS settings are ignored).
     ///
     /// Build it with `.redirect(reqwest::redirect::Policy::none())`: a client that follows
     /// redirects itself does so before rest-source sees them, and forwards every header
@@ -324,6 +379,12 @@ impl RestClientBuilder {
                     b = b.connect_timeout(t);
                 }
                 b = self.tls.apply(b)?;
+                if let Some(resolver) = self.dns_resolver {
+                    b = b.dns_resolver(resolver);
+                }
+                for (host, addrs) in &self.resolve {
+                    b = b.resolve_to_addrs(host, addrs);
+                }
                 if let Some(url) = &self.proxy {
                     let parsed = Url::parse(url)
                         .ok()
@@ -389,6 +450,8 @@ impl RestClient {
             tls: crate::tls::TlsFiles::default(),
             proxy: None,
             no_proxy: None,
+            resolve: Vec::new(),
+            dns_resolver: None,
         }
     }
 

@@ -435,7 +435,7 @@ impl Error {
     ) -> Self {
         // reqwest's own message would repeat the unredacted URL.
         let err = err.without_url();
-        let (kind, cause) = classify(&err, timeout);
+        let (kind, cause) = classify(&err, timeout, &url);
         Error::Transport {
             method: method.clone(),
             url,
@@ -466,7 +466,7 @@ pub enum TransportKind {
 }
 
 /// The kind of `err` and its cause in a few words, from the innermost error that says it.
-fn classify(err: &reqwest::Error, timeout: Option<Duration>) -> (TransportKind, String) {
+fn classify(err: &reqwest::Error, timeout: Option<Duration>, url: &str) -> (TransportKind, String) {
     let chain = || sources(err);
     if let Some(tls) = chain().find_map(tls_error) {
         return (TransportKind::Tls, format!("TLS: {tls}"));
@@ -487,10 +487,16 @@ fn classify(err: &reqwest::Error, timeout: Option<Duration>) -> (TransportKind, 
         .last()
         .map(ToString::to_string)
         .unwrap_or_else(|| err.to_string());
+    // hyper-util's connector wraps every resolver failure as "dns error" (reqwest's own
+    // resolver, a custom `dns_resolver`), whatever the resolver's message.
     if chain().any(|e| e.to_string().starts_with("dns error")) {
+        let host = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| format!(" `{h}`")))
+            .unwrap_or_default();
         return (
             TransportKind::Dns,
-            format!("DNS: could not resolve the host ({innermost})"),
+            format!("DNS: could not resolve host{host} ({innermost})"),
         );
     }
     let io_kind = chain()

@@ -49,7 +49,7 @@ pub use auth::{
 pub use client::{RequestBuilder, RestClient, RestClientBuilder};
 pub use error::{Error, Result};
 pub use incremental::{FileStateStore, IncrementalState};
-pub use report::{RunReport, StopReason};
+pub use report::{RunCounters, RunReport, StopReason};
 pub use resource::{Page, Resource, Run};
 
 /// Re-exported so the streams of [`Resource::items`] and [`Resource::pages`] can be consumed

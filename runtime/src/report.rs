@@ -168,6 +168,47 @@ impl RequestStats {
     }
 }
 
+/// The counters of a run in progress, as [`crate::Resource::live_counters`] hands them out:
+/// the same counters the run's [`RunReport`] is made from, read while they grow. Cheap to
+/// clone; clones read the same run.
+#[derive(Clone, Debug)]
+pub struct RunCounters(Arc<RequestStats>);
+
+impl RunCounters {
+    pub(crate) fn new(stats: Arc<RequestStats>) -> Self {
+        RunCounters(stats)
+    }
+
+    /// HTTP requests sent so far for the run's pages, retries included.
+    pub fn requests(&self) -> u64 {
+        self.0.requests.load(Ordering::Relaxed)
+    }
+
+    /// Retries so far, of every cause.
+    pub fn retries(&self) -> u64 {
+        lock(&self.0.retries).values().sum()
+    }
+
+    /// Retries so far by cause, as in [`RunReport::retries`].
+    pub fn retries_by_cause(&self) -> BTreeMap<String, u64> {
+        lock(&self.0.retries).clone()
+    }
+
+    /// Token requests (grants, logins) the run's requests triggered so far.
+    pub fn token_fetches(&self) -> u64 {
+        self.0.token_fetches.load(Ordering::Relaxed)
+    }
+
+    /// Whether `other` counts the same run (a resource's counters are replaced when its
+    /// next run starts).
+    pub fn same_run(&self, other: &RunCounters) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Where a resource keeps the counters of its latest run.
+pub(crate) type LiveSlot = Arc<Mutex<Option<RunCounters>>>;
+
 /// The run's report as page loops fill it; turned into a [`RunReport`] when the run ends.
 #[derive(Debug, Default)]
 pub(crate) struct Tally {
@@ -193,6 +234,8 @@ impl Tally {
         self.report.pages += 1;
         self.report.records += records;
         if let (None, Some(path)) = (&self.report.data_selector, detected) {
+            // Once per run, at `-v`: which records the run takes is worth seeing.
+            tracing::info!(target: "rest_source", resource = %self.report.resource, data_selector = %path, "record detection: no data_selector given; records found at `{path}`");
             self.report.data_selector = Some(path.to_owned());
             self.report.data_selector_detected = true;
         }

@@ -173,6 +173,8 @@ struct Inner {
     state: Arc<Mutex<IncrementalState>>,
     /// The report of the last run that ended (shared by clones).
     last_report: ReportSlot,
+    /// The counters of the last run that started, read while it runs.
+    live: crate::report::LiveSlot,
     /// Whether header values or the JSON body hold placeholders (filled per page loop).
     fill_headers: bool,
     fill_json: bool,
@@ -269,6 +271,7 @@ impl<T> Resource<T> {
                 custom_paginator: None,
                 state: Arc::new(Mutex::new(IncrementalState::default())),
                 last_report: Arc::default(),
+                live: Arc::default(),
                 fill_headers: ep.headers.values().any(|v| placeholder::has_braces(v)),
                 fill_json: ep.json.as_ref().is_some_and(placeholder::json_has_braces),
                 spec,
@@ -467,6 +470,26 @@ impl<T> Resource<T> {
         crate::report::lock(&self.inner.last_report).clone()
     }
 
+    /// The requests, retries and token fetches of this resource's latest run (the one in
+    /// progress, or the last one), counted as they happen: for a progress display that shows
+    /// retries while a resource runs. `None` before any run started. A run starts when its
+    /// stream is made ([`Resource::pages`], `items`, `run`), so read this after making it.
+    ///
+    /// ```no_run
+    /// # async fn demo(events: rest_source_runtime::Resource<serde_json::Value>) -> rest_source_runtime::Result<()> {
+    /// use rest_source_runtime::TryStreamExt;
+    ///
+    /// let mut pages = events.pages();
+    /// let live = events.live_counters().expect("the run has started");
+    /// while let Some(page) = pages.try_next().await? {
+    ///     eprintln!("{} records, {} retries so far", page.len(), live.retries());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn live_counters(&self) -> Option<crate::report::RunCounters> {
+        crate::report::lock(&self.inner.live).clone()
+    }
+
     /// Raw pages of one run, with its report filled in when the stream ends, and the run's
     /// cursors: the caller commits them when its stream has ended without an error
     /// ([`commit_at_end`]). Lazy.
@@ -479,6 +502,7 @@ impl<T> Resource<T> {
     ) {
         let inner = self.inner.clone();
         let stats = Arc::new(RequestStats::default());
+        *crate::report::lock(&inner.live) = Some(crate::report::RunCounters::new(stats.clone()));
         let tally = Arc::new(Mutex::new(Tally::new(
             &inner.spec.name,
             inner.spec.endpoint.data_selector.as_deref(),

@@ -1,14 +1,17 @@
 //! TLS against a loopback server with certificates made here (rcgen): an extra root
 //! certificate reaches it and nothing else does (an unknown issuer is a clear, unretried
 //! error); a server that requires a client certificate gets one (mTLS); an https page
-//! that redirects to http is not followed. Real clock: TLS handshakes are real I/O.
+//! that redirects to http is not followed. The same through a config's `[client.tls]`
+//! (paths relative to the config file). Real clock: TLS handshakes are real I/O.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use rest_source_runtime::config::SourceConfig;
 use rest_source_runtime::error::TransportKind;
+use rest_source_runtime::spec::SecretValues;
 use rest_source_runtime::{Error, RestClient, RetryPolicy};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,6 +22,8 @@ use tokio_rustls::rustls;
 /// A CA, a server certificate for `localhost` and a client certificate it signed, as DER
 /// (for the server) and as PEM files (for the client).
 struct Pki {
+    /// The folder of the PEM files (configs are written here too).
+    dir: PathBuf,
     ca: CertificateDer<'static>,
     server_chain: Vec<CertificateDer<'static>>,
     server_key: PrivateKeyDer<'static>,
@@ -62,6 +67,7 @@ fn pki() -> Pki {
         path
     };
     Pki {
+        dir: dir.clone(),
         ca: ca.der().clone(),
         server_chain: vec![server.der().clone()],
         server_key: PrivatePkcs8KeyDer::from(server_key.serialize_der()).into(),
@@ -162,6 +168,15 @@ async fn an_unknown_issuer_is_a_tls_error_and_is_not_retried() {
     assert!(!err.is_retryable());
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(connections.load(Ordering::SeqCst), 1);
+    // The `source()` chain leads to the certificate failure itself.
+    let chain: Vec<String> =
+        std::iter::successors(std::error::Error::source(&err), |e| (*e).source())
+            .map(ToString::to_string)
+            .collect();
+    assert!(
+        chain.iter().any(|e| e.contains("UnknownIssuer")),
+        "{chain:?}"
+    );
 }
 
 #[tokio::test]
@@ -228,5 +243,112 @@ fn unreadable_and_invalid_certificate_files_are_config_errors_naming_the_file() 
     assert!(
         empty.to_string().contains("holds no certificate"),
         "{empty}"
+    );
+}
+
+/// A one-resource source at `port` with `tls` as its `[client.tls]` table, written next to
+/// the PEM files and loaded from there.
+fn tls_config(pki: &Pki, port: u16, tls: &str) -> SourceConfig {
+    let path = pki.dir.join("api.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"[client]
+base_url = "https://localhost:{port}/"
+tls = {{ {tls} }}
+
+[[resources]]
+name = "status"
+endpoint = {{ path = "status", paginator = "single_page" }}
+"#
+        ),
+    )
+    .unwrap();
+    SourceConfig::from_path(&path).unwrap()
+}
+
+/// The first page of the config's resource.
+async fn first_page(config: &SourceConfig) -> rest_source_runtime::Result<usize> {
+    let source = config.build_with_values(&SecretValues::new(&config.name))?;
+    let page = source.resources()[0].first_page().await?;
+    Ok(page.map_or(0, |p| p.len()))
+}
+
+#[tokio::test]
+async fn a_config_trusts_its_root_certificates_relative_to_the_config_file() {
+    let pki = pki();
+    let (port, _) = tls_server(&pki, false, ok_response()).await;
+    let config = tls_config(&pki, port, r#"root_certificates = "ca.pem""#);
+    assert_eq!(
+        config.client.transport.root_certificates,
+        [pki.dir.join("ca.pem")]
+    );
+    assert_eq!(first_page(&config).await.unwrap(), 1);
+    // Without it, the same server is an unknown issuer.
+    let without = tls_config(&pki, port, "");
+    let err = first_page(&without).await.unwrap_err();
+    assert_eq!(err.transport_kind(), Some(TransportKind::Tls), "{err}");
+    assert!(err.to_string().contains("UnknownIssuer"), "{err}");
+}
+
+#[tokio::test]
+async fn a_config_presents_its_client_certificate() {
+    let pki = pki();
+    let (port, _) = tls_server(&pki, true, ok_response()).await;
+    let config = tls_config(
+        &pki,
+        port,
+        r#"root_certificates = ["ca.pem"], client_certificate = "client.pem", client_key = "client.key""#,
+    );
+    assert_eq!(first_page(&config).await.unwrap(), 1);
+    let without = tls_config(&pki, port, r#"root_certificates = "ca.pem""#);
+    assert!(first_page(&without).await.is_err());
+}
+
+#[test]
+fn a_missing_key_file_is_an_error_naming_it_and_key_contents_are_never_printed() {
+    let pki = pki();
+    let config = tls_config(
+        &pki,
+        1,
+        r#"client_certificate = "client.pem", client_key = "missing.key""#,
+    );
+    let err = config
+        .build_with_values(&SecretValues::new(&config.name))
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(err.to_string().contains("missing.key"), "{err}");
+    // A key pasted into the config instead of its path is refused without being echoed.
+    let key = std::fs::read_to_string(&pki.client_key_pem).unwrap();
+    let text = format!(
+        "[client]\nbase_url = \"https://localhost/\"\ntls = {{ client_certificate = \"client.pem\", client_key = {key:?} }}\n\n[[resources]]\nname = \"status\"\n"
+    );
+    let err = SourceConfig::from_toml_str(&text, "api.toml").unwrap_err();
+    let shown = format!("{err}\n{err:?}");
+    assert!(shown.contains("not its contents"), "{shown}");
+    assert!(!shown.contains("PRIVATE KEY"), "{shown}");
+    let secret_line = key.lines().nth(1).unwrap();
+    assert!(!shown.contains(secret_line), "{shown}");
+}
+
+#[test]
+fn tls_config_mistakes_are_reported_together() {
+    let text = r#"[client]
+base_url = "https://localhost/"
+tls = { root_certificate = "ca.pem", client_certificate = "client.pem" }
+
+[[resources]]
+name = "status"
+"#;
+    let err = SourceConfig::from_toml_str(text, "api.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unknown key `root_certificate`") && err.contains("root_certificates"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`client_certificate` is given without `client_key`"),
+        "{err}"
     );
 }

@@ -35,6 +35,7 @@ mod paginator;
 pub mod placeholder;
 mod resource;
 mod source;
+mod transport;
 pub mod validate;
 
 pub use auth::{
@@ -50,6 +51,7 @@ pub use resource::{
     Completeness, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, EndpointSpec, ResourceSpec,
 };
 pub use source::{SourceResource, SourceSpec};
+pub use transport::{ClientCertificate, TransportSpec};
 pub use validate::{Fix, Problem, validate};
 
 /// The names inside `{…}` placeholders of `template`, in order (`"a/{x}/{p.id}"` → `x`, `p.id`).

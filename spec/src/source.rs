@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{AuthSpec, MaybeSecret, PaginatorSpec, ResourceSpec, SecretRef};
+use crate::{AuthSpec, MaybeSecret, PaginatorSpec, ResourceSpec, SecretRef, TransportSpec};
 
 /// One source: its base URL, auth, headers, default paginator, parameters and resources.
 ///
@@ -37,6 +37,8 @@ pub struct SourceSpec {
     pub params: BTreeMap<String, String>,
     /// The resources, in declaration order.
     pub resources: Vec<SourceResource>,
+    /// How the client connects: extra root certificates, a client certificate, a proxy.
+    pub transport: TransportSpec,
 }
 
 /// One resource of a [`SourceSpec`]: its [`ResourceSpec`] plus what the source adds around
@@ -116,6 +118,7 @@ impl SourceSpec {
             paginator: None,
             params: BTreeMap::new(),
             resources: Vec::new(),
+            transport: TransportSpec::default(),
         }
     }
 
@@ -168,7 +171,12 @@ impl SourceSpec {
             .resources
             .iter()
             .flat_map(|r| r.secret_headers.iter().map(|(_, k)| k.key()));
-        for key in auth_keys.chain(header_keys).chain(resource_header_keys) {
+        let transport_keys = self.transport.secret_keys();
+        for key in auth_keys
+            .chain(header_keys)
+            .chain(resource_header_keys)
+            .chain(transport_keys)
+        {
             if !keys.contains(&key) {
                 keys.push(key);
             }

@@ -39,6 +39,9 @@
 //! | `client.headers` | headers sent with every request; a credential header must be `{ secret = "key" }` |
 //! | `client.auth` | the source's auth: `type` is dlt's `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, a built-in non-standard flow `oauth2_refresh_token`, `session_token`, `oauth2_jwt_bearer` (see [Auth types](#auth-types)), or `none` |
 //! | `client.paginator` | the default paginator: `json_link`, `header_link`, `offset`, `page_number`, `cursor`, `single_page`, `auto` |
+//! | `client.tls` | `root_certificates` (a PEM file or a list: roots trusted besides the system's and `SSL_CERT_FILE`), `client_certificate` + `client_key` (PEM files, for mutual TLS); paths relative to the config file's folder, read when the source is built, never printed |
+//! | `client.proxy` | the proxy every request (token requests too) goes through, replacing `HTTPS_PROXY` & co.: `"http://proxy:3128"`, or `{ secret = "key" }` when its URL holds a password (a password in the config is refused) |
+//! | `client.no_proxy` | hosts reached without `client.proxy`, as `NO_PROXY` lists them: `["localhost", ".internal.example"]` or `"localhost,.internal.example"` |
 //! | `resource_defaults` | merged into every resource, table by table (the resource wins) |
 //! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers` (as `client.headers`, secret ones too, this resource only), `json`, `data_selector`, `paginator`, `incremental`, `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected` |
 //!
@@ -186,6 +189,9 @@ pub struct ClientConfig {
     pub auth: Option<AuthSpec>,
     /// The default paginator of resources that set none.
     pub paginator: Option<PaginatorSpec>,
+    /// `[client.tls]`, `client.proxy` and `client.no_proxy` (paths already relative to the
+    /// config file's folder).
+    pub transport: crate::spec::TransportSpec,
 }
 
 /// One resource of the config.
@@ -305,7 +311,12 @@ impl SourceConfig {
             .resources
             .iter()
             .flat_map(|r| r.secret_headers.iter().map(|(_, k)| k.key()));
-        for key in auth_keys.chain(header_keys).chain(resource_header_keys) {
+        let transport_keys = self.client.transport.secret_keys();
+        for key in auth_keys
+            .chain(header_keys)
+            .chain(resource_header_keys)
+            .chain(transport_keys)
+        {
             if !keys.contains(&key) {
                 keys.push(key);
             }
@@ -320,6 +331,7 @@ impl SourceConfig {
         spec.headers = self.client.headers.clone();
         spec.auth = self.client.auth.clone();
         spec.paginator = self.client.paginator.clone();
+        spec.transport = self.client.transport.clone();
         spec.params = self.params.clone();
         for r in &self.resources {
             let mut resource = SourceResource::new(r.spec.clone()).selected(r.selected);

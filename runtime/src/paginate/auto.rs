@@ -37,20 +37,20 @@ impl Auto {
     /// The paginator for a first response.
     fn detect(page: &PageResponse<'_>) -> Result<Box<dyn Paginator>> {
         if find_link(page.headers, "next").is_some() {
-            tracing::debug!(target: "rest_source", "auto pagination: detected `header_link`");
+            tracing::info!(target: "rest_source", "auto pagination: detected `header_link`");
             return Ok(Box::new(HeaderLink::new(&HeaderLinkPaginator::default())));
         }
         if let Some(path) = find_next_url_path(page.body, &mut Vec::new()) {
-            tracing::debug!(target: "rest_source", next_url_path = %path, "auto pagination: detected `json_link`");
+            tracing::info!(target: "rest_source", next_url_path = %path, "auto pagination: detected `json_link`");
             return Ok(Box::new(JsonLink::new(&JsonLinkPaginator::new(path))?));
         }
         if let Some(spec) = page_number_from_last_link(page) {
-            tracing::debug!(target: "rest_source", page_param = %spec.page_param, "auto pagination: a `Link: rel=\"last\"` numbers the pages; using `page_number`");
+            tracing::info!(target: "rest_source", page_param = %spec.page_param, "auto pagination: a `Link: rel=\"last\"` numbers the pages; using `page_number`");
             // The first page was already requested: it counts on from there to the last.
             return Ok(Box::new(PageNumber::new(&spec)?));
         }
         if let Some(seen) = more_hint(page) {
-            tracing::debug!(target: "rest_source", %seen, "auto pagination: no next link, but the response says there is more");
+            tracing::info!(target: "rest_source", %seen, "auto pagination: no next link, but the response says there is more");
             return Err(Error::Config(format!(
                 "auto pagination found no next link in the first page, but the response says \
                  there is more: {seen}, and the page held {} records. Set the paginator, for \
@@ -60,7 +60,7 @@ impl Auto {
                 page.records
             )));
         }
-        tracing::debug!(target: "rest_source", "auto pagination: no next link and no sign of more pages; using `single_page`");
+        tracing::info!(target: "rest_source", "auto pagination: no next link and no sign of more pages; using `single_page`");
         Ok(Box::new(SinglePage))
     }
 }

@@ -376,7 +376,8 @@ fn is_json_lines(headers: &HeaderMap) -> bool {
 impl Endpoint {
     /// Sends a page request and reads its body. The client retries failures up to the
     /// response headers; a connection that drops while the body streams in is retried here,
-    /// with the same policy (attempts, backoff, deadline), for requests the client would retry.
+    /// by the same [`crate::RetryPolicy::next_wait`] (attempts, backoff, deadline), for
+    /// requests the client would retry.
     async fn send(&self, request: Request) -> Result<(HeaderMap, String, bytes::Bytes)> {
         let policy = self.client.retry_policy();
         let idempotent = self.method.is_idempotent();
@@ -392,13 +393,11 @@ impl Endpoint {
             let shown_url = response.url().to_owned();
             match response.bytes_limited(self.max_page_bytes).await {
                 Ok(bytes) => return Ok((headers, shown_url, bytes)),
-                Err(err @ Error::Transport { .. })
-                    if idempotent && attempt <= policy.max_retries =>
-                {
-                    let wait = policy.backoff(attempt);
-                    if start.elapsed() + wait > policy.deadline {
-                        return Err(err);
-                    }
+                Err(err @ Error::Transport { .. }) if idempotent => {
+                    // The one rule set of every retry (attempts, backoff floor, deadline),
+                    // as `RestClient::execute` applies it.
+                    let (err, wait) =
+                        policy.next_wait(err, None, shown_url.clone(), attempt, start)?;
                     self.client.count_retry("body");
                     tracing::info!(target: "rest_source", resource = %self.resource, url = %shown_url, attempt, error = %err, "page body was cut off; retrying");
                     tokio::time::sleep(wait).await;
@@ -530,7 +529,9 @@ impl PageLoop {
         match ep.completeness {
             Completeness::Error => Err(err),
             Completeness::Warn => {
-                tracing::warn!(target: "rest_source", resource = %ep.resource, expected, received = self.received, stop = %reason, "the records received differ from the total the server stated");
+                // Its own target, so a front end that prints the warning itself (the CLI) can
+                // leave this event out instead of saying it twice.
+                tracing::warn!(target: "rest_source::completeness", resource = %ep.resource, expected, received = self.received, stop = %reason, "the records received differ from the total the server stated");
                 tally.warn(err.to_string());
                 Ok(())
             }

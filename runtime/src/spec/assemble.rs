@@ -152,6 +152,7 @@ pub fn assemble(
             }
         };
     }
+    builder = transport(builder, &spec.transport, secrets)?;
     if let Some(configure) = configure {
         builder = configure(builder);
     }
@@ -182,6 +183,29 @@ pub fn assemble(
         resources,
         probes,
     })
+}
+
+/// The source's [`super::TransportSpec`] as the builder options code would call: root
+/// certificates, a client certificate, a proxy (its URL from the secrets when it holds a
+/// password) and its exceptions.
+fn transport(
+    mut builder: RestClientBuilder,
+    transport: &super::TransportSpec,
+    secrets: &SecretValues,
+) -> Result<RestClientBuilder> {
+    for path in &transport.root_certificates {
+        builder = builder.root_certificates_pem(path);
+    }
+    if let Some(cert) = &transport.client_certificate {
+        builder = builder.client_certificate_pem(&cert.certificate, &cert.key);
+    }
+    if let Some(proxy) = &transport.proxy {
+        builder = builder.proxy(maybe_secret_value(proxy, secrets)?.expose());
+    }
+    if !transport.no_proxy.is_empty() {
+        builder = builder.no_proxy(transport.no_proxy.join(","));
+    }
+    Ok(builder)
 }
 
 /// One probe per distinct auth that a resource uses (a root resource where there is one);

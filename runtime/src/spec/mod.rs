@@ -40,3 +40,4 @@ pub use rest_source_spec::{
     MaybeSecret, OffsetPaginator, PageNumberPaginator, PaginatorSpec, ResourceSpec, SecretRef,
     SourceResource, SourceSpec, placeholders,
 };
+pub use rest_source_spec::{ClientCertificate, TransportSpec};

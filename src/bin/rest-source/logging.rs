@@ -12,15 +12,18 @@ use crate::progress::bars;
 
 /// The filter for a verbosity when `RUST_LOG` is unset. The runtime logs under targets
 /// starting with `rest_source`; its dependencies (hyper, reqwest, rustls) only from `-vvv`.
+///
+/// The runtime's completeness warning (`rest_source::completeness`) is left out: `run`
+/// prints it itself, as a `warning:` line, once.
 fn default_directives(v: &Verbosity) -> &'static str {
     match (v.quiet, v.verbose) {
         (true, _) => "error",
-        (false, 0) => "warn",
+        (false, 0) => "warn,rest_source::completeness=off",
         // Retries and their waits (Retry-After), token fetches, paginator detection.
-        (false, 1) => "warn,rest_source=info",
+        (false, 1) => "warn,rest_source=info,rest_source::completeness=off",
         // Every request and response.
-        (false, 2) => "warn,rest_source=debug",
-        _ => "debug,rest_source=trace",
+        (false, 2) => "warn,rest_source=debug,rest_source::completeness=off",
+        _ => "debug,rest_source=trace,rest_source::completeness=off",
     }
 }
 

@@ -190,6 +190,8 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
     // Every distinct auth is tested before anything is written: a rejected credential is
     // said once, not once per resource, and leaves no output behind.
     let checks = source.check().await;
+    // Read now: running the resources starts new runs.
+    let check_counts = summary::CheckCounts::of(&source, &checks);
     let auth_checks: Vec<AuthCheckReport> = checks.iter().map(AuthCheckReport::from).collect();
     if auth_checks.iter().any(|c| !c.ok) {
         for c in auth_checks.iter().filter(|c| !c.ok) {
@@ -260,7 +262,7 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
         None => vec![None; resources.len()],
     };
 
-    summary::print(&outcomes, elapsed, &args, to_stdout);
+    summary::print(&outcomes, check_counts, elapsed, &args, to_stdout);
     let report = RunReport {
         source: config.name.clone(),
         status: if errors.is_empty() {

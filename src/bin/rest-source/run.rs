@@ -76,6 +76,7 @@ pub async fn run(
 ) -> (Vec<Outcome>, Duration) {
     let names: Vec<&str> = resources.iter().map(Resource::name).collect();
     let progress = Progress::new(&names, quiet);
+    progress.follow(resources);
     let outcomes = match target {
         Target::Dir(dir) => {
             let jobs = resources.iter().enumerate().map(|(i, resource)| {

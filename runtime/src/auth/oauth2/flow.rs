@@ -436,7 +436,8 @@ impl<F: OAuth2Flow> Auth for OAuth2<F> {
         let dropped = self
             .cache
             .invalidate_if(|token| self.flow.was_signed_with(rejected, token));
-        tracing::debug!(
+        // At info (`-v`), with the fetch that follows: a token refresh is worth seeing.
+        tracing::info!(
             target: "rest_source",
             scheme = self.flow.scheme(),
             dropped_cached_token = dropped,

@@ -6,6 +6,7 @@
 //! `resource_defaults`, `resources`); each part of the config has its own file.
 
 mod auth;
+mod client;
 mod link;
 mod oauth2;
 mod paginator;
@@ -23,7 +24,15 @@ use super::tree::{Key, Node, NodeValue, line_col};
 use super::{ClientConfig, Format, ResourceConfig, SourceConfig};
 
 const TOP_KEYS: &[&str] = &["name", "params", "client", "resource_defaults", "resources"];
-const CLIENT_KEYS: &[&str] = &["base_url", "headers", "auth", "paginator"];
+const CLIENT_KEYS: &[&str] = &[
+    "base_url",
+    "headers",
+    "auth",
+    "paginator",
+    "tls",
+    "proxy",
+    "no_proxy",
+];
 
 pub(crate) struct Validator<'t> {
     text: &'t str,
@@ -400,11 +409,13 @@ impl<'t> Validator<'t> {
         let paginator = node
             .get("paginator")
             .and_then(|p| self.paginator(p, "client.paginator"));
+        let transport = self.transport(node);
         Some(ClientConfig {
             base_url: base_url?,
             headers,
             auth,
             paginator,
+            transport,
         })
     }
 }
