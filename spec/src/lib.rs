@@ -34,6 +34,7 @@ mod incremental;
 mod paginator;
 pub mod placeholder;
 mod resource;
+mod response_action;
 mod source;
 pub mod validate;
 
@@ -43,12 +44,13 @@ pub use auth::{
 };
 pub use incremental::IncrementalSpec;
 pub use paginator::{
-    CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, OffsetPaginator, PageNumberPaginator,
-    PaginatorSpec,
+    CursorPaginator, HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator,
+    OffsetPaginator, PageNumberPaginator, PaginatorSpec,
 };
 pub use resource::{
     Completeness, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, EndpointSpec, ResourceSpec,
 };
+pub use response_action::{ResponseAction, ResponseActionKind, response_action_for};
 pub use source::{SourceResource, SourceSpec};
 pub use validate::{Fix, Problem, validate};
 

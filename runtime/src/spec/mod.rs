@@ -40,3 +40,7 @@ pub use rest_source_spec::{
     MaybeSecret, OffsetPaginator, PageNumberPaginator, PaginatorSpec, ResourceSpec, SecretRef,
     SourceResource, SourceSpec, placeholders,
 };
+// dlt runtime keys: `header_cursor`, `response_actions`.
+pub use rest_source_spec::{
+    HeaderCursorPaginator, ResponseAction, ResponseActionKind, response_action_for,
+};

@@ -11,7 +11,7 @@ use crate::config::suggest;
 use crate::config::tree::{Node, NodeValue};
 use crate::spec::{
     Completeness, EndpointSpec, IncrementalSpec, MaybeSecret, PaginatorSpec, ResourceSpec,
-    SecretRef,
+    ResponseAction, ResponseActionKind, SecretRef,
 };
 
 const RESOURCE_KEYS: &[&str] = &[
@@ -43,10 +43,12 @@ const ENDPOINT_KEYS: &[&str] = &[
     "params",
     "headers",
     "json",
+    "data",
     "data_selector",
     "paginator",
     "incremental",
     "auth",
+    "response_actions",
 ];
 const INCREMENTAL_KEYS: &[&str] = &[
     "cursor_path",
@@ -297,6 +299,20 @@ impl Validator<'_> {
             json_templates(body, &join(&ep_path, "json"), &mut templates);
         }
         let json = ep.get("json").map(Node::to_json);
+        let data = ep
+            .get("data")
+            .and_then(|d| self.data_body(d, &join(&ep_path, "data")));
+        if let Some(body) = ep.get("data").filter(|_| data.is_some()) {
+            json_templates(body, &join(&ep_path, "data"), &mut templates);
+        }
+        if let (Some(_), Some(d)) = (&json, ep.get("data")) {
+            self.problem(
+                d.span.as_ref(),
+                &join(&ep_path, "data"),
+                "`json` and `data` are both set; a request has one body",
+                Some("keep `json` for a JSON body or `data` for a form or raw body".into()),
+            );
+        }
         let data_selector = self.opt_string(ep, &ep_path, "data_selector");
         let paginator = match ep.get("paginator") {
             Some(p) => self.paginator(p, &join(&ep_path, "paginator")),
@@ -316,6 +332,10 @@ impl Validator<'_> {
             }
             incremental = Some(spec);
         }
+        let response_actions = ep
+            .get("response_actions")
+            .map(|n| self.response_actions(n, &join(&ep_path, "response_actions")))
+            .unwrap_or_default();
         let auth = ep
             .get("auth")
             .and_then(|a| self.auth(a, &join(&ep_path, "auth")));
@@ -330,9 +350,11 @@ impl Validator<'_> {
             params,
             headers,
             json,
+            data,
             data_selector,
             paginator,
             incremental,
+            response_actions,
         };
         spec.primary_key = primary_key.unwrap_or_default();
         spec.include_from_parent = include_from_parent.unwrap_or_default();
@@ -354,6 +376,96 @@ impl Validator<'_> {
             resolved,
             templates,
         })
+    }
+}
+
+impl Validator<'_> {
+    /// `endpoint.response_actions`: a list of `{status_code?, content?, action}` tables.
+    fn response_actions(&mut self, node: &Node, path: &str) -> Vec<ResponseAction> {
+        let NodeValue::Array(items) = &node.value else {
+            self.expected(
+                node,
+                path,
+                "a list of `{ status_code = 404, action = \"ignore\" }` tables",
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{path}[{i}]");
+            if item.as_table().is_none() {
+                self.expected(
+                    item,
+                    &at,
+                    "a table such as `{ status_code = 404, action = \"ignore\" }` (a Python \
+                     callable cannot be written in a config)",
+                );
+                continue;
+            }
+            self.table(
+                item,
+                &at,
+                &["status_code", "content", "action"],
+                "a response action",
+            );
+            let mut bad = false;
+            let status_code = match item.get("status_code") {
+                None => None,
+                Some(n) => {
+                    let code = match &n.value {
+                        NodeValue::Int(c) => u16::try_from(*c).ok(),
+                        // dlt's type allows a string; its digits are the status.
+                        NodeValue::Str(s) => s.trim().parse::<u16>().ok(),
+                        _ => None,
+                    };
+                    let code = code.filter(|c| (100..=599).contains(c));
+                    if code.is_none() {
+                        self.expected(n, &join(&at, "status_code"), "an HTTP status such as 404");
+                        bad = true;
+                    }
+                    code
+                }
+            };
+            let content = self.opt_string(item, &at, "content");
+            let action = self
+                .required(item, &at, "action", "a response action")
+                .and_then(|n| {
+                    self.choice(
+                        n,
+                        &join(&at, "action"),
+                        "response action",
+                        &["ignore", "retry"],
+                    )
+                })
+                .map(|a| match a {
+                    "ignore" => ResponseActionKind::Ignore,
+                    _ => ResponseActionKind::Retry,
+                });
+            let Some(action) = action.filter(|_| !bad) else {
+                continue;
+            };
+            out.push(ResponseAction {
+                status_code,
+                content,
+                action,
+            });
+        }
+        out
+    }
+
+    /// `endpoint.data`: a table (sent form-encoded) or a string (sent as it is).
+    fn data_body(&mut self, node: &Node, path: &str) -> Option<serde_json::Value> {
+        match &node.value {
+            NodeValue::Str(_) | NodeValue::Table(_) => Some(node.to_json()),
+            _ => {
+                self.expected(
+                    node,
+                    path,
+                    "a table (sent form-encoded) or a string (sent as the raw body)",
+                );
+                None
+            }
+        }
     }
 }
 
