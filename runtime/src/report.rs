@@ -64,6 +64,10 @@ pub enum StopReason {
     /// A response matched an `ignore` response action: it yielded no records and its page
     /// loop ended there (counted in [`RunReport::ignored_responses`]).
     Ignored,
+    /// A page held a record past the incremental window on the side the records are sorted
+    /// towards (`row_order`), so no later page can hold one inside it (dlt closes the
+    /// resource then).
+    PastWindow,
 }
 
 impl StopReason {
@@ -81,6 +85,7 @@ impl StopReason {
             StopReason::RepeatedPage => "repeated next link or cursor (loop guard)",
             StopReason::Error => "error",
             StopReason::Ignored => "response ignored (response_actions)",
+            StopReason::PastWindow => "past the incremental window (row_order)",
         }
     }
 }

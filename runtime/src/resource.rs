@@ -169,6 +169,7 @@ struct Inner {
     incremental: Option<(IncrementalSpec, JsonPath)>,
     /// Query parameters, with dlt's `resolve` params recognised.
     params: Vec<(String, Param)>,
+    /// The key that deduplicates records at the incremental window's start.
     primary_key: Vec<JsonPath>,
     custom_paginator: Option<PaginatorFactory>,
     state: Arc<Mutex<IncrementalState>>,
@@ -231,8 +232,13 @@ impl<T> Resource<T> {
             .map(|i| JsonPath::parse(&i.cursor_path).map(|p| (i, p)))
             .transpose()
             .map_err(in_resource)?;
-        let primary_key = spec
-            .primary_key
+        // The incremental's own `primary_key` (dlt) wins over the resource's for
+        // deduplication at the window's start; `[]` turns it off.
+        let dedup_key = incremental
+            .as_ref()
+            .and_then(|(i, _)| i.primary_key.as_ref())
+            .unwrap_or(&spec.primary_key);
+        let primary_key = dedup_key
             .iter()
             .map(|k| JsonPath::parse(k))
             .collect::<Result<Vec<_>>>()
@@ -547,6 +553,7 @@ impl<T> Resource<T> {
                 inner.primary_key.clone(),
                 inner.state.clone(),
                 &inner.spec.name,
+                inner.parent.is_some(),
             ))
         });
         cursors.extend(cursor.clone());

@@ -42,7 +42,9 @@ pub use auth::{
     ApiKeyLocation, AuthSpec, ClientAuth, CustomAuthSpec, MaybeSecret, SecretRef,
     TokenRequestFormat,
 };
-pub use incremental::IncrementalSpec;
+pub use incremental::{
+    IncrementalRange, IncrementalSpec, LastValueFunc, OnCursorValueMissing, RowOrder,
+};
 pub use paginator::{
     CursorPaginator, HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator,
     OffsetPaginator, PageNumberPaginator, PaginatorSpec,

@@ -686,6 +686,12 @@ impl PageLoop {
         concurrency: usize,
         tally: Arc<Mutex<Tally>>,
     ) -> Self {
+        // With `row_order`, a page may end the window: no page is fetched ahead of it.
+        let concurrency = if incremental.as_ref().is_some_and(|i| i.may_stop_early()) {
+            1
+        } else {
+            concurrency.max(1)
+        };
         if let Some(inc) = &incremental {
             for (k, v) in inc.request_params() {
                 set_query_param(&mut first, &k, &v);
@@ -710,7 +716,7 @@ impl PageLoop {
             pages: 0,
             items: 0,
             permits,
-            concurrency: concurrency.max(1),
+            concurrency,
             planned: None,
             origin: None,
             ahead: VecDeque::new(),
@@ -880,7 +886,11 @@ impl PageLoop {
         let left = ep.max_items.map(|max| max.saturating_sub(self.items));
         let mut cut = false;
         if let Some(inc) = &self.incremental {
-            cut = inc.process(records.values_mut(&shown_url)?, left);
+            let done = inc.process(records.values_mut(&shown_url)?, left, &shown_url)?;
+            cut = done.cut;
+            if done.out_of_range && !cut && self.next.take().is_some() {
+                self.stop = Some(StopReason::PastWindow);
+            }
         } else if let Some(left) = left
             && records.len() as u64 > left
         {

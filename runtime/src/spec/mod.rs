@@ -40,7 +40,8 @@ pub use rest_source_spec::{
     MaybeSecret, OffsetPaginator, PageNumberPaginator, PaginatorSpec, ResourceSpec, SecretRef,
     SourceResource, SourceSpec, placeholders,
 };
-// dlt runtime keys: `header_cursor`, `response_actions`.
+// dlt runtime keys: `header_cursor`, `response_actions`, the incremental options.
 pub use rest_source_spec::{
-    HeaderCursorPaginator, ResponseAction, ResponseActionKind, response_action_for,
+    HeaderCursorPaginator, IncrementalRange, LastValueFunc, OnCursorValueMissing, ResponseAction,
+    ResponseActionKind, RowOrder, response_action_for,
 };

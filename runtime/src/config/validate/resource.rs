@@ -10,8 +10,9 @@ use crate::config::ResourceConfig;
 use crate::config::suggest;
 use crate::config::tree::{Node, NodeValue};
 use crate::spec::{
-    Completeness, EndpointSpec, IncrementalSpec, MaybeSecret, PaginatorSpec, ResourceSpec,
-    ResponseAction, ResponseActionKind, SecretRef,
+    Completeness, EndpointSpec, IncrementalRange, IncrementalSpec, LastValueFunc, MaybeSecret,
+    OnCursorValueMissing, PaginatorSpec, ResourceSpec, ResponseAction, ResponseActionKind,
+    RowOrder, SecretRef,
 };
 
 const RESOURCE_KEYS: &[&str] = &[
@@ -56,6 +57,14 @@ const INCREMENTAL_KEYS: &[&str] = &[
     "end_param",
     "initial_value",
     "end_value",
+    "range_start",
+    "range_end",
+    "lag",
+    "on_cursor_value_missing",
+    "row_order",
+    "last_value_func",
+    "primary_key",
+    "allow_external_schedulers",
 ];
 
 impl Validator<'_> {
@@ -71,7 +80,79 @@ impl Validator<'_> {
         spec.end_param = end_param;
         spec.initial_value = node.get("initial_value").map(Node::to_json);
         spec.end_value = node.get("end_value").map(Node::to_json);
+        self.incremental_options(node, path, &mut spec);
         Some(spec)
+    }
+
+    /// dlt's incremental options beyond the cursor and its bounds.
+    fn incremental_options(&mut self, node: &Node, path: &str, spec: &mut IncrementalSpec) {
+        let ranges = &["closed", "open"];
+        let range = |r: &str| match r {
+            "open" => IncrementalRange::Open,
+            _ => IncrementalRange::Closed,
+        };
+        if let Some(n) = node.get("range_start") {
+            let at = join(path, "range_start");
+            if let Some(r) = self.choice(n, &at, "range", ranges) {
+                spec.range_start = range(r);
+            }
+        }
+        if let Some(n) = node.get("range_end") {
+            let at = join(path, "range_end");
+            if let Some(r) = self.choice(n, &at, "range", ranges) {
+                spec.range_end = range(r);
+            }
+        }
+        if let Some(n) = node.get("lag") {
+            match n.value {
+                NodeValue::Int(i) => spec.lag = Some(i as f64),
+                NodeValue::Float(f) if f.is_finite() => spec.lag = Some(f),
+                _ => self.expected(
+                    n,
+                    &join(path, "lag"),
+                    "a number (seconds for timestamps, days for dates)",
+                ),
+            }
+        }
+        if let Some(n) = node.get("on_cursor_value_missing") {
+            let at = join(path, "on_cursor_value_missing");
+            spec.on_cursor_value_missing = match self.choice(
+                n,
+                &at,
+                "on_cursor_value_missing",
+                &["raise", "include", "exclude"],
+            ) {
+                Some("include") => OnCursorValueMissing::Include,
+                Some("exclude") => OnCursorValueMissing::Exclude,
+                _ => OnCursorValueMissing::Raise,
+            };
+        }
+        if let Some(n) = node.get("row_order") {
+            let at = join(path, "row_order");
+            spec.row_order = match self.choice(n, &at, "row_order", &["asc", "desc"]) {
+                Some("asc") => Some(RowOrder::Asc),
+                Some(_) => Some(RowOrder::Desc),
+                None => None,
+            };
+        }
+        if let Some(n) = node.get("last_value_func") {
+            let at = join(path, "last_value_func");
+            // dlt takes a Python callable; a config can name `max` or `min`.
+            if let Some(f) = self.choice(n, &at, "last_value_func", &["max", "min"]) {
+                spec.last_value_func = if f == "min" {
+                    LastValueFunc::Min
+                } else {
+                    LastValueFunc::Max
+                };
+            }
+        }
+        if let Some(n) = node.get("primary_key") {
+            spec.primary_key = self.strings(n, &join(path, "primary_key"));
+        }
+        if let Some(n) = node.get("allow_external_schedulers") {
+            // Only Airflow's schedulers use it in dlt; accepted, nothing to do here.
+            self.boolean(n, &join(path, "allow_external_schedulers"));
+        }
     }
 
     pub(super) fn resource(
@@ -218,6 +299,7 @@ impl Validator<'_> {
                                         spec.initial_value =
                                             value.get("initial_value").map(Node::to_json);
                                         spec.end_value = value.get("end_value").map(Node::to_json);
+                                        self.incremental_options(value, &pat, &mut spec);
                                         param_incremental =
                                             Some((spec, value.span.clone(), pat.clone()));
                                     }
