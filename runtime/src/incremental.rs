@@ -474,6 +474,8 @@ fn lag_text(text: &str, lag: f64) -> Option<String> {
     let mut rest = &text[19..];
     let mut frac_digits = 0usize;
     let mut micros: i64 = 0;
+    // Digits below a microsecond are kept as they are (a lag moves whole microseconds).
+    let mut sub_micro = "";
     if let Some(f) = rest.strip_prefix('.') {
         frac_digits = f.bytes().take_while(u8::is_ascii_digit).count();
         if frac_digits == 0 {
@@ -485,13 +487,15 @@ fn lag_text(text: &str, lag: f64) -> Option<String> {
             .take(6)
             .collect();
         micros = six.parse().ok()?;
+        sub_micro = f.get(6..frac_digits).unwrap_or("");
         rest = &f[frac_digits..];
     }
     let zone_ok = rest.is_empty()
         || rest.eq_ignore_ascii_case("z")
         || (rest.len() == 6
             && matches!(rest.as_bytes()[0], b'+' | b'-')
-            && rest.as_bytes()[3] == b':');
+            && rest.as_bytes()[3] == b':'
+            && rest.bytes().filter(u8::is_ascii_digit).count() == 4);
     if !zone_ok {
         return None;
     }
@@ -514,13 +518,9 @@ fn lag_text(text: &str, lag: f64) -> Option<String> {
     };
     if frac_digits > 0 {
         let six = format!("{micros:06}");
-        let shown: String = six
-            .chars()
-            .chain(std::iter::repeat('0'))
-            .take(frac_digits)
-            .collect();
         out.push('.');
-        out.push_str(&shown);
+        out.push_str(&six[..frac_digits.min(6)]);
+        out.push_str(sub_micro);
     }
     out.push_str(rest);
     Some(out)
@@ -809,5 +809,25 @@ mod tests {
         assert_eq!(apply_lag(10.0, &json!(200), &spec), Ok(json!(190)));
         let min = IncrementalSpec::new("n").last_value_func(LastValueFunc::Min);
         assert_eq!(apply_lag(2.5, &json!(10.0), &min), Ok(json!(12.5)));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// A saved cursor value is outside input: lag never panics on it, and a
+        /// well-formed timestamp moved by whole seconds keeps its shape.
+        #[test]
+        fn lag_text_never_panics(
+            text in "\\PC{0,40}",
+            stamp in "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9])[T ][01][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-][01][0-9]:[0-5][0-9])?",
+            lag in -1.0e9f64..1.0e9,
+        ) {
+            let _ = lag_text(&text, lag);
+            let moved = lag_text(&stamp, lag.round());
+            proptest::prop_assert!(moved.is_some(), "{stamp}");
+            let moved = moved.unwrap_or_default();
+            proptest::prop_assert_eq!(moved.len() - moved.trim_start_matches('-').len() <= 1, true);
+            proptest::prop_assert_eq!(&moved[moved.len().saturating_sub(stamp.len() - 19)..], &stamp[19..]);
+        }
     }
 }

@@ -240,6 +240,27 @@ json = {{ q = "{{resources.postz.id}}", n = "{{incremental.start}}" }}
 }
 
 #[test]
+fn a_placeholder_in_data_that_names_nothing_is_reported_where_it_stands() {
+    let err = load_error(&format!(
+        r#"{CLIENT}
+[[resources]]
+name = "posts"
+
+[[resources]]
+name = "comments"
+[resources.endpoint]
+path = "comments"
+method = "POST"
+data = {{ post = "{{resources.postz.id}}" }}
+"#
+    ));
+    assert!(
+        err.contains("blog.toml:12:17: resources[1].endpoint.data.post: placeholder `{resources.postz.id}` names an unknown parent resource `postz`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn end_value_placeholder_without_an_end_value_is_a_load_error() {
     let err = load_error(&format!(
         r#"{CLIENT}

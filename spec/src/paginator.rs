@@ -694,6 +694,17 @@ mod tests {
         );
         assert_eq!(parse(json!("auto")).unwrap(), PaginatorSpec::auto());
         assert_eq!(
+            parse(json!("header_cursor")).unwrap(),
+            HeaderCursorPaginator::new("next", "cursor").into()
+        );
+        assert_eq!(
+            parse(json!({"type": "cursor", "cursor_path": "n", "cursor_body_path": "page.token"}))
+                .unwrap(),
+            CursorPaginator::new("n", "cursor")
+                .cursor_body_path("page.token")
+                .into()
+        );
+        assert_eq!(
             parse(json!("json_link")).unwrap(),
             PaginatorSpec::json_link("next")
         );
