@@ -97,6 +97,15 @@ impl<T> IntoIterator for Page<T> {
 /// `{incremental.start_value}` (also `last_value`, `initial_value`, `end_value`). Values put
 /// into the path are percent-encoded, so a parent id of `a/b` or `x y?` stays one segment.
 ///
+/// # Bodies and response actions
+///
+/// `json` is sent as a JSON body, dlt's `data` as a form (a JSON object) or raw (a string)
+/// body; a `*_body_path` paginator writes its position into the JSON body. The endpoint's
+/// `response_actions` meet each final response: `ignore` ends that page loop without
+/// records or an error (for a child, the other parents' children are still fetched) and
+/// is counted in the run report; `retry` sends the request again on the client's retry
+/// policy.
+///
 /// # Incremental runs
 ///
 /// A stream is one run: its start value is fixed when it is created, and the state advances

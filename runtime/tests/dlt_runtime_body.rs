@@ -257,3 +257,24 @@ paginator = { type = "offset", limit = 10, offset_param = "o", offset_body_path 
         "{err}"
     );
 }
+
+#[test]
+fn data_with_a_body_paging_paginator_is_refused_when_built() {
+    use rest_source_runtime::spec::{OffsetPaginator, ResourceSpec};
+    use rest_source_runtime::{Resource, RestClient};
+
+    let client = RestClient::builder("https://api.example.com")
+        .build()
+        .unwrap();
+    let spec = ResourceSpec::new("search", "search")
+        .method("POST")
+        .data(json!({"q": "x"}))
+        .paginator(OffsetPaginator::new(10).offset_body_path("paging.offset"));
+    let err = Resource::<Value>::new(client, spec)
+        .expect_err("the offset has no JSON body to go into")
+        .to_string();
+    assert!(
+        err.contains("resource `search`: the `offset` paginator pages through the JSON body"),
+        "{err}"
+    );
+}

@@ -336,3 +336,28 @@ fn bad_incremental_options_are_load_errors_naming_the_fix() {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
 }
+
+#[tokio::test]
+async fn the_legacy_incremental_param_takes_the_new_options_too() {
+    let server = TestServer::start(|_| {
+        Reply::json(json!([{"id": 1, "t": 1}, {"id": 2}, {"id": 3, "t": 3}]))
+    })
+    .await;
+    let source = source(&format!(
+        r#"
+[client]
+base_url = "{}"
+paginator = "single_page"
+
+[[resources]]
+name = "events"
+[resources.endpoint]
+path = "events"
+params = {{ since = {{ type = "incremental", cursor_path = "t", initial_value = 1, range_start = "open", on_cursor_value_missing = "exclude" }} }}
+"#,
+        server.base
+    ));
+    let records = source.resource("events").unwrap().collect().await.unwrap();
+    assert_eq!(records, [json!({"id": 3, "t": 3})]);
+    assert_eq!(server.requests()[0].q("since"), Some("1"));
+}
