@@ -32,7 +32,9 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::select::{JsonPath, value_to_param};
-use crate::spec::IncrementalSpec;
+use crate::spec::{
+    IncrementalRange, IncrementalSpec, LastValueFunc, OnCursorValueMissing, RowOrder,
+};
 
 /// What an incremental resource remembers between runs. Serialisable, so it can live in
 /// any store; [`FileStateStore`] is a simple one.
@@ -77,10 +79,38 @@ pub fn compare_cursor(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
+/// Where a record stands against a run's window.
+enum Window {
+    In,
+    /// No cursor value (missing or null).
+    Missing,
+    /// Before the start value (or at it, and outside: an open start, or a key the previous
+    /// run loaded).
+    BeforeStart,
+    /// Past `end_value` (or at it, with an open end).
+    AfterEnd,
+}
+
+/// What [`IncrementalCursor::process`] did to a page.
+#[derive(Debug, Default)]
+pub(crate) struct Processed {
+    /// `max_items` cut records.
+    pub cut: bool,
+    /// The page had a record past the window on the side `row_order` says the rest lies
+    /// (so paging can stop, as dlt closes the resource).
+    pub out_of_range: bool,
+}
+
 /// One run's view of an incremental cursor: the start value fixed when the run began (so
 /// every page and every parent item of a child resource uses the same one), the largest
 /// value this run has seen, and the shared state [`IncrementalCursor::commit`] advances once
 /// the run has completed.
+///
+/// The window follows dlt's `JsonIncremental`: `last_value_func` orients it (`max`: at or
+/// above the start value and below `end_value`; `min`: the mirror), `range_start` /
+/// `range_end` say whether a bound is inside, `lag` moves the start back, and records at
+/// the start value whose key the previous run loaded are dropped (boundary deduplication,
+/// off with an open start, an `end_value`, a `lag` or an empty `primary_key`).
 #[derive(Debug)]
 pub(crate) struct IncrementalCursor {
     spec: IncrementalSpec,
@@ -89,6 +119,12 @@ pub(crate) struct IncrementalCursor {
     /// Keys already loaded at `start` (from the restored state).
     start_keys: Vec<Value>,
     primary_key: Vec<JsonPath>,
+    /// Whether boundary deduplication is on.
+    dedup: bool,
+    /// Whether `row_order` may end paging (not for a child resource, as in dlt).
+    stop_early: bool,
+    /// Why `lag` could not be applied to the restored value (reported on the first page).
+    lag_error: Option<String>,
     /// The run's largest cursor value and the keys of the records holding it.
     seen: Mutex<Option<(Value, Vec<Value>)>>,
     state: Arc<Mutex<IncrementalState>>,
@@ -102,29 +138,58 @@ impl IncrementalCursor {
         primary_key: Vec<JsonPath>,
         state: Arc<Mutex<IncrementalState>>,
         resource: &str,
+        has_parent: bool,
     ) -> Self {
+        let lagged = spec.lag.filter(|l| *l != 0.0 && spec.end_value.is_none());
+        let mut lag_error = None;
         let (start, start_keys) = {
             let s = lock(&state);
             match &s.last_value {
-                Some(v) => (Some(v.clone()), s.last_value_keys.clone()),
+                Some(v) => match lagged {
+                    None => (Some(v.clone()), s.last_value_keys.clone()),
+                    Some(lag) => match apply_lag(lag, v, spec) {
+                        Ok(v) => (Some(v), Vec::new()),
+                        Err(e) => {
+                            lag_error = Some(format!(
+                                "resource `{resource}`: `lag` {lag} cannot be applied to the \
+                                 saved cursor value {v}: {e}"
+                            ));
+                            (Some(v.clone()), Vec::new())
+                        }
+                    },
+                },
                 None => (spec.initial_value.clone(), Vec::new()),
             }
         };
+        let dedup = spec.range_start == IncrementalRange::Closed
+            && spec.end_value.is_none()
+            && lagged.is_none()
+            && !primary_key.is_empty();
         IncrementalCursor {
             spec: spec.clone(),
             path,
             start,
             start_keys,
             primary_key,
+            dedup,
+            stop_early: spec.row_order.is_some() && !has_parent,
+            lag_error,
             seen: Mutex::new(None),
             state,
             resource: resource.to_owned(),
         }
     }
 
-    /// The value fixed for this run: the restored `last_value`, else the `initial_value`.
+    /// The value fixed for this run: the restored `last_value` (moved back by `lag`), else
+    /// the `initial_value`.
     pub(crate) fn start_value(&self) -> Option<&Value> {
         self.start.as_ref()
+    }
+
+    /// Whether `row_order` may end paging before the paginator does (then pages are not
+    /// fetched ahead: they would be requests dlt does not send).
+    pub(crate) fn may_stop_early(&self) -> bool {
+        self.stop_early
     }
 
     /// The spec's `initial_value`.
@@ -135,6 +200,11 @@ impl IncrementalCursor {
     /// The spec's `end_value`.
     pub(crate) fn end_value(&self) -> Option<&Value> {
         self.spec.end_value.as_ref()
+    }
+
+    /// `a` against `b` in the cursor's direction: for `min`, a smaller value is "later".
+    fn order(&self, a: &Value, b: &Value) -> Option<Ordering> {
+        oriented(self.spec.last_value_func, a, b)
     }
 
     /// The record's primary key (one value, or an array for a composite key).
@@ -162,13 +232,49 @@ impl IncrementalCursor {
         out
     }
 
-    /// Drops records outside `[start, end_value)` (dlt's closed start, open end), keeps at most
-    /// `limit` of the rest (a resource's `max_items`), and records the largest cursor value
-    /// among the records kept: a record cut by `limit` is never yielded, so it must not move
-    /// the state past it (the next run would skip it). Records without a cursor value are
-    /// kept. Returns whether `limit` cut records.
-    pub(crate) fn process(&self, records: &mut Vec<Value>, limit: Option<u64>) -> bool {
-        records.retain(|record| self.in_window(record));
+    /// Drops records outside the window (see the type docs; dlt's closed start and open
+    /// end by default), keeps at most `limit` of the rest (a resource's `max_items`), and
+    /// records the largest cursor value among the records kept: a record cut by `limit` is
+    /// never yielded, so it must not move the state past it (the next run would skip it).
+    /// A record without a cursor value fails the run (`on_cursor_value_missing = "raise"`,
+    /// naming `page`), is kept (`include`) or dropped (`exclude`).
+    pub(crate) fn process(
+        &self,
+        records: &mut Vec<Value>,
+        limit: Option<u64>,
+        page: &str,
+    ) -> Result<Processed> {
+        if let Some(e) = &self.lag_error {
+            return Err(Error::Config(e.clone()));
+        }
+        let (mut before_start, mut after_end, mut missing) = (false, false, false);
+        records.retain(|record| match self.window(record) {
+            Window::In => true,
+            Window::Missing => match self.spec.on_cursor_value_missing {
+                OnCursorValueMissing::Include => true,
+                OnCursorValueMissing::Exclude => false,
+                OnCursorValueMissing::Raise => {
+                    missing = true;
+                    true
+                }
+            },
+            Window::BeforeStart => {
+                before_start = true;
+                false
+            }
+            Window::AfterEnd => {
+                after_end = true;
+                false
+            }
+        });
+        if missing {
+            return Err(Error::Config(format!(
+                "resource `{}`: a record of the page {page} has no incremental cursor value at \
+                 `{}` (missing or null); fix `cursor_path`, or set `on_cursor_value_missing` \
+                 to `\"include\"` (keep such records) or `\"exclude\"` (drop them)",
+                self.resource, self.path
+            )));
+        }
         let cut = limit.is_some_and(|limit| records.len() as u64 > limit);
         if let Some(limit) = limit.filter(|_| cut) {
             records.truncate(limit as usize);
@@ -179,48 +285,64 @@ impl IncrementalCursor {
             let Some(v) = self.path.get(record).filter(|v| !v.is_null()) else {
                 continue;
             };
-            let order = max.as_ref().map(|m| compare_cursor(v, m));
+            let order = max.as_ref().map(|m| self.order(v, m));
             match order {
                 None | Some(Some(Ordering::Greater)) => {
                     max = Some(v.clone());
-                    max_keys = self.key(record).into_iter().collect();
+                    max_keys = self
+                        .key(record)
+                        .filter(|_| self.dedup)
+                        .into_iter()
+                        .collect();
                 }
-                Some(Some(Ordering::Equal)) => max_keys.extend(self.key(record)),
+                Some(Some(Ordering::Equal)) if self.dedup => max_keys.extend(self.key(record)),
                 _ => {}
             }
         }
         if let Some(max) = max {
             let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-            merge_max(&mut seen, max, max_keys);
+            merge_max(self.spec.last_value_func, &mut seen, max, max_keys);
         }
-        cut
+        let out_of_range = self.stop_early
+            && match self.spec.row_order {
+                Some(RowOrder::Asc) => after_end,
+                Some(RowOrder::Desc) => before_start,
+                None => false,
+            };
+        Ok(Processed { cut, out_of_range })
     }
 
-    /// Whether a record is inside this run's window (no cursor value: kept).
-    fn in_window(&self, record: &Value) -> bool {
+    /// Where a record stands against this run's window.
+    fn window(&self, record: &Value) -> Window {
         let Some(v) = self.path.get(record).filter(|v| !v.is_null()) else {
             tracing::debug!(target: "rest_source", resource = %self.resource, cursor_path = %self.path, "record without an incremental cursor value");
-            return true;
+            return Window::Missing;
         };
-        if let Some(start) = &self.start {
-            match compare_cursor(v, start) {
-                Some(Ordering::Less) => return false,
-                Some(Ordering::Equal)
-                    if self
-                        .key(record)
-                        .is_some_and(|k| self.start_keys.contains(&k)) =>
-                {
-                    return false;
+        if let Some(end) = &self.spec.end_value {
+            match self.order(v, end) {
+                Some(Ordering::Greater) => return Window::AfterEnd,
+                Some(Ordering::Equal) if self.spec.range_end == IncrementalRange::Open => {
+                    return Window::AfterEnd;
                 }
                 _ => {}
             }
         }
-        !self.spec.end_value.as_ref().is_some_and(|end| {
-            matches!(
-                compare_cursor(v, end),
-                Some(Ordering::Greater | Ordering::Equal)
-            )
-        })
+        if let Some(start) = &self.start {
+            match self.order(v, start) {
+                Some(Ordering::Less) => return Window::BeforeStart,
+                Some(Ordering::Equal)
+                    if self.spec.range_start == IncrementalRange::Open
+                        || (self.dedup
+                            && self
+                                .key(record)
+                                .is_some_and(|k| self.start_keys.contains(&k))) =>
+                {
+                    return Window::BeforeStart;
+                }
+                _ => {}
+            }
+        }
+        Window::In
     }
 
     /// Advances the shared state to the largest value this run kept. Called once, after the
@@ -238,20 +360,34 @@ impl IncrementalCursor {
             .last_value
             .take()
             .map(|v| (v, std::mem::take(&mut state.last_value_keys)));
-        merge_max(&mut last, max, keys);
+        merge_max(self.spec.last_value_func, &mut last, max, keys);
         if let Some((value, keys)) = last {
             state.last_value = Some(value);
-            state.last_value_keys = keys;
+            state.last_value_keys = if self.dedup { keys } else { Vec::new() };
         }
     }
 }
 
-/// Keeps the larger of `current` and `value` (with the keys of the records holding it; on a
-/// tie, the keys of both). Incomparable values leave `current` as it is.
-fn merge_max(current: &mut Option<(Value, Vec<Value>)>, value: Value, keys: Vec<Value>) {
+/// `a` against `b` in the direction of `func`.
+fn oriented(func: LastValueFunc, a: &Value, b: &Value) -> Option<Ordering> {
+    let order = compare_cursor(a, b)?;
+    Some(match func {
+        LastValueFunc::Max => order,
+        LastValueFunc::Min => order.reverse(),
+    })
+}
+
+/// Keeps the later (by `func`) of `current` and `value` (with the keys of the records
+/// holding it; on a tie, the keys of both). Incomparable values leave `current` as it is.
+fn merge_max(
+    func: LastValueFunc,
+    current: &mut Option<(Value, Vec<Value>)>,
+    value: Value,
+    keys: Vec<Value>,
+) {
     match current {
         None => *current = Some((value, keys)),
-        Some((last, last_keys)) => match compare_cursor(&value, last) {
+        Some((last, last_keys)) => match oriented(func, &value, last) {
             Some(Ordering::Greater) => *current = Some((value, keys)),
             Some(Ordering::Equal) => {
                 for k in keys {
@@ -263,6 +399,157 @@ fn merge_max(current: &mut Option<(Value, Vec<Value>)>, value: Value, keys: Vec<
             _ => {}
         },
     }
+}
+
+/// dlt's `apply_lag`: `value` moved back by `lag` (forward for `min`) — a number by `lag`,
+/// an ISO 8601 timestamp by `lag` seconds, a date (`2024-05-01`, `20240501`) by `lag` days,
+/// keeping its text format — but never past `initial_value`.
+fn apply_lag(
+    lag: f64,
+    value: &Value,
+    spec: &IncrementalSpec,
+) -> std::result::Result<Value, String> {
+    let lag = match spec.last_value_func {
+        LastValueFunc::Max => -lag,
+        LastValueFunc::Min => lag,
+    };
+    let lagged = match value {
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::from((i as f64 + lag) as i64),
+            None => n
+                .as_f64()
+                .and_then(|f| serde_json::Number::from_f64(f + lag))
+                .map(Value::Number)
+                .ok_or("the number is out of range")?,
+        },
+        Value::String(s) => Value::String(lag_text(s, lag).ok_or(
+            "lag needs a number, an ISO 8601 timestamp (`2024-05-01T12:00:00Z`) or a date \
+             (`2024-05-01`)",
+        )?),
+        _ => return Err("lag needs a number, a timestamp or a date".into()),
+    };
+    // Do not cross the initial value.
+    Ok(match &spec.initial_value {
+        Some(initial)
+            if oriented(spec.last_value_func, initial, &lagged) == Some(Ordering::Greater) =>
+        {
+            initial.clone()
+        }
+        _ => lagged,
+    })
+}
+
+/// A date or timestamp in text moved by `lag` (days for a date, seconds for a timestamp),
+/// in the same format; `None` when `text` is neither.
+fn lag_text(text: &str, lag: f64) -> Option<String> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = text.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    // `YYYYMMDD`
+    if b.len() == 8 && b.iter().all(u8::is_ascii_digit) {
+        let days = days_from_civil(digits(0..4)?, digits(4..6)?, digits(6..8)?)?;
+        let (y, m, d) = civil_from_days(days + lag.round() as i64);
+        return Some(format!("{y:04}{m:02}{d:02}"));
+    }
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let days = days_from_civil(digits(0..4)?, digits(5..7)?, digits(8..10)?)?;
+    if b.len() == 10 {
+        let (y, m, d) = civil_from_days(days + lag.round() as i64);
+        return Some(format!("{y:04}-{m:02}-{d:02}"));
+    }
+    // `YYYY-MM-DD(T| )HH:MM:SS[.frac][zone]`
+    if b.len() < 19 || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (h, mi, sec) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut rest = &text[19..];
+    let mut frac_digits = 0usize;
+    let mut micros: i64 = 0;
+    // Digits below a microsecond are kept as they are (a lag moves whole microseconds).
+    let mut sub_micro = "";
+    if let Some(f) = rest.strip_prefix('.') {
+        frac_digits = f.bytes().take_while(u8::is_ascii_digit).count();
+        if frac_digits == 0 {
+            return None;
+        }
+        let six: String = f[..frac_digits]
+            .chars()
+            .chain("000000".chars())
+            .take(6)
+            .collect();
+        micros = six.parse().ok()?;
+        sub_micro = f.get(6..frac_digits).unwrap_or("");
+        rest = &f[frac_digits..];
+    }
+    let zone_ok = rest.is_empty()
+        || rest.eq_ignore_ascii_case("z")
+        || (rest.len() == 6
+            && matches!(rest.as_bytes()[0], b'+' | b'-')
+            && rest.as_bytes()[3] == b':'
+            && rest.bytes().filter(u8::is_ascii_digit).count() == 4);
+    if !zone_ok {
+        return None;
+    }
+    let total = ((days * 86_400 + h * 3_600 + mi * 60 + sec) * 1_000_000 + micros)
+        .checked_add((lag * 1_000_000.0).round() as i64)?;
+    let (secs, micros) = (total.div_euclid(1_000_000), total.rem_euclid(1_000_000));
+    let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    let mut out = format!(
+        "{y:04}-{m:02}-{d:02}{}{:02}:{:02}:{:02}",
+        b[10] as char,
+        day_secs / 3_600,
+        day_secs % 3_600 / 60,
+        day_secs % 60
+    );
+    let frac_digits = if frac_digits == 0 && micros != 0 {
+        6
+    } else {
+        frac_digits
+    };
+    if frac_digits > 0 {
+        let six = format!("{micros:06}");
+        out.push('.');
+        out.push_str(&six[..frac_digits.min(6)]);
+        out.push_str(sub_micro);
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> Option<i64> {
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// The date `days` after 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 pub(crate) fn lock(state: &Mutex<IncrementalState>) -> std::sync::MutexGuard<'_, IncrementalState> {
@@ -389,6 +676,7 @@ mod tests {
             vec![JsonPath::parse("id").unwrap()],
             state,
             "r",
+            false,
         )
     }
 
@@ -397,7 +685,8 @@ mod tests {
         let c = cursor(
             IncrementalSpec::new("n")
                 .start_param("since")
-                .initial_value(5),
+                .initial_value(5)
+                .on_cursor_value_missing(OnCursorValueMissing::Include),
             None,
         );
         assert_eq!(c.request_params(), vec![("since".into(), "5".into())]);
@@ -408,7 +697,7 @@ mod tests {
             json!({"x": 1}),
             json!({"n": 9}),
         ];
-        c.process(&mut records, None);
+        c.process(&mut records, None, "p").unwrap();
         // Nothing moves until the run has completed.
         assert_eq!(lock(&c.state).last_value, None);
         c.commit();
@@ -440,7 +729,7 @@ mod tests {
         ];
         // The window keeps 6, 7 and 30; a limit of 2 keeps 6 and 7, so 30 (never yielded)
         // must be read again by the next run.
-        assert!(c.process(&mut records, Some(2)));
+        assert!(c.process(&mut records, Some(2), "p").unwrap().cut);
         c.commit();
         assert_eq!(records, vec![json!({"n": 6}), json!({"n": 7})]);
         assert_eq!(lock(&c.state).last_value, Some(json!(7)));
@@ -464,22 +753,81 @@ mod tests {
             ]
         );
         let mut records = vec![
-            json!({"t": "2023-12-31"}),
+            json!({"t": "2023-12-31", "id": 6}),
             json!({"t": "2024-01-01", "id": 7}),
             json!({"t": "2024-01-01", "id": 8}),
-            json!({"t": "2024-02-01"}),
-            json!({"t": "2024-03-01"}),
+            json!({"t": "2024-02-01", "id": 9}),
+            json!({"t": "2024-03-01", "id": 10}),
         ];
-        c.process(&mut records, None);
-        // id 7 was loaded at the start value by the previous run; 8 was not.
+        c.process(&mut records, None, "p").unwrap();
+        // With an `end_value` dlt deduplicates nothing: id 7 is kept too.
         assert_eq!(
             records,
             vec![
+                json!({"t": "2024-01-01", "id": 7}),
                 json!({"t": "2024-01-01", "id": 8}),
-                json!({"t": "2024-02-01"})
+                json!({"t": "2024-02-01", "id": 9})
             ]
         );
         c.commit();
         assert_eq!(lock(&c.state).last_value, Some(json!("2024-01-01")));
+    }
+
+    #[test]
+    fn a_restored_key_at_the_start_value_is_dropped() {
+        let c = cursor(IncrementalSpec::new("t"), Some(json!("2024-01-01")));
+        let mut records = vec![
+            json!({"t": "2024-01-01", "id": 7}),
+            json!({"t": "2024-01-01", "id": 8}),
+        ];
+        c.process(&mut records, None, "p").unwrap();
+        // id 7 was loaded at the start value by the previous run; 8 was not.
+        assert_eq!(records, vec![json!({"t": "2024-01-01", "id": 8})]);
+        c.commit();
+        assert_eq!(lock(&c.state).last_value_keys, vec![json!(7), json!(8)]);
+    }
+
+    #[test]
+    fn lag_moves_dates_timestamps_and_numbers_in_their_format() {
+        assert_eq!(lag_text("2024-03-01", -1.0).as_deref(), Some("2024-02-29"));
+        assert_eq!(lag_text("20240101", -1.0).as_deref(), Some("20231231"));
+        assert_eq!(
+            lag_text("2024-01-01T00:00:30Z", -3600.0).as_deref(),
+            Some("2023-12-31T23:00:30Z")
+        );
+        assert_eq!(
+            lag_text("2024-05-01 10:00:00.250+02:00", -0.5).as_deref(),
+            Some("2024-05-01 09:59:59.750+02:00")
+        );
+        assert_eq!(lag_text("yesterday", -1.0), None);
+        let spec = IncrementalSpec::new("n").initial_value(95).lag(10.0);
+        assert_eq!(
+            apply_lag(10.0, &json!(100), &spec),
+            Ok(json!(95)),
+            "not below initial_value"
+        );
+        assert_eq!(apply_lag(10.0, &json!(200), &spec), Ok(json!(190)));
+        let min = IncrementalSpec::new("n").last_value_func(LastValueFunc::Min);
+        assert_eq!(apply_lag(2.5, &json!(10.0), &min), Ok(json!(12.5)));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// A saved cursor value is outside input: lag never panics on it, and a
+        /// well-formed timestamp moved by whole seconds keeps its shape.
+        #[test]
+        fn lag_text_never_panics(
+            text in "\\PC{0,40}",
+            stamp in "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9])[T ][01][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-][01][0-9]:[0-5][0-9])?",
+            lag in -1.0e9f64..1.0e9,
+        ) {
+            let _ = lag_text(&text, lag);
+            let moved = lag_text(&stamp, lag.round());
+            proptest::prop_assert!(moved.is_some(), "{stamp}");
+            let moved = moved.unwrap_or_default();
+            proptest::prop_assert_eq!(moved.len() - moved.trim_start_matches('-').len() <= 1, true);
+            proptest::prop_assert_eq!(&moved[moved.len().saturating_sub(stamp.len() - 19)..], &stamp[19..]);
+        }
     }
 }

@@ -61,6 +61,13 @@ pub enum StopReason {
     RepeatedPage,
     /// A request or a page failed; the error ended the stream.
     Error,
+    /// A response matched an `ignore` response action: it yielded no records and its page
+    /// loop ended there (counted in [`RunReport::ignored_responses`]).
+    Ignored,
+    /// A page held a record past the incremental window on the side the records are sorted
+    /// towards (`row_order`), so no later page can hold one inside it (dlt closes the
+    /// resource then).
+    PastWindow,
 }
 
 impl StopReason {
@@ -77,6 +84,8 @@ impl StopReason {
             StopReason::MaxItems => "max_items reached",
             StopReason::RepeatedPage => "repeated next link or cursor (loop guard)",
             StopReason::Error => "error",
+            StopReason::Ignored => "response ignored (response_actions)",
+            StopReason::PastWindow => "past the incremental window (row_order)",
         }
     }
 }
@@ -123,6 +132,10 @@ pub struct RunReport {
     /// Problems that did not fail the run (a count that disagrees with the total under
     /// `completeness = "warn"`).
     pub warnings: Vec<String>,
+    /// Responses an `ignore` response action dropped, by status (`"404"`): each ended its
+    /// page loop without records, so a run that ignored some says so.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ignored_responses: BTreeMap<String, u64>,
 }
 
 impl RunReport {
@@ -142,6 +155,11 @@ impl RunReport {
     /// Retries of every cause.
     pub fn total_retries(&self) -> u64 {
         self.retries.values().sum()
+    }
+
+    /// Responses ignored by `ignore` response actions, of every status.
+    pub fn total_ignored(&self) -> u64 {
+        self.ignored_responses.values().sum()
     }
 }
 
@@ -252,6 +270,15 @@ impl Tally {
             Some(t) => *self.report.total.get_or_insert(0) += t,
             None => self.loops_without_total += 1,
         }
+    }
+
+    /// A response an `ignore` response action dropped.
+    pub(crate) fn ignored(&mut self, status: u16) {
+        *self
+            .report
+            .ignored_responses
+            .entry(status.to_string())
+            .or_default() += 1;
     }
 
     pub(crate) fn warn(&mut self, warning: String) {

@@ -24,7 +24,7 @@ use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::incremental::{IncrementalCursor, IncrementalState, lock};
 use crate::paginate::pipeline::{ReadAhead, lazy, run_ahead};
-use crate::paginate::{Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
+use crate::paginate::{Body, Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
 use crate::placeholder::{self, IncrementalValue, Reference};
 use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
 use crate::select::{JsonPath, value_to_param};
@@ -90,11 +90,21 @@ impl<T> IntoIterator for Page<T> {
 ///
 /// # Placeholders
 ///
-/// The path, string query params, header values and every string of the JSON body may hold
+/// The path, string query params, header values and every string of the JSON body or of
+/// `data` may hold
 /// dlt's placeholders (see [`crate::placeholder`]): `{name}` ([`Resource::path_param`]),
 /// `{<parent>.<field>}` / `{resources.<parent>.<field>}` ([`Resource::with_parent`]) and
 /// `{incremental.start_value}` (also `last_value`, `initial_value`, `end_value`). Values put
 /// into the path are percent-encoded, so a parent id of `a/b` or `x y?` stays one segment.
+///
+/// # Bodies and response actions
+///
+/// `json` is sent as a JSON body, dlt's `data` as a form (a JSON object) or raw (a string)
+/// body; a `*_body_path` paginator writes its position into the JSON body. The endpoint's
+/// `response_actions` meet each final response: `ignore` ends that page loop without
+/// records or an error (for a child, the other parents' children are still fetched) and
+/// is counted in the run report; `retry` sends the request again on the client's retry
+/// policy.
 ///
 /// # Incremental runs
 ///
@@ -168,6 +178,7 @@ struct Inner {
     incremental: Option<(IncrementalSpec, JsonPath)>,
     /// Query parameters, with dlt's `resolve` params recognised.
     params: Vec<(String, Param)>,
+    /// The key that deduplicates records at the incremental window's start.
     primary_key: Vec<JsonPath>,
     custom_paginator: Option<PaginatorFactory>,
     state: Arc<Mutex<IncrementalState>>,
@@ -178,6 +189,7 @@ struct Inner {
     /// Whether header values or the JSON body hold placeholders (filled per page loop).
     fill_headers: bool,
     fill_json: bool,
+    fill_data: bool,
 }
 
 /// A query parameter: a plain value, or dlt's `{"type": "resolve", "resource": …, "field": …}`
@@ -231,33 +243,52 @@ impl<T> Resource<T> {
             .map(|i| JsonPath::parse(&i.cursor_path).map(|p| (i, p)))
             .transpose()
             .map_err(in_resource)?;
-        let primary_key = spec
-            .primary_key
+        // The incremental's own `primary_key` (dlt) wins over the resource's for
+        // deduplication at the window's start; `[]` turns it off.
+        let dedup_key = incremental
+            .as_ref()
+            .and_then(|(i, _)| i.primary_key.as_ref())
+            .unwrap_or(&spec.primary_key);
+        let primary_key = dedup_key
             .iter()
             .map(|k| JsonPath::parse(k))
             .collect::<Result<Vec<_>>>()
             .map_err(in_resource)?;
         check_templates(&spec, incremental.as_ref().map(|(i, _)| i)).map_err(in_resource)?;
         let paginator = ep.paginator.clone().unwrap_or_default();
+        if ep.data.is_some() && paginator.pages_body() {
+            return Err(in_resource(Error::Config(format!(
+                "the `{}` paginator pages through the JSON body (a `*_body_path` key), but the \
+                 endpoint sends `data`; use `json` for the body, or page with query parameters",
+                paginator.type_name()
+            ))));
+        }
         // Build once now so a bad paginator path fails here, not on the first poll.
         from_spec(&paginator).map_err(in_resource)?;
-        let json = ep
-            .json
-            .as_ref()
-            .map(|j| serde_json::to_vec(j).map(bytes::Bytes::from))
-            .transpose()
-            .map_err(|e| Error::Config(format!("resource `{}`: bad JSON body: {e}", spec.name)))?;
+        let body = match (&ep.json, &ep.data) {
+            (Some(_), Some(_)) => {
+                return Err(in_resource(Error::Config(
+                    "`json` and `data` are both set; a request has one body: keep `json` for \
+                     a JSON body or `data` for a form or raw body"
+                        .into(),
+                )));
+            }
+            (Some(json), None) => Some(Body::json(json.clone()).map_err(in_resource)?),
+            (None, Some(data)) => Some(Body::data(data).map_err(in_resource)?),
+            (None, None) => None,
+        };
         let endpoint = Endpoint {
             client,
             method,
             headers: Endpoint::headers_from(&ep.headers).map_err(in_resource)?,
-            json,
+            body,
             data_selector,
             max_pages: spec.max_pages,
             max_items: spec.max_items,
             resource: spec.name.clone(),
             completeness: spec.completeness,
             max_page_bytes: spec.max_page_bytes.unwrap_or(DEFAULT_MAX_PAGE_BYTES),
+            response_actions: ep.response_actions.clone(),
         };
         Ok(Resource {
             inner: Arc::new(Inner {
@@ -274,6 +305,7 @@ impl<T> Resource<T> {
                 live: Arc::default(),
                 fill_headers: ep.headers.values().any(|v| placeholder::has_braces(v)),
                 fill_json: ep.json.as_ref().is_some_and(placeholder::json_has_braces),
+                fill_data: ep.data.as_ref().is_some_and(placeholder::json_has_braces),
                 spec,
             }),
             _type: PhantomData,
@@ -381,7 +413,7 @@ impl<T> Resource<T> {
                 .filter_map(Value::as_str)
                 .any(names_parent)
             || ep.headers.values().any(|v| names_parent(v))
-            || ep.json.as_ref().is_some_and(|j| {
+            || [&ep.json, &ep.data].into_iter().flatten().any(|j| {
                 placeholder::names_in_json(j).is_ok_and(|names| names.into_iter().any(is_parent))
             })
             || self
@@ -554,6 +586,7 @@ impl<T> Resource<T> {
                 inner.primary_key.clone(),
                 inner.state.clone(),
                 &inner.spec.name,
+                inner.parent.is_some(),
             ))
         });
         cursors.extend(cursor.clone());
@@ -818,8 +851,8 @@ fn check_templates(spec: &ResourceSpec, incremental: Option<&IncrementalSpec>) -
     for value in ep.headers.values() {
         names.extend(placeholder::names(value)?);
     }
-    if let Some(json) = &ep.json {
-        names.extend(placeholder::names_in_json(json)?);
+    for body in [&ep.json, &ep.data].into_iter().flatten() {
+        names.extend(placeholder::names_in_json(body)?);
     }
     for name in names {
         if let Reference::Incremental(which) = placeholder::reference(name)? {
@@ -913,15 +946,15 @@ fn first_url(
     Ok(url)
 }
 
-/// The endpoint of one page loop: the shared one, or — when headers or the JSON body hold
-/// placeholders — a copy with them filled for this parent item and run.
+/// The endpoint of one page loop: the shared one, or — when headers or the body (`json`,
+/// `data`) hold placeholders — a copy with them filled for this parent item and run.
 fn endpoint_for(
     inner: &Inner,
     base: &Arc<Endpoint>,
     parent: Option<(&ParentLink, &Value)>,
     cursor: Option<&IncrementalCursor>,
 ) -> Result<Arc<Endpoint>> {
-    if !inner.fill_headers && !inner.fill_json {
+    if !inner.fill_headers && !inner.fill_json && !inner.fill_data {
         return Ok(base.clone());
     }
     let ep = &inner.spec.endpoint;
@@ -943,13 +976,22 @@ fn endpoint_for(
         let filled = placeholder::fill_json(json, &mut |n: &str| {
             value_of(inner, parent, cursor, &template, n)
         })?;
-        let bytes = serde_json::to_vec(&filled).map_err(|e| {
-            Error::Config(format!(
-                "resource `{}`: bad JSON body: {e}",
-                inner.spec.name
-            ))
-        })?;
-        endpoint.json = Some(bytes::Bytes::from(bytes));
+        endpoint.body = Some(Body::json(filled).map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("resource `{}`: {m}", inner.spec.name)),
+            other => other,
+        })?);
+    }
+    if inner.fill_data
+        && let Some(data) = &ep.data
+    {
+        let template = data.to_string();
+        let mut value_of = |n: &str| value_of(inner, parent, cursor, &template, n);
+        let filled = match data {
+            // A raw body is text: a placeholder goes in as its text, whatever its type.
+            Value::String(s) => Value::String(placeholder::fill_str(s, false, &mut value_of)?),
+            form => placeholder::fill_json(form, &mut value_of)?,
+        };
+        endpoint.body = Some(Body::data(&filled)?);
     }
     Ok(Arc::new(endpoint))
 }

@@ -137,6 +137,70 @@ endpoint = {{ path = "search", method = "POST", json = {{ post = "{{resources.po
     assert_eq!(bodies, [r#"{"post":"a/b"}"#, r#"{"post":"x y?#"}"#]);
 }
 
+#[tokio::test]
+async fn placeholders_in_data() {
+    let server = blog().await;
+    let source = config(&format!(
+        r##"
+params = {{ tenant = "eu/west 1" }}
+
+[client]
+base_url = "{}"
+paginator = "single_page"
+
+[[resources]]
+name = "posts"
+[resources.endpoint]
+path = "posts"
+incremental = {{ cursor_path = "updated_at", initial_value = "2024-01-01" }}
+
+[[resources]]
+name = "comments"
+[resources.endpoint]
+path = "comments"
+method = "POST"
+data = {{ post = "{{resources.posts.id}}", rank = "{{posts.rank}}", label = "#{{posts.rank}} in {{tenant}}", raw = "{{{{kept}}}}" }}
+
+[[resources]]
+name = "search"
+[resources.endpoint]
+path = "search"
+method = "POST"
+data = "since={{incremental.start_value}}&tenant={{tenant}}"
+incremental = {{ cursor_path = "updated_at", initial_value = "2024-01-01" }}
+"##,
+        server.base
+    ))
+    .build_with_values(&SecretValues::new("blog"))
+    .expect("the source builds");
+
+    source
+        .resource("comments")
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let requests = server.requests();
+    let bodies: Vec<&str> = requests[1..].iter().map(|r| r.body.as_str()).collect();
+    assert_eq!(
+        bodies,
+        [
+            "label=%231+in+eu%2Fwest+1&post=a%2Fb&rank=1&raw=%7Bkept%7D",
+            "label=%232+in+eu%2Fwest+1&post=x+y%3F%23&rank=2&raw=%7Bkept%7D",
+        ]
+    );
+    assert!(
+        requests[1..]
+            .iter()
+            .all(|r| r.header("content-type") == Some("application/x-www-form-urlencoded"))
+    );
+
+    source.resource("search").unwrap().collect().await.unwrap();
+    let search = server.requests().pop().unwrap();
+    assert_eq!(search.path, "/search");
+    assert_eq!(search.body, "since=2024-01-01&tenant=eu/west 1");
+}
+
 const CLIENT: &str = "[client]\nbase_url = \"https://blog.example.com\"\n";
 
 #[test]
@@ -171,6 +235,27 @@ json = {{ q = "{{resources.postz.id}}", n = "{{incremental.start}}" }}
     );
     assert!(
         lines.iter().any(|l| l.starts_with("blog.toml:14:42: resources[1].endpoint.json.n: `{incremental.start}` names no incremental value; expected one of `{incremental.start_value}`")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_placeholder_in_data_that_names_nothing_is_reported_where_it_stands() {
+    let err = load_error(&format!(
+        r#"{CLIENT}
+[[resources]]
+name = "posts"
+
+[[resources]]
+name = "comments"
+[resources.endpoint]
+path = "comments"
+method = "POST"
+data = {{ post = "{{resources.postz.id}}" }}
+"#
+    ));
+    assert!(
+        err.contains("blog.toml:12:17: resources[1].endpoint.data.post: placeholder `{resources.postz.id}` names an unknown parent resource `postz`"),
         "{err}"
     );
 }

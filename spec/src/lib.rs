@@ -34,6 +34,7 @@ mod incremental;
 mod paginator;
 pub mod placeholder;
 mod resource;
+mod response_action;
 mod source;
 mod transport;
 pub mod validate;
@@ -42,14 +43,17 @@ pub use auth::{
     ApiKeyLocation, AuthSpec, ClientAuth, CustomAuthSpec, MaybeSecret, SecretRef,
     TokenRequestFormat,
 };
-pub use incremental::IncrementalSpec;
+pub use incremental::{
+    IncrementalRange, IncrementalSpec, LastValueFunc, OnCursorValueMissing, RowOrder,
+};
 pub use paginator::{
-    CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, OffsetPaginator, PageNumberPaginator,
-    PaginatorSpec,
+    CursorPaginator, HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator,
+    OffsetPaginator, PageNumberPaginator, PaginatorSpec,
 };
 pub use resource::{
     Completeness, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, EndpointSpec, ResourceSpec,
 };
+pub use response_action::{ResponseAction, ResponseActionKind, response_action_for};
 pub use source::{SourceResource, SourceSpec};
 pub use transport::{ClientCertificate, TransportSpec};
 pub use validate::{Fix, Problem, validate};

@@ -35,6 +35,9 @@ pub enum PaginatorSpec {
     JsonLink(JsonLinkPaginator),
     /// The next page's URL is in the `Link` header (RFC 8288), `rel="next"`.
     HeaderLink(HeaderLinkPaginator),
+    /// A cursor from a response header sent back as a query parameter (dlt's
+    /// `HeaderCursorPaginator`).
+    HeaderCursor(HeaderCursorPaginator),
     /// `offset`/`limit` query parameters.
     Offset(OffsetPaginator),
     /// A page number query parameter.
@@ -91,11 +94,22 @@ impl PaginatorSpec {
         PaginatorSpec::Auto
     }
 
+    /// Whether the paginator sends its position in the JSON body (a `*_body_path` key).
+    pub fn pages_body(&self) -> bool {
+        match self {
+            PaginatorSpec::Offset(p) => p.offset_body_path.is_some() || p.limit_body_path.is_some(),
+            PaginatorSpec::PageNumber(p) => p.page_body_path.is_some(),
+            PaginatorSpec::Cursor(p) => p.cursor_body_path.is_some(),
+            _ => false,
+        }
+    }
+
     /// The `type` name (`json_link`, `offset`, …).
     pub fn type_name(&self) -> &'static str {
         match self {
             PaginatorSpec::JsonLink(_) => "json_link",
             PaginatorSpec::HeaderLink(_) => "header_link",
+            PaginatorSpec::HeaderCursor(_) => "header_cursor",
             PaginatorSpec::Offset(_) => "offset",
             PaginatorSpec::PageNumber(_) => "page_number",
             PaginatorSpec::Cursor(_) => "cursor",
@@ -112,6 +126,7 @@ enum Tagged {
     #[serde(alias = "json_response")]
     JsonLink(JsonLinkPaginator),
     HeaderLink(HeaderLinkPaginator),
+    HeaderCursor(HeaderCursorPaginator),
     Offset(OffsetPaginator),
     PageNumber(PageNumberPaginator),
     Cursor(CursorPaginator),
@@ -131,6 +146,7 @@ impl<'de> Deserialize<'de> for PaginatorSpec {
                 Ok(match name {
                     "json_link" | "json_response" => PaginatorSpec::json_link(default_next()),
                     "header_link" => PaginatorSpec::header_link(),
+                    "header_cursor" => HeaderCursorPaginator::default().into(),
                     "page_number" => PaginatorSpec::page_number(),
                     "cursor" => {
                         PaginatorSpec::cursor(default_cursor_path(), default_cursor_param())
@@ -149,6 +165,7 @@ impl<'de> Deserialize<'de> for PaginatorSpec {
                             &[
                                 "json_link",
                                 "header_link",
+                                "header_cursor",
                                 "offset",
                                 "page_number",
                                 "cursor",
@@ -270,6 +287,52 @@ impl From<HeaderLinkPaginator> for PaginatorSpec {
     }
 }
 
+/// `header_cursor`: the response header `cursor_key` holds the next page's cursor, sent
+/// back as the query parameter `cursor_param`; a missing (or empty) header ends the stream.
+///
+/// ```
+/// use rest_source_spec::{HeaderCursorPaginator, PaginatorSpec};
+///
+/// let spec: PaginatorSpec = HeaderCursorPaginator::new("NextPageToken", "page_token").into();
+/// let same: PaginatorSpec = serde_json::from_str(
+///     r#"{"type": "header_cursor", "cursor_key": "NextPageToken", "cursor_param": "page_token"}"#,
+/// ).unwrap();
+/// assert_eq!(spec, same);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderCursorPaginator {
+    /// The response header holding the next cursor (default `next`).
+    #[serde(default = "default_next")]
+    pub cursor_key: String,
+    /// The query parameter the cursor is sent as (default `cursor`).
+    #[serde(default = "default_cursor_param")]
+    pub cursor_param: String,
+}
+
+impl Default for HeaderCursorPaginator {
+    /// The cursor in the `next` header, sent as `cursor` (dlt's defaults).
+    fn default() -> Self {
+        HeaderCursorPaginator::new(default_next(), default_cursor_param())
+    }
+}
+
+impl HeaderCursorPaginator {
+    /// The cursor in header `cursor_key`, sent as `cursor_param`.
+    pub fn new(cursor_key: impl Into<String>, cursor_param: impl Into<String>) -> Self {
+        HeaderCursorPaginator {
+            cursor_key: cursor_key.into(),
+            cursor_param: cursor_param.into(),
+        }
+    }
+}
+
+impl From<HeaderCursorPaginator> for PaginatorSpec {
+    fn from(p: HeaderCursorPaginator) -> Self {
+        PaginatorSpec::HeaderCursor(p)
+    }
+}
+
 /// `offset`: sends `offset_param=<offset>&limit_param=<limit>` and adds `limit` per page.
 ///
 /// Stops on a page shorter than `limit` or empty, when `offset` reaches the total at
@@ -306,6 +369,14 @@ pub struct OffsetPaginator {
     /// A JSON path to a boolean; `false` ends the stream.
     #[serde(default)]
     pub has_more_path: Option<String>,
+    /// A dotted path in the JSON body to send the offset at, instead of the `offset_param`
+    /// query parameter (dlt's `offset_body_path`, for APIs paged through a `POST` body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_body_path: Option<String>,
+    /// A dotted path in the JSON body to send the limit at, instead of the `limit_param`
+    /// query parameter (dlt's `limit_body_path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_body_path: Option<String>,
 }
 
 impl OffsetPaginator {
@@ -321,7 +392,19 @@ impl OffsetPaginator {
             maximum_offset: None,
             stop_after_empty_page: true,
             has_more_path: None,
+            offset_body_path: None,
+            limit_body_path: None,
         }
+    }
+    /// Sends the offset in the JSON body at the dotted `path` instead of the query.
+    pub fn offset_body_path(mut self, path: impl Into<String>) -> Self {
+        self.offset_body_path = Some(path.into());
+        self
+    }
+    /// Sends the limit in the JSON body at the dotted `path` instead of the query.
+    pub fn limit_body_path(mut self, path: impl Into<String>) -> Self {
+        self.limit_body_path = Some(path.into());
+        self
     }
     /// The first offset.
     pub fn offset(mut self, offset: u64) -> Self {
@@ -404,6 +487,10 @@ pub struct PageNumberPaginator {
     /// A JSON path to a boolean; `false` ends the stream.
     #[serde(default)]
     pub has_more_path: Option<String>,
+    /// A dotted path in the JSON body to send the page number at, instead of the
+    /// `page_param` query parameter (dlt's `page_body_path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_body_path: Option<String>,
 }
 
 impl Default for PageNumberPaginator {
@@ -417,11 +504,17 @@ impl Default for PageNumberPaginator {
             maximum_page: None,
             stop_after_empty_page: true,
             has_more_path: None,
+            page_body_path: None,
         }
     }
 }
 
 impl PageNumberPaginator {
+    /// Sends the page number in the JSON body at the dotted `path` instead of the query.
+    pub fn page_body_path(mut self, path: impl Into<String>) -> Self {
+        self.page_body_path = Some(path.into());
+        self
+    }
     /// The number of the API's first page.
     pub fn base_page(mut self, base_page: u64) -> Self {
         self.base_page = base_page;
@@ -487,6 +580,10 @@ pub struct CursorPaginator {
     /// Stop at the first page without records (default `false`).
     #[serde(default)]
     pub stop_after_empty_page: bool,
+    /// A dotted path in the JSON body to send the cursor at, instead of the `cursor_param`
+    /// query parameter (dlt's `cursor_body_path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor_body_path: Option<String>,
 }
 
 impl Default for CursorPaginator {
@@ -504,6 +601,7 @@ impl CursorPaginator {
             cursor_param: cursor_param.into(),
             has_more_path: None,
             stop_after_empty_page: false,
+            cursor_body_path: None,
         }
     }
     /// Stop when the boolean at `path` is `false`.
@@ -514,6 +612,11 @@ impl CursorPaginator {
     /// Stop at the first page without records.
     pub fn stop_after_empty_page(mut self, stop: bool) -> Self {
         self.stop_after_empty_page = stop;
+        self
+    }
+    /// Sends the cursor in the JSON body at the dotted `path` instead of the query.
+    pub fn cursor_body_path(mut self, path: impl Into<String>) -> Self {
+        self.cursor_body_path = Some(path.into());
         self
     }
 }
@@ -590,6 +693,17 @@ mod tests {
             PaginatorSpec::header_link()
         );
         assert_eq!(parse(json!("auto")).unwrap(), PaginatorSpec::auto());
+        assert_eq!(
+            parse(json!("header_cursor")).unwrap(),
+            HeaderCursorPaginator::new("next", "cursor").into()
+        );
+        assert_eq!(
+            parse(json!({"type": "cursor", "cursor_path": "n", "cursor_body_path": "page.token"}))
+                .unwrap(),
+            CursorPaginator::new("n", "cursor")
+                .cursor_body_path("page.token")
+                .into()
+        );
         assert_eq!(
             parse(json!("json_link")).unwrap(),
             PaginatorSpec::json_link("next")

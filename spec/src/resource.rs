@@ -7,7 +7,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::{IncrementalSpec, PaginatorSpec};
+use super::{IncrementalSpec, PaginatorSpec, ResponseAction};
 
 /// One resource: a name, an endpoint, and what to take from a parent resource.
 ///
@@ -103,6 +103,12 @@ pub struct EndpointSpec {
     /// A JSON body sent with every page (for `POST` search endpoints).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub json: Option<Value>,
+    /// A form or raw body sent with every page (dlt's `data`): a table is sent form-encoded
+    /// (`application/x-www-form-urlencoded`; an array value repeats its key, other values
+    /// are sent as text), a string as it is, without a `Content-Type`. Placeholders are
+    /// filled in it as in `json`. Not together with `json` (dlt refuses both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
     /// JSON path to the records in each page (`data`, `data.items`, `results[0].rows`, `$`
     /// for the whole body). Absent: found as dlt's `find_records` does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,6 +119,10 @@ pub struct EndpointSpec {
     /// Incremental loading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incremental: Option<IncrementalSpec>,
+    /// What to do with responses that match a status and/or a text (dlt's
+    /// `response_actions`), tried in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_actions: Vec<ResponseAction>,
 }
 
 impl ResourceSpec {
@@ -153,6 +163,25 @@ impl ResourceSpec {
         self.endpoint.json = Some(body);
         self
     }
+    /// Sends `body` with every page as dlt's `data`: a JSON object form-encoded, a string
+    /// as a raw body (see [`EndpointSpec::data`]).
+    ///
+    /// ```
+    /// use rest_source_spec::ResourceSpec;
+    ///
+    /// let search = ResourceSpec::new("search", "search")
+    ///     .method("POST")
+    ///     .data(serde_json::json!({"q": "rust", "page_size": 50}));
+    /// let from_json: ResourceSpec = serde_json::from_str(
+    ///     r#"{"name": "search", "endpoint": {"path": "search", "method": "POST",
+    ///         "data": {"q": "rust", "page_size": 50}}}"#,
+    /// ).unwrap();
+    /// assert_eq!(search, from_json);
+    /// ```
+    pub fn data(mut self, body: impl Into<Value>) -> Self {
+        self.endpoint.data = Some(body.into());
+        self
+    }
     /// Where the records are in each page.
     pub fn data_selector(mut self, path: impl Into<String>) -> Self {
         self.endpoint.data_selector = Some(path.into());
@@ -166,6 +195,20 @@ impl ResourceSpec {
     /// Incremental loading.
     pub fn incremental(mut self, incremental: IncrementalSpec) -> Self {
         self.endpoint.incremental = Some(incremental);
+        self
+    }
+    /// Adds a response action (tried after the ones added before).
+    ///
+    /// ```
+    /// use rest_source_spec::{ResourceSpec, ResponseAction, ResponseActionKind};
+    ///
+    /// // A post without comments answers 404: no comments, not a failed run.
+    /// let comments = ResourceSpec::new("comments", "posts/{posts.id}/comments")
+    ///     .response_action(ResponseAction::status(404, ResponseActionKind::Ignore));
+    /// assert_eq!(comments.endpoint.response_actions.len(), 1);
+    /// ```
+    pub fn response_action(mut self, action: ResponseAction) -> Self {
+        self.endpoint.response_actions.push(action);
         self
     }
     /// Copies parent `field` into each record as `_<parent>_<field>`.
@@ -271,11 +314,15 @@ impl<'de> Deserialize<'de> for EndpointSpec {
             #[serde(default)]
             json: Option<Value>,
             #[serde(default)]
+            data: Option<Value>,
+            #[serde(default)]
             data_selector: Option<String>,
             #[serde(default)]
             paginator: Option<PaginatorSpec>,
             #[serde(default)]
             incremental: Option<IncrementalSpec>,
+            #[serde(default)]
+            response_actions: Vec<ResponseAction>,
         }
 
         struct V;

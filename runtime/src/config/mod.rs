@@ -38,12 +38,12 @@
 //! | `client.base_url` | the API's base URL (required) |
 //! | `client.headers` | headers sent with every request; a credential header must be `{ secret = "key" }` |
 //! | `client.auth` | the source's auth: `type` is dlt's `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, a built-in non-standard flow `oauth2_refresh_token`, `session_token`, `oauth2_jwt_bearer` (see [Auth types](#auth-types)), or `none` |
-//! | `client.paginator` | the default paginator: `json_link`, `header_link`, `offset`, `page_number`, `cursor`, `single_page`, `auto` |
+//! | `client.paginator` | the default paginator: `json_link`, `header_link`, `header_cursor`, `offset`, `page_number`, `cursor`, `single_page`, `auto` (`offset`, `page_number` and `cursor` also take dlt's `*_body_path` keys, for APIs paged through the JSON body) |
 //! | `client.tls` | `root_certificates` (a PEM file or a list: roots trusted besides the system's and `SSL_CERT_FILE`), `client_certificate` + `client_key` (PEM files, for mutual TLS); paths relative to the config file's folder, read when the source is built, never printed |
 //! | `client.proxy` | the proxy every request (token requests too) goes through, replacing `HTTPS_PROXY` & co.: `"http://proxy:3128"`, or `{ secret = "key" }` when its URL holds a password (a password in the config is refused) |
 //! | `client.no_proxy` | hosts reached without `client.proxy`, as `NO_PROXY` lists them: `["localhost", ".internal.example"]` or `"localhost,.internal.example"` |
 //! | `resource_defaults` | merged into every resource, table by table (the resource wins) |
-//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers` (as `client.headers`, secret ones too, this resource only), `json`, `data_selector`, `paginator`, `incremental`, `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected` |
+//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers` (as `client.headers`, secret ones too, this resource only), `json`, `data` (a table sent form-encoded, a string sent raw), `data_selector`, `paginator`, `incremental` (`cursor_path`, `start_param`, `end_param`, `initial_value`, `end_value`, `range_start`, `range_end`, `lag`, `on_cursor_value_missing`, `row_order`, `last_value_func`, `primary_key`), `response_actions` (`[{ status_code = 404, action = "ignore" }]`; `content`; `action` `ignore` or `retry`), `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected` |
 //!
 //! # Secrets are referenced, never written
 //!
@@ -105,7 +105,7 @@
 //! `{resources.<parent>.<field>}`) makes the resource a child, requested once per parent
 //! record. dlt's older `params = { id = { type = "resolve", resource = "contacts", field = "id" } }`
 //! is accepted and means the same as `{contacts.id}`. Placeholders are filled in the path,
-//! string `params`, `headers` values and every string of `json`, including
+//! string `params`, `headers` values and every string of `json` and `data`, including
 //! `{incremental.start_value}` (and `last_value`, `initial_value`, `end_value`); values put
 //! into the path are percent-encoded; see [`crate::placeholder`]. One that names nothing is a
 //! load error at the key where it is written.

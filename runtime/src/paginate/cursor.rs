@@ -4,7 +4,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::json_link::kind;
-use super::{PageResponse, Paginator, common_stop, set_query_param};
+use super::{PageResponse, Paginator, common_stop, set_body_value, set_query_param};
 use crate::error::{Error, Result};
 use crate::report::StopReason;
 use crate::select::JsonPath;
@@ -18,6 +18,9 @@ pub struct Cursor {
     cursor_param: String,
     has_more: Option<JsonPath>,
     stop_after_empty_page: bool,
+    /// `cursor_body_path`, and the cursor to write there.
+    body_path: Option<String>,
+    current: Option<Value>,
     stop: StopReason,
 }
 
@@ -33,6 +36,8 @@ impl Cursor {
                 .map(JsonPath::parse)
                 .transpose()?,
             stop_after_empty_page: spec.stop_after_empty_page,
+            body_path: spec.cursor_body_path.clone(),
+            current: None,
             stop: StopReason::NoNextPage,
         })
     }
@@ -45,7 +50,8 @@ impl Paginator for Cursor {
             self.stop = reason;
             return Ok(None);
         }
-        let cursor = match self.cursor_path.get(page.body) {
+        let found = self.cursor_path.get(page.body);
+        let cursor = match found {
             None | Some(Value::Null) => return Ok(None),
             Some(Value::String(s)) if s.is_empty() => return Ok(None),
             Some(Value::String(s)) => s.clone(),
@@ -60,8 +66,25 @@ impl Paginator for Cursor {
             }
         };
         let mut next = page.url.clone();
-        set_query_param(&mut next, &self.cursor_param, &cursor);
+        if self.body_path.is_some() {
+            // Sent in the body as the response gave it (a number stays a number).
+            self.current = found.cloned();
+        } else {
+            set_query_param(&mut next, &self.cursor_param, &cursor);
+        }
         Ok(Some(next))
+    }
+
+    /// With `cursor_body_path`: the cursor goes into the JSON body (none on the first
+    /// request, as in dlt).
+    fn update_body(&self, body: &mut Option<Value>) -> bool {
+        let Some(path) = &self.body_path else {
+            return false;
+        };
+        if let Some(cursor) = &self.current {
+            set_body_value(body, path, cursor.clone());
+        }
+        true
     }
 
     fn kind(&self) -> &'static str {

@@ -25,13 +25,14 @@ use crate::incremental::IncrementalCursor;
 use crate::records::{Records, split_page};
 use crate::report::{StopReason, Tally, lock};
 use crate::select::{JsonPath, detect_records, explain_miss, into_records};
-use crate::spec::{Completeness, PaginatorSpec};
+use crate::spec::{Completeness, PaginatorSpec, ResponseAction, ResponseActionKind};
 use pipeline::{Task, join};
 use std::sync::Mutex;
 use tokio::sync::Semaphore;
 
 mod auto;
 mod cursor;
+mod header_cursor;
 mod header_link;
 mod json_link;
 mod offset;
@@ -42,6 +43,7 @@ mod totals;
 
 pub use auto::Auto;
 pub use cursor::Cursor;
+pub use header_cursor::HeaderCursor;
 pub use header_link::{HeaderLink, parse_link_header};
 pub use json_link::JsonLink;
 pub use offset::Offset;
@@ -121,6 +123,17 @@ pub trait Paginator: Send + 'static {
         StopReason::NoNextPage
     }
 
+    /// For paging through the JSON body (dlt's `*_body_path` keys): writes the position of
+    /// the request about to be sent into `body` (the endpoint's `json`, or `None` when it has
+    /// none; create it then). Called after [`Paginator::init_request`] and after every
+    /// [`Paginator::next_request`] that returned a page; returns whether this paginator
+    /// pages the body at all (the default: `false`, nothing written). The page loop then
+    /// sends each page's body as written, and its repeated-page guard compares URL and body.
+    fn update_body(&self, body: &mut Option<Value>) -> bool {
+        let _ = body;
+        false
+    }
+
     /// How many records the server said this page loop has (a total it stated), once the
     /// loop has ended; the page loop checks the records received against it (see
     /// [`crate::spec::ResourceSpec::completeness`]). The default (`None`) checks nothing.
@@ -134,6 +147,7 @@ pub fn from_spec(spec: &PaginatorSpec) -> Result<Box<dyn Paginator>> {
     Ok(match spec {
         PaginatorSpec::JsonLink(s) => Box::new(JsonLink::new(s)?),
         PaginatorSpec::HeaderLink(s) => Box::new(HeaderLink::new(s)),
+        PaginatorSpec::HeaderCursor(s) => Box::new(HeaderCursor::new(s)),
         PaginatorSpec::Offset(s) => Box::new(Offset::new(s)?),
         PaginatorSpec::PageNumber(s) => Box::new(PageNumber::new(s)?),
         PaginatorSpec::Cursor(s) => Box::new(Cursor::new(s)?),
@@ -155,6 +169,26 @@ pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
         pairs.append_pair(k, v);
     }
     pairs.append_pair(name, value);
+}
+
+/// Sets the value at a dotted `path` of a JSON body (dlt's `set_value_at_path`), creating
+/// the body and the objects on the way (a non-object on the way is replaced).
+pub(crate) fn set_body_value(body: &mut Option<Value>, path: &str, value: Value) {
+    let mut at = body.get_or_insert_with(|| Value::Object(serde_json::Map::new()));
+    let mut keys = path.split('.').peekable();
+    while let Some(key) = keys.next() {
+        if !at.is_object() {
+            *at = Value::Object(serde_json::Map::new());
+        }
+        let Value::Object(map) = at else {
+            return;
+        };
+        if keys.peek().is_none() {
+            map.insert(key.to_owned(), value);
+            return;
+        }
+        at = map.entry(key.to_owned()).or_insert(Value::Null);
+    }
 }
 
 /// The stop conditions most paginators share: `has_more_path` is `false`, or the page was
@@ -199,6 +233,9 @@ pub(crate) struct Fetched {
     records: Records,
     /// Where record detection found the records (no `data_selector` given).
     detected: Option<String>,
+    /// The status of a response an `ignore` response action dropped (then nothing else is
+    /// set).
+    ignored: Option<u16>,
 }
 
 /// Everything a [`PageLoop`] needs besides the paginator; shared by every page and, for child
@@ -208,13 +245,70 @@ pub(crate) struct Endpoint {
     pub client: RestClient,
     pub method: Method,
     pub headers: HeaderMap,
-    pub json: Option<bytes::Bytes>,
+    pub body: Option<Body>,
     pub data_selector: Option<JsonPath>,
     pub max_pages: Option<u64>,
     pub max_items: Option<u64>,
     pub resource: String,
     pub completeness: Completeness,
     pub max_page_bytes: u64,
+    pub response_actions: Vec<ResponseAction>,
+}
+
+/// The body sent with every page of an endpoint.
+#[derive(Clone, Debug)]
+pub(crate) enum Body {
+    /// `json`: the value (a `*_body_path` paginator writes its position into a copy of it)
+    /// and its bytes.
+    Json(Value, bytes::Bytes),
+    /// `data` given as a table: form-encoded.
+    Form(bytes::Bytes),
+    /// `data` given as a string: sent as it is, without a `Content-Type` (as requests does).
+    Raw(bytes::Bytes),
+}
+
+impl Body {
+    /// A JSON body.
+    pub(crate) fn json(value: Value) -> Result<Body> {
+        let bytes =
+            serde_json::to_vec(&value).map_err(|e| Error::Config(format!("bad JSON body: {e}")))?;
+        Ok(Body::Json(value, bytes.into()))
+    }
+
+    /// dlt's `data`: an object form-encoded as requests encodes a dict (an array value
+    /// repeats its key, `null` values are left out, other values are sent as text), a
+    /// string as the raw body.
+    pub(crate) fn data(value: &Value) -> Result<Body> {
+        match value {
+            Value::String(s) => Ok(Body::Raw(bytes::Bytes::from(s.clone()))),
+            Value::Object(map) => {
+                let mut form = url::form_urlencoded::Serializer::new(String::new());
+                for (key, v) in map {
+                    let values = match v {
+                        Value::Array(items) => items.iter().collect(),
+                        one => vec![one],
+                    };
+                    for v in values.into_iter().filter(|v| !v.is_null()) {
+                        form.append_pair(key, &crate::select::value_to_param(v));
+                    }
+                }
+                Ok(Body::Form(bytes::Bytes::from(form.finish())))
+            }
+            other => Err(Error::Config(format!(
+                "`data` is {}, expected a table (sent form-encoded) or a string (sent as the raw \
+                 body)",
+                json_link::kind(other)
+            ))),
+        }
+    }
+
+    /// The JSON value, when this is a JSON body.
+    pub(crate) fn json_value(&self) -> Option<&Value> {
+        match self {
+            Body::Json(v, _) => Some(v),
+            _ => None,
+        }
+    }
 }
 
 impl Endpoint {
@@ -238,17 +332,46 @@ impl Endpoint {
 
 impl Endpoint {
     /// Requests `url` (auth, retries) and parses the body once: the envelope for the
-    /// paginator, the records as spans (with a selector) or values.
-    pub(crate) async fn fetch(&self, url: Url) -> Result<Fetched> {
+    /// paginator, the records as spans (with a selector) or values. `paged_json` replaces
+    /// the endpoint's body with a JSON body a `*_body_path` paginator wrote its position into.
+    pub(crate) async fn fetch(
+        &self,
+        url: Url,
+        paged_json: Option<bytes::Bytes>,
+    ) -> Result<Fetched> {
         let mut request = Request::new(self.method.clone(), url.clone());
         *request.headers_mut() = self.headers.clone();
-        if let Some(body) = &self.json {
-            request
-                .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            *request.body_mut() = Some(body.clone().into());
+        let body = match (paged_json, &self.body) {
+            (Some(json), _) => Some((Some("application/json"), json)),
+            (None, Some(Body::Json(_, json))) => Some((Some("application/json"), json.clone())),
+            (None, Some(Body::Form(form))) => {
+                Some((Some("application/x-www-form-urlencoded"), form.clone()))
+            }
+            (None, Some(Body::Raw(raw))) => Some((None, raw.clone())),
+            (None, None) => None,
+        };
+        if let Some((content_type, bytes)) = body {
+            if let Some(ct) = content_type {
+                request
+                    .headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static(ct));
+            }
+            *request.body_mut() = Some(bytes.into());
         }
-        let (headers, shown_url, bytes) = self.send(request).await?;
+        let (headers, shown_url, bytes) = match self.send(request).await? {
+            Sent::Body(headers, shown_url, bytes) => (headers, shown_url, bytes),
+            Sent::Ignored(status) => {
+                return Ok(Fetched {
+                    shown_url: self.client.redact(&url),
+                    url,
+                    headers: HeaderMap::new(),
+                    envelope: Value::Null,
+                    records: Records::default(),
+                    detected: None,
+                    ignored: Some(status),
+                });
+            }
+        };
         let decode_error = |source, body: &[u8]| Error::Decode {
             url: shown_url.clone(),
             target: format!("a JSON page of resource `{}`", self.resource),
@@ -278,6 +401,7 @@ impl Endpoint {
                 envelope: Value::Null,
                 records: Records::Values(records),
                 detected,
+                ignored: None,
             });
         }
         let mut detected = None;
@@ -321,6 +445,7 @@ impl Endpoint {
             envelope,
             records,
             detected,
+            ignored: None,
         })
     }
 
@@ -373,26 +498,81 @@ fn is_json_lines(headers: &HeaderMap) -> bool {
     )
 }
 
+/// What [`Endpoint::send`] got: a page's headers, redacted URL and body, or a response an
+/// `ignore` response action dropped (its status).
+pub(crate) enum Sent {
+    Body(HeaderMap, String, bytes::Bytes),
+    Ignored(u16),
+}
+
 impl Endpoint {
     /// Sends a page request and reads its body. The client retries failures up to the
     /// response headers; a connection that drops while the body streams in is retried here,
     /// by the same [`crate::RetryPolicy::next_wait`] (attempts, backoff, deadline), for
-    /// requests the client would retry.
-    async fn send(&self, request: Request) -> Result<(HeaderMap, String, bytes::Bytes)> {
+    /// requests the client would retry. The final response then meets the endpoint's
+    /// `response_actions` (first match wins): `ignore` drops it, `retry` sends the request
+    /// again on the same policy.
+    async fn send(&self, request: Request) -> Result<Sent> {
         let policy = self.client.retry_policy();
         let idempotent = self.method.is_idempotent();
         let start = tokio::time::Instant::now();
         let mut attempt: u32 = 0;
+        let mut action_retries: u32 = 0;
         loop {
             attempt += 1;
             let this = request.try_clone().ok_or_else(|| {
                 Error::Config("a page request with a streaming body cannot be retried".into())
             })?;
-            let response = self.client.execute(this, None, None).await?;
+            let response = match self.client.execute(this, None, None).await {
+                Ok(response) => response,
+                Err(err) => {
+                    let Error::Status { status, body, .. } = &err else {
+                        return Err(err);
+                    };
+                    let status = status.as_u16();
+                    match self.action_for(status, body) {
+                        Some(ResponseActionKind::Ignore) => {
+                            tracing::info!(target: "rest_source", resource = %self.resource, error = %err, "response ignored (response_actions)");
+                            return Ok(Sent::Ignored(status));
+                        }
+                        Some(ResponseActionKind::Retry) => {
+                            self.retry_for_action(err, &mut action_retries, attempt, start)
+                                .await?;
+                            continue;
+                        }
+                        None => return Err(err),
+                    }
+                }
+            };
+            let status = response.status().as_u16();
             let headers = response.headers().clone();
             let shown_url = response.url().to_owned();
             match response.bytes_limited(self.max_page_bytes).await {
-                Ok(bytes) => return Ok((headers, shown_url, bytes)),
+                Ok(bytes) => {
+                    if !self.response_actions.is_empty() {
+                        let text = String::from_utf8_lossy(&bytes);
+                        match self.action_for(status, &text) {
+                            Some(ResponseActionKind::Ignore) => {
+                                tracing::info!(target: "rest_source", resource = %self.resource, url = %shown_url, status, "response ignored (response_actions)");
+                                return Ok(Sent::Ignored(status));
+                            }
+                            Some(ResponseActionKind::Retry) => {
+                                let err = Error::Status {
+                                    method: self.method.clone(),
+                                    url: shown_url,
+                                    status: response_status(status),
+                                    body: crate::error::describe_body(&bytes, &headers),
+                                    retry_after: None,
+                                };
+                                self.retry_for_action(err, &mut action_retries, attempt, start)
+                                    .await?;
+                                continue;
+                            }
+                            None => {}
+                        }
+                    }
+                    return Ok(Sent::Body(headers, shown_url, bytes));
+                }
                 Err(err @ Error::Transport { .. }) if idempotent => {
                     // The one rule set of every retry (attempts, backoff floor, deadline),
                     // as `RestClient::execute` applies it.
@@ -406,6 +586,63 @@ impl Endpoint {
             }
         }
     }
+
+    /// The action of the first response action matching `status` and `body`.
+    fn action_for(&self, status: u16, body: &str) -> Option<ResponseActionKind> {
+        crate::spec::response_action_for(&self.response_actions, status, body).map(|a| a.action)
+    }
+
+    /// Waits before sending a request again for a `retry` response action, on the client's
+    /// retry policy; `err` (the matched response) when the policy says stop.
+    async fn retry_for_action(
+        &self,
+        err: Error,
+        retries: &mut u32,
+        attempt: u32,
+        start: tokio::time::Instant,
+    ) -> Result<()> {
+        let policy = self.client.retry_policy();
+        *retries += 1;
+        let server_wait = err.retry_after();
+        let url = match &err {
+            Error::Status { url, .. } => url.clone(),
+            _ => String::new(),
+        };
+        // The action's own count of retries, on the one rule set of every retry.
+        let (err, wait) = policy
+            .next_wait(err, server_wait, url, *retries, start)
+            .map_err(|e| match e {
+                Error::RetriesExhausted { last, elapsed, .. } => Error::RetriesExhausted {
+                    attempts: attempt,
+                    elapsed,
+                    last,
+                },
+                other => other,
+            })?;
+        self.client.count_retry("response_action");
+        tracing::info!(target: "rest_source", resource = %self.resource, attempt, error = %err, "response matched a `retry` response action; retrying");
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+}
+
+fn response_status(status: u16) -> reqwest::StatusCode {
+    reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK)
+}
+
+/// A JSON body's bytes.
+fn body_bytes(body: &Value) -> bytes::Bytes {
+    bytes::Bytes::from(body.to_string())
+}
+
+/// What makes a request the same as an earlier one, for the repeated-page guard: its URL
+/// and, for a body-paged request, its body.
+fn request_key(
+    hasher: &std::collections::hash_map::RandomState,
+    url: &Url,
+    body: Option<&bytes::Bytes>,
+) -> u64 {
+    hasher.hash_one((url.as_str(), body.map(|b| &b[..])))
 }
 
 /// The page loop: requests pages in order, as they are asked for, and — for addressable
@@ -422,7 +659,11 @@ pub(crate) struct PageLoop {
     endpoint: Arc<Endpoint>,
     paginator: Box<dyn Paginator>,
     incremental: Option<Arc<IncrementalCursor>>,
-    next: Option<Url>,
+    /// The next request: its URL and, when the paginator pages the JSON body, that body.
+    next: Option<(Url, Option<bytes::Bytes>)>,
+    /// Whether the paginator pages the JSON body, and the body as it last wrote it.
+    pages_body: bool,
+    body: Option<Value>,
     seen: HashSet<u64>,
     hasher: std::collections::hash_map::RandomState,
     pages: u64,
@@ -454,26 +695,37 @@ impl PageLoop {
         concurrency: usize,
         tally: Arc<Mutex<Tally>>,
     ) -> Self {
+        // With `row_order`, a page may end the window: no page is fetched ahead of it.
+        let concurrency = if incremental.as_ref().is_some_and(|i| i.may_stop_early()) {
+            1
+        } else {
+            concurrency.max(1)
+        };
         if let Some(inc) = &incremental {
             for (k, v) in inc.request_params() {
                 set_query_param(&mut first, &k, &v);
             }
         }
         paginator.init_request(&mut first);
+        let mut body = endpoint.body.as_ref().and_then(Body::json_value).cloned();
+        let pages_body = paginator.update_body(&mut body);
+        let first_body = body.as_ref().filter(|_| pages_body).map(body_bytes);
         let hasher = std::collections::hash_map::RandomState::new();
         let mut seen = HashSet::new();
-        seen.insert(hasher.hash_one(first.as_str()));
+        seen.insert(request_key(&hasher, &first, first_body.as_ref()));
         PageLoop {
             endpoint,
             paginator,
             incremental,
-            next: Some(first),
+            next: Some((first, first_body)),
+            pages_body,
+            body,
             seen,
             hasher,
             pages: 0,
             items: 0,
             permits,
-            concurrency: concurrency.max(1),
+            concurrency,
             planned: None,
             origin: None,
             ahead: VecDeque::new(),
@@ -510,9 +762,10 @@ impl PageLoop {
         }
         let ep = &self.endpoint;
         let reason = self.stop.unwrap_or(StopReason::NoNextPage);
-        // Limits the user set cut the data on purpose.
+        // Limits the user set cut the data on purpose; an ignored response was dropped on
+        // purpose too.
         let expected = match reason {
-            StopReason::MaxPages | StopReason::MaxItems => None,
+            StopReason::MaxPages | StopReason::MaxItems | StopReason::Ignored => None,
             _ => self.paginator.expected_records(),
         };
         let mut tally = lock(&self.tally);
@@ -540,7 +793,7 @@ impl PageLoop {
 
     async fn step(&mut self) -> Result<Option<RawPage>> {
         let ep = self.endpoint.clone();
-        let Some(url) = self.next.take() else {
+        let Some((url, body)) = self.next.take() else {
             self.ahead.clear();
             return Ok(None);
         };
@@ -557,7 +810,7 @@ impl PageLoop {
             return Ok(None);
         }
         let fetched = match self.ahead.pop_front() {
-            Some((planned, task)) if planned == url => join(task).await?,
+            Some((planned, task)) if planned == url && body.is_none() => join(task).await?,
             missed => {
                 if missed.is_some() {
                     // The paginator asked for another page than planned: trust it, not the plan.
@@ -565,7 +818,7 @@ impl PageLoop {
                     self.planned = None;
                 }
                 let _permit = self.permits.acquire().await;
-                ep.fetch(url).await?
+                ep.fetch(url, body).await?
             }
         };
         let Fetched {
@@ -575,7 +828,15 @@ impl PageLoop {
             envelope,
             mut records,
             detected,
+            ignored,
         } = fetched;
+        if let Some(status) = ignored {
+            // dlt's `IgnoreResponseException`: no records, and paging of this request ends.
+            lock(&self.tally).ignored(status);
+            self.stop = Some(StopReason::Ignored);
+            self.ahead.clear();
+            return Ok(None);
+        }
         self.pages += 1;
         self.received += records.len() as u64;
         let page = PageResponse {
@@ -615,8 +876,17 @@ impl PageLoop {
                     ep.client.redact(&url),
                 )));
             }
-            if self.seen.insert(self.hasher.hash_one(next.as_str())) {
-                self.next = Some(next);
+            let next_body = if self.pages_body {
+                self.paginator.update_body(&mut self.body);
+                self.body.as_ref().map(body_bytes)
+            } else {
+                None
+            };
+            if self
+                .seen
+                .insert(request_key(&self.hasher, &next, next_body.as_ref()))
+            {
+                self.next = Some((next, next_body));
             } else {
                 self.stop = Some(StopReason::RepeatedPage);
                 tracing::warn!(target: "rest_source", resource = %ep.resource, url = %ep.client.redact(&next), "the paginator returned a page that was already requested (repeated next link or cursor); ending the stream instead of looping");
@@ -627,7 +897,11 @@ impl PageLoop {
         let left = ep.max_items.map(|max| max.saturating_sub(self.items));
         let mut cut = false;
         if let Some(inc) = &self.incremental {
-            cut = inc.process(records.values_mut(&shown_url)?, left);
+            let done = inc.process(records.values_mut(&shown_url)?, left, &shown_url)?;
+            cut = done.cut;
+            if done.out_of_range && !cut && self.next.take().is_some() {
+                self.stop = Some(StopReason::PastWindow);
+            }
         } else if let Some(left) = left
             && records.len() as u64 > left
         {
@@ -652,9 +926,10 @@ impl PageLoop {
         }))
     }
 
-    /// Starts fetching planned pages until `concurrency` are in flight or planned.
+    /// Starts fetching planned pages until `concurrency` are in flight or planned (never for
+    /// a paginator that pages the body: its plans are URLs only).
     fn fetch_ahead(&mut self) {
-        let Some(planned) = &mut self.planned else {
+        let Some(planned) = self.planned.as_mut().filter(|_| !self.pages_body) else {
             return;
         };
         while self.ahead.len() < self.concurrency {
@@ -668,7 +943,7 @@ impl PageLoop {
                 (self.endpoint.clone(), self.permits.clone(), url.clone());
             let task = Task::spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                ep.fetch(to_fetch).await
+                ep.fetch(to_fetch, None).await
             });
             self.ahead.push_back((url, task));
         }

@@ -3,7 +3,7 @@
 use url::Url;
 
 use super::totals::{echoed_limit, header_total};
-use super::{PageResponse, Paginator, common_stop, set_query_param};
+use super::{PageResponse, Paginator, common_stop, set_body_value, set_query_param};
 use crate::error::{Error, Result};
 use crate::report::StopReason;
 use crate::select::JsonPath;
@@ -61,14 +61,19 @@ impl Offset {
         })
     }
 
+    /// `base` with the offset and limit query parameters (those not sent in the body).
     fn url_at(&self, base: &Url, offset: u64) -> Url {
         let mut url = base.clone();
-        set_query_param(&mut url, &self.spec.offset_param, &offset.to_string());
-        set_query_param(
-            &mut url,
-            &self.spec.limit_param,
-            &self.spec.limit.to_string(),
-        );
+        if self.spec.offset_body_path.is_none() {
+            set_query_param(&mut url, &self.spec.offset_param, &offset.to_string());
+        }
+        if self.spec.limit_body_path.is_none() {
+            set_query_param(
+                &mut url,
+                &self.spec.limit_param,
+                &self.spec.limit.to_string(),
+            );
+        }
         url
     }
 
@@ -152,7 +157,11 @@ impl Paginator for Offset {
     /// one page size apart — the page size the server served on this first page, which is
     /// less than `limit` when it caps it. Exactly the URLs `next_request` would return when
     /// every page holds that many records.
+    /// (Not when the offset or limit goes in the body: the plan is of URLs.)
     fn upcoming(&self, page: &PageResponse<'_>) -> Option<Box<dyn Iterator<Item = Url> + Send>> {
+        if self.spec.offset_body_path.is_some() || self.spec.limit_body_path.is_some() {
+            return None;
+        }
         let end = self.total.and(self.end())?;
         let step = match page.records as u64 {
             0 => self.spec.limit,
@@ -166,6 +175,16 @@ impl Paginator for Offset {
             set_query_param(&mut url, &spec.limit_param, &spec.limit.to_string());
             url
         })))
+    }
+
+    fn update_body(&self, body: &mut Option<serde_json::Value>) -> bool {
+        if let Some(path) = &self.spec.offset_body_path {
+            set_body_value(body, path, self.offset.into());
+        }
+        if let Some(path) = &self.spec.limit_body_path {
+            set_body_value(body, path, self.spec.limit.into());
+        }
+        self.spec.offset_body_path.is_some() || self.spec.limit_body_path.is_some()
     }
 
     fn kind(&self) -> &'static str {

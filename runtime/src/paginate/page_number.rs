@@ -4,7 +4,7 @@ use url::Url;
 
 use super::offset::as_u64;
 use super::totals::{header_total, last_page};
-use super::{PageResponse, Paginator, common_stop, set_query_param};
+use super::{PageResponse, Paginator, common_stop, set_body_value, set_query_param};
 use crate::error::{Error, Result};
 use crate::report::StopReason;
 use crate::select::JsonPath;
@@ -83,7 +83,17 @@ impl PageNumber {
 
 impl Paginator for PageNumber {
     fn init_request(&mut self, url: &mut Url) {
-        set_query_param(url, &self.spec.page_param, &self.page.to_string());
+        if self.spec.page_body_path.is_none() {
+            set_query_param(url, &self.spec.page_param, &self.page.to_string());
+        }
+    }
+
+    fn update_body(&self, body: &mut Option<serde_json::Value>) -> bool {
+        let Some(path) = &self.spec.page_body_path else {
+            return false;
+        };
+        set_body_value(body, path, self.page.into());
+        true
     }
 
     fn next_request(&mut self, page: &PageResponse<'_>) -> Result<Option<Url>> {
@@ -111,13 +121,19 @@ impl Paginator for PageNumber {
             return self.stop(StopReason::MaximumReached);
         }
         let mut next = page.url.clone();
-        set_query_param(&mut next, &self.spec.page_param, &self.page.to_string());
+        if self.spec.page_body_path.is_none() {
+            set_query_param(&mut next, &self.spec.page_param, &self.page.to_string());
+        }
         Ok(Some(next))
     }
 
     /// With a total: every page number from the next one to the last (and below
     /// `maximum_page`). Exactly the URLs `next_request` would return page after page.
+    /// (Not when the page number goes in the body: the plan is of URLs.)
     fn upcoming(&self, page: &PageResponse<'_>) -> Option<Box<dyn Iterator<Item = Url> + Send>> {
+        if self.spec.page_body_path.is_some() {
+            return None;
+        }
         let last = self.end(page)?;
         let end = self.spec.maximum_page.map_or(last, |max| max.min(last));
         let (base, param) = (page.url.clone(), self.spec.page_param.clone());

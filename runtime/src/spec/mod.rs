@@ -41,3 +41,8 @@ pub use rest_source_spec::{
     SourceResource, SourceSpec, placeholders,
 };
 pub use rest_source_spec::{ClientCertificate, TransportSpec};
+// dlt runtime keys: `header_cursor`, `response_actions`, the incremental options.
+pub use rest_source_spec::{
+    HeaderCursorPaginator, IncrementalRange, LastValueFunc, OnCursorValueMissing, ResponseAction,
+    ResponseActionKind, RowOrder, response_action_for,
+};

@@ -12,6 +12,7 @@ use crate::spec::PaginatorSpec;
 pub(crate) const PAGINATOR_TYPES: &[&str] = &[
     "json_link",
     "header_link",
+    "header_cursor",
     "offset",
     "page_number",
     "cursor",
@@ -36,6 +37,7 @@ fn paginator_fields(type_name: &str) -> &'static [(&'static str, Kind, bool)] {
             ("stop_after_empty_page", Bool, false),
         ],
         "header_link" => &[("links_next_key", Str, false)],
+        "header_cursor" => &[("cursor_key", Str, false), ("cursor_param", Str, false)],
         "offset" => &[
             ("limit", UInt, true),
             ("offset", UInt, false),
@@ -46,6 +48,8 @@ fn paginator_fields(type_name: &str) -> &'static [(&'static str, Kind, bool)] {
             ("maximum_offset", UInt, false),
             ("stop_after_empty_page", Bool, false),
             ("has_more_path", Str, false),
+            ("offset_body_path", Str, false),
+            ("limit_body_path", Str, false),
         ],
         "page_number" => &[
             ("base_page", UInt, false),
@@ -56,12 +60,14 @@ fn paginator_fields(type_name: &str) -> &'static [(&'static str, Kind, bool)] {
             ("maximum_page", UInt, false),
             ("stop_after_empty_page", Bool, false),
             ("has_more_path", Str, false),
+            ("page_body_path", Str, false),
         ],
         "cursor" => &[
             ("cursor_path", Str, false),
             ("cursor_param", Str, false),
             ("has_more_path", Str, false),
             ("stop_after_empty_page", Bool, false),
+            ("cursor_body_path", Str, false),
         ],
         _ => &[],
     }
@@ -138,6 +144,26 @@ impl Validator<'_> {
                     path,
                     format!("missing `{name}` in the `{type_name}` paginator"),
                     None,
+                );
+                ok = false;
+            }
+        }
+        // dlt: a paging value goes in the query or in the body, not both.
+        for (param, body_path) in [
+            ("offset_param", "offset_body_path"),
+            ("limit_param", "limit_body_path"),
+            ("page_param", "page_body_path"),
+            ("cursor_param", "cursor_body_path"),
+        ] {
+            if let (Some(_), Some(b)) = (node.get(param), node.get(body_path)) {
+                self.problem(
+                    b.span.as_ref(),
+                    &join(path, body_path),
+                    format!("`{param}` and `{body_path}` are both set"),
+                    Some(format!(
+                        "keep `{param}` to send the value in the query or `{body_path}` to \
+                         send it in the JSON body"
+                    )),
                 );
                 ok = false;
             }

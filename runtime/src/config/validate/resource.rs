@@ -10,8 +10,9 @@ use crate::config::ResourceConfig;
 use crate::config::suggest;
 use crate::config::tree::{Node, NodeValue};
 use crate::spec::{
-    Completeness, EndpointSpec, IncrementalSpec, MaybeSecret, PaginatorSpec, ResourceSpec,
-    SecretRef,
+    Completeness, EndpointSpec, IncrementalRange, IncrementalSpec, LastValueFunc, MaybeSecret,
+    OnCursorValueMissing, PaginatorSpec, ResourceSpec, ResponseAction, ResponseActionKind,
+    RowOrder, SecretRef,
 };
 
 const RESOURCE_KEYS: &[&str] = &[
@@ -43,10 +44,12 @@ const ENDPOINT_KEYS: &[&str] = &[
     "params",
     "headers",
     "json",
+    "data",
     "data_selector",
     "paginator",
     "incremental",
     "auth",
+    "response_actions",
 ];
 const INCREMENTAL_KEYS: &[&str] = &[
     "cursor_path",
@@ -54,6 +57,14 @@ const INCREMENTAL_KEYS: &[&str] = &[
     "end_param",
     "initial_value",
     "end_value",
+    "range_start",
+    "range_end",
+    "lag",
+    "on_cursor_value_missing",
+    "row_order",
+    "last_value_func",
+    "primary_key",
+    "allow_external_schedulers",
 ];
 
 impl Validator<'_> {
@@ -69,7 +80,79 @@ impl Validator<'_> {
         spec.end_param = end_param;
         spec.initial_value = node.get("initial_value").map(Node::to_json);
         spec.end_value = node.get("end_value").map(Node::to_json);
+        self.incremental_options(node, path, &mut spec);
         Some(spec)
+    }
+
+    /// dlt's incremental options beyond the cursor and its bounds.
+    fn incremental_options(&mut self, node: &Node, path: &str, spec: &mut IncrementalSpec) {
+        let ranges = &["closed", "open"];
+        let range = |r: &str| match r {
+            "open" => IncrementalRange::Open,
+            _ => IncrementalRange::Closed,
+        };
+        if let Some(n) = node.get("range_start") {
+            let at = join(path, "range_start");
+            if let Some(r) = self.choice(n, &at, "range", ranges) {
+                spec.range_start = range(r);
+            }
+        }
+        if let Some(n) = node.get("range_end") {
+            let at = join(path, "range_end");
+            if let Some(r) = self.choice(n, &at, "range", ranges) {
+                spec.range_end = range(r);
+            }
+        }
+        if let Some(n) = node.get("lag") {
+            match n.value {
+                NodeValue::Int(i) => spec.lag = Some(i as f64),
+                NodeValue::Float(f) if f.is_finite() => spec.lag = Some(f),
+                _ => self.expected(
+                    n,
+                    &join(path, "lag"),
+                    "a number (seconds for timestamps, days for dates)",
+                ),
+            }
+        }
+        if let Some(n) = node.get("on_cursor_value_missing") {
+            let at = join(path, "on_cursor_value_missing");
+            spec.on_cursor_value_missing = match self.choice(
+                n,
+                &at,
+                "on_cursor_value_missing",
+                &["raise", "include", "exclude"],
+            ) {
+                Some("include") => OnCursorValueMissing::Include,
+                Some("exclude") => OnCursorValueMissing::Exclude,
+                _ => OnCursorValueMissing::Raise,
+            };
+        }
+        if let Some(n) = node.get("row_order") {
+            let at = join(path, "row_order");
+            spec.row_order = match self.choice(n, &at, "row_order", &["asc", "desc"]) {
+                Some("asc") => Some(RowOrder::Asc),
+                Some(_) => Some(RowOrder::Desc),
+                None => None,
+            };
+        }
+        if let Some(n) = node.get("last_value_func") {
+            let at = join(path, "last_value_func");
+            // dlt takes a Python callable; a config can name `max` or `min`.
+            if let Some(f) = self.choice(n, &at, "last_value_func", &["max", "min"]) {
+                spec.last_value_func = if f == "min" {
+                    LastValueFunc::Min
+                } else {
+                    LastValueFunc::Max
+                };
+            }
+        }
+        if let Some(n) = node.get("primary_key") {
+            spec.primary_key = self.strings(n, &join(path, "primary_key"));
+        }
+        if let Some(n) = node.get("allow_external_schedulers") {
+            // Only Airflow's schedulers use it in dlt; accepted, nothing to do here.
+            self.boolean(n, &join(path, "allow_external_schedulers"));
+        }
     }
 
     pub(super) fn resource(
@@ -216,6 +299,7 @@ impl Validator<'_> {
                                         spec.initial_value =
                                             value.get("initial_value").map(Node::to_json);
                                         spec.end_value = value.get("end_value").map(Node::to_json);
+                                        self.incremental_options(value, &pat, &mut spec);
                                         param_incremental =
                                             Some((spec, value.span.clone(), pat.clone()));
                                     }
@@ -297,6 +381,20 @@ impl Validator<'_> {
             json_templates(body, &join(&ep_path, "json"), &mut templates);
         }
         let json = ep.get("json").map(Node::to_json);
+        let data = ep
+            .get("data")
+            .and_then(|d| self.data_body(d, &join(&ep_path, "data")));
+        if let Some(body) = ep.get("data").filter(|_| data.is_some()) {
+            json_templates(body, &join(&ep_path, "data"), &mut templates);
+        }
+        if let (Some(_), Some(d)) = (&json, ep.get("data")) {
+            self.problem(
+                d.span.as_ref(),
+                &join(&ep_path, "data"),
+                "`json` and `data` are both set; a request has one body",
+                Some("keep `json` for a JSON body or `data` for a form or raw body".into()),
+            );
+        }
         let data_selector = self.opt_string(ep, &ep_path, "data_selector");
         let paginator = match ep.get("paginator") {
             Some(p) => self.paginator(p, &join(&ep_path, "paginator")),
@@ -316,6 +414,10 @@ impl Validator<'_> {
             }
             incremental = Some(spec);
         }
+        let response_actions = ep
+            .get("response_actions")
+            .map(|n| self.response_actions(n, &join(&ep_path, "response_actions")))
+            .unwrap_or_default();
         let auth = ep
             .get("auth")
             .and_then(|a| self.auth(a, &join(&ep_path, "auth")));
@@ -330,9 +432,11 @@ impl Validator<'_> {
             params,
             headers,
             json,
+            data,
             data_selector,
             paginator,
             incremental,
+            response_actions,
         };
         spec.primary_key = primary_key.unwrap_or_default();
         spec.include_from_parent = include_from_parent.unwrap_or_default();
@@ -354,6 +458,96 @@ impl Validator<'_> {
             resolved,
             templates,
         })
+    }
+}
+
+impl Validator<'_> {
+    /// `endpoint.response_actions`: a list of `{status_code?, content?, action}` tables.
+    fn response_actions(&mut self, node: &Node, path: &str) -> Vec<ResponseAction> {
+        let NodeValue::Array(items) = &node.value else {
+            self.expected(
+                node,
+                path,
+                "a list of `{ status_code = 404, action = \"ignore\" }` tables",
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{path}[{i}]");
+            if item.as_table().is_none() {
+                self.expected(
+                    item,
+                    &at,
+                    "a table such as `{ status_code = 404, action = \"ignore\" }` (a Python \
+                     callable cannot be written in a config)",
+                );
+                continue;
+            }
+            self.table(
+                item,
+                &at,
+                &["status_code", "content", "action"],
+                "a response action",
+            );
+            let mut bad = false;
+            let status_code = match item.get("status_code") {
+                None => None,
+                Some(n) => {
+                    let code = match &n.value {
+                        NodeValue::Int(c) => u16::try_from(*c).ok(),
+                        // dlt's type allows a string; its digits are the status.
+                        NodeValue::Str(s) => s.trim().parse::<u16>().ok(),
+                        _ => None,
+                    };
+                    let code = code.filter(|c| (100..=599).contains(c));
+                    if code.is_none() {
+                        self.expected(n, &join(&at, "status_code"), "an HTTP status such as 404");
+                        bad = true;
+                    }
+                    code
+                }
+            };
+            let content = self.opt_string(item, &at, "content");
+            let action = self
+                .required(item, &at, "action", "a response action")
+                .and_then(|n| {
+                    self.choice(
+                        n,
+                        &join(&at, "action"),
+                        "response action",
+                        &["ignore", "retry"],
+                    )
+                })
+                .map(|a| match a {
+                    "ignore" => ResponseActionKind::Ignore,
+                    _ => ResponseActionKind::Retry,
+                });
+            let Some(action) = action.filter(|_| !bad) else {
+                continue;
+            };
+            out.push(ResponseAction {
+                status_code,
+                content,
+                action,
+            });
+        }
+        out
+    }
+
+    /// `endpoint.data`: a table (sent form-encoded) or a string (sent as it is).
+    fn data_body(&mut self, node: &Node, path: &str) -> Option<serde_json::Value> {
+        match &node.value {
+            NodeValue::Str(_) | NodeValue::Table(_) => Some(node.to_json()),
+            _ => {
+                self.expected(
+                    node,
+                    path,
+                    "a table (sent form-encoded) or a string (sent as the raw body)",
+                );
+                None
+            }
+        }
     }
 }
 
