@@ -166,6 +166,10 @@ impl Format {
 pub struct SourceConfig {
     /// The source name (the secrets section `sources.<name>`).
     pub name: String,
+    /// Whether the config sets `name` (else `name` is the file stem). A dlt source given no
+    /// name is called `rest_api`; the CLI looks its secrets up under that name then, as dlt
+    /// does.
+    pub named: bool,
     /// Source parameters for `{param}` placeholders.
     pub params: BTreeMap<String, String>,
     /// The shared client settings.
