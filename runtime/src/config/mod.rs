@@ -33,14 +33,20 @@
 //!
 //! | Key | Meaning |
 //! |---|---|
-//! | `name` | the source name: secrets are looked up under `[sources.<name>]` (default: the file stem) |
+//! | `name` | the source name: secrets are looked up under `[sources.<name>]` (default: the file stem; the CLI then uses dlt's default, `rest_api`) |
 //! | `params` | source parameters, filling `{param}` placeholders in paths and query params |
 //! | `client.base_url` | the API's base URL (required) |
 //! | `client.headers` | headers sent with every request; a credential header must be `{ secret = "key" }` |
-//! | `client.auth` | the source's auth: `type` is dlt's `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, a built-in non-standard flow `oauth2_refresh_token`, `session_token`, `oauth2_jwt_bearer` (see [Auth types](#auth-types)), or `none` |
+//! | `client.auth` | the source's auth: `type` is dlt's `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, a built-in non-standard flow `oauth2_refresh_token`, `session_token`, `oauth2_jwt_bearer` (see [Auth types](#auth-types)), or `none`; as in dlt, a table without `type` is `bearer` and a bare type name (`auth = "bearer"`) takes every credential from the `credentials` section |
 //! | `client.paginator` | the default paginator: `json_link`, `header_link`, `offset`, `page_number`, `cursor`, `single_page`, `auto` |
-//! | `resource_defaults` | merged into every resource, table by table (the resource wins) |
-//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers` (as `client.headers`, secret ones too, this resource only), `json`, `data_selector`, `paginator`, `incremental`, `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected` |
+//! | `resource_defaults` | merged into every resource as dlt merges it: a key the resource sets replaces the default's whole, except `endpoint.params` and `endpoint.json`, merged one level deep |
+//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers` (as `client.headers`, secret ones too, this resource only), `json`, `data_selector`, `paginator`, `incremental`, `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected`, `parallelized`, and dlt's destination hints (`write_disposition`, `table_name`, `columns`, …: carried into the run report, see [`ResourceSpec::loader_hints`]) |
+//!
+//! A JSON `null` is the key left out, as in dlt (`paginator = null`: the client's;
+//! `params.x = null`: not sent), except `endpoint.auth = null`: that resource is public.
+//! Params go out as dlt's `requests` sends them: a list repeats the key (`ids=1&ids=2`), a
+//! boolean is `True`/`False`; a `{name}` in the path naming an `endpoint.params` entry takes
+//! its value, and the entry is not sent as a query param.
 //!
 //! # Secrets are referenced, never written
 //!

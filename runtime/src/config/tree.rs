@@ -89,8 +89,9 @@ impl Node {
         }
     }
 
-    /// `self` with `over` merged in, table by table (dlt's `resource_defaults` rule): keys of
-    /// `over` win; tables present in both are merged recursively; arrays and scalars replace.
+    /// `self` with `over` merged in, table by table: keys of `over` win; tables present in
+    /// both are merged recursively; arrays and scalars replace. (`resource_defaults` merge
+    /// as dlt's rule says: [`dlt_merged`].)
     pub(crate) fn merged_with(&self, over: &Node) -> Node {
         match (&self.value, &over.value) {
             (NodeValue::Table(base), NodeValue::Table(top)) => {
