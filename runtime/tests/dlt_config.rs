@@ -418,6 +418,25 @@ async fn access_token_request_data_sends_any_fields_in_the_token_request() {
     );
 }
 
+#[test]
+fn credentials_in_access_token_request_data_are_refused_without_repeating_them() {
+    let err = SourceConfig::from_json_str(
+        r#"{"client": {"base_url": "https://x.example", "auth": {
+            "type": "oauth2_client_credentials", "access_token_url": "https://x.example/token",
+            "client_id": "cid", "client_secret": {"secret": "s"},
+            "access_token_request_data": {"refresh_token": "canary-rt", "account_id": "a"}}},
+          "resources": ["a"]}"#,
+        "x.json",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("inline credential: `refresh_token` in `access_token_request_data`"),
+        "{err}"
+    );
+    assert!(!err.contains("canary-rt"), "{err}");
+}
+
 #[tokio::test]
 async fn loader_hints_are_carried_into_the_run_report() {
     let server = server().await;

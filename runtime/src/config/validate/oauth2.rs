@@ -54,6 +54,11 @@ pub(super) const JWT_BEARER_KEYS: &[&str] = &[
     "expires_at_path",
 ];
 
+/// `access_token_request_data` fields whose names say they authenticate: a literal value
+/// there is an inline credential.
+const REQUEST_DATA_CREDENTIALS: &[&str] =
+    &["pass", "secret", "token", "key", "pin", "otp", "assertion"];
+
 /// The token-endpoint shaping keys, as read.
 #[derive(Default)]
 struct Shape {
@@ -86,6 +91,21 @@ impl Validator<'_> {
                 Some(entries) => {
                     for (key, value) in entries {
                         let field_at = join(&at, &key.name);
+                        let lower = key.name.to_ascii_lowercase();
+                        if REQUEST_DATA_CREDENTIALS.iter().any(|h| lower.contains(h)) {
+                            // A credential written into the config is refused, as everywhere
+                            // (its value is never repeated); such grants need a Rust flow.
+                            self.problem(
+                                value.span.as_ref(),
+                                &field_at,
+                                format!(
+                                    "inline credential: `{}` in `access_token_request_data` would be written in the config",
+                                    key.name
+                                ),
+                                Some("send credentials through an auth type that reads them from the secrets (`oauth2_refresh_token`, `oauth2_jwt_bearer`), or a custom `OAuth2Flow` in Rust".into()),
+                            );
+                            continue;
+                        }
                         let text = match &value.value {
                             NodeValue::Null => continue, // `requests` leaves `None` out
                             NodeValue::Str(s) => s.clone(),
