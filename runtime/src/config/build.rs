@@ -68,7 +68,7 @@ impl fmt::Display for AuthCheck {
 
 impl SourceConfig {
     /// Resolves every referenced secret with `secrets` (all missing keys in one
-    /// [`Error::Secrets`]) and builds the source.
+    /// [`Error::Secrets`](crate::Error::Secrets)) and builds the source.
     pub fn build(&self, secrets: &SecretResolver) -> Result<Source> {
         let keys = self.secret_keys();
         let resolved = secrets.resolve(&keys)?;
