@@ -136,6 +136,12 @@ pub struct RunReport {
     /// page loop without records, so a run that ignored some says so.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub ignored_responses: BTreeMap<String, u64>,
+    /// dlt's destination hints of the resource, as written in its config
+    /// ([`crate::spec::ResourceSpec::loader_hints`]: `write_disposition`, `columns`,
+    /// `table_name`, …) and its `primary_key`, for a loader downstream; absent when there
+    /// are none.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub loader_hints: serde_json::Map<String, serde_json::Value>,
 }
 
 impl RunReport {
@@ -245,6 +251,23 @@ impl Tally {
             },
             loops_without_total: 0,
         }
+    }
+
+    /// The resource's destination hints, carried into its report, with its `primary_key`
+    /// (a name, or a list of them for a compound key).
+    pub(crate) fn with_loader_hints(mut self, spec: &crate::spec::ResourceSpec) -> Self {
+        let mut hints = spec.loader_hints.clone();
+        match spec.primary_key.as_slice() {
+            [] => {}
+            [one] => {
+                hints.insert("primary_key".into(), one.clone().into());
+            }
+            many => {
+                hints.insert("primary_key".into(), many.to_vec().into());
+            }
+        }
+        self.report.loader_hints = hints;
+        self
     }
 
     /// A page: its records (as yielded) and, without a given selector, the detected path.

@@ -535,10 +535,13 @@ impl<T> Resource<T> {
         let inner = self.inner.clone();
         let stats = Arc::new(RequestStats::default());
         *crate::report::lock(&inner.live) = Some(crate::report::RunCounters::new(stats.clone()));
-        let tally = Arc::new(Mutex::new(Tally::new(
-            &inner.spec.name,
-            inner.spec.endpoint.data_selector.as_deref(),
-        )));
+        let tally = Arc::new(Mutex::new(
+            Tally::new(
+                &inner.spec.name,
+                inner.spec.endpoint.data_selector.as_deref(),
+            )
+            .with_loader_hints(&inner.spec),
+        ));
         let endpoint = Arc::new(Endpoint {
             client: inner.endpoint.client.with_stats(stats.clone()),
             ..(*inner.endpoint).clone()
@@ -935,6 +938,21 @@ fn first_url(
     let mut url = inner.endpoint.client.url(&path)?;
     for (name, param) in &inner.params {
         let value = match param {
+            // As `requests` sends a list: the key repeated, once per item (`ids=1&ids=2`).
+            Param::Value(Value::Array(items)) => {
+                for (n, item) in items.iter().enumerate() {
+                    let item = match item {
+                        Value::String(s) if placeholder::has_braces(s) => fill(s, false)?,
+                        other => value_to_param(other),
+                    };
+                    if n == 0 {
+                        set_query_param(&mut url, name, &item);
+                    } else {
+                        url.query_pairs_mut().append_pair(name, &item);
+                    }
+                }
+                continue;
+            }
             Param::Value(Value::String(s)) if placeholder::has_braces(s) => fill(s, false)?,
             Param::Value(other) => value_to_param(other),
             // A resolved param named in the path went there; others are sent as query params.

@@ -177,6 +177,11 @@ pub enum AuthSpec {
         /// Lifetime assumed when the token response has no `expires_in`, in seconds.
         #[serde(default)]
         default_token_expiration: Option<u64>,
+        /// dlt's `access_token_request_data` beyond `scope` and `audience`: more form fields
+        /// of the token request (a field named like a standard one, such as `grant_type`,
+        /// replaces it, as in dlt).
+        #[serde(default)]
+        access_token_request_data: BTreeMap<String, String>,
     },
     /// OAuth2 refresh-token grant with rotation ((the runtime's `OAuth2RefreshToken`)): the initial refresh
     /// token comes from the secrets, rotated ones go to `token_store`.

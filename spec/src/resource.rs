@@ -57,6 +57,22 @@ pub struct ResourceSpec {
     /// page is an error, so a runaway response cannot exhaust memory. Not a dlt key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_page_bytes: Option<u64>,
+    /// dlt's destination hints, as written (`write_disposition`, `columns`, `table_name`,
+    /// `max_table_nesting`, `schema_contract`, `table_format`, `file_format`, `references`,
+    /// `nested_hints`, `parent_table_name`, `merge_key`): nothing here acts on them (records
+    /// are written, not tables); they are carried into the run report, with
+    /// [`ResourceSpec::primary_key`], so a loader downstream can.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub loader_hints: serde_json::Map<String, Value>,
+    /// dlt's `parallelized`: the resource runs side by side with the other resources of a
+    /// source run rather than in turn (the CLI's `run` streams it alongside the others
+    /// even to stdout). Not a request setting: see [`ResourceSpec::concurrency`] for that.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub parallelized: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The default [`ResourceSpec::max_page_bytes`]: 64 MiB.
@@ -141,6 +157,8 @@ impl ResourceSpec {
             concurrency: None,
             completeness: Completeness::Error,
             max_page_bytes: None,
+            loader_hints: serde_json::Map::new(),
+            parallelized: false,
         }
     }
     /// Adds a query parameter.

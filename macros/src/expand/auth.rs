@@ -393,5 +393,6 @@ fn oauth2_expr(def: &AuthDef) -> TokenStream {
         audience: #audience,
         client_auth: #client_auth,
         default_token_expiration: #expiration,
+        access_token_request_data: ::core::default::Default::default(),
     })
 }

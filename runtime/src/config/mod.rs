@@ -33,17 +33,23 @@
 //!
 //! | Key | Meaning |
 //! |---|---|
-//! | `name` | the source name: secrets are looked up under `[sources.<name>]` (default: the file stem) |
+//! | `name` | the source name: secrets are looked up under `[sources.<name>]` (default: the file stem; the CLI then uses dlt's default, `rest_api`) |
 //! | `params` | source parameters, filling `{param}` placeholders in paths and query params |
 //! | `client.base_url` | the API's base URL (required) |
 //! | `client.headers` | headers sent with every request; a credential header must be `{ secret = "key" }` |
-//! | `client.auth` | the source's auth: `type` is dlt's `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, a built-in non-standard flow `oauth2_refresh_token`, `session_token`, `oauth2_jwt_bearer` (see [Auth types](#auth-types)), or `none` |
+//! | `client.auth` | the source's auth: `type` is dlt's `bearer`, `api_key`, `http_basic`, `oauth2_client_credentials`, a built-in non-standard flow `oauth2_refresh_token`, `session_token`, `oauth2_jwt_bearer` (see [Auth types](#auth-types)), or `none`; as in dlt, a table without `type` is `bearer` and a bare type name (`auth = "bearer"`) takes every credential from the `credentials` section |
 //! | `client.paginator` | the default paginator: `json_link`, `header_link`, `header_cursor`, `offset`, `page_number`, `cursor`, `single_page`, `auto` (`offset`, `page_number` and `cursor` also take dlt's `*_body_path` keys, for APIs paged through the JSON body) |
 //! | `client.tls` | `root_certificates` (a PEM file or a list: roots trusted besides the system's and `SSL_CERT_FILE`), `client_certificate` + `client_key` (PEM files, for mutual TLS); paths relative to the config file's folder, read when the source is built, never printed |
 //! | `client.proxy` | the proxy every request (token requests too) goes through, replacing `HTTPS_PROXY` & co.: `"http://proxy:3128"`, or `{ secret = "key" }` when its URL holds a password (a password in the config is refused) |
 //! | `client.no_proxy` | hosts reached without `client.proxy`, as `NO_PROXY` lists them: `["localhost", ".internal.example"]` or `"localhost,.internal.example"` |
-//! | `resource_defaults` | merged into every resource, table by table (the resource wins) |
-//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers` (as `client.headers`, secret ones too, this resource only), `json`, `data` (a table sent form-encoded, a string sent raw), `data_selector`, `paginator`, `incremental` (`cursor_path`, `start_param`, `end_param`, `initial_value`, `end_value`, `range_start`, `range_end`, `lag`, `on_cursor_value_missing`, `row_order`, `last_value_func`, `primary_key`), `response_actions` (`[{ status_code = 404, action = "ignore" }]`; `content`; `action` `ignore` or `retry`), `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected` |
+//! | `resource_defaults` | merged into every resource as dlt merges it: a key the resource sets replaces the default's whole, except `endpoint.params` and `endpoint.json`, merged one level deep |
+//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers` (as `client.headers`, secret ones too, this resource only), `json`, `data` (a table sent form-encoded, a string sent raw), `data_selector`, `paginator`, `incremental` (`cursor_path`, `start_param`, `end_param`, `initial_value`, `end_value`, `range_start`, `range_end`, `lag`, `on_cursor_value_missing`, `row_order`, `last_value_func`, `primary_key`), `response_actions` (`[{ status_code = 404, action = "ignore" }]`; `content`; `action` `ignore` or `retry`), `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected`, `parallelized`, and dlt's destination hints (`write_disposition`, `table_name`, `columns`, …: carried into the run report, see [`ResourceSpec::loader_hints`]) |
+//!
+//! A JSON `null` is the key left out, as in dlt (`paginator = null`: the client's;
+//! `params.x = null`: not sent), except `endpoint.auth = null`: that resource is public.
+//! Params go out as dlt's `requests` sends them: a list repeats the key (`ids=1&ids=2`), a
+//! boolean is `True`/`False`; a `{name}` in the path naming an `endpoint.params` entry takes
+//! its value, and the entry is not sent as a query param.
 //!
 //! # Secrets are referenced, never written
 //!
@@ -169,6 +175,10 @@ impl Format {
 pub struct SourceConfig {
     /// The source name (the secrets section `sources.<name>`).
     pub name: String,
+    /// Whether the config sets `name` (else `name` is the file stem). A dlt source given no
+    /// name is called `rest_api`; the CLI looks its secrets up under that name then, as dlt
+    /// does.
+    pub named: bool,
     /// Source parameters for `{param}` placeholders.
     pub params: BTreeMap<String, String>,
     /// The shared client settings.

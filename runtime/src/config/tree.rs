@@ -89,8 +89,9 @@ impl Node {
         }
     }
 
-    /// `self` with `over` merged in, table by table (dlt's `resource_defaults` rule): keys of
-    /// `over` win; tables present in both are merged recursively; arrays and scalars replace.
+    /// `self` with `over` merged in, table by table: keys of `over` win; tables present in
+    /// both are merged recursively; arrays and scalars replace. (`resource_defaults` merge
+    /// as dlt's rule says: [`dlt_merged`].)
     pub(crate) fn merged_with(&self, over: &Node) -> Node {
         match (&self.value, &over.value) {
             (NodeValue::Table(base), NodeValue::Table(top)) => {
@@ -110,6 +111,71 @@ impl Node {
             }
             _ => over.clone(),
         }
+    }
+}
+
+/// dlt's `resource_defaults` merge (`_merge_resource_endpoints`): every key of `resource`
+/// replaces the default's wholesale, except inside `endpoint`, where `params` and `json`
+/// are merged one level deep (the resource's entries win), and `columns`, merged column by
+/// column (each column's hints merged, the resource's win). So a resource's own
+/// `paginator`, `auth`, `incremental` or `headers` is never mixed with the default's.
+pub(crate) fn dlt_merged(defaults: &Node, resource: &Node) -> Node {
+    let (Some(base), Some(top)) = (defaults.as_table(), resource.as_table()) else {
+        return resource.clone();
+    };
+    let out = replace_keys(base, top, |key, d, r| match key {
+        "endpoint" => {
+            let (Some(de), Some(re)) = (d.as_table(), r.as_table()) else {
+                return r.clone();
+            };
+            let merged = replace_keys(de, re, |key, d, r| match key {
+                "params" | "json" => one_level(d, r),
+                _ => r.clone(),
+            });
+            Node::new(NodeValue::Table(merged), r.span.clone())
+        }
+        "columns" => match (&d.value, &r.value) {
+            (NodeValue::Table(dc), NodeValue::Table(rc)) => {
+                let merged = replace_keys(dc, rc, |_, d, r| one_level(d, r));
+                Node::new(NodeValue::Table(merged), r.span.clone())
+            }
+            _ => r.clone(),
+        },
+        _ => r.clone(),
+    });
+    Node::new(NodeValue::Table(out), resource.span.clone())
+}
+
+/// The entries of `base` with those of `top` in their place (combined by `both` where a
+/// key is in each), then `top`'s other entries.
+fn replace_keys(
+    base: &[(Key, Node)],
+    top: &[(Key, Node)],
+    both: impl Fn(&str, &Node, &Node) -> Node,
+) -> Vec<(Key, Node)> {
+    let mut out: Vec<(Key, Node)> = Vec::with_capacity(base.len() + top.len());
+    for (k, v) in base {
+        match top.iter().find(|(tk, _)| tk.name == k.name) {
+            Some((tk, tv)) => out.push((tk.clone(), both(&k.name, v, tv))),
+            None => out.push((k.clone(), v.clone())),
+        }
+    }
+    for (tk, tv) in top {
+        if !base.iter().any(|(k, _)| k.name == tk.name) {
+            out.push((tk.clone(), tv.clone()));
+        }
+    }
+    out
+}
+
+/// `{**base, **top}`: two tables merged one level deep; anything else is `top`.
+fn one_level(base: &Node, top: &Node) -> Node {
+    match (&base.value, &top.value) {
+        (NodeValue::Table(b), NodeValue::Table(t)) => Node::new(
+            NodeValue::Table(replace_keys(b, t, |_, _, r| r.clone())),
+            top.span.clone(),
+        ),
+        _ => top.clone(),
     }
 }
 
@@ -165,6 +231,53 @@ mod tests {
         assert_eq!(line_col(text, 6), (2, 1));
         // `=` after the two-byte `é` is the 4th character of line 2.
         assert_eq!(line_col(text, text.rfind('=').unwrap()), (2, 4));
+    }
+
+    #[test]
+    fn dlt_merge_replaces_all_but_params_and_json() {
+        let defaults = table(&[
+            ("primary_key", s("id")),
+            (
+                "endpoint",
+                table(&[
+                    (
+                        "paginator",
+                        table(&[("type", s("json_link")), ("next_url_path", s("n"))]),
+                    ),
+                    ("params", table(&[("a", s("1")), ("b", s("2"))])),
+                    ("json", table(&[("q", table(&[("x", s("1"))]))])),
+                    ("data_selector", s("data")),
+                ]),
+            ),
+        ]);
+        let resource = table(&[
+            ("name", s("r")),
+            (
+                "endpoint",
+                table(&[
+                    (
+                        "paginator",
+                        table(&[("type", s("offset")), ("limit", s("10"))]),
+                    ),
+                    ("params", table(&[("b", s("3"))])),
+                    ("json", table(&[("q", table(&[("y", s("2"))]))])),
+                ]),
+            ),
+        ]);
+        assert_eq!(
+            dlt_merged(&defaults, &resource).to_json(),
+            serde_json::json!({
+                "primary_key": "id",
+                "endpoint": {
+                    "paginator": {"type": "offset", "limit": "10"},
+                    "params": {"a": "1", "b": "3"},
+                    // One level only, as dlt's `{**default, **resource}`.
+                    "json": {"q": {"y": "2"}},
+                    "data_selector": "data",
+                },
+                "name": "r",
+            })
+        );
     }
 
     #[test]

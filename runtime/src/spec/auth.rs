@@ -73,6 +73,7 @@ impl BuildAuth for AuthSpec {
                 audience,
                 client_auth,
                 default_token_expiration,
+                access_token_request_data,
             } => {
                 let mut auth = OAuth2ClientCredentials::new(
                     access_token_url.clone(),
@@ -85,6 +86,9 @@ impl BuildAuth for AuthSpec {
                 }
                 if let Some(audience) = audience {
                     auth = auth.audience(audience.clone());
+                }
+                for (name, value) in access_token_request_data {
+                    auth = auth.extra_param(name.clone(), value.clone());
                 }
                 if let Some(secs) = default_token_expiration {
                     auth = auth.default_token_expiration(Duration::from_secs(*secs));

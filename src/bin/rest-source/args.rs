@@ -83,7 +83,7 @@ pub struct SourceArgs {
     #[arg(long, value_name = "SECTION", default_value = rest_source::secrets::REST_API_SECTION)]
     pub section: String,
     /// The source name secrets are looked up under, dlt's `rest_api_source(name=…)`
-    /// [default: the config's `name`, else its file stem]
+    /// [default: the config's `name`, else `rest_api`, dlt's name for an unnamed source]
     #[arg(long, value_name = "NAME")]
     pub source_name: Option<String>,
 }

@@ -89,7 +89,12 @@ fn load(args: &SourceArgs) -> Result<(SourceConfig, Source), ExitCode> {
             }
         }
     }
-    let name = args.source_name.as_deref().unwrap_or(&config.name);
+    // dlt's `rest_api_source(config)` without `name=` is the source `rest_api`.
+    let name = match &args.source_name {
+        Some(name) => name.as_str(),
+        None if config.named => &config.name,
+        None => rest_source::secrets::REST_API_SECTION,
+    };
     let mut secrets = SecretResolver::for_source(name).module(&args.section);
     if let Some(pipeline) = &args.pipeline_name {
         secrets = secrets.pipeline(pipeline);
@@ -208,10 +213,7 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
             status: Status::Failed,
             duration_secs: 0.0,
             auth_checks,
-            resources: resources
-                .iter()
-                .map(|r| ResourceReport::not_run(r.name()))
-                .collect(),
+            resources: resources.iter().map(ResourceReport::not_run).collect(),
         };
         report::write(args.report.as_deref(), &report);
         return ExitCode::from(FAILED);

@@ -117,10 +117,11 @@ impl ResourceReport {
         }
     }
 
-    /// A resource that was not started.
-    pub fn not_run(resource: &str) -> Self {
+    /// A resource that was not started (its destination hints still reported).
+    pub fn not_run(resource: &rest_source::Resource<serde_json::Value>) -> Self {
         let mut run = ResourceRun::default();
-        run.resource = resource.to_owned();
+        run.resource = resource.name().to_owned();
+        run.loader_hints = resource.spec().loader_hints.clone();
         ResourceReport {
             run,
             status: Status::NotRun,

@@ -1,5 +1,6 @@
 //! `run`'s work: every chosen resource streamed into its output, into files concurrently or
-//! to stdout one resource after another.
+//! to stdout one resource after another (dlt's `parallelized` resources fetched alongside,
+//! through spool files, and written out in their turn).
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -91,13 +92,45 @@ pub async fn run(
             join_all(jobs).await
         }
         Target::Stdout => {
+            // dlt's `parallelized`: such resources are fetched side by side with the others,
+            // each into a spool file, and written out in config order when their turn comes
+            // (stdout stays one resource after another).
+            let spool = spool_dir();
+            let mut spooled: Vec<Option<tokio::task::JoinHandle<Spooled>>> = resources
+                .iter()
+                .enumerate()
+                .map(|(i, resource)| {
+                    resource
+                        .spec()
+                        .parallelized
+                        .then(|| spawn_spooled(resource, i, &spool, format, &progress))
+                })
+                .collect();
             let mut outcomes = Vec::with_capacity(resources.len());
             for (i, resource) in resources.iter().enumerate() {
-                let start = Instant::now();
-                let mut report = None;
-                let result = to_stdout(resource, i, format, &progress, &mut report).await;
+                let (result, report, start) = match spooled[i].take() {
+                    Some(job) => match job.await {
+                        Ok(done) => (
+                            done.result.and_then(|p| copy_to_stdout(&p)),
+                            done.report,
+                            done.start,
+                        ),
+                        Err(e) => (
+                            Err(format!("the resource's task failed: {e}")),
+                            None,
+                            Instant::now(),
+                        ),
+                    },
+                    None => {
+                        let start = Instant::now();
+                        let mut report = None;
+                        let result = to_stdout(resource, i, format, &progress, &mut report).await;
+                        (result, report, start)
+                    }
+                };
                 outcomes.push(finish(resource, i, result, report, start, &progress));
             }
+            let _ = std::fs::remove_dir_all(&spool);
             outcomes
         }
     };
@@ -183,6 +216,54 @@ async fn to_file(
     let shown = file.dest().to_owned();
     write_pages(resource, i, file.writer(), progress, &shown, report).await?;
     file.commit()
+}
+
+/// A parallelized resource's run into its spool file, for `--out -`.
+struct Spooled {
+    result: Result<PathBuf, String>,
+    report: Option<RunReport>,
+    start: Instant,
+}
+
+/// This process's own folder for spool files.
+fn spool_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("rest-source-spool-{}", std::process::id()))
+}
+
+fn spawn_spooled(
+    resource: &Resource<Value>,
+    i: usize,
+    dir: &Path,
+    format: Format,
+    progress: &Arc<Progress>,
+) -> tokio::task::JoinHandle<Spooled> {
+    let (resource, dir, progress) = (resource.clone(), dir.to_owned(), progress.clone());
+    tokio::spawn(async move {
+        let start = Instant::now();
+        let mut report = None;
+        let result = match std::fs::create_dir_all(&dir) {
+            Ok(()) => to_file(&resource, i, &dir, format, &progress, &mut report).await,
+            Err(e) => Err(format!("cannot create `{}`: {e}", dir.display())),
+        };
+        Spooled {
+            result,
+            report,
+            start,
+        }
+    })
+}
+
+/// Writes a finished spool file to stdout and removes it.
+fn copy_to_stdout(path: &Path) -> Result<PathBuf, String> {
+    let copied = std::fs::File::open(path).and_then(|mut file| {
+        let mut out = std::io::stdout().lock();
+        std::io::copy(&mut file, &mut out)?;
+        out.flush()
+    });
+    let _ = std::fs::remove_file(path);
+    copied
+        .map(|()| PathBuf::from("-"))
+        .map_err(|e| format!("cannot write `stdout`: {e}"))
 }
 
 async fn to_stdout(

@@ -5,7 +5,7 @@
 use super::{Validator, join};
 use crate::ApiKeyLocation;
 use crate::config::suggest;
-use crate::config::tree::Node;
+use crate::config::tree::{Node, NodeValue};
 use crate::spec::AuthSpec;
 
 /// dlt's auth `type` names, the non-standard flows the runtime has built in (the same names
@@ -26,21 +26,25 @@ const API_KEY_LOCATIONS: &[&str] = &["header", "query", "param", "cookie", "body
 
 impl Validator<'_> {
     pub(super) fn auth(&mut self, node: &Node, path: &str) -> Option<AuthSpec> {
-        if node.as_table().is_none() {
-            self.expected(node, path, "an auth table with a `type`");
-            return None;
-        }
         let type_path = join(path, "type");
-        let Some(type_node) = node.get("type") else {
-            self.problem(
-                node.span.as_ref(),
-                path,
-                "missing `type` in this auth",
-                Some(suggest::one_of(AUTH_TYPES)),
-            );
-            return None;
+        // dlt's `create_auth`: a string is a type name (every field then comes from the
+        // `credentials` section), a table without `type` is `bearer`.
+        let (type_name, type_node, shorthand) = match &node.value {
+            NodeValue::Str(s) => (s.clone(), node, true),
+            NodeValue::Table(_) => match node.get("type") {
+                Some(t) => (self.string(t, &type_path)?, t, false),
+                None => ("bearer".to_owned(), node, false),
+            },
+            _ => {
+                self.expected(node, path, "an auth type name or an auth table");
+                return None;
+            }
         };
-        let type_name = self.string(type_node, &type_path)?;
+        let type_path = if shorthand {
+            path.to_owned()
+        } else {
+            type_path
+        };
         let allowed: &[&str] = match type_name.as_str() {
             "none" => &["type"],
             "bearer" => &["type", "token"],
@@ -61,8 +65,15 @@ impl Validator<'_> {
                 return None;
             }
         };
+        if !shorthand && node.get("type").is_none() {
+            // Unknown keys of a typeless auth: say why it is read as `bearer`.
+            let what = "an auth without `type` (dlt reads it as `bearer`)";
+            self.table(node, path, allowed, what);
+        }
         let what = format!("the `{type_name}` auth");
-        self.table(node, path, allowed, &what);
+        if !shorthand && node.get("type").is_some() {
+            self.table(node, path, allowed, &what);
+        }
         match type_name.as_str() {
             "none" => Some(AuthSpec::None),
             "bearer" => {

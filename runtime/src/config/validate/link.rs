@@ -29,6 +29,11 @@ impl Template {
         }
     }
 
+    /// Whether the template is written at `at` (a key path).
+    pub(super) fn is_at(&self, at: &str) -> bool {
+        self.at == at
+    }
+
     /// dlt's `{"type": "resolve", "resource": r, "field": f}` param, as the placeholder
     /// `{r.f}` it stands for.
     pub(super) fn resolved(

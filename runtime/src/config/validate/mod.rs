@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use super::error::{ConfigProblem, Location};
 use super::suggest;
-use super::tree::{Key, Node, NodeValue, line_col};
+use super::tree::{Key, Node, NodeValue, dlt_merged, line_col};
 use super::{ClientConfig, Format, ResourceConfig, SourceConfig};
 
 const TOP_KEYS: &[&str] = &["name", "params", "client", "resource_defaults", "resources"];
@@ -263,6 +263,8 @@ impl<'t> Validator<'t> {
 
     pub(crate) fn source(&mut self, root: &Node, default_name: &str) -> Option<SourceConfig> {
         self.table(root, "", TOP_KEYS, "the source config")?;
+        // dlt's TypedDicts make every optional key `Optional`: a JSON `null` is the key left out.
+        let root = &without_null_entries(root);
         let name = match root.get("name") {
             Some(n) => self.string(n, "name"),
             None => Some(default_name.to_owned()),
@@ -303,7 +305,7 @@ impl<'t> Validator<'t> {
                 self.expected(d, "resource_defaults", "a table");
                 return None;
             }
-            let d = normalise_endpoint(d);
+            let d = normalise_nulls(&normalise_endpoint(d));
             if let Some(name) = d.as_table()?.iter().find(|(k, _)| k.name == "name") {
                 let span = name.0.span.clone();
                 self.problem(
@@ -350,10 +352,13 @@ impl<'t> Validator<'t> {
                             _ => item.clone(),
                         };
                         let item = normalise_endpoint(&item);
+                        // dlt: the resource's keys replace the defaults' (only `endpoint.params`
+                        // and `endpoint.json` are merged); then its `null`s mean "left out".
                         let merged = match &defaults {
-                            Some(d) => d.merged_with(&item),
+                            Some(d) => dlt_merged(d, &item),
                             None => item,
                         };
+                        let merged = normalise_nulls(&merged);
                         let fallback_paginator = client.as_ref().and_then(|c| c.paginator.clone());
                         if let Some(d) =
                             self.resource(&merged, &format!("resources[{i}]"), fallback_paginator)
@@ -377,6 +382,7 @@ impl<'t> Validator<'t> {
         if let Some(client) = &client {
             let read = SourceConfig {
                 name: name.clone().unwrap_or_default(),
+                named: root.get("name").is_some(),
                 params: params.clone(),
                 client: client.clone(),
                 resources: resources.clone(),
@@ -387,6 +393,7 @@ impl<'t> Validator<'t> {
             return None;
         }
         Some(SourceConfig {
+            named: root.get("name").is_some(),
             name: name?,
             params,
             client: client?,
@@ -396,6 +403,12 @@ impl<'t> Validator<'t> {
 
     fn client(&mut self, node: &Node) -> Option<ClientConfig> {
         self.table(node, "client", CLIENT_KEYS, "`client`")?;
+        // `auth = null`, `paginator = null`: none (dlt's `Optional` keys).
+        let node = &without_null_entries(node);
+        let headers_without_nulls = node.get("headers").map(without_null_entries);
+        let node = &with_entry(node, "headers", headers_without_nulls);
+        let paginator_without_nulls = node.get("paginator").map(without_null_entries);
+        let node = &with_entry(node, "paginator", paginator_without_nulls);
         let base_url = self
             .required(node, "client", "base_url", "`client`")
             .and_then(|n| self.string(n, "client.base_url"));
@@ -446,4 +459,70 @@ fn normalise_endpoint(node: &Node) -> Node {
         })
         .collect();
     Node::new(NodeValue::Table(entries), node.span.clone())
+}
+
+/// `node`'s table without its `null` entries (the same node if it is not a table).
+fn without_null_entries(node: &Node) -> Node {
+    let Some(entries) = node.as_table() else {
+        return node.clone();
+    };
+    let kept = entries
+        .iter()
+        .filter(|(_, v)| v.value != NodeValue::Null)
+        .cloned()
+        .collect();
+    Node::new(NodeValue::Table(kept), node.span.clone())
+}
+
+/// `table` with its entry `key` replaced by `value` (left alone when `value` is `None`).
+fn with_entry(table: &Node, key: &str, value: Option<Node>) -> Node {
+    let (Some(entries), Some(value)) = (table.as_table(), value) else {
+        return table.clone();
+    };
+    let entries = entries
+        .iter()
+        .map(|(k, v)| {
+            if k.name == key {
+                (k.clone(), value.clone())
+            } else {
+                (k.clone(), v.clone())
+            }
+        })
+        .collect();
+    Node::new(NodeValue::Table(entries), table.span.clone())
+}
+
+/// A resource's `null`s as dlt reads them (every key of its TypedDicts is `Optional`): a
+/// `null` key is left out — `paginator = null` falls back to the client's, `data_selector =
+/// null` is detected, a `params` entry `null` is not sent (as `requests` drops it), a `null`
+/// header is not sent, a paginator field `null` is its default — except `endpoint.auth = null`, which is no auth (dlt builds the
+/// resource's client with `auth=None` rather than the client's). Applied after the
+/// `resource_defaults` merge, so a resource's `null` also removes a default's value.
+fn normalise_nulls(resource: &Node) -> Node {
+    let resource = without_null_entries(resource);
+    let Some(endpoint) = resource.get("endpoint").filter(|e| e.as_table().is_some()) else {
+        return resource;
+    };
+    let public = endpoint
+        .get("auth")
+        .filter(|a| a.value == NodeValue::Null)
+        .map(|a| Node::new(NodeValue::Str("none".into()), a.span.clone()));
+    let mut ep = without_null_entries(endpoint);
+    if let Some(none) = public {
+        let mut entries = ep.as_table().unwrap_or_default().to_vec();
+        let key = endpoint
+            .as_table()
+            .and_then(|t| t.iter().find(|(k, _)| k.name == "auth"))
+            .map(|(k, _)| k.clone());
+        if let Some(key) = key {
+            entries.push((key, none));
+        }
+        ep = Node::new(NodeValue::Table(entries), ep.span.clone());
+    }
+    // A paginator's `null` field is its default (`total_path = null`: no total, as dlt).
+    for key in ["params", "headers", "incremental", "paginator"] {
+        let cleaned = ep.get(key).map(without_null_entries);
+        ep = with_entry(&ep, key, cleaned);
+    }
+    with_entry(&resource, "endpoint", Some(ep))
 }

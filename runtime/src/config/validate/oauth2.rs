@@ -6,7 +6,7 @@
 
 use super::{Validator, join};
 use crate::auth::{ClientAuth, TokenRequestFormat};
-use crate::config::tree::Node;
+use crate::config::tree::{Node, NodeValue};
 use crate::spec::AuthSpec;
 
 pub(super) const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
@@ -54,6 +54,11 @@ pub(super) const JWT_BEARER_KEYS: &[&str] = &[
     "expires_at_path",
 ];
 
+/// `access_token_request_data` fields whose names say they authenticate: a literal value
+/// there is an inline credential.
+const REQUEST_DATA_CREDENTIALS: &[&str] =
+    &["pass", "secret", "token", "key", "pin", "otp", "assertion"];
+
 /// The token-endpoint shaping keys, as read.
 #[derive(Default)]
 struct Shape {
@@ -76,20 +81,50 @@ impl Validator<'_> {
         let client_secret = self.dlt_credential(node, path, "client_secret", what);
         let mut scope = self.scope(node, path);
         let mut audience = self.opt_string(node, path, "audience");
-        // dlt's extra token-request fields: `scope` and `audience` are what APIs ask for.
+        // dlt's extra token-request fields (any keys, sent as form fields on top of the
+        // standard ones); `scope` and `audience` are kept where the macro keeps them.
+        let mut request_data = std::collections::BTreeMap::new();
         if let Some(data) = node.get("access_token_request_data") {
             let at = join(path, "access_token_request_data");
-            self.table(
-                data,
-                &at,
-                &["scope", "audience"],
-                "`access_token_request_data`",
-            )?;
-            if let Some(s) = self.opt_string(data, &at, "scope") {
-                scope = Some(s);
-            }
-            if let Some(a) = self.opt_string(data, &at, "audience") {
-                audience = Some(a);
+            match data.as_table() {
+                None => self.expected(data, &at, "a table of token request fields"),
+                Some(entries) => {
+                    for (key, value) in entries {
+                        let field_at = join(&at, &key.name);
+                        let lower = key.name.to_ascii_lowercase();
+                        if REQUEST_DATA_CREDENTIALS.iter().any(|h| lower.contains(h)) {
+                            // A credential written into the config is refused, as everywhere
+                            // (its value is never repeated); such grants need a Rust flow.
+                            self.problem(
+                                value.span.as_ref(),
+                                &field_at,
+                                format!(
+                                    "inline credential: `{}` in `access_token_request_data` would be written in the config",
+                                    key.name
+                                ),
+                                Some("send credentials through an auth type that reads them from the secrets (`oauth2_refresh_token`, `oauth2_jwt_bearer`), or a custom `OAuth2Flow` in Rust".into()),
+                            );
+                            continue;
+                        }
+                        let text = match &value.value {
+                            NodeValue::Null => continue, // `requests` leaves `None` out
+                            NodeValue::Str(s) => s.clone(),
+                            NodeValue::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
+                            NodeValue::Int(_) | NodeValue::Float(_) => value.to_json().to_string(),
+                            _ => {
+                                self.expected(value, &field_at, "a string, number or boolean");
+                                continue;
+                            }
+                        };
+                        match key.name.as_str() {
+                            "scope" => scope = Some(text),
+                            "audience" => audience = Some(text),
+                            _ => {
+                                request_data.insert(key.name.clone(), text);
+                            }
+                        }
+                    }
+                }
             }
         }
         let client_auth = self.client_auth(node, path);
@@ -102,6 +137,7 @@ impl Validator<'_> {
             audience,
             client_auth: client_auth?,
             default_token_expiration,
+            access_token_request_data: request_data,
         })
     }
 

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::Value;
+
 use super::link::Template;
 use super::{Draft, Validator, join};
 use crate::config::ResourceConfig;
@@ -26,9 +28,11 @@ const RESOURCE_KEYS: &[&str] = &[
     "completeness",
     "max_page_bytes",
     "selected",
+    "parallelized",
 ];
 /// dlt resource keys that describe the load destination (tables, merge behaviour). Accepted so
-/// a dlt config loads unchanged; rest-source writes records, not tables, so they have no effect.
+/// a dlt config loads unchanged; rest-source writes records, not tables, so they change no
+/// request: they are carried as [`ResourceSpec::loader_hints`] into the run report.
 const DLT_LOADER_KEYS: &[&str] = &[
     "write_disposition",
     "table_name",
@@ -36,7 +40,11 @@ const DLT_LOADER_KEYS: &[&str] = &[
     "columns",
     "max_table_nesting",
     "table_format",
+    "file_format",
     "schema_contract",
+    "references",
+    "nested_hints",
+    "parent_table_name",
 ];
 const ENDPOINT_KEYS: &[&str] = &[
     "path",
@@ -155,6 +163,70 @@ impl Validator<'_> {
         }
     }
 
+    /// Fills `{name}` placeholders of `path` from the endpoint's own `params` (dlt binds
+    /// these before anything else and pops them from the query); a `resolve` param stays a
+    /// placeholder (linked later), an `incremental` one cannot go in a path (dlt's rule).
+    fn bind_path_params(
+        &mut self,
+        path: &str,
+        params: &mut BTreeMap<String, Value>,
+        templates: &mut Vec<Template>,
+        ep: &Node,
+        ep_path: &str,
+        path_span: Option<&std::ops::Range<usize>>,
+    ) -> String {
+        let Ok(pieces) = crate::placeholder::parse(path) else {
+            return path.to_owned(); // reported where the path's template is checked
+        };
+        let written = ep.get("params");
+        let mut out = String::new();
+        for piece in pieces {
+            match piece {
+                crate::placeholder::Piece::Text(text) => {
+                    out.push_str(&text.replace('{', "{{").replace('}', "}}"))
+                }
+                crate::placeholder::Piece::Placeholder(name) => {
+                    let node = written.and_then(|w| w.get(name));
+                    match node.map(|n| &n.value) {
+                        Some(NodeValue::Str(_) | NodeValue::Int(_) | NodeValue::Float(_))
+                        | Some(NodeValue::Bool(_)) => {
+                            let node = node.expect("matched above");
+                            params.remove(name);
+                            let at = join(&join(ep_path, "params"), name);
+                            templates.retain(|t| !t.is_at(&at));
+                            out.push_str(&python_str(node));
+                        }
+                        Some(NodeValue::Table(_))
+                            if node.and_then(|n| n.get("type")).and_then(Node::as_str)
+                                == Some("incremental") =>
+                        {
+                            self.problem(
+                                path_span,
+                                &join(ep_path, "path"),
+                                format!(
+                                    "the path binds param `{name}`, an `incremental` param; a \
+                                     path can only bind plain and `resolve` params"
+                                ),
+                                Some(
+                                    "write `{incremental.start_value}` in the path instead".into(),
+                                ),
+                            );
+                            out.push('{');
+                            out.push_str(name);
+                            out.push('}');
+                        }
+                        _ => {
+                            out.push('{');
+                            out.push_str(name);
+                            out.push('}');
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub(super) fn resource(
         &mut self,
         node: &Node,
@@ -221,6 +293,18 @@ impl Validator<'_> {
             .get("selected")
             .and_then(|n| self.boolean(n, &join(path, "selected")))
             .unwrap_or(true);
+        let parallelized = node
+            .get("parallelized")
+            .and_then(|n| self.boolean(n, &join(path, "parallelized")))
+            .unwrap_or(false);
+        // Destination hints as written (`primary_key` is in the spec already: the run report
+        // adds it).
+        let mut loader_hints = serde_json::Map::new();
+        for key in DLT_LOADER_KEYS {
+            if let Some(value) = node.get(key) {
+                loader_hints.insert((*key).to_owned(), value.to_json());
+            }
+        }
 
         let ep_path = join(path, "endpoint");
         let endpoint = node.get("endpoint");
@@ -258,9 +342,6 @@ impl Validator<'_> {
         let mut params = BTreeMap::new();
         let mut resolved = Vec::new();
         let mut templates = Vec::new();
-        if let Some(p) = &url_path {
-            templates.push(Template::new(p, path_span.clone(), join(&ep_path, "path")));
-        }
         let mut param_incremental = None;
         if let Some(pnode) = ep.get("params") {
             let at = join(&ep_path, "params");
@@ -274,8 +355,29 @@ impl Validator<'_> {
                                 templates.push(Template::new(text, value.span.clone(), pat));
                                 params.insert(key.name.clone(), value.to_json());
                             }
-                            NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => {
+                            NodeValue::Int(_) | NodeValue::Float(_) => {
                                 params.insert(key.name.clone(), value.to_json());
+                            }
+                            // `requests` sends `str(True)`: `True`, as dlt does.
+                            NodeValue::Bool(_) => {
+                                params.insert(key.name.clone(), Value::String(python_str(value)));
+                            }
+                            // `requests` sends a list as the key repeated, once per item
+                            // (`ids=1&ids=2`), and leaves `None` items out.
+                            NodeValue::Array(items) => {
+                                let mut values = Vec::new();
+                                for (i, item) in items.iter().enumerate() {
+                                    match &item.value {
+                                        NodeValue::Null => {}
+                                        NodeValue::Table(_) | NodeValue::Array(_) => self.expected(
+                                            item,
+                                            &format!("{pat}[{i}]"),
+                                            "a string, number or boolean",
+                                        ),
+                                        _ => values.push(Value::String(python_str(item))),
+                                    }
+                                }
+                                params.insert(key.name.clone(), Value::Array(values));
                             }
                             NodeValue::Table(_) => match value.get("type").and_then(Node::as_str) {
                                 Some("incremental") => {
@@ -348,12 +450,27 @@ impl Validator<'_> {
                             _ => self.expected(
                                 value,
                                 &pat,
-                                "a string, number, boolean or a table with a `type`",
+                                "a string, number, boolean, list or a table with a `type`",
                             ),
                         }
                     }
                 }
             }
+        }
+        // dlt's `_bind_path_params`: a `{name}` in the path that names an `endpoint.params`
+        // entry takes its value (as `str(value)`), and the entry is not sent as a query param.
+        let url_path = url_path.map(|p| {
+            self.bind_path_params(
+                &p,
+                &mut params,
+                &mut templates,
+                ep,
+                &ep_path,
+                path_span.as_ref(),
+            )
+        });
+        if let Some(p) = &url_path {
+            templates.push(Template::new(p, path_span.clone(), join(&ep_path, "path")));
         }
         let mut headers: BTreeMap<String, String> = BTreeMap::new();
         let mut secret_headers: Vec<(String, SecretRef)> = Vec::new();
@@ -445,6 +562,8 @@ impl Validator<'_> {
         spec.concurrency = concurrency;
         spec.completeness = completeness.unwrap_or_default();
         spec.max_page_bytes = max_page_bytes;
+        spec.loader_hints = loader_hints;
+        spec.parallelized = parallelized;
         Some(Draft {
             config: ResourceConfig {
                 spec,
@@ -548,6 +667,20 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+}
+
+/// A scalar as Python's `str()` writes it, which is what dlt sends: `requests` puts
+/// `str(value)` in the query string, and dlt binds `str(value)` into a path (`True`, `1`,
+/// `2.5`).
+fn python_str(node: &Node) -> String {
+    match &node.value {
+        NodeValue::Bool(true) => "True".to_owned(),
+        NodeValue::Bool(false) => "False".to_owned(),
+        NodeValue::Null => "None".to_owned(),
+        NodeValue::Str(s) => s.clone(),
+        NodeValue::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => format!("{f:.1}"),
+        _ => crate::select::value_to_param(&node.to_json()),
     }
 }
 
