@@ -49,7 +49,7 @@ pub use paginator::{
 pub use resource::{
     Completeness, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, EndpointSpec, ResourceSpec,
 };
-pub use source::{SourceResource, SourceSpec};
+pub use source::{SourceResource, SourceSpec, secret_keys};
 pub use validate::{Fix, Problem, validate};
 
 /// The names inside `{…}` placeholders of `template`, in order (`"a/{x}/{p.id}"` → `x`, `p.id`).

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::link::Template;
+use super::link::Resolve;
 use super::{Draft, Validator, join};
 use crate::config::ResourceConfig;
 use crate::config::suggest;
@@ -99,21 +99,10 @@ impl Validator<'_> {
         let max_items = node
             .get("max_items")
             .and_then(|n| self.uint(n, &join(path, "max_items")));
-        let concurrency = node.get("concurrency").and_then(|n| {
-            let at = join(path, "concurrency");
-            match self.uint(n, &at)? {
-                0 => {
-                    self.problem(
-                        n.span.as_ref(),
-                        &at,
-                        "`concurrency` must be at least 1 (1 fetches pages one at a time)",
-                        None,
-                    );
-                    None
-                }
-                c => Some(c as usize),
-            }
-        });
+        let concurrency = node
+            .get("concurrency")
+            .and_then(|n| self.uint(n, &join(path, "concurrency")))
+            .map(|c| c as usize);
         let completeness = node.get("completeness").and_then(|n| {
             let at = join(path, "completeness");
             match self.string(n, &at)?.as_str() {
@@ -147,9 +136,9 @@ impl Validator<'_> {
         let empty = Node::new(NodeValue::Table(Vec::new()), node.span.clone());
         let ep = endpoint.unwrap_or(&empty);
         // dlt: without an endpoint path, the resource name is the path.
-        let (url_path, path_span) = match ep.get("path") {
-            Some(p) => (self.string(p, &join(&ep_path, "path")), p.span.clone()),
-            None => (name.clone(), node.get("name").and_then(|n| n.span.clone())),
+        let url_path = match ep.get("path") {
+            Some(p) => self.string(p, &join(&ep_path, "path")),
+            None => name.clone(),
         };
         let method = match ep.get("method") {
             None => None,
@@ -174,10 +163,6 @@ impl Validator<'_> {
         };
         let mut params = BTreeMap::new();
         let mut resolved = Vec::new();
-        let mut templates = Vec::new();
-        if let Some(p) = &url_path {
-            templates.push(Template::new(p, path_span.clone(), join(&ep_path, "path")));
-        }
         let mut param_incremental = None;
         if let Some(pnode) = ep.get("params") {
             let at = join(&ep_path, "params");
@@ -187,8 +172,7 @@ impl Validator<'_> {
                     for (key, value) in entries {
                         let pat = join(&at, &key.name);
                         match &value.value {
-                            NodeValue::Str(text) => {
-                                templates.push(Template::new(text, value.span.clone(), pat));
+                            NodeValue::Str(_) => {
                                 params.insert(key.name.clone(), value.to_json());
                             }
                             NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => {
@@ -209,13 +193,30 @@ impl Validator<'_> {
                                             "an incremental param",
                                         )
                                         .and_then(|n| self.string(n, &join(&pat, "cursor_path")));
-                                    if let Some(cursor) = cursor {
+                                    // dlt (`setup_incremental_object`): a param carries
+                                    // the start only; a window needs the endpoint's block.
+                                    for end in ["end_param", "end_value"] {
+                                        if let Some(n) = value.get(end) {
+                                            self.problem(
+                                                n.span.as_ref(),
+                                                &join(&pat, end),
+                                                format!("only `cursor_path` and `initial_value` are allowed in the incremental param `{}`, not `{end}`", key.name),
+                                                Some(format!("to set `{end}` too, use the endpoint's `incremental = {{ cursor_path = …, start_param = \"{}\", {end} = … }}`", key.name)),
+                                            );
+                                        }
+                                    }
+                                    if let Some((_, _, first)) = &param_incremental {
+                                        self.problem(
+                                            value.span.as_ref(),
+                                            &pat,
+                                            format!("only one incremental param is allowed per endpoint; `{first}` is one already"),
+                                            Some("keep one cursor".into()),
+                                        );
+                                    } else if let Some(cursor) = cursor {
                                         let mut spec = IncrementalSpec::new(cursor)
                                             .start_param(key.name.clone());
-                                        spec.end_param = self.opt_string(value, &pat, "end_param");
                                         spec.initial_value =
                                             value.get("initial_value").map(Node::to_json);
-                                        spec.end_value = value.get("end_value").map(Node::to_json);
                                         param_incremental =
                                             Some((spec, value.span.clone(), pat.clone()));
                                     }
@@ -233,15 +234,17 @@ impl Validator<'_> {
                                     let field = self
                                         .required(value, &pat, "field", "a resolve param")
                                         .and_then(|n| self.string(n, &join(&pat, "field")));
-                                    if let (Some(r), Some(f)) = (resource, field) {
-                                        // Checked as the placeholder it stands for, here.
-                                        templates.push(Template::resolved(
-                                            &r,
-                                            &f,
-                                            value.span.clone(),
-                                            pat.clone(),
-                                        ));
-                                        resolved.push((key.name.clone(), r, f));
+                                    if let (Some(resource), Some(field)) = (resource, field) {
+                                        resolved.push(Resolve {
+                                            param: key.name.clone(),
+                                            resource,
+                                            field,
+                                            span: value.span.clone(),
+                                            at: pat.clone(),
+                                            resource_span: value
+                                                .get("resource")
+                                                .and_then(|n| n.span.clone()),
+                                        });
                                     }
                                 }
                                 Some(other) => {
@@ -284,17 +287,6 @@ impl Validator<'_> {
                 }
                 MaybeSecret::Secret { secret } => secret_headers.push((k, SecretRef(secret))),
             }
-        }
-        if let Some(h) = ep.get("headers").and_then(Node::as_table) {
-            for (key, value) in h {
-                if let Some(text) = value.as_str() {
-                    let at = join(&join(&ep_path, "headers"), &key.name);
-                    templates.push(Template::new(text, value.span.clone(), at));
-                }
-            }
-        }
-        if let Some(body) = ep.get("json") {
-            json_templates(body, &join(&ep_path, "json"), &mut templates);
         }
         let json = ep.get("json").map(Node::to_json);
         let data_selector = self.opt_string(ep, &ep_path, "data_selector");
@@ -342,37 +334,13 @@ impl Validator<'_> {
         spec.completeness = completeness.unwrap_or_default();
         spec.max_page_bytes = max_page_bytes;
         Some(Draft {
-            config: ResourceConfig {
-                spec,
-                auth,
-                secret_headers,
-                parent: None,
-                selected,
+            config: {
+                let mut resource = ResourceConfig::new(spec).selected(selected);
+                resource.auth = auth;
+                resource.secret_headers = secret_headers;
+                resource
             },
-            path_span,
-            path_at: join(&ep_path, "path"),
             resolved,
-            templates,
         })
-    }
-}
-
-/// The strings of a JSON body (keys included), as templates.
-fn json_templates(node: &Node, at: &str, out: &mut Vec<Template>) {
-    match &node.value {
-        NodeValue::Str(s) => out.push(Template::new(s, node.span.clone(), at.to_owned())),
-        NodeValue::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                json_templates(item, &format!("{at}[{i}]"), out);
-            }
-        }
-        NodeValue::Table(entries) => {
-            for (key, value) in entries {
-                let inner = join(at, &key.name);
-                out.push(Template::new(&key.name, key.span.clone(), inner.clone()));
-                json_templates(value, &inner, out);
-            }
-        }
-        _ => {}
     }
 }
