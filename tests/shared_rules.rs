@@ -95,6 +95,26 @@ const RULES: &[(&str, &str)] = &[
         "[[resources]]\nname = \"events\"\nendpoint = { path = \"events\", params = { until = \"{incremental.end_value}\" }, incremental = { cursor_path = \"updated_at\", initial_value = \"2024-01-01\" } }\n",
     ),
     (
+        "a token URL is absolute",
+        "[client]\nbase_url = \"https://crm.example.com/api\"\nauth = { type = \"oauth2_client_credentials\", access_token_url = \"oauth/token\", client_id = \"id\", client_secret = { secret = \"cs\" } }\n[[resources]]\nname = \"r\"\n",
+    ),
+    (
+        "a login URL is http(s)",
+        "[client]\nbase_url = \"https://crm.example.com/api\"\nauth = { type = \"session_token\", login_url = \"ftp://crm.example.com/login\", token_path = \"token\" }\n[[resources]]\nname = \"r\"\n",
+    ),
+    (
+        "a session login says where the token is",
+        "[client]\nbase_url = \"https://crm.example.com/api\"\nauth = { type = \"session_token\", login_url = \"https://crm.example.com/login\" }\n[[resources]]\nname = \"r\"\n",
+    ),
+    (
+        "a session login reads the token from one place",
+        "[client]\nbase_url = \"https://crm.example.com/api\"\nauth = { type = \"session_token\", login_url = \"https://crm.example.com/login\", token_path = \"token\", token_header = \"X-Session\" }\n[[resources]]\nname = \"r\"\n",
+    ),
+    (
+        "a session token off a header has a name",
+        "[client]\nbase_url = \"https://crm.example.com/api\"\nauth = { type = \"session_token\", login_url = \"https://crm.example.com/login\", token_path = \"token\", location = \"cookie\" }\n[[resources]]\nname = \"r\"\n",
+    ),
+    (
         "a placeholder's braces are closed",
         "[[resources]]\nname = \"contacts\"\nendpoint = { path = \"contacts/{id\" }\n",
     ),

@@ -134,6 +134,48 @@ struct EndValueNotSet {
     events: Resource<serde_json::Value>,
 }
 
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = oauth2_client_credentials(
+        access_token_url = "oauth/token",
+        client_id = "id",
+        client_secret = secret("cs"),
+    )
+)]
+struct RelativeTokenUrl {}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = session_token(login_url = "ftp://crm.example.com/login", token_path = "token")
+)]
+struct LoginUrlScheme {}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = session_token(login_url = "https://crm.example.com/login")
+)]
+struct NoTokenSource {}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = session_token(
+        login_url = "https://crm.example.com/login",
+        token_path = "token",
+        token_header = "X-Session",
+    )
+)]
+struct TwoTokenSources {}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = session_token(
+        login_url = "https://crm.example.com/login",
+        token_path = "token",
+        location = cookie,
+    )
+)]
+struct CookieWithoutName {}
+
 #[rest_source(base_url = "https://crm.example.com/api")]
 struct StrayBrace {
     #[resource(path = "contacts/{id")]
