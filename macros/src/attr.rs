@@ -435,28 +435,8 @@ impl Paginator {
                 }
             }
         }
-        // The runtime refuses paginators that could never stop; say so at compile time.
-        let arg = |name: &str| args.iter().find(|(k, _)| k == name).map(|(_, v)| v);
-        if kind == "offset"
-            && let Some(Lit::Int(limit)) = arg("limit")
-            && limit.base10_parse::<u64>().is_ok_and(|n| n == 0)
-        {
-            cx.error_spanned_by(
-                limit,
-                "`limit` is the page size and cannot be 0; e.g. `limit = 100`",
-            );
-        }
-        if kind == "page_number"
-            && matches!(arg("stop_after_empty_page"), Some(Lit::Bool(b)) if !b.value)
-            && ["total_path", "maximum_page", "has_more_path"]
-                .iter()
-                .all(|k| arg(k).is_none())
-        {
-            cx.error_spanned_by(
-                &kind,
-                "this `page_number` paginator could never stop: with `stop_after_empty_page = false`, set `total_path`, `maximum_page` or `has_more_path`",
-            );
-        }
+        // `limit = 0` and a paginator that could never stop: shared rules
+        // (`rest_source_spec::validate::paginator`), reported by `shared.rs`.
         if kind == "offset" && !typo_of_limit && !limit_given {
             cx.error_spanned_by(
                 &kind,

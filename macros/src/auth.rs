@@ -14,6 +14,8 @@ use crate::ast::SecretLit;
 use crate::attr::{self, Seen, Value};
 use crate::ctxt::Ctxt;
 use crate::suggest;
+use rest_source_spec::ApiKeyLocation;
+use rest_source_spec::validate::auth as auth_rules;
 
 /// One auth as written: `#[rest_source(auth = …)]` or `#[auth(…)]`.
 #[derive(Clone, Debug)]
@@ -423,38 +425,44 @@ impl AuthDef {
                     .unwrap_or_default();
                 let body =
                     get("body").and_then(|(_, e)| attr::choice(cx, "login body format", e, BODIES));
-                // Exactly one token source: the login response holds the token in one place.
-                let sources = ["token_path", "token_header", "token_cookie"];
-                let given_sources: Vec<&Ident> = sources
+                // Exactly one token source, and a `name` off a header: shared rules
+                // (`rest_source_spec::validate::auth`), at the keys they name.
+                let given: Vec<&Ident> = auth_rules::TOKEN_SOURCES
                     .iter()
                     .filter_map(|s| get(s).map(|(k, _)| k))
                     .collect();
-                match given_sources.as_slice() {
-                    [] if !sources.iter().any(|s| suggested.contains(s)) => cx.error_spanned_by(
-                        &kind,
-                        "`session_token` needs to know where the login response holds the token: add `token_path = \"token\"` (a JSON path in the body), `token_header = \"X-Session\"` or `token_cookie = \"sessionid\"`",
-                    ),
-                    [first, rest @ ..] => {
-                        for other in rest {
-                            cx.error_spanned_by(
-                                other,
-                                format!("`{other}` conflicts with `{first}`: the login response holds the token in one place; keep one of `token_path`, `token_header`, `token_cookie`"),
-                            );
+                let given_names: Vec<String> = given.iter().map(|k| k.to_string()).collect();
+                let given_names: Vec<&str> = given_names.iter().map(String::as_str).collect();
+                // A misspelt token source is reported as such, not also as a missing one.
+                let misspelt = auth_rules::TOKEN_SOURCES
+                    .iter()
+                    .any(|s| suggested.contains(s));
+                for problem in auth_rules::token_sources(&given_names, "auth") {
+                    let key = problem.path.strip_prefix("auth.");
+                    match given.iter().find(|k| Some(k.to_string().as_str()) == key) {
+                        Some(k) => cx.error_spanned_by(k, crate::shared::message(problem)),
+                        None if !misspelt => {
+                            cx.error_spanned_by(&kind, crate::shared::message(problem))
                         }
+                        None => {}
                     }
-                    _ => {}
                 }
                 let location = get("location")
                     .and_then(|(_, e)| attr::choice(cx, "session token location", e, LOCATIONS));
                 let token_name = string("name");
-                if let Some(l) = &location
-                    && l != "header"
-                    && token_name.is_none()
-                {
-                    cx.error_spanned_by(
-                        l,
-                        format!("`location = {l}` needs a `name`: the {l} name the session token is sent under, e.g. `name = \"session_id\"`"),
-                    );
+                if let Some(l) = &location {
+                    let place = match l.to_string().as_str() {
+                        "query" => ApiKeyLocation::Query,
+                        "cookie" => ApiKeyLocation::Cookie,
+                        "body" => ApiKeyLocation::Body,
+                        _ => ApiKeyLocation::Header,
+                    };
+                    let named = token_name.is_some();
+                    if let Some(problem) =
+                        auth_rules::location_needs_a_name(Some(place), named, "auth")
+                    {
+                        cx.error_spanned_by(l, crate::shared::message(problem));
+                    }
                 }
                 let (token_path, token_header) = (string("token_path"), string("token_header"));
                 let token_cookie = string("token_cookie");
@@ -701,21 +709,10 @@ fn parse_login_fields(cx: &Ctxt, list: &syn::MetaList) -> Vec<(Ident, Value)> {
     out
 }
 
-/// `lit` must parse as an absolute `http(s)` URL.
+/// `lit` must parse as an absolute `http(s)` URL (the shared rule's check and message).
 pub fn check_absolute_url(cx: &Ctxt, lit: &LitStr, key: &str) {
-    match url::Url::parse(&lit.value()) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.has_host() => {}
-        Ok(u) => cx.error_spanned_by(
-            lit,
-            format!(
-                "`{key}` must be an absolute http(s) URL, found scheme `{}`",
-                u.scheme()
-            ),
-        ),
-        Err(e) => cx.error_spanned_by(
-            lit,
-            format!("`{key}` must be an absolute URL such as `https://api.example.com/v1` ({e})"),
-        ),
+    if let Some(message) = rest_source_spec::validate::absolute_url_problem(&lit.value(), key) {
+        cx.error_spanned_by(lit, message);
     }
 }
 

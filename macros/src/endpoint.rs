@@ -218,14 +218,7 @@ pub fn parse_incremental(cx: &Ctxt, meta: &Meta) -> Option<Incremental> {
             _ => {}
         }
     }
-    if let Some((key, _)) = &end_param
-        && end_value.is_none()
-    {
-        cx.error_spanned_by(
-            key,
-            "`end_param` sends `end_value`, which is not set; add `end_value = …` (the end of the window)",
-        );
-    }
+    // `end_param` without `end_value` sends nothing, as in dlt (whose request drops the `None`).
     let Some(cursor_path) = cursor_path else {
         if !misspelt_cursor {
             cx.error_spanned_by(
@@ -345,9 +338,10 @@ pub fn parse_count(cx: &Ctxt, meta: &Meta) -> Option<LitInt> {
     match &nv.value {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Int(i), ..
-        }) if i.base10_parse::<u64>().is_ok_and(|n| n > 0) => Some(i.clone()),
+        }) if i.base10_parse::<u64>().is_ok() => Some(i.clone()),
+        // 0 is a whole number: the shared rule (`rest_source_spec::validate`) refuses it.
         other => {
-            cx.error_spanned_by(other, "expected a positive whole number");
+            cx.error_spanned_by(other, "expected a whole number, e.g. `10`");
             None
         }
     }

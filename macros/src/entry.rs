@@ -120,7 +120,7 @@ mod tests {
         );
         assert!(errs[4].contains("did you mean `{region}`?"), "{}", errs[4]);
         assert!(
-            errs[5].contains("parent resource `missing` does not exist"),
+            errs[5].contains("names an unknown parent resource `missing`"),
             "{}",
             errs[5]
         );
@@ -149,10 +149,10 @@ mod tests {
         assert_eq!(
             errs,
             [
-                "a resource has one parent, but this path reads from both `a` and `b`",
-                "`{region.id}`: `region` is a source parameter, not a resource; write `{region}`",
-                "`{a}` names a resource; a child resource reads a field of its parent's items: `{a.id}`",
-                "`{nope.id}`: the parent resource `nope` does not exist; declare it as a `#[resource]` field",
+                "placeholders name more than one parent resource: `a`, `b`; a child resource reads the fields of one parent",
+                "placeholder `{region.id}`: `region` is a source parameter, not a resource; write `{region}`",
+                "placeholder `{a}` names a resource, not a source parameter; a child resource reads a field of its parent's records: `{a.id}`",
+                "placeholder `{nope.id}` names an unknown parent resource `nope`; declare that resource, or fix the name",
             ]
         );
     }
@@ -196,8 +196,8 @@ mod tests {
         };
         let source = Source::from_syn(&cx, quote!(base_url = "https://a.example"), &item).unwrap();
         let plan = valid::validate(&cx, &source, &Env::default());
+        // No "`include_from_parent` needs a parent": the param names it.
         assert!(cx.finish().is_none());
-        assert_eq!(plan.resources["b"].parent.as_deref(), Some("a"));
         assert_eq!(plan.resources["b"].param_placeholders, ["since"]);
     }
 
@@ -221,7 +221,7 @@ mod tests {
     }
 
     #[test]
-    fn self_parent_is_a_cycle() {
+    fn a_resource_cannot_be_its_own_parent() {
         let errs = errors(
             quote!(base_url = "https://a.example"),
             parse_quote! {
@@ -233,7 +233,9 @@ mod tests {
         );
         assert_eq!(
             errs,
-            ["parent cycle: `a` → `a`; a resource cannot be fed by its own items"]
+            [
+                "placeholder `{a.id}` names the resource itself as its parent; a child reads the records of another resource; name that one"
+            ]
         );
     }
 
@@ -307,7 +309,7 @@ mod tests {
         );
         // The child's parent is reported as missing, not as "a source parameter".
         assert!(
-            errs[1].contains("the parent resource `notes` does not exist"),
+            errs[1].contains("names an unknown parent resource `notes`"),
             "{}",
             errs[1]
         );

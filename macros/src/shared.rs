@@ -1,35 +1,49 @@
 //! The rules both front ends share (`rest_source_spec::validate`) run on the source the
 //! attribute describes: the attribute is translated into the model's data (what the rules
-//! read: base URL, headers, each resource's endpoint), and each problem's path is mapped to
-//! the narrowest span — the literal the rule is about.
+//! read: base URL, headers, parameters, paginators, each resource's endpoint, limits and
+//! incremental cursor), and each problem's path is mapped to the narrowest span — the literal
+//! the rule is about.
 
 use proc_macro2::Span;
-use rest_source_spec::{Fix, MaybeSecret, ResourceSpec, SourceResource, SourceSpec};
-use syn::LitStr;
+use rest_source_spec::{
+    IncrementalSpec, MaybeSecret, PaginatorSpec, Problem, ResourceSpec, SourceResource, SourceSpec,
+};
+use serde_json::Value as Json;
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Expr, Lit, LitStr};
 
 use crate::ast::{Header, ResourceDef, Source};
-use crate::attr::Value;
+use crate::attr::{Paginator, Value};
 use crate::ctxt::Ctxt;
+use crate::endpoint::Incremental;
 
 /// Reports every problem the shared rules find in `source`.
 pub fn check(cx: &Ctxt, source: &Source) {
     let spec = to_spec(source);
     for problem in rest_source_spec::validate(&spec) {
-        let message = match problem.fix {
-            None => problem.message,
-            Some(Fix::Text(fix)) => format!("{}; {fix}", problem.message),
-            Some(Fix::SecretReference { key }) => format!(
-                "{}; write `secret(\"{key}\")` and add `{key}` to the secrets",
-                problem.message
-            ),
-        };
-        cx.error_at(span_of(source, &problem.path), message);
+        let span = span_of(source, &problem.path);
+        cx.error_at(span, message(problem));
+    }
+}
+
+/// The problem as the macro says it: the message, then the fix in the macro's syntax.
+pub fn message(problem: Problem) -> String {
+    match problem.fix {
+        None => problem.message,
+        Some(fix) => {
+            let fix = fix.render(
+                |key| format!("write `secret(\"{key}\")` and add `{key}` to the secrets"),
+                |name| format!("declare a field `{name}: String` on the struct"),
+            );
+            format!("{}; {fix}", problem.message)
+        }
     }
 }
 
 /// The source as model data, for the rules. Auths are checked by the macro's auth parser
-/// (they need the `secret("…")` syntax) and are not part of it.
+/// (they need the `secret("…")` syntax) and are not part of it; a parameter's value is
+/// known only at run time, so parameters are named with empty values.
 fn to_spec(source: &Source) -> SourceSpec {
     let base_url = source
         .config
@@ -42,6 +56,10 @@ fn to_spec(source: &Source) -> SourceSpec {
     for h in &source.config.headers {
         spec = spec.header(h.name.value(), maybe_secret(&h.value));
     }
+    for p in source.params() {
+        spec = spec.param(p.ident.unraw().to_string(), "");
+    }
+    spec.paginator = source.config.paginator.as_ref().and_then(paginator);
     for (field, def) in source.resources() {
         spec = spec.resource(resource(&field.ident.unraw().to_string(), def));
     }
@@ -56,7 +74,19 @@ fn resource(name: &str, def: &ResourceDef) -> SourceResource {
     spec.endpoint.json = def
         .json
         .as_ref()
-        .map(|j| serde_json::from_str(&j.value()).unwrap_or(serde_json::Value::Null));
+        .map(|j| serde_json::from_str(&j.value()).unwrap_or(Json::Null));
+    for p in &def.params {
+        spec.endpoint.params.insert(p.name.value(), json(&p.value));
+    }
+    spec.endpoint.paginator = def.paginator.as_ref().and_then(paginator);
+    spec.endpoint.incremental = def.incremental.as_ref().map(incremental);
+    if let Some((_, fields)) = &def.include_from_parent {
+        spec.include_from_parent = fields.iter().map(LitStr::value).collect();
+    }
+    let count = |lit: &Option<syn::LitInt>| lit.as_ref().and_then(|n| n.base10_parse().ok());
+    spec.max_pages = count(&def.max_pages);
+    spec.max_items = count(&def.max_items);
+    spec.concurrency = count(&def.concurrency).map(|n: u64| n as usize);
     let mut resource = SourceResource::new(spec);
     for h in &def.headers {
         match &h.value {
@@ -73,6 +103,50 @@ fn resource(name: &str, def: &ResourceDef) -> SourceResource {
     resource
 }
 
+/// The paginator as the model's data; one whose arguments do not build it (a missing
+/// `limit`, reported where it is parsed) is left out.
+fn paginator(p: &Paginator) -> Option<PaginatorSpec> {
+    let mut map = serde_json::Map::new();
+    map.insert("type".into(), Json::String(p.kind.to_string()));
+    for (key, value) in &p.args {
+        map.insert(key.to_string(), lit(value));
+    }
+    serde_json::from_value(Json::Object(map)).ok()
+}
+
+fn incremental(i: &Incremental) -> IncrementalSpec {
+    let mut spec = IncrementalSpec::new(i.cursor_path.value());
+    spec.start_param = i.start_param.as_ref().map(LitStr::value);
+    spec.end_param = i.end_param.as_ref().map(LitStr::value);
+    spec.initial_value = i.initial_value.as_ref().map(json);
+    spec.end_value = i.end_value.as_ref().map(json);
+    spec
+}
+
+/// A literal argument as JSON (anything else: `null`, its presence is what the rules read).
+fn json(expr: &Expr) -> Json {
+    match expr {
+        Expr::Lit(l) => lit(&l.lit),
+        _ => Json::Null,
+    }
+}
+
+fn lit(lit: &Lit) -> Json {
+    match lit {
+        Lit::Str(s) => Json::String(s.value()),
+        Lit::Int(i) => i
+            .base10_parse::<u64>()
+            .map(Json::from)
+            .unwrap_or(Json::Null),
+        Lit::Float(f) => f
+            .base10_parse::<f64>()
+            .map(Json::from)
+            .unwrap_or(Json::Null),
+        Lit::Bool(b) => Json::Bool(b.value),
+        _ => Json::Null,
+    }
+}
+
 fn maybe_secret(value: &Value) -> MaybeSecret {
     match value {
         Value::Plain(v) => MaybeSecret::Plain(v.value()),
@@ -80,9 +154,8 @@ fn maybe_secret(value: &Value) -> MaybeSecret {
     }
 }
 
-/// The span of the literal a model path names (`base_url`, `headers.<name>`,
-/// `resources.<name>.endpoint.json`, `resources.<name>.endpoint.headers.<name>`); the
-/// resource's attribute, or the call site, for a path without one.
+/// The span of the literal a model path names (`base_url`, `headers.<name>`, `paginator…`,
+/// `resources.<name>.…`); the resource's attribute, or the call site, for a path without one.
 fn span_of(source: &Source, path: &str) -> Span {
     if path == "base_url" {
         return source
@@ -94,6 +167,13 @@ fn span_of(source: &Source, path: &str) -> Span {
     if let Some(name) = path.strip_prefix("headers.") {
         return header_span(&source.config.headers, name).unwrap_or_else(Span::call_site);
     }
+    if let Some(tail) = path.strip_prefix("paginator") {
+        return source
+            .config
+            .paginator
+            .as_ref()
+            .map_or_else(Span::call_site, |p| paginator_span(p, tail));
+    }
     let Some(rest) = path.strip_prefix("resources.") else {
         return Span::call_site();
     };
@@ -102,15 +182,57 @@ fn span_of(source: &Source, path: &str) -> Span {
         let Some(tail) = rest.strip_prefix(name.as_str()) else {
             continue;
         };
-        let at = match tail {
-            ".endpoint.json" => def.json.as_ref().map(LitStr::span),
-            _ => tail
-                .strip_prefix(".endpoint.headers.")
-                .and_then(|h| header_span(&def.headers, h)),
-        };
-        return at.unwrap_or(def.attr_span);
+        if !(tail.is_empty() || tail.starts_with('.')) {
+            continue;
+        }
+        return resource_span(def, tail).unwrap_or(def.attr_span);
     }
     Span::call_site()
+}
+
+/// The span of `tail` (`.endpoint.path`, `.max_pages`, …) within `def`.
+fn resource_span(def: &ResourceDef, tail: &str) -> Option<Span> {
+    if let Some(rest) = tail.strip_prefix(".endpoint.paginator") {
+        return def.paginator.as_ref().map(|p| paginator_span(p, rest));
+    }
+    if tail.starts_with(".endpoint.json") {
+        return def.json.as_ref().map(LitStr::span);
+    }
+    if let Some(name) = tail.strip_prefix(".endpoint.headers.") {
+        return header_span(&def.headers, name);
+    }
+    if let Some(name) = tail.strip_prefix(".endpoint.params.") {
+        let param = def.params.iter().find(|p| p.name.value() == name)?;
+        return Some(param.value.span());
+    }
+    if let Some(rest) = tail.strip_prefix(".endpoint.incremental") {
+        let inc = def.incremental.as_ref()?;
+        return Some(match rest {
+            ".start_param" => inc
+                .start_param
+                .as_ref()
+                .map_or(inc.cursor_path.span(), LitStr::span),
+            _ => inc.cursor_path.span(),
+        });
+    }
+    let count = |lit: &Option<syn::LitInt>| lit.as_ref().map(syn::LitInt::span);
+    match tail {
+        ".endpoint.path" => def.path.as_ref().map(LitStr::span),
+        ".include_from_parent" => def.include_from_parent.as_ref().map(|(key, _)| key.span()),
+        ".max_pages" => count(&def.max_pages),
+        ".max_items" => count(&def.max_items),
+        ".concurrency" => count(&def.concurrency),
+        _ => None,
+    }
+}
+
+/// An argument's literal (`.limit`), else the paginator's name.
+fn paginator_span(p: &Paginator, tail: &str) -> Span {
+    let arg = tail.strip_prefix('.');
+    p.args
+        .iter()
+        .find(|(key, _)| Some(key.to_string().as_str()) == arg)
+        .map_or_else(|| p.kind.span(), |(_, value)| value.span())
 }
 
 /// The value literal of header `name` (the narrowest place for "this value is wrong").

@@ -1,7 +1,8 @@
-//! Cross-checks that need the whole source: placeholders, parents and cycles, URLs, secret
-//! keys against the schema. Produces the [`Plan`] that expansion follows.
+//! The checks only the macro can make (the source `name`'s syntax, secret keys against the
+//! schema), the rules shared with the config (`crate::shared`: URLs, placeholders, parents
+//! and cycles, paginators, limits), and the [`Plan`] that expansion follows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use proc_macro2::Span;
@@ -21,7 +22,7 @@ pub struct Plan {
     pub secret_keys: Vec<String>,
     /// Distinct auths; index 0 is the source's (no auth if none was given).
     pub groups: Vec<Option<AuthDef>>,
-    /// Per resource field name: its auth group, its parent, its path placeholders.
+    /// Per resource field name: its auth group and its placeholders.
     pub resources: BTreeMap<String, ResourcePlan>,
     /// The secrets schema, tracked so editing it re-runs the check.
     pub schema: Option<PathBuf>,
@@ -29,7 +30,6 @@ pub struct Plan {
 
 pub struct ResourcePlan {
     pub group: usize,
-    pub parent: Option<String>,
     pub placeholders: Vec<Placeholder>,
     /// Source parameters named by `{param}` in `params(…)` values (filled at build time).
     pub param_placeholders: Vec<String>,
@@ -72,32 +72,9 @@ pub fn placeholders(template: &str) -> Result<Vec<Placeholder>, String> {
     Ok(out)
 }
 
-/// `{incremental.<value>}` needs the resource's `incremental(…)`, and the value it names.
-fn check_incremental_placeholder(
-    cx: &Ctxt,
-    at: &LitStr,
-    p: &Placeholder,
-    incremental: Option<&crate::endpoint::Incremental>,
-) {
-    let value = p.field.as_deref().unwrap_or_default();
-    let message = match incremental {
-        None => format!(
-            "`{{incremental.{value}}}` names the incremental cursor, but this resource has none; add `incremental(cursor_path = \"updated_at\", initial_value = \"…\")`"
-        ),
-        Some(inc) if value == "end_value" && inc.end_value.is_none() => {
-            "`{incremental.end_value}` names the incremental `end_value`, but none is set; add `end_value = …` to `incremental(…)`".to_owned()
-        }
-        Some(inc) if value == "initial_value" && inc.initial_value.is_none() => {
-            "`{incremental.initial_value}` names the incremental `initial_value`, but none is set; add `initial_value = …` to `incremental(…)`".to_owned()
-        }
-        Some(_) => return,
-    };
-    cx.error_spanned_by(at, message);
-}
-
 pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
     let config = &source.config;
-    // The rules the config shares (base URL, credential headers, `json` with `POST`).
+    // The rules the config shares (`rest_source_spec::validate`), at the literals they name.
     crate::shared::check(cx, source);
     match &config.base_url {
         Some(_) => {}
@@ -119,10 +96,6 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
     let params: Vec<String> = source
         .params()
         .map(|f| f.ident.unraw().to_string())
-        .collect();
-    let resource_names: Vec<String> = source
-        .resources()
-        .map(|(f, _)| f.ident.unraw().to_string())
         .collect();
 
     // Auth groups: equal auths share one strategy (and one token cache).
@@ -150,92 +123,50 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
             Some(a) => group_of(&Some(a.clone())),
             None => 0,
         };
-        let mut parent: Option<String> = None;
-        let mut list = Vec::new();
-        let incremental = def.incremental.as_ref();
-        if let Some(path) = &def.path {
-            match placeholders(&path.value()) {
-                Err(message) => cx.error_spanned_by(path, message),
-                Ok(found) => {
-                    for p in &found {
-                        if p.incremental {
-                            check_incremental_placeholder(cx, path, p, incremental);
-                        } else {
-                            check_placeholder(cx, path, p, &params, &resource_names, &mut parent);
-                        }
-                    }
-                    list = found;
-                }
-            }
-        }
-        // `params` values, plain header values and the JSON body's strings hold placeholders
-        // too (as in dlt): `{param}`, `{parent.field}`, `{incremental.start_value}`.
+        // What placeholders may name is a shared rule (`crate::shared`); here they are only
+        // read, for what expansion fills in: the path's placeholders, and the source
+        // parameters that `params`, header values and the JSON body name. (The parent is
+        // the model's: `rest_source_spec::validate::placeholder::parent_of`.)
+        let list = match def.path.as_ref().map(|p| placeholders(&p.value())) {
+            Some(Ok(found)) => found,
+            _ => Vec::new(),
+        };
         let mut param_placeholders = Vec::new();
         let plain_headers = def.headers.iter().filter_map(|h| match &h.value {
-            Value::Plain(v) => Some(v),
+            Value::Plain(v) => Some(v.value()),
             Value::Secret(_) => None,
         });
-        let json_strings = def.json.iter().flat_map(|lit| {
-            let found = serde_json::from_str::<serde_json::Value>(&lit.value())
-                .ok()
-                .map(|body| match crate::placeholder::names_in_json(&body) {
-                    Ok(names) => Ok(names.iter().map(|n| format!("{{{n}}}")).collect::<Vec<_>>()),
-                    Err(e) => Err(String::from(e)),
-                });
-            found.map(|f| (lit, f))
+        let json_strings = def.json.iter().filter_map(|lit| {
+            let body = serde_json::from_str::<serde_json::Value>(&lit.value()).ok()?;
+            let names = crate::placeholder::names_in_json(&body).ok()?;
+            Some(names.iter().map(|n| format!("{{{n}}}")).collect::<String>())
         });
-        let mut templates: Vec<(&LitStr, Result<String, String>)> = Vec::new();
-        for value in def
+        let templates = def
             .params
             .iter()
-            .filter_map(|p| p.str_value())
+            .filter_map(|p| p.str_value().map(LitStr::value))
             .chain(plain_headers)
-        {
-            templates.push((value, Ok(value.value())));
-        }
-        for (lit, found) in json_strings {
-            templates.push((lit, found.map(|names| names.concat())));
-        }
-        for (value, template) in templates {
-            match template.and_then(|t| placeholders(&t)) {
-                Err(message) => cx.error_spanned_by(value, message),
-                Ok(found) => {
-                    for p in &found {
-                        if p.incremental {
-                            check_incremental_placeholder(cx, value, p, incremental);
-                            continue;
-                        }
-                        check_placeholder(cx, value, p, &params, &resource_names, &mut parent);
-                        if p.field.is_none()
-                            && params.contains(&p.name)
-                            && !param_placeholders.contains(&p.name)
-                        {
-                            param_placeholders.push(p.name.clone());
-                        }
-                    }
+            .chain(json_strings);
+        for template in templates {
+            for p in placeholders(&template).unwrap_or_default() {
+                if !p.incremental
+                    && p.field.is_none()
+                    && params.contains(&p.name)
+                    && !param_placeholders.contains(&p.name)
+                {
+                    param_placeholders.push(p.name.clone());
                 }
             }
-        }
-        if let Some((key, _)) = &def.include_from_parent
-            && parent.is_none()
-        {
-            cx.error_spanned_by(
-                key,
-                format!("`include_from_parent` copies fields of the parent's records, but `{}` has no parent; a child resource names one in its path, e.g. `path = \"contacts/{{contacts.id}}/notes\"`", field.ident.unraw()),
-            );
         }
         resources.insert(
             field.ident.unraw().to_string(),
             ResourcePlan {
                 group,
-                parent,
                 placeholders: list,
                 param_placeholders,
             },
         );
     }
-
-    report_parent_cycles(cx, source, &resources);
 
     // Secrets, in first-reference order.
     let mut all: Vec<&SecretLit> = Vec::new();
@@ -296,95 +227,6 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
     }
 }
 
-fn check_placeholder(
-    cx: &Ctxt,
-    path: &LitStr,
-    p: &Placeholder,
-    params: &[String],
-    resources: &[String],
-    parent: &mut Option<String>,
-) {
-    let name = p.name.as_str();
-    let is_param = params.iter().any(|x| x == name);
-    let is_resource = resources.iter().any(|x| x == name);
-    match (&p.field, is_param, is_resource) {
-        (None, true, _) => {}
-        (None, _, true) => cx.error_spanned_by(
-            path,
-            format!("`{{{name}}}` names a resource; a child resource reads a field of its parent's items: `{{{name}.id}}`"),
-        ),
-        (Some(field), true, _) => cx.error_spanned_by(
-            path,
-            format!("`{{{name}.{field}}}`: `{name}` is a source parameter, not a resource; write `{{{name}}}`"),
-        ),
-        (Some(_), _, true) => match parent {
-            Some(existing) if existing != name => cx.error_spanned_by(
-                path,
-                format!("a resource has one parent, but this path reads from both `{existing}` and `{name}`"),
-            ),
-            _ => *parent = Some(name.to_owned()),
-        },
-        (None, false, false) => {
-            let mut message = format!("`{{{name}}}` names no source parameter; declare a field `{name}: String` on the struct");
-            if let Some(best) = suggest::did_you_mean(name, params.iter().map(String::as_str)) {
-                message = format!("`{{{name}}}` names no source parameter; did you mean `{{{best}}}`?");
-            }
-            cx.error_spanned_by(path, message);
-        }
-        (Some(field), false, false) => {
-            let mut message = format!("`{{{name}.{field}}}`: the parent resource `{name}` does not exist");
-            if let Some(best) = suggest::did_you_mean(name, resources.iter().map(String::as_str)) {
-                message.push_str(&format!("; did you mean `{best}`?"));
-            } else {
-                message.push_str("; declare it as a `#[resource]` field");
-            }
-            cx.error_spanned_by(path, message);
-        }
-    }
-}
-
-/// Reports each parent cycle once, on the path of every resource in it (the runtime's
-/// assembly links parents by name, in any declaration order).
-fn report_parent_cycles(cx: &Ctxt, source: &Source, plans: &BTreeMap<String, ResourcePlan>) {
-    let declared: Vec<String> = source
-        .resources()
-        .map(|(f, _)| f.ident.unraw().to_string())
-        .collect();
-    let mut in_cycle = BTreeSet::new();
-    for name in &declared {
-        // Walk up the parent chain; a repeat means a cycle.
-        let mut chain = vec![name.clone()];
-        let mut current = name.clone();
-        while let Some(parent) = plans.get(&current).and_then(|p| p.parent.clone()) {
-            if let Some(start) = chain.iter().position(|c| *c == parent) {
-                let cycle: Vec<String> = chain[start..]
-                    .iter()
-                    .chain([&parent])
-                    .map(|c| format!("`{c}`"))
-                    .collect();
-                if chain[start..].contains(name) && in_cycle.insert(name.clone()) {
-                    let path = source
-                        .resources()
-                        .find(|(f, _)| f.ident.unraw() == name)
-                        .and_then(|(_, d)| d.path.clone());
-                    if let Some(path) = path {
-                        cx.error_spanned_by(
-                            path,
-                            format!(
-                                "parent cycle: {}; a resource cannot be fed by its own items",
-                                cycle.join(" → ")
-                            ),
-                        );
-                    }
-                }
-                break;
-            }
-            chain.push(parent.clone());
-            current = parent;
-        }
-    }
-}
-
 #[cfg(test)]
 mod placeholder_tests {
     use proc_macro2::TokenStream;
@@ -417,7 +259,6 @@ mod placeholder_tests {
         });
         assert_eq!(errors, Vec::<String>::new());
         let plan = plan.unwrap();
-        assert_eq!(plan.resources["b"].parent.as_deref(), Some("a"));
         assert_eq!(plan.resources["b"].param_placeholders, ["tenant"]);
     }
 
@@ -434,9 +275,9 @@ mod placeholder_tests {
         assert_eq!(
             errors,
             [
-                "`{incremental.start_value}` names the incremental cursor, but this resource has none; add `incremental(cursor_path = \"updated_at\", initial_value = \"…\")`",
-                "`{nope.id}`: the parent resource `nope` does not exist; declare it as a `#[resource]` field",
-                "`{incremental.end_value}` names the incremental `end_value`, but none is set; add `end_value = …` to `incremental(…)`",
+                "placeholder `{incremental.start_value}` names nothing: the resource has no incremental cursor; give it one, with `cursor_path` and `initial_value`",
+                "placeholder `{resources.nope.id}` names an unknown parent resource `nope`; declare that resource, or fix the name",
+                "placeholder `{incremental.end_value}` names nothing: its incremental cursor has no `end_value`; set `end_value` (the end of the window)",
                 "`{incremental.start}` names no incremental value; expected one of `{incremental.start_value}`, `{incremental.last_value}`, `{incremental.initial_value}`, `{incremental.end_value}`",
             ]
         );

@@ -304,7 +304,7 @@ fn include_from_parent_needs_a_parent() {
     ));
     assert_eq!(
         err,
-        "sources.toml:4:8: resources[0].endpoint.path: `include_from_parent` (`id`) needs a parent, but the path names none; read a parent field in the path, such as `{contacts.id}`"
+        "sources.toml:5:23: resources[0].include_from_parent: `include_from_parent` (`id`) needs a parent, but no placeholder names one; read a parent field in the path, such as `contacts/{contacts.id}/notes`"
     );
 }
 
@@ -437,7 +437,7 @@ name = "items"
     assert_eq!(
         err,
         r#"sources.toml: 3 problems in the source config
-sources.toml:4:1: client.auth: `session_token` needs to know where the login response holds the token; add `token_path = "token"` (a JSON path in the body), `token_header = "X-Session"` or `token_cookie = "sessionid"`
+sources.toml:4:1: client.auth: `session_token` needs to know where the login response holds the token; add `token_path` (a JSON path in the body, e.g. `token`), `token_header` (e.g. `X-Session`) or `token_cookie` (e.g. `sessionid`)
 sources.toml:7:50: client.auth.credentials.password: inline credential: `password` must reference a secret, not hold its value; use `password = { secret = "password" }` and put the value in .dlt/secrets.toml under [sources.legacy] (or the env var `SOURCES__LEGACY__PASSWORD`)
 sources.toml:8:12: client.auth.location: unknown session token location `querystring`; did you mean `query`?"#
     );
@@ -467,7 +467,7 @@ name = "items"
         r#"sources.toml: 3 problems in the source config
 sources.toml:9:16: client.auth.token_header: `token_header` conflicts with `token_path`: the login response holds the token in one place; keep one of `token_path`, `token_header`, `token_cookie`
 sources.toml:10:16: client.auth.token_cookie: `token_cookie` conflicts with `token_path`: the login response holds the token in one place; keep one of `token_path`, `token_header`, `token_cookie`
-sources.toml:11:12: client.auth.location: `location = "cookie"` needs a `name`; add the cookie name the session token is sent under, e.g. `name = "session_id"`"#
+sources.toml:11:12: client.auth.location: a session token sent in the cookie needs a `name`; add the cookie name the session token is sent under, e.g. `name = "session_id"`"#
     );
 }
 
@@ -589,7 +589,7 @@ fn concurrency_reaches_the_spec_and_zero_is_refused() {
     ));
     assert_eq!(
         err,
-        "sources.toml:5:15: resources[0].concurrency: `concurrency` must be at least 1 (1 fetches pages one at a time)"
+        "sources.toml:5:15: resources[0].concurrency: `concurrency` must be at least 1; 1 fetches pages one at a time"
     );
 }
 
@@ -620,4 +620,64 @@ sources.json:8:58: client.auth.credentials.password: inline credential: `passwor
 sources.json:10:19: client.auth.location: unknown session token location `cookei`; did you mean `cookie`?"#
     );
     assert!(!err.contains("canary"));
+}
+
+#[test]
+fn a_resolve_param_the_path_does_not_bind_is_refused_as_dlt_does() {
+    // dlt (`_bind_path_params`): "defines resolve params … that are not bound in path".
+    let err = toml_err(&format!(
+        "{CLIENT}[[resources]]\nname = \"issues\"\n[[resources]]\nname = \"comments\"\n[resources.endpoint]\npath = \"comments\"\nparams = {{ issue = {{ type = \"resolve\", resource = \"issues\", field = \"id\" }} }}\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml:9:20: resources[1].endpoint.params.issue: resolve param `issue` is not bound in path `comments`; write `{issue}` in the path, or read the parent's field in a query param as `\"{resources.issues.id}\"`"
+    );
+}
+
+#[test]
+fn a_typo_in_a_resolve_param_is_reported_at_what_was_written() {
+    let err = toml_err(&format!(
+        "{CLIENT}[[resources]]\nname = \"issues\"\n[[resources]]\nname = \"comments\"\n[resources.endpoint]\npath = \"issues/{{number}}/comments\"\nparams = {{ number = {{ type = \"resolve\", resource = \"issuess\", field = \"id\" }} }}\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml:9:52: resources[1].endpoint.params.number.resource: resolve param `number` names an unknown parent resource `issuess`; did you mean `issues`?"
+    );
+    assert!(!err.contains("{issuess.id}"), "{err}");
+}
+
+#[test]
+fn an_incremental_param_with_an_end_is_refused_as_dlt_does() {
+    // dlt (`setup_incremental_object`): only the start goes in a param.
+    let err = toml_err(&format!(
+        "{CLIENT}[[resources]]\nname = \"events\"\n[resources.endpoint]\npath = \"events\"\n[resources.endpoint.params.since]\ntype = \"incremental\"\ncursor_path = \"updated_at\"\ninitial_value = 1\nend_value = 9\nend_param = \"until\"\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml: 2 problems in the source config\n\
+sources.toml:11:13: resources[0].endpoint.params.since.end_value: only `cursor_path` and `initial_value` are allowed in the incremental param `since`, not `end_value`; to set `end_value` too, use the endpoint's `incremental = { cursor_path = …, start_param = \"since\", end_value = … }`\n\
+sources.toml:12:13: resources[0].endpoint.params.since.end_param: only `cursor_path` and `initial_value` are allowed in the incremental param `since`, not `end_param`; to set `end_param` too, use the endpoint's `incremental = { cursor_path = …, start_param = \"since\", end_param = … }`"
+    );
+}
+
+#[test]
+fn two_incremental_params_are_refused_as_dlt_does() {
+    let err = toml_err(&format!(
+        "{CLIENT}[[resources]]\nname = \"events\"\n[resources.endpoint]\npath = \"events\"\nparams.since = {{ type = \"incremental\", cursor_path = \"a\" }}\nparams.after = {{ type = \"incremental\", cursor_path = \"b\" }}\n"
+    ));
+    assert!(
+        err.contains("only one incremental param is allowed per endpoint"),
+        "{err}"
+    );
+}
+
+#[test]
+fn resource_names_are_unique() {
+    let err = toml_err(&format!(
+        "{CLIENT}[[resources]]\nname = \"a\"\n[[resources]]\nname = \"a\"\n"
+    ));
+    assert_eq!(
+        err,
+        "sources.toml:6:8: resources[1].name: two resources are named `a`; resource names must be unique"
+    );
 }

@@ -226,7 +226,7 @@ json = {{ q = "{{resources.postz.id}}", n = "{{incremental.start}}" }}
         "{err}"
     );
     assert!(
-        lines.iter().any(|l| l.starts_with("blog.toml:13:23: resources[1].endpoint.headers.X-Since: placeholder `{incremental.start_value}` names nothing: the resource has no `incremental` cursor")),
+        lines.iter().any(|l| l.starts_with("blog.toml:13:23: resources[1].endpoint.headers.X-Since: placeholder `{incremental.start_value}` names nothing: the resource has no incremental cursor")),
         "{err}"
     );
     assert!(
@@ -273,7 +273,7 @@ incremental = {{ cursor_path = "t", initial_value = 1 }}
 "#
     ));
     assert!(
-        err.contains("endpoint.params.until: placeholder `{incremental.end_value}` names nothing: its `incremental` has no `end_value`"),
+        err.contains("endpoint.params.until: placeholder `{incremental.end_value}` names nothing: its incremental cursor has no `end_value`"),
         "{err}"
     );
 }

@@ -54,7 +54,7 @@ pub use resource::{
     Completeness, DEFAULT_CONCURRENCY, DEFAULT_MAX_PAGE_BYTES, EndpointSpec, ResourceSpec,
 };
 pub use response_action::{ResponseAction, ResponseActionKind, response_action_for};
-pub use source::{SourceResource, SourceSpec};
+pub use source::{SourceResource, SourceSpec, secret_keys};
 pub use transport::{ClientCertificate, TransportSpec};
 pub use validate::{Fix, Problem, validate};
 

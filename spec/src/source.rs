@@ -62,10 +62,10 @@ pub struct SourceResource {
 
 impl SourceResource {
     /// `spec` with the source's auth, no secret headers, selected; the parent read from its
-    /// placeholders.
+    /// placeholders (in its path, params, headers or JSON body).
     pub fn new(spec: ResourceSpec) -> Self {
         SourceResource {
-            parent: spec.parent_name().map(str::to_owned),
+            parent: crate::validate::placeholder::parent_of(&spec),
             spec,
             auth: None,
             secret_headers: Vec::new(),
@@ -160,27 +160,41 @@ impl SourceSpec {
     /// Every secret key the source references (auths, then headers, then resource headers), each once,
     /// in order of first reference.
     pub fn secret_keys(&self) -> Vec<&str> {
-        let mut keys: Vec<&str> = Vec::new();
-        let auths = self
-            .auth
-            .iter()
-            .chain(self.resources.iter().filter_map(|r| r.auth.as_ref()));
-        let auth_keys = auths.flat_map(AuthSpec::secret_keys);
-        let header_keys = self.headers.iter().filter_map(|(_, v)| v.secret_key());
-        let resource_header_keys = self
-            .resources
-            .iter()
-            .flat_map(|r| r.secret_headers.iter().map(|(_, k)| k.key()));
-        let transport_keys = self.transport.secret_keys();
-        for key in auth_keys
-            .chain(header_keys)
-            .chain(resource_header_keys)
-            .chain(transport_keys)
-        {
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        keys
+        secret_keys(
+            self.auth.as_ref(),
+            &self.headers,
+            &self.resources,
+            &self.transport,
+        )
     }
+}
+
+/// Every secret key of a source's parts ([`SourceSpec::secret_keys`]), for a front end that
+/// holds them apart (the config's `client` block and its resources).
+pub fn secret_keys<'a>(
+    auth: Option<&'a AuthSpec>,
+    headers: &'a [(String, MaybeSecret)],
+    resources: &'a [SourceResource],
+    transport: &'a crate::TransportSpec,
+) -> Vec<&'a str> {
+    let mut keys: Vec<&str> = Vec::new();
+    let auths = auth
+        .into_iter()
+        .chain(resources.iter().filter_map(|r| r.auth.as_ref()));
+    let auth_keys = auths.flat_map(AuthSpec::secret_keys);
+    let header_keys = headers.iter().filter_map(|(_, v)| v.secret_key());
+    let resource_header_keys = resources
+        .iter()
+        .flat_map(|r| r.secret_headers.iter().map(|(_, k)| k.key()));
+    let transport_keys = transport.secret_keys();
+    for key in auth_keys
+        .chain(header_keys)
+        .chain(resource_header_keys)
+        .chain(transport_keys)
+    {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
 }

@@ -143,9 +143,7 @@ use std::path::Path;
 pub use build::{AuthCheck, Source};
 pub use error::{ConfigError, ConfigProblem, Location};
 
-use crate::spec::{
-    AuthSpec, MaybeSecret, PaginatorSpec, ResourceSpec, SecretRef, SourceResource, SourceSpec,
-};
+use crate::spec::{AuthSpec, MaybeSecret, PaginatorSpec, SourceSpec};
 use tree::Node;
 
 /// The two formats a config may be written in.
@@ -204,22 +202,10 @@ pub struct ClientConfig {
     pub transport: crate::spec::TransportSpec,
 }
 
-/// One resource of the config.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct ResourceConfig {
-    /// What the runtime executes (the same type the macro builds).
-    pub spec: ResourceSpec,
-    /// The endpoint's own auth, replacing the source's (`endpoint.auth`).
-    pub auth: Option<AuthSpec>,
-    /// The endpoint's headers whose values come from the secrets
-    /// (`headers = { "X-Key" = { secret = "key" } }`; plain ones are in `spec`).
-    pub secret_headers: Vec<(String, SecretRef)>,
-    /// The parent named by its placeholders.
-    pub parent: Option<String>,
-    /// Whether `run` writes its records (`selected = false`: only feeds children, as in dlt).
-    pub selected: bool,
-}
+/// One resource of the config: the model's [`SourceResource`] (its spec, its own auth
+/// (`endpoint.auth`), its secret headers, its parent, whether it is selected), so the config
+/// and the macro describe a resource with one type.
+pub use crate::spec::SourceResource as ResourceConfig;
 
 impl SourceConfig {
     /// Loads `path`, in the format its extension names. The source name defaults to the
@@ -303,35 +289,15 @@ impl SourceConfig {
         }
     }
 
-    /// Every secret key the config references (auths, then headers), deduplicated, in order.
+    /// Every secret key the config references (auths, then headers), deduplicated, in order:
+    /// [`SourceSpec::secret_keys`] of [`SourceConfig::to_spec`].
     pub fn secret_keys(&self) -> Vec<&str> {
-        let mut keys: Vec<&str> = Vec::new();
-        let auths = self
-            .client
-            .auth
-            .iter()
-            .chain(self.resources.iter().filter_map(|r| r.auth.as_ref()));
-        let auth_keys = auths.flat_map(AuthSpec::secret_keys);
-        let header_keys = self
-            .client
-            .headers
-            .iter()
-            .filter_map(|(_, v)| v.secret_key());
-        let resource_header_keys = self
-            .resources
-            .iter()
-            .flat_map(|r| r.secret_headers.iter().map(|(_, k)| k.key()));
-        let transport_keys = self.client.transport.secret_keys();
-        for key in auth_keys
-            .chain(header_keys)
-            .chain(resource_header_keys)
-            .chain(transport_keys)
-        {
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        keys
+        rest_source_spec::secret_keys(
+            self.client.auth.as_ref(),
+            &self.client.headers,
+            &self.resources,
+            &self.client.transport,
+        )
     }
 
     /// The config as the source model both front ends produce (what the validator checks
@@ -343,13 +309,7 @@ impl SourceConfig {
         spec.paginator = self.client.paginator.clone();
         spec.transport = self.client.transport.clone();
         spec.params = self.params.clone();
-        for r in &self.resources {
-            let mut resource = SourceResource::new(r.spec.clone()).selected(r.selected);
-            resource.auth = r.auth.clone();
-            resource.parent = r.parent.clone();
-            resource.secret_headers = r.secret_headers.clone();
-            spec.resources.push(resource);
-        }
+        spec.resources = self.resources.clone();
         spec
     }
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::report::StopReason;
 use crate::select::JsonPath;
 use crate::spec::OffsetPaginator;
+use rest_source_spec::validate::paginator;
 
 /// Asks for `limit` records per page and advances the offset by the records each page
 /// actually held, so a server that serves fewer than asked (a capped page size) loses
@@ -36,11 +37,9 @@ pub struct Offset {
 impl Offset {
     /// From the spec; fails on an invalid JSON path.
     pub fn new(spec: &OffsetPaginator) -> Result<Self> {
-        if spec.limit == 0 {
-            return Err(Error::Config(
-                "the offset paginator's `limit` is 0; expected the page size, for example 100"
-                    .into(),
-            ));
+        // The front ends' rule, for paginators built by hand.
+        if let Some(problem) = paginator::first_problem(&spec.clone().into()) {
+            return Err(Error::Config(problem));
         }
         Ok(Offset {
             offset: spec.offset,

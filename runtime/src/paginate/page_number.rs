@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::report::StopReason;
 use crate::select::JsonPath;
 use crate::spec::PageNumberPaginator;
+use rest_source_spec::validate::paginator;
 
 /// Counts pages up from `page` (default `base_page`). Stops on an empty page
 /// (`stop_after_empty_page`), when `has_more_path` is `false`, after the last page — given by
@@ -32,17 +33,9 @@ pub struct PageNumber {
 impl PageNumber {
     /// From the spec; fails on an invalid JSON path.
     pub fn new(spec: &PageNumberPaginator) -> Result<Self> {
-        if !spec.stop_after_empty_page
-            && spec.total_path.is_none()
-            && spec.total_header.is_none()
-            && spec.maximum_page.is_none()
-            && spec.has_more_path.is_none()
-        {
-            return Err(Error::Config(
-                "the page_number paginator has no way to stop: with `stop_after_empty_page = \
-                 false`, set `total_path`, `total_header`, `maximum_page` or `has_more_path`"
-                    .into(),
-            ));
+        // The front ends' rule, for paginators built by hand.
+        if let Some(problem) = paginator::first_problem(&spec.clone().into()) {
+            return Err(Error::Config(problem));
         }
         Ok(PageNumber {
             page: spec.page.unwrap_or(spec.base_page),

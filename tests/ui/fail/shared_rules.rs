@@ -1,6 +1,6 @@
-//! One invalid source per rule the macro shares with the config (`rest_source_spec::validate`);
-//! `tests/shared_rules.rs` loads the same sources as configs and checks that each message
-//! below is the config's too.
+//! One invalid source per rule the macro shares with the config (`rest_source_spec::validate`),
+//! in the order of the table in `tests/shared_rules.rs`, which loads the same sources as
+//! configs and checks that each config message below is the macro's too.
 
 use rest_source::{Resource, rest_source};
 
@@ -28,4 +28,161 @@ struct JsonWithoutPost {
     search: Resource<serde_json::Value>,
 }
 
-fn main() {}
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct OffsetLimitZero {
+    #[resource(path = "contacts", paginator = offset(limit = 0))]
+    contacts: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct PageNumberNeverStops {
+    #[resource(path = "contacts", paginator = page_number(stop_after_empty_page = false))]
+    contacts: Resource<serde_json::Value>,
+}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    paginator = cursor(cursor_param = "")
+)]
+struct EmptyCursorParam {}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct ZeroLimits {
+    #[resource(path = "contacts", max_pages = 0, max_items = 0, concurrency = 0)]
+    contacts: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct EmptyCursorPath {
+    #[resource(path = "events", incremental(cursor_path = ""))]
+    events: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct UnknownParameter {
+    region: String,
+    #[resource(path = "{regoin}/contacts")]
+    contacts: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct ResourceAsParameter {
+    #[resource(path = "contacts")]
+    contacts: Resource<serde_json::Value>,
+    #[resource(path = "notes", params("contact" = "{contacts}"))]
+    notes: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct ParameterAsParent {
+    region: String,
+    #[resource(path = "{region.id}/contacts")]
+    contacts: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct UnknownParent {
+    #[resource(path = "contacts")]
+    contacts: Resource<serde_json::Value>,
+    #[resource(path = "notes", params("contact" = "{resources.contact.id}"))]
+    notes: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct OwnParent {
+    #[resource(path = "notes/{notes.id}")]
+    notes: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct TwoParents {
+    #[resource(path = "a")]
+    a: Resource<serde_json::Value>,
+    #[resource(path = "b")]
+    b: Resource<serde_json::Value>,
+    #[resource(path = "a/{a.id}/b/{b.id}")]
+    c: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct IncludeWithoutParent {
+    #[resource(path = "notes", include_from_parent("id"))]
+    notes: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct ParentCycle {
+    #[resource(path = "a/{b.id}")]
+    a: Resource<serde_json::Value>,
+    #[resource(path = "b/{a.id}")]
+    b: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct StartValueWithoutCursor {
+    #[resource(path = "events", params("since" = "{incremental.start_value}"))]
+    events: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct EndValueNotSet {
+    #[resource(
+        path = "events",
+        incremental(cursor_path = "updated_at", initial_value = "2024-01-01"),
+        params("until" = "{incremental.end_value}")
+    )]
+    events: Resource<serde_json::Value>,
+}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = oauth2_client_credentials(
+        access_token_url = "oauth/token",
+        client_id = "id",
+        client_secret = secret("cs"),
+    )
+)]
+struct RelativeTokenUrl {}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = session_token(login_url = "ftp://crm.example.com/login", token_path = "token")
+)]
+struct LoginUrlScheme {}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = session_token(login_url = "https://crm.example.com/login")
+)]
+struct NoTokenSource {}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = session_token(
+        login_url = "https://crm.example.com/login",
+        token_path = "token",
+        token_header = "X-Session",
+    )
+)]
+struct TwoTokenSources {}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = session_token(
+        login_url = "https://crm.example.com/login",
+        token_path = "token",
+        location = cookie,
+    )
+)]
+struct CookieWithoutName {}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct StrayBrace {
+    #[resource(path = "contacts/{id")]
+    contacts: Resource<serde_json::Value>,
+}
+
+fn main() {
+    // The stand-ins keep the rest of the crate compiling: no cascade of errors here.
+    let _ = ZeroLimits::builder();
+}

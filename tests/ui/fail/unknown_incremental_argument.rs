@@ -6,8 +6,6 @@ struct Api {
     a: Resource<u8>,
     #[resource(path = "b", incremental(start_param = "since", initial_value = now()))]
     b: Resource<u8>,
-    #[resource(path = "c", incremental(cursor_path = "seq", end_param = "until"))]
-    c: Resource<u8>,
 }
 
 fn main() {}

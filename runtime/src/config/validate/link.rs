@@ -1,234 +1,72 @@
-//! Placeholders across resources: `{param}` names a source parameter; `{<parent>.<field>}`
-//! and `{resources.<parent>.<field>}` make a child of a parent that must exist, be the only
-//! one, and not lead back to the child.
+//! dlt's `{"type": "resolve", …}` params, bound into the path as the `{<parent>.<field>}`
+//! placeholders they stand for, and each resource's parent. What placeholders may name is
+//! a shared rule ([`rest_source_spec::validate`]); only the `resolve` syntax, which the model
+//! does not keep, is checked here, at what the user wrote.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-
-use serde_json::Value;
 
 use super::{Draft, Validator};
 use crate::config::ResourceConfig;
 use crate::config::suggest;
-use crate::placeholder::{IncrementalValue, Reference};
 
-/// A string of a resource that may hold placeholders (the path, a param, a header value, a
-/// JSON body string), with where it is written.
-pub(super) struct Template {
-    text: String,
-    span: Option<Range<usize>>,
-    at: String,
-}
-
-impl Template {
-    pub(super) fn new(text: &str, span: Option<Range<usize>>, at: String) -> Self {
-        Template {
-            text: text.to_owned(),
-            span,
-            at,
-        }
-    }
-
-    /// Whether the template is written at `at` (a key path).
-    pub(super) fn is_at(&self, at: &str) -> bool {
-        self.at == at
-    }
-
-    /// dlt's `{"type": "resolve", "resource": r, "field": f}` param, as the placeholder
-    /// `{r.f}` it stands for.
-    pub(super) fn resolved(
-        resource: &str,
-        field: &str,
-        span: Option<Range<usize>>,
-        at: String,
-    ) -> Self {
-        Template::new(&format!("{{{resource}.{field}}}"), span, at)
-    }
+/// One `resolve` param as written.
+pub(super) struct Resolve {
+    /// The param name (`{name}` in the path).
+    pub(super) param: String,
+    pub(super) resource: String,
+    pub(super) field: String,
+    /// Where the param's table is written, and its config path.
+    pub(super) span: Option<Range<usize>>,
+    pub(super) at: String,
+    /// Where its `resource` value is written.
+    pub(super) resource_span: Option<Range<usize>>,
 }
 
 impl Validator<'_> {
-    /// Resolves placeholders: `{param}` must name a source parameter, `{<parent>.<field>}`
-    /// and `{resources.<parent>.<field>}` make the resource a child of `<parent>`, which must
-    /// exist and not lead back to the resource.
-    pub(super) fn link(
-        &mut self,
-        mut drafts: Vec<Draft>,
-        params: &BTreeMap<String, String>,
-    ) -> Vec<ResourceConfig> {
+    /// Binds `resolve` params into paths and sets each resource's parent (the one resource
+    /// its placeholders name).
+    pub(super) fn link(&mut self, mut drafts: Vec<Draft>) -> Vec<ResourceConfig> {
         let names: Vec<String> = drafts.iter().map(|d| d.config.spec.name.clone()).collect();
         let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let param_names: Vec<&str> = params.keys().map(String::as_str).collect();
-        let mut seen = BTreeSet::new();
-        for d in &drafts {
-            if !seen.insert(d.config.spec.name.clone()) {
-                self.problem(
-                    d.path_span.as_ref(),
-                    &d.path_at,
-                    format!("two resources are named `{}`", d.config.spec.name),
-                    Some("resource names must be unique".into()),
-                );
-            }
-        }
         for d in &mut drafts {
-            let resolve_params: Vec<String> = d.resolved.iter().map(|(p, ..)| p.clone()).collect();
-            // dlt's older `resolve` params become placeholders of the newer form.
-            for (param, parent, field) in std::mem::take(&mut d.resolved) {
-                let placeholder = format!("{{{parent}.{field}}}");
-                let needle = format!("{{{param}}}");
-                if d.config.spec.endpoint.path.contains(&needle) {
-                    d.config.spec.endpoint.path =
-                        d.config.spec.endpoint.path.replace(&needle, &placeholder);
-                } else {
-                    d.config
-                        .spec
-                        .endpoint
-                        .params
-                        .insert(param, Value::String(placeholder));
-                }
+            for r in std::mem::take(&mut d.resolved) {
+                self.bind(d, r, &name_refs);
             }
-            let resolve_params: Vec<String> = resolve_params.clone();
-            let incremental = d.config.spec.endpoint.incremental.clone();
-            let mut parents = BTreeSet::new();
-            for t in &d.templates {
-                let names = match crate::placeholder::names(&t.text) {
-                    Ok(names) => names,
-                    Err(e) => {
-                        self.problem(t.span.as_ref(), &t.at, e.0, None);
-                        continue;
-                    }
-                };
-                for placeholder in names {
-                    let reference = match crate::placeholder::reference(placeholder) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            self.problem(t.span.as_ref(), &t.at, e.0, None);
-                            continue;
-                        }
-                    };
-                    match reference {
-                        Reference::Param(p) if param_names.contains(&p) => {}
-                        // A resolve param's `{name}` in the path: checked at the param.
-                        Reference::Param(p) if resolve_params.iter().any(|r| r == p) => {}
-                        Reference::Param(p) => {
-                            let help = match suggest::did_you_mean(p, &param_names) {
-                                Some(close) => format!("did you mean `{{{close}}}`?"),
-                                None => "define it under `params`, or write `{<parent>.<field>}` to read a parent resource's field".into(),
-                            };
-                            self.problem(
-                                t.span.as_ref(),
-                                &t.at,
-                                format!(
-                                    "placeholder `{{{placeholder}}}` names no source parameter"
-                                ),
-                                Some(help),
-                            );
-                        }
-                        Reference::Parent { resource, .. } if name_refs.contains(&resource) => {
-                            parents.insert(resource.to_owned());
-                        }
-                        Reference::Parent { resource, .. } => {
-                            let help = suggest::help(resource, &name_refs);
-                            self.problem(
-                                t.span.as_ref(),
-                                &t.at,
-                                format!("placeholder `{{{placeholder}}}` names an unknown parent resource `{resource}`"),
-                                Some(help),
-                            );
-                        }
-                        Reference::Incremental(which) => {
-                            let missing = match &incremental {
-                                None => Some("the resource has no `incremental` cursor".to_owned()),
-                                Some(i)
-                                    if which == IncrementalValue::End && i.end_value.is_none() =>
-                                {
-                                    Some("its `incremental` has no `end_value`".to_owned())
-                                }
-                                Some(i)
-                                    if which == IncrementalValue::Initial
-                                        && i.initial_value.is_none() =>
-                                {
-                                    Some("its `incremental` has no `initial_value`".to_owned())
-                                }
-                                Some(_) => None,
-                            };
-                            if let Some(missing) = missing {
-                                self.problem(
-                                    t.span.as_ref(),
-                                    &t.at,
-                                    format!("placeholder `{{{placeholder}}}` names nothing: {missing}"),
-                                    Some("add `incremental = { cursor_path = \"updated_at\", initial_value = … }` to the endpoint, with the value it names".into()),
-                                );
-                            }
-                        }
-                    }
-                }
-            }
-            if parents.is_empty() && !d.config.spec.include_from_parent.is_empty() {
-                let shown = d.config.spec.include_from_parent.join("`, `");
-                self.problem(
-                    d.path_span.as_ref(),
-                    &d.path_at,
-                    format!(
-                        "`include_from_parent` (`{shown}`) needs a parent, but the path names none"
-                    ),
-                    Some("read a parent field in the path, such as `{contacts.id}`".into()),
-                );
-            }
-            match parents.len() {
-                0 | 1 => d.config.parent = parents.into_iter().next(),
-                _ => {
-                    let list: Vec<String> = parents.iter().map(|p| format!("`{p}`")).collect();
-                    self.problem(
-                        d.path_span.as_ref(),
-                        &d.path_at,
-                        format!(
-                            "placeholders name more than one parent resource: {}",
-                            list.join(", ")
-                        ),
-                        Some("a child resource reads the fields of one parent".into()),
-                    );
-                }
-            }
-        }
-        // Cycles: follow each resource's parent chain; reaching it again is a cycle.
-        let parent_of: BTreeMap<&str, &str> = drafts
-            .iter()
-            .filter_map(|d| Some((d.config.spec.name.as_str(), d.config.parent.as_deref()?)))
-            .collect();
-        let mut cycle_problems = Vec::new();
-        for d in &drafts {
-            let start = d.config.spec.name.as_str();
-            let mut chain = vec![start];
-            let mut at = start;
-            while let Some(&next) = parent_of.get(at) {
-                if next == start {
-                    let shown: Vec<String> = chain
-                        .iter()
-                        .chain([&start])
-                        .map(|n| format!("`{n}`"))
-                        .collect();
-                    cycle_problems.push((
-                        d.path_span.clone(),
-                        d.path_at.clone(),
-                        shown.join(" → "),
-                    ));
-                    break;
-                }
-                if chain.contains(&next) {
-                    break; // a cycle further up, reported for its own members
-                }
-                chain.push(next);
-                at = next;
-            }
-        }
-        for (span, at, shown) in cycle_problems {
-            self.problem(
-                span.as_ref(),
-                &at,
-                format!("parent resources form a cycle: {shown}"),
-                Some("a child's placeholders must not lead back to itself".into()),
-            );
+            d.config.parent = rest_source_spec::validate::placeholder::parent_of(&d.config.spec);
         }
         drafts.into_iter().map(|d| d.config).collect()
+    }
+
+    /// dlt binds a `resolve` param into `{param}` in the path, and refuses one the path does
+    /// not use (`config_setup._bind_path_params`) or whose parent does not exist.
+    fn bind(&mut self, d: &mut Draft, r: Resolve, resources: &[&str]) {
+        let needle = format!("{{{}}}", r.param);
+        let path = &mut d.config.spec.endpoint.path;
+        if !path.contains(&needle) {
+            let message = format!("resolve param `{}` is not bound in path `{path}`", r.param);
+            let help = format!(
+                "write `{needle}` in the path, or read the parent's field in a query param as \
+                 `\"{{resources.{}.{}}}\"`",
+                r.resource, r.field
+            );
+            self.problem(r.span.as_ref(), &r.at, message, Some(help));
+            return;
+        }
+        if !resources.contains(&r.resource.as_str()) {
+            let help = suggest::help(&r.resource, resources);
+            self.problem(
+                r.resource_span.as_ref(),
+                &format!("{}.resource", r.at),
+                format!(
+                    "resolve param `{}` names an unknown parent resource `{}`",
+                    r.param, r.resource
+                ),
+                Some(help),
+            );
+            // Reported here, at what was written: the path keeps no placeholder for it.
+            *path = path.replace(&needle, &r.param);
+            return;
+        }
+        *path = path.replace(&needle, &format!("{{{}.{}}}", r.resource, r.field));
     }
 }

@@ -50,17 +50,11 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-/// A resource as read, before placeholders are linked.
+/// A resource as read, before its `resolve` params are bound into its path.
 struct Draft {
     config: ResourceConfig,
-    /// Where its path is written (placeholder problems point there).
-    path_span: Option<Range<usize>>,
-    path_at: String,
-    /// `resolve` params: param name → (parent, field).
-    resolved: Vec<(String, String, String)>,
-    /// Every string that may hold placeholders (path, params, headers, JSON body strings),
-    /// each with where it is written, so a bad placeholder is reported where it stands.
-    templates: Vec<link::Template>,
+    /// dlt's `resolve` params, as written.
+    resolved: Vec<link::Resolve>,
 }
 
 impl<'t> Validator<'t> {
@@ -247,18 +241,10 @@ impl<'t> Validator<'t> {
         }
     }
 
-    /// A token or login URL: the shared rule's check and message (`base_url` is checked
-    /// by [`rest_source_spec::validate`] on the whole source).
+    /// A token or login URL (that it is absolute is a shared rule:
+    /// `rest_source_spec::validate::auth`).
     fn url(&mut self, node: &Node, path: &str) -> Option<String> {
-        let s = self.string(node, path)?;
-        let key = path.rsplit('.').next().unwrap_or(path);
-        match rest_source_spec::validate::absolute_url_problem(&s, key) {
-            None => Some(s),
-            Some(message) => {
-                self.problem(node.span.as_ref(), path, message, None);
-                None
-            }
-        }
+        self.string(node, path)
     }
 
     pub(crate) fn source(&mut self, root: &Node, default_name: &str) -> Option<SourceConfig> {
@@ -377,7 +363,7 @@ impl<'t> Validator<'t> {
             }
         }
 
-        let resources = self.link(drafts, &params);
+        let resources = self.link(drafts);
         // The shared rules see what was read, so their problems come with the others.
         if let Some(client) = &client {
             let read = SourceConfig {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::link::Template;
+use super::link::Resolve;
 use super::{Draft, Validator, join};
 use crate::config::ResourceConfig;
 use crate::config::suggest;
@@ -170,7 +170,6 @@ impl Validator<'_> {
         &mut self,
         path: &str,
         params: &mut BTreeMap<String, Value>,
-        templates: &mut Vec<Template>,
         ep: &Node,
         ep_path: &str,
         path_span: Option<&std::ops::Range<usize>>,
@@ -192,8 +191,6 @@ impl Validator<'_> {
                         | Some(NodeValue::Bool(_)) => {
                             let node = node.expect("matched above");
                             params.remove(name);
-                            let at = join(&join(ep_path, "params"), name);
-                            templates.retain(|t| !t.is_at(&at));
                             out.push_str(&python_str(node));
                         }
                         Some(NodeValue::Table(_))
@@ -254,21 +251,10 @@ impl Validator<'_> {
         let max_items = node
             .get("max_items")
             .and_then(|n| self.uint(n, &join(path, "max_items")));
-        let concurrency = node.get("concurrency").and_then(|n| {
-            let at = join(path, "concurrency");
-            match self.uint(n, &at)? {
-                0 => {
-                    self.problem(
-                        n.span.as_ref(),
-                        &at,
-                        "`concurrency` must be at least 1 (1 fetches pages one at a time)",
-                        None,
-                    );
-                    None
-                }
-                c => Some(c as usize),
-            }
-        });
+        let concurrency = node
+            .get("concurrency")
+            .and_then(|n| self.uint(n, &join(path, "concurrency")))
+            .map(|c| c as usize);
         let completeness = node.get("completeness").and_then(|n| {
             let at = join(path, "completeness");
             match self.string(n, &at)?.as_str() {
@@ -341,7 +327,6 @@ impl Validator<'_> {
         };
         let mut params = BTreeMap::new();
         let mut resolved = Vec::new();
-        let mut templates = Vec::new();
         let mut param_incremental = None;
         if let Some(pnode) = ep.get("params") {
             let at = join(&ep_path, "params");
@@ -351,8 +336,7 @@ impl Validator<'_> {
                     for (key, value) in entries {
                         let pat = join(&at, &key.name);
                         match &value.value {
-                            NodeValue::Str(text) => {
-                                templates.push(Template::new(text, value.span.clone(), pat));
+                            NodeValue::Str(_) => {
                                 params.insert(key.name.clone(), value.to_json());
                             }
                             NodeValue::Int(_) | NodeValue::Float(_) => {
@@ -394,13 +378,30 @@ impl Validator<'_> {
                                             "an incremental param",
                                         )
                                         .and_then(|n| self.string(n, &join(&pat, "cursor_path")));
-                                    if let Some(cursor) = cursor {
+                                    // dlt (`setup_incremental_object`): a param carries
+                                    // the start only; a window needs the endpoint's block.
+                                    for end in ["end_param", "end_value"] {
+                                        if let Some(n) = value.get(end) {
+                                            self.problem(
+                                                n.span.as_ref(),
+                                                &join(&pat, end),
+                                                format!("only `cursor_path` and `initial_value` are allowed in the incremental param `{}`, not `{end}`", key.name),
+                                                Some(format!("to set `{end}` too, use the endpoint's `incremental = {{ cursor_path = …, start_param = \"{}\", {end} = … }}`", key.name)),
+                                            );
+                                        }
+                                    }
+                                    if let Some((_, _, first)) = &param_incremental {
+                                        self.problem(
+                                            value.span.as_ref(),
+                                            &pat,
+                                            format!("only one incremental param is allowed per endpoint; `{first}` is one already"),
+                                            Some("keep one cursor".into()),
+                                        );
+                                    } else if let Some(cursor) = cursor {
                                         let mut spec = IncrementalSpec::new(cursor)
                                             .start_param(key.name.clone());
-                                        spec.end_param = self.opt_string(value, &pat, "end_param");
                                         spec.initial_value =
                                             value.get("initial_value").map(Node::to_json);
-                                        spec.end_value = value.get("end_value").map(Node::to_json);
                                         self.incremental_options(value, &pat, &mut spec);
                                         param_incremental =
                                             Some((spec, value.span.clone(), pat.clone()));
@@ -419,15 +420,17 @@ impl Validator<'_> {
                                     let field = self
                                         .required(value, &pat, "field", "a resolve param")
                                         .and_then(|n| self.string(n, &join(&pat, "field")));
-                                    if let (Some(r), Some(f)) = (resource, field) {
-                                        // Checked as the placeholder it stands for, here.
-                                        templates.push(Template::resolved(
-                                            &r,
-                                            &f,
-                                            value.span.clone(),
-                                            pat.clone(),
-                                        ));
-                                        resolved.push((key.name.clone(), r, f));
+                                    if let (Some(resource), Some(field)) = (resource, field) {
+                                        resolved.push(Resolve {
+                                            param: key.name.clone(),
+                                            resource,
+                                            field,
+                                            span: value.span.clone(),
+                                            at: pat.clone(),
+                                            resource_span: value
+                                                .get("resource")
+                                                .and_then(|n| n.span.clone()),
+                                        });
                                     }
                                 }
                                 Some(other) => {
@@ -463,15 +466,11 @@ impl Validator<'_> {
             self.bind_path_params(
                 &p,
                 &mut params,
-                &mut templates,
                 ep,
                 &ep_path,
                 path_span.as_ref(),
             )
         });
-        if let Some(p) = &url_path {
-            templates.push(Template::new(p, path_span.clone(), join(&ep_path, "path")));
-        }
         let mut headers: BTreeMap<String, String> = BTreeMap::new();
         let mut secret_headers: Vec<(String, SecretRef)> = Vec::new();
         let all_headers = ep
@@ -486,32 +485,11 @@ impl Validator<'_> {
                 MaybeSecret::Secret { secret } => secret_headers.push((k, SecretRef(secret))),
             }
         }
-        if let Some(h) = ep.get("headers").and_then(Node::as_table) {
-            for (key, value) in h {
-                if let Some(text) = value.as_str() {
-                    let at = join(&join(&ep_path, "headers"), &key.name);
-                    templates.push(Template::new(text, value.span.clone(), at));
-                }
-            }
-        }
-        if let Some(body) = ep.get("json") {
-            json_templates(body, &join(&ep_path, "json"), &mut templates);
-        }
         let json = ep.get("json").map(Node::to_json);
         let data = ep
             .get("data")
             .and_then(|d| self.data_body(d, &join(&ep_path, "data")));
-        if let Some(body) = ep.get("data").filter(|_| data.is_some()) {
-            json_templates(body, &join(&ep_path, "data"), &mut templates);
-        }
-        if let (Some(_), Some(d)) = (&json, ep.get("data")) {
-            self.problem(
-                d.span.as_ref(),
-                &join(&ep_path, "data"),
-                "`json` and `data` are both set; a request has one body",
-                Some("keep `json` for a JSON body or `data` for a form or raw body".into()),
-            );
-        }
+        // `json` and `data` together: the shared rule (`rest_source_spec::validate`).
         let data_selector = self.opt_string(ep, &ep_path, "data_selector");
         let paginator = match ep.get("paginator") {
             Some(p) => self.paginator(p, &join(&ep_path, "paginator")),
@@ -565,17 +543,13 @@ impl Validator<'_> {
         spec.loader_hints = loader_hints;
         spec.parallelized = parallelized;
         Some(Draft {
-            config: ResourceConfig {
-                spec,
-                auth,
-                secret_headers,
-                parent: None,
-                selected,
+            config: {
+                let mut resource = ResourceConfig::new(spec).selected(selected);
+                resource.auth = auth;
+                resource.secret_headers = secret_headers;
+                resource
             },
-            path_span,
-            path_at: join(&ep_path, "path"),
             resolved,
-            templates,
         })
     }
 }
@@ -681,25 +655,5 @@ fn python_str(node: &Node) -> String {
         NodeValue::Str(s) => s.clone(),
         NodeValue::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => format!("{f:.1}"),
         _ => crate::select::value_to_param(&node.to_json()),
-    }
-}
-
-/// The strings of a JSON body (keys included), as templates.
-fn json_templates(node: &Node, at: &str, out: &mut Vec<Template>) {
-    match &node.value {
-        NodeValue::Str(s) => out.push(Template::new(s, node.span.clone(), at.to_owned())),
-        NodeValue::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                json_templates(item, &format!("{at}[{i}]"), out);
-            }
-        }
-        NodeValue::Table(entries) => {
-            for (key, value) in entries {
-                let inner = join(at, &key.name);
-                out.push(Template::new(&key.name, key.span.clone(), inner.clone()));
-                json_templates(value, &inner, out);
-            }
-        }
-        _ => {}
     }
 }

@@ -9,6 +9,7 @@ use crate::ApiKeyLocation;
 use crate::auth::TokenRequestFormat;
 use crate::config::tree::{Node, NodeValue};
 use crate::spec::{AuthSpec, MaybeSecret};
+use rest_source_spec::validate::auth as auth_rules;
 
 pub(super) const SESSION_TOKEN_KEYS: &[&str] = &[
     "type",
@@ -25,9 +26,6 @@ pub(super) const SESSION_TOKEN_KEYS: &[&str] = &[
     "expires_in_path",
     "expires_at_path",
 ];
-
-/// Where the login response holds the token; exactly one is given.
-const TOKEN_SOURCES: &[&str] = &["token_path", "token_header", "token_cookie"];
 
 /// Where the session token goes on API requests.
 const LOCATIONS: &[&str] = &["header", "query", "cookie", "body"];
@@ -62,32 +60,15 @@ impl Validator<'_> {
             }
         });
 
-        let sources: Vec<(&str, &Node)> = TOKEN_SOURCES
+        // Exactly one token source: a shared rule, run here too so it is reported with the
+        // auth's other problems when they keep it from being built.
+        let given: Vec<&str> = auth_rules::TOKEN_SOURCES
             .iter()
-            .filter_map(|s| node.get(s).map(|n| (*s, n)))
+            .copied()
+            .filter(|s| node.get(s).is_some())
             .collect();
-        match sources.as_slice() {
-            [] => self.problem(
-                node.span.as_ref(),
-                path,
-                "`session_token` needs to know where the login response holds the token",
-                Some(
-                    "add `token_path = \"token\"` (a JSON path in the body), `token_header = \"X-Session\"` or `token_cookie = \"sessionid\"`"
-                        .into(),
-                ),
-            ),
-            [(first, _), rest @ ..] => {
-                for (other, n) in rest {
-                    self.problem(
-                        n.span.as_ref(),
-                        &join(path, other),
-                        format!(
-                            "`{other}` conflicts with `{first}`: the login response holds the token in one place"
-                        ),
-                        Some("keep one of `token_path`, `token_header`, `token_cookie`".into()),
-                    );
-                }
-            }
+        for problem in auth_rules::token_sources(&given, path) {
+            self.rule_problem(node, path, problem);
         }
         let token_path = self.opt_string(node, path, "token_path");
         let token_header = self.opt_string(node, path, "token_header");
@@ -96,26 +77,19 @@ impl Validator<'_> {
         let name = self.opt_string(node, path, "name");
         let location = node.get("location").and_then(|n| {
             let at = join(path, "location");
-            let location = match self.choice(n, &at, "session token location", LOCATIONS)? {
-                "query" => ApiKeyLocation::Query,
-                "cookie" => ApiKeyLocation::Cookie,
-                "body" => ApiKeyLocation::Body,
-                _ => ApiKeyLocation::Header,
-            };
-            // Only a header has a sensible default name (`Authorization`).
-            if location != ApiKeyLocation::Header && node.get("name").is_none() {
-                let l = n.as_str().unwrap_or_default();
-                self.problem(
-                    n.span.as_ref(),
-                    &at,
-                    format!("`location = \"{l}\"` needs a `name`"),
-                    Some(format!(
-                        "add the {l} name the session token is sent under, e.g. `name = \"session_id\"`"
-                    )),
-                );
-            }
-            Some(location)
+            Some(
+                match self.choice(n, &at, "session token location", LOCATIONS)? {
+                    "query" => ApiKeyLocation::Query,
+                    "cookie" => ApiKeyLocation::Cookie,
+                    "body" => ApiKeyLocation::Body,
+                    _ => ApiKeyLocation::Header,
+                },
+            )
         });
+        let named = node.get("name").is_some();
+        if let Some(problem) = auth_rules::location_needs_a_name(location, named, path) {
+            self.rule_problem(node, path, problem);
+        }
         let prefix = self.opt_string(node, path, "prefix");
         let ttl = self.opt_uint(node, path, "ttl");
         let expires_in_path = self.opt_string(node, path, "expires_in_path");
@@ -134,6 +108,21 @@ impl Validator<'_> {
             expires_in_path,
             expires_at_path,
         })
+    }
+
+    /// A shared rule's `problem` about the auth table `node` at `path`: at the key it names
+    /// (`<path>.<key>`), else at the table. (The shared rules run again on the built source;
+    /// the same problem at the same place is reported once.)
+    fn rule_problem(&mut self, node: &Node, path: &str, problem: rest_source_spec::Problem) {
+        let key = problem
+            .path
+            .strip_prefix(path)
+            .and_then(|k| k.strip_prefix('.'));
+        let span = key.and_then(|k| node.get(k)).unwrap_or(node).span.clone();
+        let help = problem
+            .fix
+            .map(|f| f.render(|k| self.secret_fix(k), str::to_owned));
+        self.problem(span.as_ref(), &problem.path, problem.message, help);
     }
 
     /// `credentials = { username = "bot", password = { secret = "login_password" } }`.

@@ -6,7 +6,6 @@
 use super::Validator;
 use crate::config::tree::{Node, NodeValue};
 use crate::spec::SourceSpec;
-use rest_source_spec::Fix;
 
 impl Validator<'_> {
     /// Reports every problem the shared rules find in `spec`, loaded from `root`.
@@ -14,9 +13,16 @@ impl Validator<'_> {
         for problem in rest_source_spec::validate(spec) {
             let path = config_path(spec, &problem.path);
             let span = locate(root, &path).and_then(|n| n.span.clone());
-            let help = problem.fix.map(|fix| match fix {
-                Fix::Text(text) => text,
-                Fix::SecretReference { key } => self.secret_fix(&key),
+            let help = problem.fix.map(|fix| {
+                fix.render(
+                    |key| self.secret_fix(key),
+                    |name| {
+                        format!(
+                            "define `{name}` under `params`, or write `{{<parent>.<field>}}` to \
+                             read a parent resource's field"
+                        )
+                    },
+                )
             });
             self.problem(span.as_ref(), &path, problem.message, help);
         }
@@ -24,12 +30,23 @@ impl Validator<'_> {
 }
 
 /// The config key of a model path: the client's keys live under `client`, a resource is
-/// `resources[<index>]`.
+/// `resources[<index>]` (a model path may name it by index already), and a resource's own
+/// auth is written in its endpoint.
 fn config_path(spec: &SourceSpec, path: &str) -> String {
+    if path.starts_with("resources[") {
+        return path.to_owned();
+    }
     if let Some(rest) = path.strip_prefix("resources.") {
         let found = spec.resources.iter().enumerate().find_map(|(i, r)| {
             let tail = rest.strip_prefix(r.spec.name.as_str())?;
-            (tail.is_empty() || tail.starts_with('.')).then(|| format!("resources[{i}]{tail}"))
+            if !(tail.is_empty() || tail.starts_with('.')) {
+                return None;
+            }
+            let tail = match tail.strip_prefix(".auth") {
+                Some(auth) => format!(".endpoint.auth{auth}"),
+                None => tail.to_owned(),
+            };
+            Some(format!("resources[{i}]{tail}"))
         });
         return found.unwrap_or_else(|| path.to_owned());
     }
@@ -56,6 +73,15 @@ fn locate<'n>(root: &'n Node, path: &str) -> Option<&'n Node> {
                 let headers = node.get("headers");
                 let name: Vec<&str> = segments.by_ref().collect();
                 headers.and_then(|h| h.get(&name.join("."))).or(headers)
+            }
+            // So may a query param (`filter.status`); else the path goes on inside it.
+            None if segment == "params" => {
+                let params = node.get("params");
+                let rest: Vec<&str> = segments.clone().collect();
+                match params.and_then(|p| p.get(&rest.join("."))) {
+                    Some(param) => return Some(param),
+                    None => params,
+                }
             }
             None => node.get(segment),
         };

@@ -14,6 +14,11 @@
 //! assert_eq!(paths, ["base_url", "resources.search.endpoint.json"]);
 //! ```
 
+pub mod auth;
+pub mod paginator;
+pub mod placeholder;
+mod resource;
+
 use crate::{MaybeSecret, SourceSpec};
 
 /// One problem of a source.
@@ -39,6 +44,39 @@ pub enum Fix {
         /// The suggested key.
         key: String,
     },
+    /// Define the source parameter `name` (a struct field in the macro, a `params` entry in
+    /// a config).
+    DefineParameter {
+        /// The parameter a placeholder names.
+        name: String,
+    },
+}
+
+impl Fix {
+    /// The fix as a sentence, with `secret` and `parameter` saying how this front end
+    /// references a secret and defines a parameter.
+    pub fn render(
+        &self,
+        secret: impl Fn(&str) -> String,
+        parameter: impl Fn(&str) -> String,
+    ) -> String {
+        match self {
+            Fix::Text(text) => text.clone(),
+            Fix::SecretReference { key } => secret(key),
+            Fix::DefineParameter { name } => parameter(name),
+        }
+    }
+}
+
+/// The candidate closest to `got`, if it is close enough to be what the user meant
+/// (darling's rule: Jaro-Winkler > 0.8).
+pub(crate) fn did_you_mean<'a>(got: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(got, c), *c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 /// Every problem of `spec`, in rule order (an empty list: the source is valid).
@@ -47,6 +85,24 @@ pub fn validate(spec: &SourceSpec) -> Vec<Problem> {
     base_url_is_absolute(spec, &mut problems);
     credential_headers_reference_secrets(spec, &mut problems);
     json_body_needs_post(spec, &mut problems);
+    one_body(spec, &mut problems);
+    auth::check(spec, &mut problems);
+    resource::names_are_unique(spec, &mut problems);
+    if let Some(p) = &spec.paginator {
+        problems.extend(paginator::problems(p, "paginator"));
+    }
+    for r in &spec.resources {
+        resource::limits_are_positive(r, &mut problems);
+        resource::incremental_names_a_cursor(r, &mut problems);
+        // A resource that uses the source's paginator holds a copy: reported once, there.
+        if let Some(p) = &r.spec.endpoint.paginator
+            && spec.paginator.as_ref() != Some(p)
+        {
+            let at = format!("resources.{}.endpoint.paginator", r.spec.name);
+            problems.extend(paginator::problems(p, &at));
+        }
+    }
+    placeholder::check(spec, &mut problems);
     problems
 }
 
@@ -132,6 +188,21 @@ fn json_body_needs_post(spec: &SourceSpec, out: &mut Vec<Problem>) {
                 message: "a `json` body is sent with `method = \"POST\"`".into(),
                 fix: Some(Fix::Text(
                     "add it (search endpoints read their query from the body)".into(),
+                )),
+            });
+        }
+    }
+}
+
+/// A request has one body: `json` or `data` (a form or raw body), not both (dlt refuses both).
+fn one_body(spec: &SourceSpec, out: &mut Vec<Problem>) {
+    for r in &spec.resources {
+        if r.spec.endpoint.json.is_some() && r.spec.endpoint.data.is_some() {
+            out.push(Problem {
+                path: format!("resources.{}.endpoint.data", r.spec.name),
+                message: "`json` and `data` are both set; a request has one body".into(),
+                fix: Some(Fix::Text(
+                    "keep `json` for a JSON body or `data` for a form or raw body".into(),
                 )),
             });
         }
