@@ -13,7 +13,7 @@ use crate::ctxt::Ctxt;
 use crate::endpoint::{Incremental, QueryParam};
 
 /// `secret("key")`: the literal is kept for its span.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SecretLit {
     pub key: LitStr,
 }

@@ -7,7 +7,7 @@ use syn::{Ident, Lit, LitStr};
 use crate::ast::SecretLit;
 
 /// A value that may be written in code (`"acme"`) or come from the secrets (`secret("key")`).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Value {
     Plain(LitStr),
     Secret(SecretLit),
@@ -25,7 +25,7 @@ pub fn is_secret_key(key: &str) -> bool {
 }
 
 /// A paginator: `single_page`, `json_link(next_url_path = "…")`, …, with dlt's names.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Paginator {
     pub kind: Ident,
     pub args: Vec<(Ident, Lit)>,

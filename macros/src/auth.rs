@@ -13,7 +13,7 @@ use crate::ast::SecretLit;
 use crate::attr::Value;
 
 /// One auth as written: `#[rest_source(auth = …)]` or `#[auth(…)]`.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AuthDef {
     pub form: AuthForm,
     /// The form as written, spans dropped: equal texts share one strategy.
@@ -21,7 +21,7 @@ pub struct AuthDef {
 }
 
 /// How a token endpoint differs from RFC 6749 (flat keys of the OAuth2 forms).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct TokenShape {
     /// `token_body = json|form`.
     pub token_body: Option<Ident>,
@@ -31,7 +31,7 @@ pub struct TokenShape {
     pub refresh_token_path: Option<LitStr>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum AuthForm {
     None,
     Bearer {
