@@ -271,3 +271,86 @@ pub fn into_syn(errors: Vec<darling::Error>) -> Vec<syn::Error> {
         .map(syn::Error::from)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::source::source_config;
+
+    fn messages(errors: Vec<darling::Error>) -> Vec<String> {
+        super::into_syn(errors)
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_bad_value_of_one_list_is_reported_in_written_order() {
+        let parsed = source_config(quote!(
+            base_url = "https://a.example",
+            auth = oauth2_refresh_token(
+                client_id = 5,
+                access_token_url = "not a url",
+                refresh_token = "literal",
+            ),
+        ));
+        let errors = messages(parsed.errors);
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert_eq!(errors[0], "expected a string literal or `secret(\"key\")`");
+        assert!(
+            errors[1].starts_with("`access_token_url` must be an absolute URL"),
+            "{}",
+            errors[1]
+        );
+        assert!(
+            errors[2].starts_with("`refresh_token` is a credential"),
+            "{}",
+            errors[2]
+        );
+        // The bad auth does not drop the rest of the list.
+        let config = parsed.value.unwrap();
+        assert_eq!(config.base_url.unwrap().value(), "https://a.example");
+        assert!(config.auth.is_none());
+    }
+
+    #[test]
+    fn a_duplicate_argument_is_reported_and_the_first_is_kept() {
+        let parsed = source_config(quote!(
+            base_url = "https://a.example",
+            base_url = "https://b.example"
+        ));
+        assert_eq!(messages(parsed.errors), ["duplicate `base_url`"]);
+        let config = parsed.value.unwrap();
+        assert_eq!(config.base_url.unwrap().value(), "https://a.example");
+    }
+
+    #[test]
+    fn an_unknown_argument_names_every_known_one_and_the_closest() {
+        let parsed = source_config(quote!(
+            base_url = "https://a.example",
+            paginator = offset(limt = 10, total_path = 5),
+        ));
+        assert_eq!(
+            messages(parsed.errors),
+            [
+                "unknown `offset` argument `limt`, expected one of `limit`, `offset`, `offset_param`, `limit_param`, `total_path`, `maximum_offset`, `stop_after_empty_page`, `has_more_path`; did you mean `limit`?",
+                "`total_path` of `offset` expects a string, e.g. `total_path = \"…\"`",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_required_arguments_are_one_error() {
+        let parsed = source_config(quote!(
+            base_url = "https://a.example",
+            auth = oauth2_jwt_bearer(scope = "x"),
+        ));
+        assert_eq!(
+            messages(parsed.errors),
+            [
+                "`oauth2_jwt_bearer` is missing required arguments `access_token_url`, `issuer`, `private_key`"
+            ]
+        );
+    }
+}
