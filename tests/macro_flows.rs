@@ -269,3 +269,85 @@ async fn plain_custom_arguments_and_the_token_url_override_reach_a_custom_flow()
         .unwrap();
     assert_eq!(partner.orders.collect().await.unwrap(), [json!({"id": 7})]);
 }
+
+/// A custom strategy that sends, as headers, the plain settings it was given: the proof that
+/// `token_store` and `token_url` (settings named like credentials, but not credentials)
+/// arrive in `from_secrets`, next to the secret, under their names.
+struct Settings {
+    token: rest_source::Secret,
+    token_store: String,
+    token_url: String,
+}
+
+impl rest_source::spec::FromSecrets for Settings {
+    fn from_secrets(args: &rest_source::spec::SecretValues) -> rest_source::Result<Self> {
+        Ok(Settings {
+            token: args.get("token")?.clone(),
+            token_store: args.get("token_store")?.expose().to_owned(),
+            token_url: args.get("access_token_url")?.expose().to_owned(),
+        })
+    }
+}
+
+impl rest_source::Auth for Settings {
+    async fn sign(
+        &self,
+        request: &mut rest_source::reqwest::Request,
+        _cx: &rest_source::AuthContext,
+    ) -> rest_source::Result<()> {
+        let headers = request.headers_mut();
+        for (name, value) in [
+            ("authorization", format!("Bearer {}", self.token.expose())),
+            ("x-token-store", self.token_store.clone()),
+            ("x-token-url", self.token_url.clone()),
+        ] {
+            let value = rest_source::reqwest::header::HeaderValue::from_str(&value)
+                .map_err(|_| rest_source::Error::Config("bad header".into()))?;
+            headers.insert(name, value);
+        }
+        Ok(())
+    }
+    fn scheme(&self) -> &'static str {
+        "settings"
+    }
+}
+
+#[rest_source(
+    base_url = "https://settings.example.com",
+    auth = custom(
+        Settings,
+        token = secret("token"),
+        token_store = ".dlt/settings_tokens.json",
+        access_token_url = "https://settings.example.com/oauth/token",
+    ),
+    paginator = single_page,
+)]
+struct Configured {
+    #[resource(path = "things")]
+    things: Resource<Value>,
+}
+
+#[tokio::test]
+async fn a_token_store_path_and_the_url_override_reach_a_custom_strategy() {
+    let server = MockServer::start().await;
+    let token_url = format!("{}/oauth/token", server.uri());
+    Mock::given(method("GET"))
+        .and(path("/things"))
+        .and(header("authorization", "Bearer t-1"))
+        .and(header("x-token-store", ".dlt/settings_tokens.json"))
+        // The builder's `access_token_url(…)` replaced the attribute's, as for built-in flows.
+        .and(header("x-token-url", token_url.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": 1}])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let source = Configured::builder()
+        .secrets(ConfiguredSecrets {
+            token: Secret::new("t-1"),
+        })
+        .base_url(server.uri())
+        .access_token_url(token_url.clone())
+        .build()
+        .unwrap();
+    assert_eq!(source.things.collect().await.unwrap(), [json!({"id": 1})]);
+}

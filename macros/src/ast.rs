@@ -4,16 +4,16 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
-use syn::punctuated::Punctuated;
-use syn::{Attribute, Ident, LitInt, LitStr, Meta, Token, Type, Visibility};
+use syn::{Attribute, Ident, LitInt, LitStr, Meta, Type, Visibility};
 
-use crate::attr::{self, Paginator, Value};
+use crate::args;
+use crate::attr::{Paginator, Value};
 use crate::auth::AuthDef;
 use crate::ctxt::Ctxt;
-use crate::endpoint::{self, Incremental, QueryParam};
+use crate::endpoint::{Incremental, QueryParam};
 
 /// `secret("key")`: the literal is kept for its span.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SecretLit {
     pub key: LitStr,
 }
@@ -87,35 +87,36 @@ pub struct ResourceDef {
     pub include_from_parent: Option<(Ident, Vec<LitStr>)>,
     pub method: Option<LitStr>,
     pub json: Option<LitStr>,
+    /// `data(…)` / `data = "…"`: a form or raw body (dlt's `data`).
+    pub data: Option<crate::endpoint::DataBody>,
     pub max_pages: Option<LitInt>,
     pub max_items: Option<LitInt>,
     /// Requests kept in flight (the runtime's `ResourceSpec::concurrency`).
     pub concurrency: Option<LitInt>,
 }
 
-pub const SOURCE_KEYS: &[&str] = &[
-    "base_url",
-    "auth",
-    "headers",
-    "paginator",
-    "name",
-    "secrets_schema",
-];
-pub const RESOURCE_KEYS: &[&str] = &[
-    "path",
-    "data_selector",
-    "primary_key",
-    "paginator",
-    "params",
-    "headers",
-    "incremental",
-    "include_from_parent",
-    "method",
-    "json",
-    "max_pages",
-    "max_items",
-    "concurrency",
-];
+impl ResourceDef {
+    /// A resource with nothing but its attribute's span.
+    pub fn empty(attr_span: Span) -> ResourceDef {
+        ResourceDef {
+            attr_span,
+            path: None,
+            data_selector: None,
+            primary_key: None,
+            paginator: None,
+            params: Vec::new(),
+            headers: Vec::new(),
+            incremental: None,
+            include_from_parent: None,
+            method: None,
+            json: None,
+            data: None,
+            max_pages: None,
+            max_items: None,
+            concurrency: None,
+        }
+    }
+}
 
 impl Source {
     /// Parses the attribute arguments and the struct. `None` only when `item` is not a
@@ -205,47 +206,16 @@ pub fn snake_case(name: &str) -> String {
 }
 
 fn parse_source_args(cx: &Ctxt, args: TokenStream) -> SourceConfig {
-    let mut config = SourceConfig::default();
-    let metas =
-        match syn::parse::Parser::parse2(Punctuated::<Meta, Token![,]>::parse_terminated, args) {
-            Ok(metas) => metas,
-            Err(e) => {
-                cx.push(e);
-                config.unparsed = true;
-                return config;
-            }
-        };
-    let mut seen = attr::Seen::default();
-    for meta in &metas {
-        let Some(key) = attr::meta_key(cx, meta) else {
-            continue;
-        };
-        if !SOURCE_KEYS.contains(&key.to_string().as_str()) {
-            cx.error_spanned_by(
-                &key,
-                crate::suggest::unknown("`#[rest_source]` argument", &key.to_string(), SOURCE_KEYS),
-            );
-            continue;
-        }
-        if !seen.first(cx, &key) {
-            continue;
-        }
-        match key.to_string().as_str() {
-            "base_url" => config.base_url = attr::name_value_str(cx, meta),
-            "name" => config.name = attr::name_value_str(cx, meta),
-            "secrets_schema" => config.secrets_schema = attr::name_value_str(cx, meta),
-            "auth" => {
-                config.auth = attr::name_value_meta(cx, meta).and_then(|m| AuthDef::parse(cx, &m))
-            }
-            "paginator" => {
-                config.paginator =
-                    attr::name_value_meta(cx, meta).and_then(|m| Paginator::parse(cx, &m))
-            }
-            "headers" => config.headers = attr::parse_headers(cx, meta),
-            _ => {}
-        }
+    let parsed = args::source::source_config(args);
+    report(cx, parsed.errors);
+    parsed.value.unwrap_or_default()
+}
+
+/// Hands darling's errors (each with its span) to `cx`.
+fn report(cx: &Ctxt, errors: Vec<darling::Error>) {
+    for error in args::into_syn(errors) {
+        cx.push(error);
     }
-    config
 }
 
 fn parse_field(cx: &Ctxt, field: &syn::Field) -> Option<Field> {
@@ -304,7 +274,13 @@ fn parse_field(cx: &Ctxt, field: &syn::Field) -> Option<Field> {
         }
         match &a.meta {
             Meta::List(list) => match syn::parse2::<Meta>(list.tokens.clone()) {
-                Ok(m) => AuthDef::parse(cx, &m),
+                Ok(m) => match args::auth::auth_def(&m) {
+                    Ok(def) => Some(def),
+                    Err(e) => {
+                        report(cx, vec![e]);
+                        None
+                    }
+                },
                 Err(e) => {
                     cx.push(e);
                     None
@@ -331,80 +307,13 @@ fn parse_field(cx: &Ctxt, field: &syn::Field) -> Option<Field> {
 
 fn parse_resource(cx: &Ctxt, a: &Attribute, ty: &Type) -> ResourceDef {
     check_resource_type(cx, ty);
-    let mut def = ResourceDef {
-        attr_span: syn::spanned::Spanned::span(a.path()),
-        path: None,
-        data_selector: None,
-        primary_key: None,
-        paginator: None,
-        params: Vec::new(),
-        headers: Vec::new(),
-        incremental: None,
-        include_from_parent: None,
-        method: None,
-        json: None,
-        max_pages: None,
-        max_items: None,
-        concurrency: None,
-    };
-    let metas = match &a.meta {
-        Meta::List(list) => {
-            match list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
-                Ok(m) => m,
-                Err(e) => {
-                    cx.push(e);
-                    return def;
-                }
-            }
-        }
-        _ => Punctuated::new(),
-    };
-    let mut seen = attr::Seen::default();
-    for meta in &metas {
-        let Some(key) = attr::meta_key(cx, meta) else {
-            continue;
-        };
-        if !RESOURCE_KEYS.contains(&key.to_string().as_str()) {
-            cx.error_spanned_by(
-                &key,
-                crate::suggest::unknown("`#[resource]` argument", &key.to_string(), RESOURCE_KEYS),
-            );
-            continue;
-        }
-        if !seen.first(cx, &key) {
-            continue;
-        }
-        match key.to_string().as_str() {
-            "path" => def.path = attr::name_value_str(cx, meta),
-            "data_selector" => def.data_selector = attr::name_value_str(cx, meta),
-            "primary_key" => def.primary_key = attr::name_value_str(cx, meta),
-            "paginator" => {
-                def.paginator =
-                    attr::name_value_meta(cx, meta).and_then(|m| Paginator::parse(cx, &m))
-            }
-            "params" => def.params = endpoint::parse_params(cx, meta),
-            "headers" => def.headers = attr::parse_headers(cx, meta),
-            "incremental" => def.incremental = endpoint::parse_incremental(cx, meta),
-            "include_from_parent" => {
-                def.include_from_parent =
-                    Some((key.clone(), endpoint::parse_include_from_parent(cx, meta)))
-            }
-            "method" => def.method = endpoint::parse_method(cx, meta),
-            "json" => def.json = endpoint::parse_json(cx, meta),
-            "max_pages" => def.max_pages = endpoint::parse_count(cx, meta),
-            "concurrency" => def.concurrency = endpoint::parse_count(cx, meta),
-            "max_items" => def.max_items = endpoint::parse_count(cx, meta),
-            _ => {}
-        }
-    }
-    // `json` needs `POST`: a rule shared with the config (`rest_source_spec::validate`).
-    if def.path.is_none() {
-        cx.error_at(
-            def.attr_span,
-            "missing `path` in `#[resource(…)]`, e.g. `#[resource(path = \"contacts\")]`",
-        );
-    }
-    def
+    let parsed = args::source::resource_def(a);
+    report(cx, parsed.errors);
+    // `resource_def` always gives the resource (what it could read), so a mistake in its
+    // arguments does not also make it "not a resource".
+    parsed
+        .value
+        .unwrap_or_else(|| ResourceDef::empty(syn::spanned::Spanned::span(a.path())))
 }
 
 /// `Resource<…>`, by its last path segment (`rest_source::Resource<T>` too).

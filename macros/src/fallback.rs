@@ -55,13 +55,7 @@ fn stand_ins(item: &syn::DeriveInput, args: &TokenStream) -> TokenStream {
     let keys = secret_keys(item, args);
     let key_idents = keys.iter().map(|k| key_ident(k));
 
-    let setters = parameters(item).into_iter().map(|(name, ty)| {
-        quote! {
-            pub fn #name(self, __value: impl ::core::convert::Into<#ty>) -> Self {
-                self
-            }
-        }
-    });
+    let builder_impl = builder_impl(item, &builder_ident, &secrets_ident);
 
     quote! {
         // Hidden: a crate with `#![warn(missing_docs)]` gets no warnings about stand-ins.
@@ -123,60 +117,81 @@ fn stand_ins(item: &syn::DeriveInput, args: &TokenStream) -> TokenStream {
                 }
             }
 
-            #[automatically_derived]
-            #[doc(hidden)]
-            #[allow(dead_code)]
-            impl #builder_ident {
-                #(#setters)*
-
-                pub fn secrets(self, __secrets: #secrets_ident) -> Self {
-                    self
-                }
-
-                pub fn secrets_from(
-                    self,
-                    __values: &#rt::spec::SecretValues,
-                ) -> #rt::Result<Self> {
-                    ::core::result::Result::Ok(self)
-                }
-
-                pub fn secrets_from_resolver(
-                    self,
-                    __resolver: &#rt::SecretResolver,
-                ) -> ::core::result::Result<Self, #rt::MissingSecrets> {
-                    ::core::result::Result::Ok(self)
-                }
-
-                pub fn secrets_from_env(
-                    self,
-                ) -> ::core::result::Result<Self, #rt::MissingSecrets> {
-                    ::core::result::Result::Ok(self)
-                }
-
-                pub fn base_url(self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
-                    self
-                }
-
-                pub fn access_token_url(self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
-                    self
-                }
-
-                pub fn login_url(self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
-                    self
-                }
-
-                pub fn configure_client(
-                    self,
-                    __f: impl ::core::ops::FnOnce(#rt::RestClientBuilder) -> #rt::RestClientBuilder + 'static,
-                ) -> Self {
-                    self
-                }
-
-                pub fn build(self) -> #rt::Result<#ident> {
-                    loop {}
-                }
-            }
+            #builder_impl
         };
+    }
+}
+
+/// The stand-in builder's methods: every setter and override hands the builder on; `build`
+/// diverges.
+fn builder_impl(
+    item: &syn::DeriveInput,
+    builder_ident: &Ident,
+    secrets_ident: &Ident,
+) -> TokenStream {
+    let rt = quote!(::rest_source::__private::rt);
+    let ident = &item.ident;
+    let setters = parameters(item).into_iter().map(|(name, ty)| {
+        quote! {
+            pub fn #name(self, __value: impl ::core::convert::Into<#ty>) -> Self {
+                self
+            }
+        }
+    });
+    quote! {
+    #[automatically_derived]
+    #[doc(hidden)]
+    #[allow(dead_code)]
+    impl #builder_ident {
+        #(#setters)*
+
+        pub fn secrets(self, __secrets: #secrets_ident) -> Self {
+            self
+        }
+
+        pub fn secrets_from(
+            self,
+            __values: &#rt::spec::SecretValues,
+        ) -> #rt::Result<Self> {
+            ::core::result::Result::Ok(self)
+        }
+
+        pub fn secrets_from_resolver(
+            self,
+            __resolver: &#rt::SecretResolver,
+        ) -> ::core::result::Result<Self, #rt::MissingSecrets> {
+            ::core::result::Result::Ok(self)
+        }
+
+        pub fn secrets_from_env(
+            self,
+        ) -> ::core::result::Result<Self, #rt::MissingSecrets> {
+            ::core::result::Result::Ok(self)
+        }
+
+        pub fn base_url(self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
+            self
+        }
+
+        pub fn access_token_url(self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
+            self
+        }
+
+        pub fn login_url(self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
+            self
+        }
+
+        pub fn configure_client(
+            self,
+            __f: impl ::core::ops::FnOnce(#rt::RestClientBuilder) -> #rt::RestClientBuilder + 'static,
+        ) -> Self {
+            self
+        }
+
+        pub fn build(self) -> #rt::Result<#ident> {
+            loop {}
+        }
+    }
     }
 }
 

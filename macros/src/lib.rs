@@ -4,6 +4,7 @@
 //! This file is the proc-macro shim; the logic is plain code (parse → validate → expand)
 //! in the modules below, unit-tested on `syn::parse_quote!` input.
 
+mod args;
 mod ast;
 mod attr;
 mod auth;

@@ -78,6 +78,15 @@ fn resource(name: &str, def: &ResourceDef) -> SourceResource {
     for p in &def.params {
         spec.endpoint.params.insert(p.name.value(), json(&p.value));
     }
+    spec.endpoint.data = def.data.as_ref().map(|body| match body {
+        crate::endpoint::DataBody::Raw(lit) => Json::String(lit.value()),
+        crate::endpoint::DataBody::Form(fields) => Json::Object(
+            fields
+                .iter()
+                .map(|f| (f.name.value(), json(&f.value)))
+                .collect(),
+        ),
+    });
     spec.endpoint.paginator = def.paginator.as_ref().and_then(paginator);
     spec.endpoint.incremental = def.incremental.as_ref().map(incremental);
     if let Some((_, fields)) = &def.include_from_parent {
@@ -197,6 +206,16 @@ fn resource_span(def: &ResourceDef, tail: &str) -> Option<Span> {
     }
     if tail.starts_with(".endpoint.json") {
         return def.json.as_ref().map(LitStr::span);
+    }
+    if let Some(rest) = tail.strip_prefix(".endpoint.data") {
+        let body = def.data.as_ref()?;
+        if let (Some(name), crate::endpoint::DataBody::Form(fields)) =
+            (rest.strip_prefix('.'), body)
+            && let Some(f) = fields.iter().find(|f| f.name.value() == name)
+        {
+            return Some(f.value.span());
+        }
+        return Some(body.span());
     }
     if let Some(name) = tail.strip_prefix(".endpoint.headers.") {
         return header_span(&def.headers, name);

@@ -125,7 +125,7 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
         };
         // What placeholders may name is a shared rule (`crate::shared`); here they are only
         // read, for what expansion fills in: the path's placeholders, and the source
-        // parameters that `params`, header values and the JSON body name. (The parent is
+        // parameters that `params`, header values, the JSON body and `data` name. (The parent is
         // the model's: `rest_source_spec::validate::placeholder::parent_of`.)
         let list = match def.path.as_ref().map(|p| placeholders(&p.value())) {
             Some(Ok(found)) => found,
@@ -141,12 +141,22 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
             let names = crate::placeholder::names_in_json(&body).ok()?;
             Some(names.iter().map(|n| format!("{{{n}}}")).collect::<String>())
         });
+        let data_strings: Vec<String> = match &def.data {
+            Some(crate::endpoint::DataBody::Raw(lit)) => vec![lit.value()],
+            Some(crate::endpoint::DataBody::Form(fields)) => fields
+                .iter()
+                .flat_map(|f| [Some(f.name.value()), f.str_value().map(LitStr::value)])
+                .flatten()
+                .collect(),
+            None => Vec::new(),
+        };
         let templates = def
             .params
             .iter()
             .filter_map(|p| p.str_value().map(LitStr::value))
             .chain(plain_headers)
-            .chain(json_strings);
+            .chain(json_strings)
+            .chain(data_strings);
         for template in templates {
             for p in placeholders(&template).unwrap_or_default() {
                 if !p.incremental

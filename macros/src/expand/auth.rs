@@ -25,15 +25,6 @@ pub fn source_auth_spec(def: Option<&AuthDef>) -> TokenStream {
 pub fn auth_spec(def: Option<&AuthDef>) -> TokenStream {
     let rt = rt();
     let spec = quote!(#rt::spec);
-    let secret_ref =
-        |key: &syn::LitStr| quote!(#spec::SecretRef(::std::string::String::from(#key)));
-    let maybe = |v: &Value| match v {
-        Value::Plain(l) => quote!(#spec::MaybeSecret::Plain(::std::string::String::from(#l))),
-        Value::Secret(s) => {
-            let key = &s.key;
-            quote!(#spec::MaybeSecret::Secret { secret: ::std::string::String::from(#key) })
-        }
-    };
     let Some(def) = def else {
         return quote!(#spec::AuthSpec::None);
     };
@@ -43,206 +34,266 @@ pub fn auth_spec(def: Option<&AuthDef>) -> TokenStream {
             let token = secret_ref(&token.key);
             quote!(#spec::AuthSpec::Bearer { token: #token })
         }
-        AuthForm::ApiKey {
-            name,
-            api_key,
-            location,
-        } => {
-            let name = name
-                .as_ref()
-                .map(|n| n.value())
-                .unwrap_or_else(|| "Authorization".to_owned());
-            let api_key = secret_ref(&api_key.key);
-            let location = location_variant(
-                location
-                    .as_ref()
-                    .map(|l| l.to_string())
-                    .as_deref()
-                    .unwrap_or("header"),
-            );
-            quote!(#spec::AuthSpec::ApiKey {
-                name: ::std::string::String::from(#name),
-                api_key: #api_key,
-                location: #rt::ApiKeyLocation::#location,
-            })
-        }
+        AuthForm::ApiKey { .. } => api_key_expr(&def.form),
         AuthForm::HttpBasic { username, password } => {
             let username = maybe(username);
             let password = secret_ref(&password.key);
             quote!(#spec::AuthSpec::HttpBasic { username: #username, password: #password })
         }
         AuthForm::OAuth2ClientCredentials { .. } => oauth2_expr(def),
-        AuthForm::OAuth2RefreshToken {
-            access_token_url,
-            client_id,
-            client_secret,
-            refresh_token,
-            scope,
-            client_auth,
-            default_token_expiration,
-            token_store,
-            shape,
-        } => {
-            let url = overridable(access_token_url, "__access_token_url");
-            let client_id = maybe(client_id);
-            let client_secret = match client_secret {
-                Some(s) => {
-                    let s = secret_ref(&s.key);
-                    quote!(::core::option::Option::Some(#s))
-                }
-                None => quote!(::core::option::Option::None),
-            };
-            let refresh_token = secret_ref(&refresh_token.key);
-            let client_auth = client_auth_expr(client_auth.as_ref());
-            let (scope, expiration) = (opt_str(scope), opt_int(default_token_expiration));
-            let token_store = opt_str(token_store);
-            let TokenShapeExpr {
-                token_body,
-                access_token_path,
-                expires_in_path,
-                expires_at_path,
-                refresh_token_path,
-            } = shape_expr(shape);
-            quote!(#spec::AuthSpec::OAuth2RefreshToken {
-                access_token_url: #url,
-                client_id: #client_id,
-                client_secret: #client_secret,
-                refresh_token: #refresh_token,
-                scope: #scope,
-                client_auth: #client_auth,
-                default_token_expiration: #expiration,
-                token_store: #token_store,
-                token_body: #token_body,
-                access_token_path: #access_token_path,
-                expires_in_path: #expires_in_path,
-                expires_at_path: #expires_at_path,
-                refresh_token_path: #refresh_token_path,
-            })
-        }
-        AuthForm::OAuth2JwtBearer {
-            access_token_url,
-            issuer,
-            private_key,
-            subject,
-            audience,
-            scope,
-            key_id,
-            default_token_expiration,
-            shape,
-        } => {
-            let url = overridable(access_token_url, "__access_token_url");
-            let issuer = maybe(issuer);
-            let private_key = secret_ref(&private_key.key);
-            let (subject, audience) = (opt_str(subject), opt_str(audience));
-            let (scope, key_id) = (opt_str(scope), opt_str(key_id));
-            let expiration = opt_int(default_token_expiration);
-            let TokenShapeExpr {
-                token_body,
-                access_token_path,
-                expires_in_path,
-                expires_at_path,
-                ..
-            } = shape_expr(shape);
-            quote!(#spec::AuthSpec::OAuth2JwtBearer {
-                access_token_url: #url,
-                issuer: #issuer,
-                private_key: #private_key,
-                subject: #subject,
-                audience: #audience,
-                scope: #scope,
-                key_id: #key_id,
-                default_token_expiration: #expiration,
-                token_body: #token_body,
-                access_token_path: #access_token_path,
-                expires_in_path: #expires_in_path,
-                expires_at_path: #expires_at_path,
-            })
-        }
-        AuthForm::SessionToken {
-            login_url,
-            credentials,
-            body,
-            token_path,
-            token_header,
-            token_cookie,
-            location,
-            name,
-            prefix,
-            ttl,
-            expires_in_path,
-            expires_at_path,
-        } => {
-            let url = overridable(login_url, "__login_url");
-            let fields = credentials.iter().map(|(k, v)| {
-                let k = k.unraw().to_string();
-                let v = maybe(v);
-                quote!(__credentials.insert(::std::string::String::from(#k), #v);)
-            });
-            let body = format_expr(body.as_ref());
-            let location = match location.as_ref().map(|l| l.to_string()).as_deref() {
-                Some(l) => {
-                    let variant = location_variant(l);
-                    quote!(::core::option::Option::Some(#rt::ApiKeyLocation::#variant))
-                }
-                None => quote!(::core::option::Option::None),
-            };
-            let (token_path, token_header) = (opt_str(token_path), opt_str(token_header));
-            let (token_cookie, name, prefix) =
-                (opt_str(token_cookie), opt_str(name), opt_str(prefix));
-            let ttl = opt_int(ttl);
-            let (expires_in_path, expires_at_path) =
-                (opt_str(expires_in_path), opt_str(expires_at_path));
-            quote!({
-                let mut __credentials = ::std::collections::BTreeMap::new();
-                #(#fields)*
-                #spec::AuthSpec::SessionToken {
-                    login_url: #url,
-                    credentials: __credentials,
-                    body: #body,
-                    token_path: #token_path,
-                    token_header: #token_header,
-                    token_cookie: #token_cookie,
-                    location: #location,
-                    name: #name,
-                    prefix: #prefix,
-                    ttl: #ttl,
-                    expires_in_path: #expires_in_path,
-                    expires_at_path: #expires_at_path,
-                }
-            })
-        }
-        AuthForm::Custom { ty, flow, args } => {
-            let type_name = ty.to_token_stream().to_string();
-            // Every argument under its name: a secret's key, or the plain string.
-            let names = args.iter().map(|(k, _)| k.unraw().to_string());
-            let values = args.iter().map(|(_, v)| maybe(v));
-            quote!({
-                let mut __args: ::std::collections::BTreeMap<::std::string::String, #spec::MaybeSecret> =
-                    ::std::collections::BTreeMap::from([
-                        #((::std::string::String::from(#names), #values)),*
-                    ]);
-                // The builder's URL overrides reach a custom type as they reach the built-in
-                // flows: under the builder method's name, replacing an argument of that name.
-                if let ::core::option::Option::Some(__url) = &__access_token_url {
-                    __args.insert(
-                        ::std::string::String::from("access_token_url"),
-                        #spec::MaybeSecret::Plain(::core::clone::Clone::clone(__url)),
-                    );
-                }
-                if let ::core::option::Option::Some(__url) = &__login_url {
-                    __args.insert(
-                        ::std::string::String::from("login_url"),
-                        #spec::MaybeSecret::Plain(::core::clone::Clone::clone(__url)),
-                    );
-                }
-                #spec::AuthSpec::Custom(#spec::CustomAuthSpec {
-                    type_name: ::std::string::String::from(#type_name),
-                    flow: #flow,
-                    args: __args,
-                })
-            })
+        AuthForm::OAuth2RefreshToken { .. } => refresh_token_expr(&def.form),
+        AuthForm::OAuth2JwtBearer { .. } => jwt_bearer_expr(&def.form),
+        AuthForm::SessionToken { .. } => session_token_expr(&def.form),
+        AuthForm::Custom { .. } => custom_expr(&def.form),
+    }
+}
+
+/// `SecretRef("key")`.
+fn secret_ref(key: &syn::LitStr) -> TokenStream {
+    let rt = rt();
+    quote!(#rt::spec::SecretRef(::std::string::String::from(#key)))
+}
+
+/// A plain string or a secret reference, as `MaybeSecret`.
+fn maybe(v: &Value) -> TokenStream {
+    let rt = rt();
+    match v {
+        Value::Plain(l) => quote!(#rt::spec::MaybeSecret::Plain(::std::string::String::from(#l))),
+        Value::Secret(s) => {
+            let key = &s.key;
+            quote!(#rt::spec::MaybeSecret::Secret { secret: ::std::string::String::from(#key) })
         }
     }
+}
+
+/// `api_key(…)`: the name defaults to `Authorization`, the location to the header.
+fn api_key_expr(form: &AuthForm) -> TokenStream {
+    let AuthForm::ApiKey {
+        name,
+        api_key,
+        location,
+    } = form
+    else {
+        return TokenStream::new();
+    };
+    let rt = rt();
+    let spec = quote!(#rt::spec);
+    let name = name
+        .as_ref()
+        .map(|n| n.value())
+        .unwrap_or_else(|| "Authorization".to_owned());
+    let api_key = secret_ref(&api_key.key);
+    let location = location_variant(
+        location
+            .as_ref()
+            .map(|l| l.to_string())
+            .as_deref()
+            .unwrap_or("header"),
+    );
+    quote!(#spec::AuthSpec::ApiKey {
+        name: ::std::string::String::from(#name),
+        api_key: #api_key,
+        location: #rt::ApiKeyLocation::#location,
+    })
+}
+
+/// `oauth2_refresh_token(…)`, its token URL overridable by the builder.
+fn refresh_token_expr(form: &AuthForm) -> TokenStream {
+    let AuthForm::OAuth2RefreshToken {
+        access_token_url,
+        client_id,
+        client_secret,
+        refresh_token,
+        scope,
+        client_auth,
+        default_token_expiration,
+        token_store,
+        shape,
+    } = form
+    else {
+        return TokenStream::new();
+    };
+    let rt = rt();
+    let spec = quote!(#rt::spec);
+    let url = overridable(access_token_url, "__access_token_url");
+    let client_id = maybe(client_id);
+    let client_secret = match client_secret {
+        Some(s) => {
+            let s = secret_ref(&s.key);
+            quote!(::core::option::Option::Some(#s))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let refresh_token = secret_ref(&refresh_token.key);
+    let client_auth = client_auth_expr(client_auth.as_ref());
+    let (scope, expiration) = (opt_str(scope), opt_int(default_token_expiration));
+    let token_store = opt_str(token_store);
+    let TokenShapeExpr {
+        token_body,
+        access_token_path,
+        expires_in_path,
+        expires_at_path,
+        refresh_token_path,
+    } = shape_expr(shape);
+    quote!(#spec::AuthSpec::OAuth2RefreshToken {
+        access_token_url: #url,
+        client_id: #client_id,
+        client_secret: #client_secret,
+        refresh_token: #refresh_token,
+        scope: #scope,
+        client_auth: #client_auth,
+        default_token_expiration: #expiration,
+        token_store: #token_store,
+        token_body: #token_body,
+        access_token_path: #access_token_path,
+        expires_in_path: #expires_in_path,
+        expires_at_path: #expires_at_path,
+        refresh_token_path: #refresh_token_path,
+    })
+}
+
+/// `oauth2_jwt_bearer(…)`, its token URL overridable by the builder.
+fn jwt_bearer_expr(form: &AuthForm) -> TokenStream {
+    let AuthForm::OAuth2JwtBearer {
+        access_token_url,
+        issuer,
+        private_key,
+        subject,
+        audience,
+        scope,
+        key_id,
+        default_token_expiration,
+        shape,
+    } = form
+    else {
+        return TokenStream::new();
+    };
+    let rt = rt();
+    let spec = quote!(#rt::spec);
+    let url = overridable(access_token_url, "__access_token_url");
+    let issuer = maybe(issuer);
+    let private_key = secret_ref(&private_key.key);
+    let (subject, audience) = (opt_str(subject), opt_str(audience));
+    let (scope, key_id) = (opt_str(scope), opt_str(key_id));
+    let expiration = opt_int(default_token_expiration);
+    let TokenShapeExpr {
+        token_body,
+        access_token_path,
+        expires_in_path,
+        expires_at_path,
+        ..
+    } = shape_expr(shape);
+    quote!(#spec::AuthSpec::OAuth2JwtBearer {
+        access_token_url: #url,
+        issuer: #issuer,
+        private_key: #private_key,
+        subject: #subject,
+        audience: #audience,
+        scope: #scope,
+        key_id: #key_id,
+        default_token_expiration: #expiration,
+        token_body: #token_body,
+        access_token_path: #access_token_path,
+        expires_in_path: #expires_in_path,
+        expires_at_path: #expires_at_path,
+    })
+}
+
+/// `session_token(…)`, its login URL overridable by the builder.
+fn session_token_expr(form: &AuthForm) -> TokenStream {
+    let AuthForm::SessionToken {
+        login_url,
+        credentials,
+        body,
+        token_path,
+        token_header,
+        token_cookie,
+        location,
+        name,
+        prefix,
+        ttl,
+        expires_in_path,
+        expires_at_path,
+    } = form
+    else {
+        return TokenStream::new();
+    };
+    let rt = rt();
+    let spec = quote!(#rt::spec);
+    let url = overridable(login_url, "__login_url");
+    let fields = credentials.iter().map(|(k, v)| {
+        let k = k.unraw().to_string();
+        let v = maybe(v);
+        quote!(__credentials.insert(::std::string::String::from(#k), #v);)
+    });
+    let body = format_expr(body.as_ref());
+    let location = match location.as_ref().map(|l| l.to_string()).as_deref() {
+        Some(l) => {
+            let variant = location_variant(l);
+            quote!(::core::option::Option::Some(#rt::ApiKeyLocation::#variant))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let (token_path, token_header) = (opt_str(token_path), opt_str(token_header));
+    let (token_cookie, name, prefix) = (opt_str(token_cookie), opt_str(name), opt_str(prefix));
+    let ttl = opt_int(ttl);
+    let (expires_in_path, expires_at_path) = (opt_str(expires_in_path), opt_str(expires_at_path));
+    quote!({
+        let mut __credentials = ::std::collections::BTreeMap::new();
+        #(#fields)*
+        #spec::AuthSpec::SessionToken {
+            login_url: #url,
+            credentials: __credentials,
+            body: #body,
+            token_path: #token_path,
+            token_header: #token_header,
+            token_cookie: #token_cookie,
+            location: #location,
+            name: #name,
+            prefix: #prefix,
+            ttl: #ttl,
+            expires_in_path: #expires_in_path,
+            expires_at_path: #expires_at_path,
+        }
+    })
+}
+
+/// `custom(…)`: every argument under its name, with the builder's URL overrides.
+fn custom_expr(form: &AuthForm) -> TokenStream {
+    let AuthForm::Custom { ty, flow, args } = form else {
+        return TokenStream::new();
+    };
+    let rt = rt();
+    let spec = quote!(#rt::spec);
+    let type_name = ty.to_token_stream().to_string();
+    // Every argument under its name: a secret's key, or the plain string.
+    let names = args.iter().map(|(k, _)| k.unraw().to_string());
+    let values = args.iter().map(|(_, v)| maybe(v));
+    quote!({
+        let mut __args: ::std::collections::BTreeMap<::std::string::String, #spec::MaybeSecret> =
+            ::std::collections::BTreeMap::from([
+                #((::std::string::String::from(#names), #values)),*
+            ]);
+        // The builder's URL overrides reach a custom type as they reach the built-in
+        // flows: under the builder method's name, replacing an argument of that name.
+        if let ::core::option::Option::Some(__url) = &__access_token_url {
+            __args.insert(
+                ::std::string::String::from("access_token_url"),
+                #spec::MaybeSecret::Plain(::core::clone::Clone::clone(__url)),
+            );
+        }
+        if let ::core::option::Option::Some(__url) = &__login_url {
+            __args.insert(
+                ::std::string::String::from("login_url"),
+                #spec::MaybeSecret::Plain(::core::clone::Clone::clone(__url)),
+            );
+        }
+        #spec::AuthSpec::Custom(#spec::CustomAuthSpec {
+            type_name: ::std::string::String::from(#type_name),
+            flow: #flow,
+            args: __args,
+        })
+    })
 }
 
 /// The closure `assemble` calls for `custom(…)` auths: the strategy of the type the spec
@@ -362,28 +413,11 @@ fn oauth2_expr(def: &AuthDef) -> TokenStream {
     };
     let rt = rt();
     let spec = quote!(#rt::spec);
-    let client_id = match client_id {
-        Value::Plain(l) => quote!(#spec::MaybeSecret::Plain(::std::string::String::from(#l))),
-        Value::Secret(s) => {
-            let key = &s.key;
-            quote!(#spec::MaybeSecret::Secret { secret: ::std::string::String::from(#key) })
-        }
-    };
+    let client_id = maybe(client_id);
     let secret = &client_secret.key;
-    let opt_str = |o: &Option<syn::LitStr>| match o {
-        Some(l) => quote!(::core::option::Option::Some(::std::string::String::from(#l))),
-        None => quote!(::core::option::Option::None),
-    };
-    let scope = opt_str(scope);
-    let audience = opt_str(audience);
-    let client_auth = match client_auth.as_ref().map(|c| c.to_string()).as_deref() {
-        Some("basic") => quote!(#rt::ClientAuth::Basic),
-        _ => quote!(#rt::ClientAuth::Body),
-    };
-    let expiration = match default_token_expiration {
-        Some(secs) => quote!(::core::option::Option::Some(#secs)),
-        None => quote!(::core::option::Option::None),
-    };
+    let (scope, audience) = (opt_str(scope), opt_str(audience));
+    let client_auth = client_auth_expr(client_auth.as_ref());
+    let expiration = opt_int(default_token_expiration);
     quote!(#spec::AuthSpec::OAuth2ClientCredentials {
         access_token_url: ::core::clone::Clone::clone(&__access_token_url)
             .unwrap_or_else(|| ::std::string::String::from(#access_token_url)),

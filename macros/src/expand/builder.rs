@@ -13,42 +13,70 @@ use super::{Names, private, rt};
 use crate::ast::{FieldKind, Source};
 use crate::valid::Plan;
 
-/// The builder struct (outside the `const _` block: users name it).
+/// The builder struct, in a hidden module of its own: its state is private to that module,
+/// so rustc's hint for a forgotten `.build()` (`no field `contacts` on type `CrmBuilder``)
+/// lists no internal fields. The generated impls outside reach the state through the
+/// module's `pub(super)` helpers; the struct is re-exported with the source's visibility.
 pub fn builder_struct(n: &Names) -> TokenStream {
     let p = private();
-    let (vis, ident, builder_ident) = (n.vis, n.ident, &n.builder_ident);
+    let (vis, ident, builder_ident, m) = (n.vis, n.ident, &n.builder_ident, &n.builder_mod);
     let (generics, param_idents) = (&n.generics, &n.param_idents);
     let doc = format!(
         "Builds [`{ident}`]: set every parameter and the secrets, then call `build`. A missing parameter is a compile error (`build` does not exist yet)."
     );
     quote! {
-        #[doc = #doc]
-        #[must_use]
-        #vis struct #builder_ident<#(#generics,)* __S> {
-            #(#param_idents: #generics,)*
-            __secrets: __S,
-            __base_url: ::core::option::Option<::std::string::String>,
-            __access_token_url: ::core::option::Option<::std::string::String>,
-            __login_url: ::core::option::Option<::std::string::String>,
-            __configure: ::std::vec::Vec<#p::Configure>,
+        #[doc(hidden)]
+        #[allow(non_snake_case)]
+        mod #m {
+            #[doc = #doc]
+            #[must_use]
+            pub struct #builder_ident<#(#generics,)* __S> {
+                __parts: __Parts<#(#generics,)* __S>,
+            }
+
+            /// The builder's state, read and written by the generated code only.
+            pub struct __Parts<#(#generics,)* __S> {
+                #(pub #param_idents: #generics,)*
+                pub __secrets: __S,
+                pub __base_url: ::core::option::Option<::std::string::String>,
+                pub __access_token_url: ::core::option::Option<::std::string::String>,
+                pub __login_url: ::core::option::Option<::std::string::String>,
+                pub __configure: ::std::vec::Vec<#p::Configure>,
+            }
+
+            #[automatically_derived]
+            impl<#(#generics,)* __S> #builder_ident<#(#generics,)* __S> {
+                pub(super) fn __from_parts(__parts: __Parts<#(#generics,)* __S>) -> Self {
+                    #builder_ident { __parts }
+                }
+
+                pub(super) fn __into_parts(self) -> __Parts<#(#generics,)* __S> {
+                    self.__parts
+                }
+
+                pub(super) fn __parts_mut(&mut self) -> &mut __Parts<#(#generics,)* __S> {
+                    &mut self.__parts
+                }
+            }
         }
+        #vis use #m::#builder_ident;
     }
 }
 
-/// The fields every builder state carries besides the parameters, moved from `self`.
+/// The fields every builder state carries besides the parameters, moved from `__parts`.
 fn carried() -> TokenStream {
     quote! {
-        __base_url: self.__base_url,
-        __access_token_url: self.__access_token_url,
-        __login_url: self.__login_url,
-        __configure: self.__configure,
+        __base_url: __parts.__base_url,
+        __access_token_url: __parts.__access_token_url,
+        __login_url: __parts.__login_url,
+        __configure: __parts.__configure,
     }
 }
 
 /// One setter per parameter, only while that parameter is unset.
 pub fn param_setters(n: &Names) -> TokenStream {
     let p = private();
-    let builder_ident = &n.builder_ident;
+    let (builder_ident, m) = (&n.builder_ident, &n.builder_mod);
     let carried = carried();
     let setters = n.params.iter().enumerate().map(|(i, (name, ty))| {
         let pick = |set: TokenStream| -> Vec<TokenStream> {
@@ -69,7 +97,7 @@ pub fn param_setters(n: &Names) -> TokenStream {
             if other == name {
                 quote!(#other: ::core::convert::Into::into(__value))
             } else {
-                quote!(#other: self.#other)
+                quote!(#other: __parts.#other)
             }
         });
         let doc = format!("Sets the source parameter `{name}`.");
@@ -78,11 +106,12 @@ pub fn param_setters(n: &Names) -> TokenStream {
             impl<#(#others,)* __S> #builder_ident<#(#before,)* __S> {
                 #[doc = #doc]
                 pub fn #name(self, __value: impl ::core::convert::Into<#ty>) -> #builder_ident<#(#after,)* __S> {
-                    #builder_ident {
+                    let __parts = self.__into_parts();
+                    #builder_ident::__from_parts(#m::__Parts {
                         #(#moves,)*
-                        __secrets: self.__secrets,
+                        __secrets: __parts.__secrets,
                         #carried
-                    }
+                    })
                 }
             }
         }
@@ -99,7 +128,7 @@ pub fn secrets_setters(n: &Names) -> TokenStream {
     let p = private();
     let rt = rt();
     let (builder_ident, secrets_ident) = (&n.builder_ident, &n.secrets_ident);
-    let (generics, param_idents) = (&n.generics, &n.param_idents);
+    let (generics, param_idents, m) = (&n.generics, &n.param_idents, &n.builder_mod);
     let source_name = &n.source_name;
     let carried = carried();
     quote! {
@@ -107,11 +136,12 @@ pub fn secrets_setters(n: &Names) -> TokenStream {
         impl<#(#generics),*> #builder_ident<#(#generics,)* #p::Unset> {
             /// Sets the secrets from the typed struct.
             pub fn secrets(self, __secrets: #secrets_ident) -> #builder_ident<#(#generics,)* #secrets_ident> {
-                #builder_ident {
-                    #(#param_idents: self.#param_idents,)*
+                let __parts = self.__into_parts();
+                #builder_ident::__from_parts(#m::__Parts {
+                    #(#param_idents: __parts.#param_idents,)*
                     __secrets,
                     #carried
-                }
+                })
             }
 
             /// Sets the secrets from resolved values; every missing key is named in one
@@ -153,7 +183,7 @@ pub fn overrides(n: &Names) -> TokenStream {
         impl<#(#generics,)* __S> #builder_ident<#(#generics,)* __S> {
             /// Replaces the base URL (for a test server or another environment).
             pub fn base_url(mut self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
-                self.__base_url = ::core::option::Option::Some(__url.into());
+                self.__parts_mut().__base_url = ::core::option::Option::Some(__url.into());
                 self
             }
 
@@ -161,14 +191,14 @@ pub fn overrides(n: &Names) -> TokenStream {
             /// (`oauth2_client_credentials`, `oauth2_refresh_token`, `oauth2_jwt_bearer`;
             /// for a test server or another environment).
             pub fn access_token_url(mut self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
-                self.__access_token_url = ::core::option::Option::Some(__url.into());
+                self.__parts_mut().__access_token_url = ::core::option::Option::Some(__url.into());
                 self
             }
 
             /// Replaces the `login_url` of every `session_token` auth of the source (for a
             /// test server or another environment).
             pub fn login_url(mut self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
-                self.__login_url = ::core::option::Option::Some(__url.into());
+                self.__parts_mut().__login_url = ::core::option::Option::Some(__url.into());
                 self
             }
 
@@ -177,7 +207,7 @@ pub fn overrides(n: &Names) -> TokenStream {
                 mut self,
                 __f: impl ::core::ops::FnOnce(#rt::RestClientBuilder) -> #rt::RestClientBuilder + 'static,
             ) -> Self {
-                self.__configure.push(::std::boxed::Box::new(__f));
+                self.__parts_mut().__configure.push(::std::boxed::Box::new(__f));
                 self
             }
         }
@@ -233,7 +263,7 @@ pub fn build_fn(source: &Source, plan: &Plan, n: &Names) -> TokenStream {
     let (set_traits, secrets_trait) = (&n.set_traits, &n.secrets_trait);
     let param_locals = n.param_idents.iter().zip(set_traits).map(|(name, tr)| {
         let local = format_ident!("__param_{}", name);
-        quote!(let #local = #tr::__take(self.#name);)
+        quote!(let #local = #tr::__take(__parts.#name);)
     });
     let spec = source_spec(source, plan);
     let customs: Vec<_> = plan.groups.iter().flatten().collect();
@@ -270,14 +300,15 @@ pub fn build_fn(source: &Source, plan: &Plan, n: &Names) -> TokenStream {
                 #(#generics: #set_traits,)*
                 __S: #secrets_trait,
             {
-                let __values = #secrets_trait::__take(self.__secrets).to_values();
-                let __base_url = self.__base_url;
-                let __access_token_url = self.__access_token_url;
-                let __login_url = self.__login_url;
+                let __parts = self.__into_parts();
+                let __values = #secrets_trait::__take(__parts.__secrets).to_values();
+                let __base_url = __parts.__base_url;
+                let __access_token_url = __parts.__access_token_url;
+                let __login_url = __parts.__login_url;
                 #(#param_locals)*
                 let __spec: #rt::spec::SourceSpec = #spec;
                 let (__resources, __state) =
-                    #p::assemble(&__spec, &__values, self.__configure, #custom)?;
+                    #p::assemble(&__spec, &__values, __parts.__configure, #custom)?;
                 #(#resource_lets)*
                 ::core::result::Result::Ok(#ident {
                     #(#field_inits,)*

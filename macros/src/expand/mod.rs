@@ -44,6 +44,8 @@ struct Names<'a> {
     ident: &'a Ident,
     secrets_ident: Ident,
     builder_ident: Ident,
+    /// The hidden module the builder struct lives in (`builder.rs`).
+    builder_mod: Ident,
     source_name: String,
     keys: &'a [String],
     key_idents: Vec<Ident>,
@@ -67,6 +69,7 @@ impl<'a> Names<'a> {
             ident,
             secrets_ident: format_ident!("{}Secrets", ident),
             builder_ident: format_ident!("{}Builder", ident),
+            builder_mod: format_ident!("__rest_source_{}", ident),
             source_name: source.source_name(),
             keys: &plan.secret_keys,
             key_idents: plan.secret_keys.iter().map(|k| key_ident(k)).collect(),
@@ -136,6 +139,7 @@ fn source_impl(plan: &Plan, n: &Names) -> TokenStream {
     let p = private();
     let rt = rt();
     let (ident, secrets_ident, builder_ident) = (n.ident, &n.secrets_ident, &n.builder_ident);
+    let builder_mod = &n.builder_mod;
     let (source_name, param_idents) = (&n.source_name, &n.param_idents);
     let source_auth_spec = auth::source_auth_spec(plan.groups[0].as_ref());
     let unsets = n.generics.iter().map(|_| quote!(#p::Unset));
@@ -167,14 +171,14 @@ fn source_impl(plan: &Plan, n: &Names) -> TokenStream {
 
             /// Starts building the source.
             pub fn builder() -> #builder_ident<#(#unsets,)* #secrets_start> {
-                #builder_ident {
+                #builder_ident::__from_parts(#builder_mod::__Parts {
                     #(#param_idents: #p::Unset,)*
                     __secrets: #secrets_init,
                     __base_url: ::core::option::Option::None,
                     __access_token_url: ::core::option::Option::None,
                     __login_url: ::core::option::Option::None,
                     __configure: ::std::vec::Vec::new(),
-                }
+                })
             }
 
             /// The source as data: the `SourceSpec` it was assembled from (builder

@@ -160,7 +160,29 @@ fn resource_spec(source: &Source, name: &str, def: &ResourceDef) -> TokenStream 
             #rt::Error::Config(::std::format!("resource `{}`: bad JSON body: {}", #name, __e))
         })?)));
     }
+    if let Some(body) = &def.data {
+        calls.push(data_body(body, &p));
+    }
     quote!(#spec::ResourceSpec::new(#name, #path) #(#calls)*)
+}
+
+/// `.data(…)`: a raw string, or the form fields as a JSON object (literals, so each
+/// converts with `serde_json::Value::from`).
+fn data_body(body: &crate::endpoint::DataBody, p: &TokenStream) -> TokenStream {
+    match body {
+        crate::endpoint::DataBody::Raw(lit) => {
+            quote!(.data(#p::serde_json::Value::String(::std::string::String::from(#lit))))
+        }
+        crate::endpoint::DataBody::Form(fields) => {
+            let names = fields.iter().map(|f| &f.name);
+            let values = fields.iter().map(|f| &f.value);
+            quote!(.data({
+                let mut __form = #p::serde_json::Map::new();
+                #(__form.insert(::std::string::String::from(#names), #p::serde_json::Value::from(#values));)*
+                #p::serde_json::Value::Object(__form)
+            }))
+        }
+    }
 }
 
 fn plain_headers(headers: &[Header]) -> Vec<TokenStream> {

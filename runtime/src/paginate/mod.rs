@@ -276,8 +276,8 @@ impl Body {
     }
 
     /// dlt's `data`: an object form-encoded as requests encodes a dict (an array value
-    /// repeats its key, `null` values are left out, other values are sent as text), a
-    /// string as the raw body.
+    /// repeats its key, `null` values are left out, other values are sent as Python's
+    /// `str()` writes them: `True`, `7`), a string as the raw body.
     pub(crate) fn data(value: &Value) -> Result<Body> {
         match value {
             Value::String(s) => Ok(Body::Raw(bytes::Bytes::from(s.clone()))),
@@ -289,7 +289,13 @@ impl Body {
                         one => vec![one],
                     };
                     for v in values.into_iter().filter(|v| !v.is_null()) {
-                        form.append_pair(key, &crate::select::value_to_param(v));
+                        // requests encodes `str(value)`: Python's `True` / `False`.
+                        let text = match v {
+                            Value::Bool(true) => "True".to_owned(),
+                            Value::Bool(false) => "False".to_owned(),
+                            other => crate::select::value_to_param(other),
+                        };
+                        form.append_pair(key, &text);
                     }
                 }
                 Ok(Body::Form(bytes::Bytes::from(form.finish())))

@@ -37,7 +37,13 @@ pub fn problems(paginator: &PaginatorSpec, at: &str) -> Vec<Problem> {
         ),
         PaginatorSpec::HeaderCursor(p) => {
             non_empty("header_cursor", "cursor_key", &p.cursor_key, at, &mut out);
-            non_empty("header_cursor", "cursor_param", &p.cursor_param, at, &mut out);
+            non_empty(
+                "header_cursor",
+                "cursor_param",
+                &p.cursor_param,
+                at,
+                &mut out,
+            );
         }
         PaginatorSpec::SinglePage | PaginatorSpec::Auto => {}
     }

@@ -462,15 +462,8 @@ impl Validator<'_> {
         }
         // dlt's `_bind_path_params`: a `{name}` in the path that names an `endpoint.params`
         // entry takes its value (as `str(value)`), and the entry is not sent as a query param.
-        let url_path = url_path.map(|p| {
-            self.bind_path_params(
-                &p,
-                &mut params,
-                ep,
-                &ep_path,
-                path_span.as_ref(),
-            )
-        });
+        let url_path = url_path
+            .map(|p| self.bind_path_params(&p, &mut params, ep, &ep_path, path_span.as_ref()));
         let mut headers: BTreeMap<String, String> = BTreeMap::new();
         let mut secret_headers: Vec<(String, SecretRef)> = Vec::new();
         let all_headers = ep
