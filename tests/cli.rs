@@ -1124,7 +1124,9 @@ async fn verbose_shows_retry_after_waits_token_refreshes_and_detections() {
     std::fs::write(
         dir.join("crm.toml"),
         format!(
-            r#"[client]
+            r#"name = "crm"
+
+[client]
 base_url = "{url}/api/v1"
 
 [client.auth]

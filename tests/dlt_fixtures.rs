@@ -3,8 +3,7 @@
 //! each yields and the requests each sends.
 //!
 //! The fixtures point at `https://api.example.com`; each test points them at its own
-//! server. More shapes go here as the loader learns them (`response_actions`,
-//! `header_cursor`, the `*_body_path` paginator keys, `endpoint.data`).
+//! server.
 
 use std::path::Path;
 
@@ -300,4 +299,49 @@ async fn incremental_placeholders_in_params_and_path() {
     );
     let orders = records(source.resource("orders").unwrap()).await;
     assert_eq!(orders, [json!({"id": 101})]);
+}
+
+/// dlt's documented `response_actions`: a child whose parent has no children answers 404
+/// (or a 200 saying "Not found"); those responses are ignored, the run goes on and says so.
+#[tokio::test]
+async fn response_actions_ignore_a_childs_404_and_a_not_found_body() {
+    let server = MockServer::start().await;
+    get(&server, "/issues", json!([{"id": 1}, {"id": 2}, {"id": 3}])).await;
+    get(&server, "/issues/1/comments", json!([{"body": "first!"}])).await;
+    Mock::given(method("GET"))
+        .and(path("/issues/2/comments"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("no such issue"))
+        .mount(&server)
+        .await;
+    get(
+        &server,
+        "/issues/3/comments",
+        json!({"message": "Not found"}),
+    )
+    .await;
+    let config = fixture("response_actions.json", &server);
+    let source = config
+        .build_with_values(&SecretValues::new("rest_api"))
+        .unwrap();
+    let comments = source.resource("issue_comments").unwrap();
+    let got = records(comments).await;
+    assert_eq!(got, [json!({"body": "first!", "_issues_id": 1})]);
+    let report = comments.last_report().expect("the run ended");
+    assert_eq!(
+        report
+            .ignored_responses
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect::<Vec<_>>(),
+        [("200", 1), ("404", 1)],
+        "both ignored responses are counted: {report:?}"
+    );
+    for id in 1..=3 {
+        assert_eq!(
+            queries(&server, &format!("/issues/{id}/comments"))
+                .await
+                .len(),
+            1
+        );
+    }
 }

@@ -112,7 +112,8 @@ use proc_macro::TokenStream;
 /// parameter, `{parent.field}` makes a child), `headers(…)` (as on the source, this
 /// resource only), `incremental(cursor_path, [start_param] (or dlt's `param`),
 /// [initial_value], [end_value], [end_param])`, `include_from_parent = ["id", …]` (child
-/// resources: copied as `_<parent>_<field>`), `method = "GET"|"POST"`, `json = "…"` (a JSON
+/// resources: copied as `_<parent>_<field>`), `method = "GET"|"POST"`, `data("field" = "{contacts.id}", …)` (a form body, dlt's `data`) or `data = "…"` (a raw
+/// body), `json = "…"` (a JSON
 /// body, with `POST`), `max_pages`, `max_items`, `concurrency = N` (requests the resource
 /// keeps in flight: addressable pages and children of several parents; default 4).
 /// `#[auth(<form>)]` on a resource overrides

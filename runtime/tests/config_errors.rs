@@ -141,7 +141,7 @@ fn misspelt_keys_get_suggestions_and_unknown_ones_the_list() {
         "sources.toml: 3 problems in the source config
 sources.toml:3:1: client.paginatr: unknown key `paginatr` in `client`; did you mean `paginator`?
 sources.toml:6:33: resources[0].endpoint.data_selecter: unknown key `data_selecter` in an endpoint; did you mean `data_selector`?
-sources.toml:6:60: resources[0].endpoint.colour: unknown key `colour` in an endpoint; expected one of `path`, `method`, `params`, `headers`, `json`, `data_selector`, `paginator`, `incremental`, `auth`"
+sources.toml:6:60: resources[0].endpoint.colour: unknown key `colour` in an endpoint; expected one of `path`, `method`, `params`, `headers`, `json`, `data`, `data_selector`, `paginator`, `incremental`, `auth`, `response_actions`"
     );
 }
 

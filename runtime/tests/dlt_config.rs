@@ -498,3 +498,46 @@ endpoint = { path = "repos/{resources.repos.id}/issues" }
     assert_eq!(server.count("/api/repos/1/issues"), 1);
     assert_eq!(server.count("/api/repos/2/issues"), 1);
 }
+
+/// dlt's single-entity rule: a path whose last segment is a placeholder returns one object,
+/// so it is read with `single_page` and `data_selector = "$"` — also when the client has a
+/// paginator (one request per parent, no paging parameters), unless the endpoint sets its own.
+#[tokio::test]
+async fn a_path_ending_in_a_placeholder_is_one_entity_read_as_a_single_page() {
+    let server = TestServer::start(|r: &Recorded| match r.path.as_str() {
+        "/api/posts" => Reply::json(200, json!({"data": [{"id": 1}, {"id": 2}]})),
+        p if p.starts_with("/api/posts/") => {
+            let id = p.trim_start_matches("/api/posts/");
+            Reply::json(
+                200,
+                json!({"id": id, "title": format!("post {id}"), "tags": ["a"]}),
+            )
+        }
+        _ => Reply::json(404, json!({})),
+    })
+    .await;
+    let config = json_config(
+        r#"{
+  "client": {"base_url": "BASE", "paginator": {"type": "offset", "limit": 2, "total_path": null}},
+  "resources": [
+    {"name": "posts", "endpoint": {"path": "posts", "data_selector": "data", "paginator": "single_page"}},
+    {"name": "post", "endpoint": {"path": "posts/{post_id}",
+      "params": {"post_id": {"type": "resolve", "resource": "posts", "field": "id"}}}}
+  ]
+}"#,
+        &server,
+    );
+    let records = run(&config, "post").await;
+    let titles: Vec<&str> = records.iter().filter_map(|r| r["title"].as_str()).collect();
+    assert_eq!(titles.len(), 2, "one object per parent: {records:?}");
+    assert!(titles.contains(&"post 1") && titles.contains(&"post 2"));
+    // One request per parent, without the client's offset/limit.
+    assert_eq!(queries(&server, "/api/posts/1"), [""]);
+    assert_eq!(queries(&server, "/api/posts/2"), [""]);
+    let spec = &config.resources[1].spec.endpoint;
+    assert_eq!(spec.data_selector.as_deref(), Some("$"));
+    assert_eq!(
+        spec.paginator,
+        Some(rest_source_runtime::spec::PaginatorSpec::SinglePage)
+    );
+}

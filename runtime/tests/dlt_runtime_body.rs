@@ -46,7 +46,8 @@ data = {{ q = "a b&c", page_size = 50, tags = ["x", "y"], exact = true }}
         sent.header("content-type"),
         Some("application/x-www-form-urlencoded")
     );
-    assert_eq!(sent.body, "exact=true&page_size=50&q=a+b%26c&tags=x&tags=y");
+    // requests writes `str(True)`: Python's `True`.
+    assert_eq!(sent.body, "exact=True&page_size=50&q=a+b%26c&tags=x&tags=y");
 }
 
 #[tokio::test]

@@ -255,3 +255,54 @@ response_actions = [{ status_code = 404, action = "ignor" }, { status_code = "ab
         "{err}"
     );
 }
+
+/// A 401 that stays after the auth's refresh still meets the actions, as in dlt: with
+/// `{status_code = 401, action = "ignore"}` a child the token may not read is skipped.
+#[tokio::test]
+async fn a_401_that_stays_is_matched_like_any_response() {
+    let server = TestServer::start(|r| match r.path.as_str() {
+        "/posts" => Reply::json(json!([{"id": 1}, {"id": 2}])),
+        "/posts/2/comments" => Reply::status(401),
+        _ => Reply::json(json!([{"id": 10, "post": 1}])),
+    })
+    .await;
+    let text = format!(
+        r#"
+[client]
+base_url = "{}"
+paginator = "single_page"
+auth = {{ type = "bearer", token = {{ secret = "token" }} }}
+
+[[resources]]
+name = "posts"
+endpoint = "posts"
+
+[[resources]]
+name = "comments"
+[resources.endpoint]
+path = "posts/{{resources.posts.id}}/comments"
+response_actions = [{{ status_code = 401, action = "ignore" }}]
+"#,
+        server.base
+    );
+    let source = SourceConfig::from_toml_str(&text, "dlt.toml")
+        .expect("the config loads")
+        .build_with_values(
+            &SecretValues::new("dlt").with("token", rest_source_runtime::Secret::new("t0k")),
+        )
+        .expect("the source builds");
+    let (comments, report) = source
+        .resource("comments")
+        .unwrap()
+        .collect_with_report()
+        .await
+        .expect("the 401 is ignored, not an error");
+    assert_eq!(comments, [json!({"id": 10, "post": 1})]);
+    assert_eq!(report.ignored_responses.get("401"), Some(&1));
+    let to_post_2 = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/posts/2/comments")
+        .count();
+    assert!(to_post_2 >= 1, "the child was asked");
+}

@@ -532,10 +532,22 @@ impl Endpoint {
             let response = match self.client.execute(this, None, None).await {
                 Ok(response) => response,
                 Err(err) => {
-                    let Error::Status { status, body, .. } = &err else {
+                    // A 401 that stays after the auth's refresh is an auth error; its
+                    // response still meets the actions, as dlt matches every response.
+                    let response = match &err {
+                        Error::Status { status, body, .. } => Some((status.as_u16(), body)),
+                        Error::Auth {
+                            source: Some(inner),
+                            ..
+                        } => match inner.as_ref() {
+                            Error::Status { status, body, .. } => Some((status.as_u16(), body)),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let Some((status, body)) = response else {
                         return Err(err);
                     };
-                    let status = status.as_u16();
                     match self.action_for(status, body) {
                         Some(ResponseActionKind::Ignore) => {
                             tracing::info!(target: "rest_source", resource = %self.resource, error = %err, "response ignored (response_actions)");

@@ -460,6 +460,9 @@ impl Validator<'_> {
                 }
             }
         }
+        // dlt's single-entity rule (`_setup_single_entity_endpoint`), on the path as written:
+        // a last segment with a `{placeholder}` is one object.
+        let single_entity = url_path.as_deref().is_some_and(single_entity_path);
         // dlt's `_bind_path_params`: a `{name}` in the path that names an `endpoint.params`
         // entry takes its value (as `str(value)`), and the entry is not sent as a query param.
         let url_path = url_path
@@ -483,11 +486,17 @@ impl Validator<'_> {
             .get("data")
             .and_then(|d| self.data_body(d, &join(&ep_path, "data")));
         // `json` and `data` together: the shared rule (`rest_source_spec::validate`).
-        let data_selector = self.opt_string(ep, &ep_path, "data_selector");
+        let mut data_selector = self.opt_string(ep, &ep_path, "data_selector");
         let paginator = match ep.get("paginator") {
             Some(p) => self.paginator(p, &join(&ep_path, "paginator")),
+            // A single entity is one page, whatever the client's paginator (the endpoint's
+            // or `resource_defaults`' own paginator still wins), as in dlt.
+            None if single_entity => Some(PaginatorSpec::SinglePage),
             None => fallback_paginator,
         };
+        if single_entity && data_selector.is_none() && ep.get("data_selector").is_none() {
+            data_selector = Some("$".into());
+        }
         let mut incremental = ep
             .get("incremental")
             .and_then(|n| self.incremental(n, &join(&ep_path, "incremental")));
@@ -635,6 +644,28 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// dlt's `single_entity_path`: the last path segment holds a `{name}` placeholder (dlt's
+/// alphabet for names: letters, digits, `.`, `_`, `-`), so the endpoint returns one object.
+fn single_entity_path(path: &str) -> bool {
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let mut rest = last;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(close) = after.find('}') {
+            let name = &after[..close];
+            if !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            {
+                return true;
+            }
+        }
+        rest = after;
+    }
+    false
 }
 
 /// A scalar as Python's `str()` writes it, which is what dlt sends: `requests` puts
