@@ -108,7 +108,7 @@ pub fn parents_named(r: &ResourceSpec) -> BTreeSet<String> {
 }
 
 /// The parent of `r`: the one resource its placeholders name (`None` for none, or for more
-/// than one, which [`crate::validate`] reports).
+/// than one, which [`crate::validate()`] reports).
 pub fn parent_of(r: &ResourceSpec) -> Option<String> {
     let parents = parents_named(r);
     (parents.len() == 1)
