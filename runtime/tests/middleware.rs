@@ -333,10 +333,11 @@ async fn transient_token_endpoint_failures_are_retried_before_the_request() {
 
 #[tokio::test(start_paused = true)]
 async fn a_query_key_is_redacted_from_transport_errors() {
-    // A port nothing listens on: bind, note the port, close.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
+    // A port nothing listens on, held by a bound socket that never listens (refused), so no
+    // parallel test's server can be handed it.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let base = format!("http://{}", held.local_addr().unwrap());
     let auth =
         AuthMiddleware::new(&base, ApiKey::query("sig_key", Secret::new("q-secret-3"))).unwrap();
     let client = ClientBuilder::new(http(auth.redirect_policy()))

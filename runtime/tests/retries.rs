@@ -222,11 +222,11 @@ async fn non_retryable_statuses_fail_at_once() {
 
 #[tokio::test(start_paused = true)]
 async fn connect_errors_are_retried() {
-    // A port that was just free: connections are refused.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // A port held by a bound socket that never listens: connections are refused, and no
+    // parallel test's server can be handed the port.
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = held.local_addr().unwrap().port();
     let c = RestClient::builder(format!("http://127.0.0.1:{port}"))
         .no_timeout()
         .pool_idle_timeout(None)

@@ -114,12 +114,14 @@ fn client_for(base: &str, auth: rest_source_runtime::SharedAuth) -> RestClient {
         .unwrap()
 }
 
-/// A port on 127.0.0.1 that nothing listens on.
-async fn closed_port_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}/")
+/// A port on 127.0.0.1 that nothing listens on, held by a bound socket that never listens
+/// (connections are refused) while the caller keeps it, so no parallel test's server can
+/// be handed the port.
+async fn closed_port_url() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    (socket, format!("http://{addr}/"))
 }
 
 #[tokio::test]
@@ -132,7 +134,7 @@ async fn static_credentials_never_leak_on_success_or_failure() {
         _ => Reply::text(500, "text/plain", "boom"),
     })
     .await;
-    let refused = closed_port_url().await;
+    let (_held, refused) = closed_port_url().await;
     for auth in static_auths() {
         let c = client_for(&server.url("/"), auth.clone());
         assert_debug_clean(&c);
@@ -230,7 +232,8 @@ async fn oauth2_secrets_and_issued_tokens_never_leak() {
         c.get("ok").await.unwrap();
 
         // The token endpoint refuses connections.
-        let refused = format!("{}token", closed_port_url().await);
+        let (_held, refused) = closed_port_url().await;
+        let refused = format!("{refused}token");
         let c = client_for(
             &api,
             rest_source_runtime::auth::shared(oauth(refused, client_auth)),
@@ -353,7 +356,8 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
     logs();
     let server = canary_flows_server().await;
     let api = server.url("/api/");
-    let refused = format!("{}x", closed_port_url().await);
+    let (_held, refused) = closed_port_url().await;
+    let refused = format!("{refused}x");
 
     // Refresh token: success (rotation written to a file store), errors, a corrupt store.
     let dir = std::env::temp_dir().join(format!("rest-source-canary-{}", std::process::id()));
