@@ -131,6 +131,27 @@ pub enum Error {
         stop: crate::report::StopReason,
     },
 
+    /// A share of a partitioned run ([`crate::partition`]) received a page that did not
+    /// hold as many records as the first page: the pages no longer line up with the plan
+    /// every share made, so the shares would leave a gap or an overlap.
+    #[error(
+        "resource `{resource}`, share {share}: page {page} of {pages} held {received} records where the first page held {expected}, so the shares' pages no longer line up (records were added or removed while the shares ran, or the server's pages differ in size); run every share again, or run `{resource}` unpartitioned"
+    )]
+    SharesMisaligned {
+        /// The resource's name.
+        resource: String,
+        /// The share, `I/N`.
+        share: String,
+        /// The page (from 0) of the resource's pages.
+        page: u64,
+        /// The resource's pages, as the first page told.
+        pages: u64,
+        /// The records of the first page.
+        expected: u64,
+        /// The records of this page.
+        received: u64,
+    },
+
     /// A page body was larger than the resource's `max_page_bytes`.
     #[error(
         "the page {url} is larger than max_page_bytes ({limit} bytes); request smaller pages or raise `max_page_bytes`"
@@ -386,6 +407,21 @@ impl Error {
                 expected: *expected,
                 received: *received,
                 stop: *stop,
+            },
+            Error::SharesMisaligned {
+                resource,
+                share,
+                page,
+                pages,
+                expected,
+                received,
+            } => Error::SharesMisaligned {
+                resource: resource.clone(),
+                share: share.clone(),
+                page: *page,
+                pages: *pages,
+                expected: *expected,
+                received: *received,
             },
             Error::PageTooLarge { url, limit } => Error::PageTooLarge {
                 url: url.clone(),

@@ -23,6 +23,7 @@ pub mod incremental;
 #[cfg(feature = "middleware")]
 pub mod middleware;
 pub mod paginate;
+pub mod partition;
 pub use rest_source_spec::placeholder;
 mod records;
 pub mod redact;
@@ -49,6 +50,7 @@ pub use auth::{
 pub use client::{RequestBuilder, RestClient, RestClientBuilder};
 pub use error::{Error, Result};
 pub use incremental::{FileStateStore, IncrementalState};
+pub use partition::Partition;
 pub use report::{RunCounters, RunReport, StopReason};
 pub use resource::{Page, Resource, Run};
 

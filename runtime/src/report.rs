@@ -68,6 +68,12 @@ pub enum StopReason {
     /// towards (`row_order`), so no later page can hold one inside it (dlt closes the
     /// resource then).
     PastWindow,
+    /// A share of a partitioned run requested the last page of its range; the following
+    /// pages are other shares' ([`crate::partition`]).
+    ShareEnd,
+    /// A share of a partitioned run read the first page and found the resource cannot be
+    /// split by pages: share 0 pages through it whole ([`crate::partition`]).
+    OtherShare,
 }
 
 impl StopReason {
@@ -86,6 +92,8 @@ impl StopReason {
             StopReason::Error => "error",
             StopReason::Ignored => "response ignored (response_actions)",
             StopReason::PastWindow => "past the incremental window (row_order)",
+            StopReason::ShareEnd => "end of this share's pages",
+            StopReason::OtherShare => "not split by pages: share 0 runs it whole",
         }
     }
 }
@@ -127,7 +135,8 @@ pub struct RunReport {
     /// parent record for a child resource).
     pub stops: BTreeMap<StopReason, u64>,
     /// The number of records the server stated (a `total`, `X-Total-Count`, `Content-Range`),
-    /// summed over page loops, where every loop stated one.
+    /// summed over page loops, where every loop stated one. For a share of a resource split
+    /// by pages, the records of this share's pages.
     pub total: Option<u64>,
     /// Problems that did not fail the run (a count that disagrees with the total under
     /// `completeness = "warn"`).
@@ -142,6 +151,10 @@ pub struct RunReport {
     /// are none.
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     pub loader_hints: serde_json::Map<String, serde_json::Value>,
+    /// For a partitioned run ([`crate::Resource::partition`]): which share ran and how the
+    /// resource was split; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<crate::partition::PartitionReport>,
 }
 
 impl RunReport {
@@ -292,6 +305,28 @@ impl Tally {
         match total {
             Some(t) => *self.report.total.get_or_insert(0) += t,
             None => self.loops_without_total += 1,
+        }
+    }
+
+    /// How this run's resource is split, and this share's part (see [`crate::partition`]).
+    pub(crate) fn partition(&mut self, report: crate::partition::PartitionReport) {
+        self.report.partition = Some(report);
+    }
+
+    /// A parent record of a child split by parents was read; `kept` if its children are
+    /// this share's.
+    pub(crate) fn parent_read(&mut self, kept: bool) {
+        if let Some(crate::partition::PartitionReport {
+            split:
+                crate::partition::Split::Parents {
+                    parents_kept,
+                    parents_seen,
+                },
+            ..
+        }) = &mut self.report.partition
+        {
+            *parents_seen += 1;
+            *parents_kept += u64::from(kept);
         }
     }
 

@@ -25,6 +25,8 @@ use crate::error::{Error, Result};
 use crate::incremental::{IncrementalCursor, IncrementalState, lock};
 use crate::paginate::pipeline::{ReadAhead, lazy, run_ahead};
 use crate::paginate::{Body, Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
+use crate::partition::pages::{Discard, SharePages};
+use crate::partition::{Partition, PartitionReport, Split, SplitBy, parent_key};
 use crate::placeholder::{self, IncrementalValue, Reference};
 use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
 use crate::select::{JsonPath, value_to_param};
@@ -186,6 +188,8 @@ struct Inner {
     last_report: ReportSlot,
     /// The counters of the last run that started, read while it runs.
     live: crate::report::LiveSlot,
+    /// The share of the work a run takes ([`Resource::partition`]); `None`: all of it.
+    partition: Option<Partition>,
     /// Whether header values or the JSON body hold placeholders (filled per page loop).
     fill_headers: bool,
     fill_json: bool,
@@ -211,6 +215,9 @@ struct ParentLink {
     name: String,
     resource: Resource<Value>,
     include: Vec<(String, JsonPath)>,
+    /// The parent fields the child's templates use, sorted by path: a parent record's key
+    /// for a partitioned run.
+    key_fields: Vec<(String, JsonPath)>,
 }
 
 impl<T> Resource<T> {
@@ -303,6 +310,7 @@ impl<T> Resource<T> {
                 state: Arc::new(Mutex::new(IncrementalState::default())),
                 last_report: Arc::default(),
                 live: Arc::default(),
+                partition: None,
                 fill_headers: ep.headers.values().any(|v| placeholder::has_braces(v)),
                 fill_json: ep.json.as_ref().is_some_and(placeholder::json_has_braces),
                 fill_data: ep.data.as_ref().is_some_and(placeholder::json_has_braces),
@@ -439,10 +447,16 @@ impl<T> Resource<T> {
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
+        let key_fields = parent_fields(spec, &self.inner.params, &name)?;
         let link = ParentLink {
             name,
-            resource: parent.typed::<Value>().detached(),
+            // The parent is read whole in every share of a partitioned child.
+            resource: parent
+                .typed::<Value>()
+                .detached()
+                .modify(|i| i.partition = None),
             include,
+            key_fields,
         };
         Ok(self.modify(|i| i.parent = Some(link)))
     }
@@ -468,6 +482,84 @@ impl<T> Resource<T> {
     pub fn with_incremental_state(self, state: IncrementalState) -> Self {
         self.restore(state);
         self
+    }
+
+    /// Runs only share `partition` of this resource's work, for one task of a parallel run
+    /// (see [`crate::partition`]): a child resource the children of its share of the
+    /// parent records (by a stable hash of their key), an `offset` or `page_number`
+    /// resource its range of pages once the first page tells the total; anything else runs
+    /// whole in share 0 and not at all in the others. The `N` shares together yield every
+    /// record once. [`RunReport::partition`] says which share ran and how it was split.
+    ///
+    /// A share of a split child keeps its incremental state under its own key
+    /// ([`Resource::state_key`]: `notes#2/4`); restore and save it under that key.
+    ///
+    /// ```no_run
+    /// # async fn demo(notes: rest_source_runtime::Resource<serde_json::Value>) -> rest_source_runtime::Result<()> {
+    /// use rest_source_runtime::{Partition, TryStreamExt};
+    ///
+    /// // Kubernetes indexed Jobs number their pods from 0, as shares are.
+    /// let index: u32 = std::env::var("JOB_COMPLETION_INDEX").map_or(Ok(0), |i| i.parse())
+    ///     .map_err(|e| rest_source_runtime::Error::Config(format!("JOB_COMPLETION_INDEX: {e}")))?;
+    /// let share = notes.partition(Partition::new(index, 4)?);
+    /// let mut run = share.run();
+    /// while let Some(note) = run.try_next().await? {
+    ///     let _ = note;
+    /// }
+    /// println!("{:?}", run.report().and_then(|r| r.partition));
+    /// # Ok(()) }
+    /// ```
+    pub fn partition(self, partition: Partition) -> Self {
+        self.modify(|i| i.partition = Some(partition))
+    }
+
+    /// The share this resource runs ([`Resource::partition`]); `None` for all of it.
+    pub fn share(&self) -> Option<Partition> {
+        self.inner.partition
+    }
+
+    /// How this resource's work can be split among the shares of a partitioned run,
+    /// decided from its spec: by parents for a child, by pages for `offset` and
+    /// `page_number`, else not at all (share 0 runs it whole). See [`crate::partition`].
+    pub fn split_by(&self) -> SplitBy {
+        let inner = &self.inner;
+        if inner.parent.is_some() {
+            return SplitBy::Parents;
+        }
+        let whole = |reason: &str| SplitBy::Whole(reason.to_owned());
+        if inner.incremental.is_some() {
+            return whole(
+                "it is incremental without a parent: split by pages, the shares would page \
+                 through the results of different windows",
+            );
+        }
+        if inner.spec.max_pages.is_some() || inner.spec.max_items.is_some() {
+            return whole("`max_pages`/`max_items` cut its pages in order");
+        }
+        if inner.custom_paginator.is_some() {
+            return whole("a custom paginator cannot number its pages in advance");
+        }
+        if inner.paginator.pages_body() {
+            return whole("its paginator pages through the JSON body");
+        }
+        match &inner.paginator {
+            PaginatorSpec::Offset(_) | PaginatorSpec::PageNumber(_) => SplitBy::Pages,
+            PaginatorSpec::SinglePage => whole("it is a single page"),
+            other => SplitBy::Whole(format!(
+                "`{}` pages are found one after another, so they cannot be numbered in advance",
+                other.type_name()
+            )),
+        }
+    }
+
+    /// The key this resource's incremental state is saved and restored under: its name,
+    /// or — for a share of a child split by parents — `<name>#<index>/<count>`
+    /// ([`Partition::state_key`]), since each share sees its own parents.
+    pub fn state_key(&self) -> String {
+        match self.inner.partition {
+            Some(p) if self.inner.parent.is_some() => p.state_key(self.name()),
+            _ => self.name().to_owned(),
+        }
     }
 
     fn restore(&self, mut state: IncrementalState) {
@@ -547,7 +639,38 @@ impl<T> Resource<T> {
             ..(*inner.endpoint).clone()
         });
         let mut cursors = Vec::new();
-        let pages = self.run_pages(endpoint, tally.clone(), &mut cursors);
+        let split = inner.partition.map(|p| (p, self.split_by()));
+        let skipped = match &split {
+            Some((p, how)) => {
+                let split = match how {
+                    SplitBy::Parents => Some(Split::Parents {
+                        parents_kept: 0,
+                        parents_seen: 0,
+                    }),
+                    // Decided by the first page.
+                    SplitBy::Pages => None,
+                    SplitBy::Whole(reason) if p.index() == 0 => Some(Split::Whole {
+                        reason: reason.clone(),
+                    }),
+                    SplitBy::Whole(reason) => Some(Split::Skipped {
+                        reason: reason.clone(),
+                    }),
+                };
+                let skipped = split.as_ref().is_some_and(Split::is_skipped);
+                if let Some(split) = split {
+                    crate::report::lock(&tally).partition(PartitionReport::new(*p, split));
+                }
+                skipped
+            }
+            None => false,
+        };
+        let pages_share = split.and_then(|(p, how)| (how == SplitBy::Pages).then_some(p));
+        // Another share runs this resource whole: no request here.
+        let pages = if skipped {
+            stream::empty().boxed()
+        } else {
+            self.run_pages(endpoint, tally.clone(), pages_share, &mut cursors)
+        };
         let mut done = Some(move || {
             let report = crate::report::lock(&tally).finish(&stats);
             if let Some(slot) = slot {
@@ -579,6 +702,7 @@ impl<T> Resource<T> {
         &self,
         endpoint: Arc<Endpoint>,
         tally: Arc<Mutex<Tally>>,
+        pages_share: Option<Partition>,
         cursors: &mut Vec<Arc<IncrementalCursor>>,
     ) -> BoxStream<'static, Result<RawPage>> {
         let inner = self.inner.clone();
@@ -601,6 +725,7 @@ impl<T> Resource<T> {
             cursor,
             permits,
             tally,
+            pages_share,
         };
         match inner.parent.clone() {
             None => lazy(move || run_ahead(page_loop(inner, None, run), 1)),
@@ -612,11 +737,22 @@ impl<T> Resource<T> {
                     .run_pages(
                         parent.resource.inner.endpoint.clone(),
                         parent_tally,
+                        None,
                         cursors,
                     )
                     .and_then(|page| async move { page.records.into_values(&page.url) })
                     .map_ok(|records| stream::iter(records.into_iter().map(Ok::<Value, Error>)))
                     .try_flatten();
+                // A partitioned child: the children of this share's parent records only.
+                let share = inner.partition;
+                let (fields, counted) = (parent.key_fields.clone(), run.tally.clone());
+                let parents = parents.try_filter(move |item| {
+                    let keep = share.is_none_or(|p| p.owns_key(&parent_key(&fields, item)));
+                    if share.is_some() {
+                        crate::report::lock(&counted).parent_read(keep);
+                    }
+                    std::future::ready(keep)
+                });
                 lazy(move || {
                     let children = parents
                         .map_ok(move |item: Value| {
@@ -639,6 +775,8 @@ struct RunShared {
     cursor: Option<Arc<IncrementalCursor>>,
     permits: Arc<Semaphore>,
     tally: Arc<Mutex<Tally>>,
+    /// The share whose range of pages this run requests (a resource split by pages).
+    pages_share: Option<Partition>,
 }
 
 impl<T: DeserializeOwned + Send + 'static> Resource<T> {
@@ -842,6 +980,42 @@ fn parent_value(
     }
 }
 
+/// The fields of `parent` that the spec's templates and `resolve` params use, sorted by
+/// path without repeats: what identifies a parent record to the child.
+fn parent_fields(
+    spec: &ResourceSpec,
+    params: &[(String, Param)],
+    parent: &str,
+) -> Result<Vec<(String, JsonPath)>> {
+    let ep = &spec.endpoint;
+    let mut names: Vec<&str> = placeholder::names(&ep.path)?;
+    for value in ep.params.values().filter_map(Value::as_str) {
+        names.extend(placeholder::names(value)?);
+    }
+    for value in ep.headers.values() {
+        names.extend(placeholder::names(value)?);
+    }
+    for body in [&ep.json, &ep.data].into_iter().flatten() {
+        names.extend(placeholder::names_in_json(body)?);
+    }
+    let mut fields = std::collections::BTreeMap::new();
+    for name in names {
+        if let Reference::Parent { resource, field } = placeholder::reference(name)?
+            && resource == parent
+        {
+            fields.insert(field.to_owned(), JsonPath::parse(field)?);
+        }
+    }
+    for (_, param) in params {
+        if let Param::Resolve { resource, field } = param
+            && resource == parent
+        {
+            fields.insert(field.to_string(), field.clone());
+        }
+    }
+    Ok(fields.into_iter().collect())
+}
+
 /// Checks every template of the spec once, when the resource is built: braces are
 /// balanced, each placeholder names something a resource can have, and
 /// `{incremental.*}` placeholders have a cursor (and the value) to be filled from.
@@ -1028,6 +1202,23 @@ fn page_loop(
             Some(make) => make(),
             None => from_spec(&inner.paginator)?,
         };
+        // A share of a resource split by pages requests its own range of them.
+        let (paginator, discard) = match run.pages_share {
+            Some(share) if parent.is_none() => {
+                let discard = Discard::default();
+                let pages: Box<dyn Paginator> = Box::new(SharePages::new(
+                    paginator,
+                    share,
+                    matches!(inner.paginator, PaginatorSpec::Offset(_)),
+                    inner.spec.completeness,
+                    &inner.spec.name,
+                    run.tally.clone(),
+                    discard.clone(),
+                ));
+                (pages, Some(discard))
+            }
+            _ => (paginator, None),
+        };
         let include: Vec<(String, Value)> = match &parent {
             Some((link, item)) => link
                 .include
@@ -1036,16 +1227,20 @@ fn page_loop(
                 .collect(),
             None => Vec::new(),
         };
+        let page_loop = PageLoop::new(
+            endpoint,
+            paginator,
+            url,
+            run.cursor,
+            run.permits,
+            inner.spec.effective_concurrency(),
+            run.tally,
+        );
         Ok((
-            PageLoop::new(
-                endpoint,
-                paginator,
-                url,
-                run.cursor,
-                run.permits,
-                inner.spec.effective_concurrency(),
-                run.tally,
-            ),
+            match discard {
+                Some(discard) => page_loop.discarding(discard),
+                None => page_loop,
+            },
             include,
         ))
     })();

@@ -701,6 +701,8 @@ pub(crate) struct PageLoop {
     finished: bool,
     /// The run's report, shared by every page loop of the run.
     tally: Arc<Mutex<Tally>>,
+    /// For a share of a partitioned run: says when a page's records are another share's.
+    discard: Option<crate::partition::pages::Discard>,
 }
 
 impl PageLoop {
@@ -751,7 +753,15 @@ impl PageLoop {
             stop: None,
             finished: false,
             tally,
+            discard: None,
         }
+    }
+
+    /// Drops the records of each page `discard` marks (a share of a partitioned run reads
+    /// the first page for its total; its records may be another share's).
+    pub(crate) fn discarding(mut self, discard: crate::partition::pages::Discard) -> Self {
+        self.discard = Some(discard);
+        self
     }
 
     /// The next page, or `None` at the end. Nothing is requested before the first call.
@@ -871,6 +881,10 @@ impl PageLoop {
         })?;
         if next.is_none() {
             self.stop = Some(self.paginator.stop_reason());
+        }
+        if self.discard.as_ref().is_some_and(|d| d.take()) {
+            self.received -= records.len() as u64;
+            records.truncate(0);
         }
         if self.pages == 1 && self.concurrency > 1 && next.is_some() {
             self.origin = Some(url.origin());
