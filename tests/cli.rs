@@ -1670,3 +1670,170 @@ async fn completeness_warn_exits_0_with_a_warning_line_and_the_warning_in_the_re
         "{r:#}"
     );
 }
+
+/// The records of `<dir>/<stem>.jsonl` files, sorted as JSON texts.
+fn sorted_records(dir: &Path, stems: &[String]) -> Vec<String> {
+    let mut texts: Vec<String> = stems
+        .iter()
+        .flat_map(|stem| json_lines(&dir.join(format!("{stem}.jsonl"))))
+        .map(|record| record.to_string())
+        .collect();
+    texts.sort();
+    texts
+}
+
+#[tokio::test]
+async fn partitioned_runs_add_up_to_the_whole_run_with_their_own_files_and_state() {
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("partition");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let args = |extra: &[&str]| -> Vec<String> {
+        [
+            "run",
+            "oauth2_client_credentials.toml",
+            "--resource",
+            "contacts",
+            "--resource",
+            "notes",
+            "--resource",
+            "events",
+        ]
+        .iter()
+        .chain(extra)
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let whole = rest_source(&dir, &args(&["--out", "whole"]), CRM_SECRETS).await;
+    assert_eq!(whole.status.code(), Some(0), "{}", text(&whole.stderr));
+    let mut stdouts = Vec::new();
+    for i in 0..2 {
+        let share = format!("{i}/2");
+        let report = format!("report-{i}.json");
+        let extra = [
+            "--out",
+            "shares",
+            "--partition",
+            &share,
+            "--state",
+            "state.json",
+            "--report",
+            &report,
+        ];
+        let out = rest_source(&dir, &args(&extra), CRM_SECRETS).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        stdouts.push(text(&out.stdout));
+    }
+    // Each share's own files; the one that cannot be split only in share 0.
+    assert_eq!(
+        file_names(&dir.join("shares")),
+        [
+            "contacts.part-0-of-2.jsonl",
+            "events.part-0-of-2.jsonl",
+            "events.part-1-of-2.jsonl",
+            "notes.part-0-of-2.jsonl",
+            "notes.part-1-of-2.jsonl",
+        ]
+    );
+    for name in ["contacts", "notes", "events"] {
+        let parts: Vec<String> = ["0", "1"]
+            .iter()
+            .map(|i| format!("{name}.part-{i}-of-2"))
+            .filter(|stem| dir.join("shares").join(format!("{stem}.jsonl")).exists())
+            .collect();
+        let union = sorted_records(&dir.join("shares"), &parts);
+        let mut distinct = union.clone();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            union.len(),
+            "`{name}`: a record in both shares"
+        );
+        assert_eq!(
+            union,
+            sorted_records(&dir.join("whole"), &[name.to_owned()]),
+            "`{name}`: the shares are not the whole"
+        );
+    }
+    // The table says which share ran and how each resource was split.
+    let line = |name: &str, says: &str| {
+        stdouts[1]
+            .lines()
+            .any(|l| l.starts_with(&format!("{name} ")) && l.contains(says))
+    };
+    assert!(line("contacts", "  skipped  "), "{}", stdouts[1]);
+    assert!(
+        line("contacts", "share 1/2: skipped: share 0 runs it whole"),
+        "{}",
+        stdouts[1]
+    );
+    assert!(
+        line("notes", "share 1/2: parents by hash"),
+        "{}",
+        stdouts[1]
+    );
+    assert!(
+        line("events", "share 1/2: pages 1..1 of 1"),
+        "{}",
+        stdouts[1]
+    );
+    // So does the report.
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report-1.json")).unwrap()).unwrap();
+    assert_eq!(report["partition"], "1/2");
+    let resource = |name: &str| {
+        report["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["resource"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(resource("contacts")["status"], "skipped");
+    assert_eq!(resource("contacts")["partition"]["split"], "skipped");
+    assert!(resource("contacts").get("output").is_none());
+    assert_eq!(resource("notes")["partition"]["split"], "parents");
+    assert_eq!(resource("notes")["partition"]["share"], "1/2");
+    assert_eq!(resource("notes")["partition"]["parents_seen"], RECORDS);
+    assert_eq!(resource("events")["partition"]["split"], "pages");
+    // A split child's state is its share's; the parent run whole keeps its own key.
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("state.json")).unwrap()).unwrap();
+    let keys: Vec<&String> = state["resources"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["contacts", "notes#0/2", "notes#1/2"]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_bad_partition_exits_2_saying_how_to_write_it() {
+    let dir = workdir("bad_partition");
+    std::fs::write(
+        dir.join("s.toml"),
+        "[client]\nbase_url = \"http://127.0.0.1:9\"\n[[resources]]\nname = \"a\"\nendpoint = { path = \"a\" }\n",
+    )
+    .unwrap();
+    for (share, says) in [
+        ("4/4", "the index of 4 shares is 0 to 3"),
+        ("0/0", "cannot be split into 0 shares"),
+        ("x", "expected `I/N`: the zero-based index of this share"),
+    ] {
+        let out = rest_source(&dir, &["run", "s.toml", "--partition", share], &[]).await;
+        assert_eq!(out.status.code(), Some(2), "{share}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(says), "{share}: {stderr}");
+        assert!(stderr.contains("--partition"), "{share}: {stderr}");
+    }
+    // The same from the environment, for orchestrators that set it there.
+    let out = rest_source(
+        &dir,
+        &["run", "s.toml"],
+        &[("REST_SOURCE_PARTITION", "2/2")],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("the index of 2 shares is 0 to 1"),
+        "{}",
+        text(&out.stderr)
+    );
+}

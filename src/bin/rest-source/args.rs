@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
+use rest_source::Partition;
 
 const AFTER_HELP: &str = "\
 Secrets are looked up as dlt looks up a REST API source's: env first, then the secrets
@@ -116,6 +117,13 @@ pub struct RunArgs {
     /// JSON to this file
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub report: Option<PathBuf>,
+    /// Run only share I of N of the work, zero-based as Kubernetes' JOB_COMPLETION_INDEX
+    /// (`0/4` ... `3/4`): a child resource's parents by a stable hash of their key,
+    /// offset/page_number pages by ranges; a resource that can be neither runs whole in
+    /// share 0 and is skipped in the others. Files are named
+    /// <resource>.part-<I>-of-<N>.<ext>; a split child's state is kept as <resource>#I/N
+    #[arg(long, value_name = "I/N", env = "REST_SOURCE_PARTITION", value_parser = share)]
+    pub partition: Option<Partition>,
 }
 
 /// The output format of `run`.
@@ -142,6 +150,14 @@ impl RunArgs {
     pub fn to_stdout(&self) -> bool {
         self.out.as_os_str() == "-"
     }
+}
+
+/// `I/N` → the share, with the runtime's message for anything else.
+fn share(text: &str) -> Result<Partition, String> {
+    text.parse().map_err(|e| match e {
+        rest_source::Error::Config(message) => message,
+        other => other.to_string(),
+    })
 }
 
 /// `NAME=VALUE` → (`NAME`, `VALUE`); the name is trimmed, the value kept as given.
@@ -194,6 +210,11 @@ mod tests {
         assert_eq!(run.resources, ["contacts", "notes"]);
         assert_eq!(run.format, Format::Json);
         assert!(!run.to_stdout());
+        assert_eq!(run.partition, None);
+        let Command::Run(run) = parse("run crm.toml --partition 2/4").unwrap().command else {
+            panic!("expected `run`");
+        };
+        assert_eq!(run.partition, Some(Partition::new(2, 4).unwrap()));
     }
 
     #[test]

@@ -148,15 +148,20 @@ async fn check_command(args: SourceArgs) -> ExitCode {
     }
 }
 
-/// The resources `--resource` names (every selected one without it).
+/// The resources `--resource` names (every selected one without it), each taking the
+/// `--partition` share of its work.
 fn choose(source: &Source, args: &RunArgs) -> Result<Vec<Resource<Value>>, ExitCode> {
+    let share = |r: &Resource<Value>| match args.partition {
+        Some(p) => r.clone().partition(p),
+        None => r.clone(),
+    };
     if args.resources.is_empty() {
-        return Ok(source.selected().cloned().collect());
+        return Ok(source.selected().map(share).collect());
     }
     let mut chosen = Vec::new();
     for name in &args.resources {
         match source.resource(name) {
-            Some(r) => chosen.push(r.clone()),
+            Some(r) => chosen.push(share(r)),
             None => {
                 let known: Vec<String> = source
                     .resources()
@@ -210,6 +215,7 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
         eprintln!("nothing was written; `rest-source check` tests the credentials again");
         let report = RunReport {
             source: config.name.clone(),
+            partition: args.partition.map(|p| p.to_string()),
             status: Status::Failed,
             duration_secs: 0.0,
             auth_checks,
@@ -267,6 +273,7 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
     summary::print(&outcomes, check_counts, elapsed, &args, to_stdout);
     let report = RunReport {
         source: config.name.clone(),
+        partition: args.partition.map(|p| p.to_string()),
         status: if errors.is_empty() {
             Status::Ok
         } else {

@@ -12,7 +12,11 @@
 //! ```
 //!
 //! A resource's fields up to `warnings` are the runtime's [`rest_source::RunReport`] as it
-//! serialises; `stop_reason` is [`rest_source::RunReport::stop_reason`].
+//! serialises; `stop_reason` is [`rest_source::RunReport::stop_reason`]. With
+//! `--partition`, the run has `"partition": "I/N"` and each resource the runtime's
+//! `partition` object: `{"share": "1/4", "index": 1, "count": 4, "split": "parents",
+//! "parents_kept": 37, "parents_seen": 150}` (or `"pages"` with `first_page`, `end_page`,
+//! `pages`, `page_size`, `total`; `"whole"` / `"skipped"` with a `reason`).
 
 use std::path::Path;
 
@@ -27,6 +31,9 @@ use crate::run::Outcome;
 #[derive(Debug, Serialize)]
 pub struct RunReport {
     pub source: String,
+    /// The share `--partition` ran (`I/N`, zero-based); absent for a whole run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
     pub status: Status,
     pub duration_secs: f64,
     /// The auth probes made before anything was written (one per distinct auth).
@@ -73,6 +80,8 @@ pub enum Status {
     Failed,
     /// Not started: an auth check failed first.
     NotRun,
+    /// Another share of a partitioned run (share 0) runs it whole.
+    Skipped,
 }
 
 impl Status {
@@ -81,6 +90,7 @@ impl Status {
             Status::Ok => "ok",
             Status::Failed => "failed",
             Status::NotRun => "not run",
+            Status::Skipped => "skipped",
         }
     }
 }

@@ -30,8 +30,11 @@ pub struct Outcome {
     pub name: String,
     pub records: u64,
     pub pages: u64,
-    /// The complete output (`-` for stdout); `None` when the resource failed.
+    /// The complete output (`-` for stdout); `None` when the resource failed or was
+    /// skipped.
     pub output: Option<PathBuf>,
+    /// Why this share of a partitioned run took none of the resource (share 0 runs it).
+    pub skipped: Option<String>,
     pub error: Option<String>,
     pub duration: Duration,
     /// The runtime's report of the run; `None` when its stream did not end (the output
@@ -61,9 +64,16 @@ impl Outcome {
     pub fn status(&self) -> Status {
         if self.error.is_some() {
             Status::Failed
+        } else if self.skipped.is_some() {
+            Status::Skipped
         } else {
             Status::Ok
         }
+    }
+
+    /// How the resource was split, for a partitioned run.
+    pub fn split(&self) -> Option<&rest_source::partition::PartitionReport> {
+        self.report.as_ref()?.partition.as_ref()
     }
 }
 
@@ -111,7 +121,10 @@ pub async fn run(
                 let (result, report, start) = match spooled[i].take() {
                     Some(job) => match job.await {
                         Ok(done) => (
-                            done.result.and_then(|p| copy_to_stdout(&p)),
+                            done.result.and_then(|p| match p {
+                                Some(p) => copy_to_stdout(&p).map(Some),
+                                None => Ok(None),
+                            }),
                             done.report,
                             done.start,
                         ),
@@ -141,7 +154,7 @@ pub async fn run(
 fn finish(
     resource: &Resource<Value>,
     i: usize,
-    result: Result<PathBuf, String>,
+    result: Result<Option<PathBuf>, String>,
     report: Option<RunReport>,
     start: Instant,
     progress: &Progress,
@@ -160,14 +173,16 @@ fn finish(
     }
     let counters = &progress.counters[i];
     let (output, error) = match result {
-        Ok(path) => (Some(path), None),
+        Ok(path) => (path, None),
         Err(e) => (None, Some(e)),
     };
+    let skipped = skip_reason(report.as_ref());
     Outcome {
         name: resource.name().to_owned(),
         records: counters.records(),
         pages: counters.pages(),
         output,
+        skipped,
         error,
         duration: start.elapsed(),
         report,
@@ -204,6 +219,28 @@ async fn write_pages<W: Write>(
     Ok(())
 }
 
+/// Why a share took none of the resource, from its run's report.
+fn skip_reason(report: Option<&RunReport>) -> Option<String> {
+    match &report?.partition.as_ref()?.split {
+        rest_source::partition::Split::Skipped { reason } => Some(reason.clone()),
+        _ => None,
+    }
+}
+
+/// The output file's name without its extension: the resource's name, and for a share of
+/// a partitioned run `<name>.part-<I>-of-<N>`, so the shares' files never overwrite each
+/// other in a shared folder.
+fn file_stem(resource: &Resource<Value>) -> String {
+    match resource.share() {
+        Some(p) if !p.is_whole() => {
+            format!("{}.part-{}-of-{}", resource.name(), p.index(), p.count())
+        }
+        _ => resource.name().to_owned(),
+    }
+}
+
+/// The complete file, or `None` when another share runs the resource (then no file is
+/// left behind).
 async fn to_file(
     resource: &Resource<Value>,
     i: usize,
@@ -211,16 +248,19 @@ async fn to_file(
     format: Format,
     progress: &Arc<Progress>,
     report: &mut Option<RunReport>,
-) -> Result<PathBuf, String> {
-    let mut file = PendingFile::create(dir, resource.name(), format)?;
+) -> Result<Option<PathBuf>, String> {
+    let mut file = PendingFile::create(dir, &file_stem(resource), format)?;
     let shown = file.dest().to_owned();
     write_pages(resource, i, file.writer(), progress, &shown, report).await?;
-    file.commit()
+    if skip_reason(report.as_ref()).is_some() {
+        return Ok(None);
+    }
+    file.commit().map(Some)
 }
 
 /// A parallelized resource's run into its spool file, for `--out -`.
 struct Spooled {
-    result: Result<PathBuf, String>,
+    result: Result<Option<PathBuf>, String>,
     report: Option<RunReport>,
     start: Instant,
 }
@@ -272,12 +312,12 @@ async fn to_stdout(
     format: Format,
     progress: &Arc<Progress>,
     report: &mut Option<RunReport>,
-) -> Result<PathBuf, String> {
+) -> Result<Option<PathBuf>, String> {
     let shown = Path::new("stdout");
     let mut writer = RecordWriter::new(BufWriter::new(std::io::stdout()), format);
     write_pages(resource, i, &mut writer, progress, shown, report).await?;
     writer
         .finish()
         .map_err(|e| format!("cannot write `stdout`: {e}"))?;
-    Ok(PathBuf::from("-"))
+    Ok(Some(PathBuf::from("-")))
 }

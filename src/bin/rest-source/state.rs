@@ -24,7 +24,7 @@ pub fn load(
     resources
         .iter()
         .map(|resource| match (store, resource.incremental_state()) {
-            (Some(store), Some(_)) => store.load(resource.name()).map_err(|e| {
+            (Some(store), Some(_)) => store.load(&resource.state_key()).map_err(|e| {
                 eprintln!("error: {e}");
                 ExitCode::from(BAD_INPUT)
             }),
@@ -57,6 +57,10 @@ pub fn save(
             if outcome.error.is_some() {
                 return Some(false);
             }
+            if outcome.skipped.is_some() {
+                // Share 0 runs it, and saves its state.
+                return None;
+            }
             if let Some(child) = failed
                 .iter()
                 .find(|f| descends_from(config, f, resource.name()))
@@ -68,7 +72,7 @@ pub fn save(
                 );
                 return Some(false);
             }
-            match store.save(resource.name(), &state) {
+            match store.save(&resource.state_key(), &state) {
                 Ok(()) => {
                     wrote = true;
                     Some(true)

@@ -1,7 +1,7 @@
 //! The table `run` ends with: one row per resource (records, pages, retries, token fetches,
 //! status, why paging stopped), a row for the auth check that ran before them (its token
 //! fetches are usually the run's only ones: the resources then use the cached tokens), then
-//! the totals.
+//! the totals; for a partitioned run, then the share and how each resource was split.
 
 use std::time::Duration;
 
@@ -108,5 +108,10 @@ fn table(outcomes: &[Outcome], check: CheckCounts, elapsed: Duration) -> String 
         elapsed.as_secs_f64(),
         progress::rate(records, elapsed)
     ));
+    for o in outcomes {
+        if let Some(split) = o.split() {
+            text.push_str(&format!("{:<width$}  {}\n", o.name, split.describe()));
+        }
+    }
     text
 }
