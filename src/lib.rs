@@ -112,6 +112,7 @@ pub mod guide {
     //! | [`incremental`] | child resources and incremental loading, and how their state advances |
     //! | [`config`] | declarative sources in TOML / JSON with dlt's names |
     //! | [`cli`] | the `rest-source` command |
+    //! | [`partition`] | partitioned runs (`--partition I/N`) for the parallel tasks of an orchestrator: how each resource is split, a Kubernetes indexed Job |
     //! | [`performance`] | how a resource reads an API, and tuning it |
     //!
     //! The macro's argument reference is on [`rest_source`](macro@crate::rest_source); the config's
@@ -149,6 +150,11 @@ pub mod guide {
     }
     pub mod cli {
         #![doc = include_str!("../docs/guide/cli.md")]
+        #[allow(unused_imports)]
+        use crate::*;
+    }
+    pub mod partition {
+        #![doc = include_str!("../docs/guide/partition.md")]
         #[allow(unused_imports)]
         use crate::*;
     }
