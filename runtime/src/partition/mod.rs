@@ -40,7 +40,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-mod hash;
+pub mod hash;
 pub(crate) mod pages;
 
 pub(crate) use hash::parent_key;
@@ -102,13 +102,14 @@ impl Partition {
         share_of(key, self.count) == self.index
     }
 
-    /// This share's range of `pages` pages (numbered from 0): consecutive ranges, the
-    /// first `pages % count` shares one page longer, that together cover `0..pages`.
+    /// This share's range of `pages` pages (numbered from 0): share `i` starts at
+    /// `ceil(i × pages / count)`, so the ranges are consecutive, differ by at most one page,
+    /// together cover `0..pages`, and the first page is share 0's.
     ///
     /// ```
     /// use rest_source_runtime::partition::Partition;
     /// let ranges: Vec<_> = (0..4).map(|i| Partition::new(i, 4).unwrap().page_range(10)).collect();
-    /// assert_eq!(ranges, [0..3, 3..6, 6..8, 8..10]);
+    /// assert_eq!(ranges, [0..3, 3..5, 5..8, 8..10]);
     /// ```
     pub fn page_range(self, pages: u64) -> Range<u64> {
         let start = |i: u32| -> u64 {
