@@ -22,6 +22,9 @@
 //! (a, b, c, a, b, c, …) so load from other processes spreads over all of them; the table
 //! shows medians.
 //!
+//! `--runtime current` runs the Rust clients on tokio's current-thread runtime (CPU per record
+//! without the second core's help); the default is `multi`.
+//!
 //! Scenarios (all OAuth2 client credentials: one token request, then pages):
 //! - `link`: `/contacts`, `json_link` pagination (`paging.next`), 7-field records;
 //! - `offset`: `/events`, `offset`/`limit` with `total` (addressable pages);
@@ -196,6 +199,32 @@ impl Variant {
             Variant::Resource => "(b) Resource<T> (runtime API)",
             Variant::Macro => "(c) #[rest_source] macro",
             Variant::Dlt => "(d) dlt 1.31 RESTClient",
+        }
+    }
+}
+
+/// The clients' tokio runtime (`--runtime`): `current` (one thread: CPU per record shows
+/// directly) or `multi` (the default, a worker per CPU).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Flavor {
+    Current,
+    Multi,
+}
+
+impl Flavor {
+    fn parse(s: &str) -> Result<Flavor, BoxError> {
+        match s {
+            "current" => Ok(Flavor::Current),
+            "multi" => Ok(Flavor::Multi),
+            other => {
+                Err(format!("unknown runtime `{other}`; expected `current` or `multi`").into())
+            }
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::Current => "current",
+            Flavor::Multi => "multi",
         }
     }
 }
@@ -510,9 +539,11 @@ fn peak_rss_kib() -> u64 {
 }
 
 fn child(args: &[String]) -> Result<(), BoxError> {
-    let [variant, scenario, origin, page_size, concurrency] = args else {
+    let [variant, scenario, origin, page_size, concurrency, flavor] = args else {
         return Err(
-            "usage: bench --child <variant> <scenario> <origin> <page size> <concurrency>".into(),
+            "usage: bench --child <variant> <scenario> <origin> <page size> \
+                    <concurrency> <current|multi>"
+                .into(),
         );
     };
     let variant = Variant::parse(variant)?;
@@ -522,9 +553,12 @@ fn child(args: &[String]) -> Result<(), BoxError> {
         page_size: page_size.parse()?,
         concurrency: concurrency.parse()?,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = match Flavor::parse(flavor)? {
+        Flavor::Current => tokio::runtime::Builder::new_current_thread(),
+        Flavor::Multi => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build()?;
     let start = Instant::now();
     let tally = rt.block_on(async {
         match variant {
@@ -579,6 +613,7 @@ fn measure(
                 origin,
                 &opts.page_size.to_string(),
                 &opts.concurrency.to_string(),
+                opts.runtime.name(),
             ])
             .output()?,
     };
@@ -625,6 +660,8 @@ struct Options {
     variants: Vec<Variant>,
     page_size: u64,
     concurrency: usize,
+    /// The clients' tokio runtime.
+    runtime: Flavor,
     /// The interpreter for the dlt variant: `--python`, or the venv made by [`dlt_python`].
     python: Option<std::path::PathBuf>,
 }
@@ -642,6 +679,7 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
         variants: Variant::ALL.to_vec(),
         page_size: 100,
         concurrency: 4,
+        runtime: Flavor::Multi,
         python: None,
     };
     let mut it = args.iter();
@@ -674,10 +712,11 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
             "--page-size" => o.page_size = value()?.parse()?,
             "--concurrency" => o.concurrency = value()?.parse()?,
             "--python" => o.python = Some(value()?.into()),
+            "--runtime" => o.runtime = Flavor::parse(&value()?)?,
             other => {
                 return Err(format!(
                     "unknown option `{other}`; expected `--records`, `--runs`, `--scenarios`, \
-                     `--variants`, `--page-size`, `--concurrency` or `--python`"
+                     `--variants`, `--page-size`, `--concurrency`, `--runtime` or `--python`"
                 )
                 .into());
             }
@@ -751,18 +790,20 @@ fn main() -> Result<(), BoxError> {
         .build()?;
     println!(
         "rest-source bench: {} CPUs, load average {} at start; page size {}, concurrency {}, \
-         {} runs per configuration, alternating; medians",
+         {}-thread client runtime, {} runs per configuration, alternating; medians",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         loadavg(),
         opts.page_size,
         opts.concurrency,
+        opts.runtime.name(),
         opts.runs
     );
     println!();
     println!(
-        "| scenario | records | variant | records/s | ratio to (a) | peak RSS | wall | client CPU |"
+        "| scenario | records | variant | records/s | ratio to (a) | peak RSS | wall | client CPU \
+         | CPU µs/record | CPU ratio to (a) |"
     );
-    println!("|---|---:|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for &records in &opts.records {
         let server = rt.block_on(
             DemoApi::new()
@@ -780,6 +821,7 @@ fn main() -> Result<(), BoxError> {
             }
             let expected = runs[0][0].tally;
             let mut bar = None;
+            let mut cpu_bar = None;
             for (i, &variant) in opts.variants.iter().enumerate() {
                 if let Some(bad) = runs[i].iter().find(|m| m.tally != expected) {
                     return Err(format!(
@@ -801,8 +843,9 @@ fn main() -> Result<(), BoxError> {
                 let wall = median(runs[i].iter().map(|m| m.secs).collect());
                 let cpu = median(runs[i].iter().map(|m| m.cpu_secs).collect());
                 let bar = *bar.get_or_insert(rate);
+                let cpu_bar = *cpu_bar.get_or_insert(cpu);
                 println!(
-                    "| {} | {} | {} | {:.0} | {:.2} | {:.1} MiB | {:.3} s | {:.2} s |",
+                    "| {} | {} | {} | {:.0} | {:.2} | {:.1} MiB | {:.3} s | {:.2} s | {:.2} | {:.2} |",
                     scenario.describe(),
                     expected.records,
                     variant.label(),
@@ -810,7 +853,9 @@ fn main() -> Result<(), BoxError> {
                     rate / bar,
                     rss / 1024.0,
                     wall,
-                    cpu
+                    cpu,
+                    cpu * 1e6 / expected.records as f64,
+                    cpu / cpu_bar
                 );
             }
         }

@@ -10,6 +10,11 @@
 //! straight into `T`, on the consumer's side of the pipeline, so scanning page N+1 overlaps
 //! decoding page N. The body's bytes live exactly as long as the page's undecoded records.
 //!
+//! When the consumer's `T` is known before the page is read, [`seed`] does better still: one
+//! pass that decodes each selected record straight into `T` while it builds the envelope,
+//! falling back to [`split_page`] for a page it cannot take, so the records and errors are
+//! the same.
+//!
 //! Pages without a selector (dlt's record detection looks at the whole tree) and resources
 //! that must edit records before decoding (incremental filtering, `include_from_parent`, parent
 //! records feeding a child) use the `Value` form.
@@ -25,6 +30,9 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::select::{JsonPath, Segment};
 
+pub(crate) mod seed;
+use seed::TypedRecords;
+
 /// The records of one page, before decoding into `T`.
 #[derive(Debug)]
 pub(crate) enum Records {
@@ -38,6 +46,9 @@ pub(crate) enum Records {
     },
     /// Records as JSON values (no selector, or records that had to be edited).
     Values(Vec<Value>),
+    /// Records decoded into the stream's record type in the same pass as the envelope
+    /// ([`seed`]): only for runs whose records reach the consumer unedited.
+    Typed(Box<dyn TypedRecords>),
 }
 
 impl Default for Records {
@@ -52,6 +63,7 @@ impl Records {
         match self {
             Records::Spans { spans, .. } => spans.len(),
             Records::Values(v) => v.len(),
+            Records::Typed(t) => t.len(),
         }
     }
 
@@ -60,6 +72,7 @@ impl Records {
         match self {
             Records::Spans { spans, .. } => spans.truncate(n),
             Records::Values(v) => v.truncate(n),
+            Records::Typed(t) => t.truncate(n),
         }
     }
 
@@ -69,6 +82,8 @@ impl Records {
     pub(crate) fn into_values(self, url: &str) -> Result<Vec<Value>> {
         match self {
             Records::Values(v) => Ok(v),
+            // Runs whose records are edited or read as values never decode typed.
+            Records::Typed(_) => Err(typed_as_values(url)),
             Records::Spans { body, spans } => spans
                 .into_iter()
                 .map(|span| {
@@ -85,29 +100,42 @@ impl Records {
 
     /// Mutable access to the records as values (converts spans first).
     pub(crate) fn values_mut(&mut self, url: &str) -> Result<&mut Vec<Value>> {
-        if let Records::Spans { .. } = self {
-            let values = std::mem::take(self).into_values(url)?;
-            *self = Records::Values(values);
-        }
         match self {
             Records::Values(v) => Ok(v),
-            Records::Spans { .. } => unreachable!("converted to values just above"),
+            Records::Typed(_) => Err(typed_as_values(url)),
+            Records::Spans { .. } => {
+                let values = std::mem::take(self).into_values(url)?;
+                *self = Records::Values(values);
+                self.values_mut(url)
+            }
         }
     }
 
     /// Decodes every record into `T`, one `Result` per record, in order. A record that does
     /// not fit `T` fails alone; the error names the page URL, the record's position and `T`,
     /// and keeps that record's JSON (not the whole page).
-    pub(crate) fn decode<T: DeserializeOwned>(
+    pub(crate) fn decode<T: DeserializeOwned + Send + 'static>(
         self,
         url: &str,
         page: u64,
     ) -> impl Iterator<Item = Result<T>> + Send + use<T> {
         let url: std::sync::Arc<str> = url.into();
-        let (body, spans, values) = match self {
-            Records::Spans { body, spans } => (body, spans, Vec::new()),
-            Records::Values(values) => (String::new(), Vec::new(), values),
+        let (body, spans, values, typed, wrong_type) = match self {
+            Records::Spans { body, spans } => (body, spans, Vec::new(), Vec::new(), None),
+            Records::Values(values) => (String::new(), Vec::new(), values, Vec::new(), None),
+            Records::Typed(typed) => match typed.into_any().downcast::<Vec<T>>() {
+                Ok(typed) => (String::new(), Vec::new(), Vec::new(), *typed, None),
+                Err(_) => {
+                    let e = Error::Config(format!(
+                        "page {url}: its records were decoded into another type than `{}`; \
+                         this is a bug in rest-source, please report it",
+                        std::any::type_name::<T>()
+                    ));
+                    (String::new(), Vec::new(), Vec::new(), Vec::new(), Some(e))
+                }
+            },
         };
+        let from_typed = typed.into_iter().map(Ok).chain(wrong_type.map(Err));
         let from_spans = {
             let url = url.clone();
             spans.into_iter().enumerate().map(move |(index, span)| {
@@ -128,8 +156,17 @@ impl Records {
                 body: record.to_string(),
             })
         });
-        from_spans.chain(from_values)
+        from_typed.chain(from_spans).chain(from_values)
     }
+}
+
+/// The error for a typed page asked for its records as values: a run decodes typed only when
+/// nothing reads them as values, so this is a bug, reported instead of a panic.
+fn typed_as_values(url: &str) -> Error {
+    Error::Config(format!(
+        "page {url}: its records were already decoded into the record type and cannot be \
+         edited as JSON values; this is a bug in rest-source, please report it"
+    ))
 }
 
 fn target<T>(index: usize, page: u64) -> String {
@@ -151,7 +188,9 @@ pub(crate) fn split_page(
         let mut de = serde_json::Deserializer::from_str(&body);
         let envelope = Envelope {
             path: selector.segments(),
-            base: body.as_ptr() as usize,
+            pick: PickSpans {
+                base: body.as_ptr() as usize,
+            },
             selected: &mut selected,
         }
         .deserialize(&mut de)?;
@@ -184,27 +223,51 @@ enum Selected {
     Value(Value),
 }
 
-/// Deserialises the value at this position as a `Value`, except the one at `path`, which goes
-/// to `selected` (and `null` in its place).
-struct Envelope<'p, 's> {
-    path: &'p [Segment],
-    base: usize,
-    selected: &'s mut Option<Selected>,
+/// How the value at the selected path is read: [`split_page`] scans it into spans, the
+/// one-pass decoder ([`seed`]) decodes it into the record type.
+pub(crate) trait Pick: Copy {
+    /// What the selected value becomes.
+    type Out;
+    /// Reads the selected value.
+    fn pick<'de, D: Deserializer<'de>>(self, d: D) -> Result<Self::Out, D::Error>;
 }
 
-impl<'de> DeserializeSeed<'de> for Envelope<'_, '_> {
+/// [`split_page`]'s pick: an array becomes the spans of its elements in the body that starts
+/// at address `base`.
+#[derive(Clone, Copy)]
+struct PickSpans {
+    base: usize,
+}
+
+impl Pick for PickSpans {
+    type Out = Selected;
+
+    fn pick<'de, D: Deserializer<'de>>(self, d: D) -> Result<Selected, D::Error> {
+        d.deserialize_any(SelectedVisitor { base: self.base })
+    }
+}
+
+/// Deserialises the value at this position as a `Value`, except the one at `path`, which goes
+/// to `selected` through `pick` (and `null` in its place).
+pub(crate) struct Envelope<'p, 's, P: Pick> {
+    pub(crate) path: &'p [Segment],
+    pub(crate) pick: P,
+    pub(crate) selected: &'s mut Option<P::Out>,
+}
+
+impl<'de, P: Pick> DeserializeSeed<'de> for Envelope<'_, '_, P> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         if self.path.is_empty() {
-            *self.selected = Some(d.deserialize_any(SelectedVisitor { base: self.base })?);
+            *self.selected = Some(self.pick.pick(d)?);
             return Ok(Value::Null);
         }
         d.deserialize_any(self)
     }
 }
 
-impl<'de> de::Visitor<'de> for Envelope<'_, '_> {
+impl<'de, P: Pick> de::Visitor<'de> for Envelope<'_, '_, P> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -219,7 +282,7 @@ impl<'de> de::Visitor<'de> for Envelope<'_, '_> {
             let value = if on_path {
                 map.next_value_seed(Envelope {
                     path: rest,
-                    base: self.base,
+                    pick: self.pick,
                     selected: &mut *self.selected,
                 })?
             } else {
@@ -241,7 +304,7 @@ impl<'de> de::Visitor<'de> for Envelope<'_, '_> {
             let next = if Some(out.len()) == wanted && self.selected.is_none() {
                 seq.next_element_seed(Envelope {
                     path: rest,
-                    base: self.base,
+                    pick: self.pick,
                     selected: &mut *self.selected,
                 })?
             } else {

@@ -28,6 +28,7 @@ use crate::paginate::{Body, Endpoint, PageLoop, Paginator, RawPage, from_spec, s
 use crate::partition::pages::{Discard, SharePages};
 use crate::partition::{Partition, PartitionReport, Split, SplitBy, parent_key};
 use crate::placeholder::{self, IncrementalValue, Reference};
+use crate::records::seed::TypedDecoder;
 use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
 use crate::select::{JsonPath, value_to_param};
 use crate::spec::{DEFAULT_MAX_PAGE_BYTES, IncrementalSpec, PaginatorSpec, ResourceSpec};
@@ -296,6 +297,7 @@ impl<T> Resource<T> {
             completeness: spec.completeness,
             max_page_bytes: spec.max_page_bytes.unwrap_or(DEFAULT_MAX_PAGE_BYTES),
             response_actions: ep.response_actions.clone(),
+            typed: None,
         };
         Ok(Resource {
             inner: Arc::new(Inner {
@@ -620,6 +622,7 @@ impl<T> Resource<T> {
     fn reported_pages(
         &self,
         slot: Option<ReportSlot>,
+        typed: Option<TypedDecoder>,
     ) -> (
         BoxStream<'static, Result<RawPage>>,
         Vec<Arc<IncrementalCursor>>,
@@ -634,8 +637,13 @@ impl<T> Resource<T> {
             )
             .with_loader_hints(&inner.spec),
         ));
+        // Records are decoded in one pass only when nothing edits them before the consumer
+        // (incremental filtering, `include_from_parent`).
+        let unedited = inner.incremental.is_none()
+            && inner.parent.as_ref().is_none_or(|p| p.include.is_empty());
         let endpoint = Arc::new(Endpoint {
             client: inner.endpoint.client.with_stats(stats.clone()),
+            typed: typed.filter(|_| unedited),
             ..(*inner.endpoint).clone()
         });
         let mut cursors = Vec::new();
@@ -768,6 +776,13 @@ impl<T> Resource<T> {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Set by the tests that compare the one-pass decoder with the two-pass path
+    /// (`records::seed::tests`): runs started on this thread then decode in two passes.
+    pub(crate) static TWO_PASS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// What the page loops of one run share.
 #[derive(Clone)]
 struct RunShared {
@@ -785,7 +800,7 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// [`ResourceSpec::concurrency`] for how far ahead), so a few pages are in memory at once,
     /// however many there are.
     pub fn pages(&self) -> BoxStream<'static, Result<Page<T>>> {
-        let (raw, cursors) = self.reported_pages(None);
+        let (raw, cursors) = self.reported_pages(None, self.one_pass());
         commit_at_end(raw.and_then(|raw| async move { decode_page(raw) }), cursors)
     }
 
@@ -799,11 +814,21 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     }
 
     fn items_reporting(&self, slot: Option<ReportSlot>) -> BoxStream<'static, Result<T>> {
-        let (raw, cursors) = self.reported_pages(slot);
+        let (raw, cursors) = self.reported_pages(slot, self.one_pass());
         let items = raw
             .map_ok(|raw| stream::iter(raw.records.decode::<T>(&raw.url, raw.number)))
             .try_flatten();
         commit_at_end(items, cursors)
+    }
+
+    /// The one-pass decoder into `T` for this resource's runs ([`crate::records::seed`]);
+    /// `None` in the tests that compare it with the two-pass path.
+    fn one_pass(&self) -> Option<TypedDecoder> {
+        #[cfg(test)]
+        if TWO_PASS.get() {
+            return None;
+        }
+        Some(TypedDecoder::of::<T>())
     }
 
     /// [`Resource::items`] with its [`RunReport`]: a stream of records whose
@@ -1269,7 +1294,7 @@ fn page_loop(
     .boxed()
 }
 
-fn decode_page<T: DeserializeOwned>(raw: RawPage) -> Result<Page<T>> {
+fn decode_page<T: DeserializeOwned + Send + 'static>(raw: RawPage) -> Result<Page<T>> {
     let items = raw
         .records
         .decode(&raw.url, raw.number)

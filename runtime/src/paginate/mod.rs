@@ -22,6 +22,7 @@ use url::Url;
 use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::incremental::IncrementalCursor;
+use crate::records::seed::TypedDecoder;
 use crate::records::{Records, split_page};
 use crate::report::{StopReason, Tally, lock};
 use crate::select::{JsonPath, detect_records, explain_miss, into_records};
@@ -253,6 +254,9 @@ pub(crate) struct Endpoint {
     pub completeness: Completeness,
     pub max_page_bytes: u64,
     pub response_actions: Vec<ResponseAction>,
+    /// Decodes the selected records straight into the stream's record type, in the pass
+    /// that parses the envelope; set per run when the records reach the consumer unedited.
+    pub typed: Option<TypedDecoder>,
 }
 
 /// The body sent with every page of an endpoint.
@@ -413,8 +417,13 @@ impl Endpoint {
         let mut detected = None;
         let (envelope, records) = match &self.data_selector {
             Some(sel) if !blank => {
-                let split =
-                    split_page(text, sel).map_err(|(e, text)| decode_error(e, text.as_bytes()))?;
+                // One pass into `T` when the run allows it; a body or record it cannot take
+                // is read again by the two-pass path, whose errors say what is wrong.
+                let split = match self.typed.as_ref().and_then(|t| t.split(&text, sel)) {
+                    Some(split) => split,
+                    None => split_page(text, sel)
+                        .map_err(|(e, text)| decode_error(e, text.as_bytes()))?,
+                };
                 let records = match split.records {
                     Some(records) => records,
                     None => match explain_miss(sel, &split.envelope) {

@@ -1,0 +1,594 @@
+//! One-pass decoding of a page into `T`.
+//!
+//! [`super::split_page`] scans each selected record as a borrowed `RawValue` (a pass over its
+//! bytes that builds nothing) and [`super::Records::decode`] later reads each span again into
+//! `T`: every record is walked twice. When the stream's record type is known before the page
+//! is read ([`crate::Resource::items`] and [`crate::Resource::pages`], for a resource whose
+//! records are not edited on the way), [`TypedDecoder::split`] walks the body once instead:
+//! the same envelope seed descends the `data_selector` path, and each element of the selected
+//! array is deserialised straight into `T` from the body's bytes.
+//!
+//! A record that does not fit `T` (or a body that is not JSON) makes the one pass give up and
+//! the page is read again by the two-pass path, which reports exactly what it always has: the
+//! page's parse error, or a `Decode` error per failing record that keeps that record's JSON,
+//! in its place among the good records. One-pass decoding is therefore only a faster way to
+//! the same records; a page with a bad record costs one extra pass, and only that page.
+
+use std::any::Any;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess};
+use serde_json::Value;
+
+use super::{Envelope, Pick, Records, Split};
+use crate::select::JsonPath;
+
+/// Records already decoded into the stream's `T` (a `Vec<T>` behind a type-erased box, so
+/// the untyped page loop can carry, count and cut them).
+pub(crate) trait TypedRecords: Send {
+    /// How many records there are.
+    fn len(&self) -> usize;
+    /// Drops every record after the first `n`.
+    fn truncate(&mut self, n: usize);
+    /// The `Vec<T>`, for [`Records::decode`] to take back.
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+}
+
+impl<T: Send + 'static> TypedRecords for Vec<T> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn truncate(&mut self, n: usize) {
+        Vec::truncate(self, n)
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+}
+
+impl fmt::Debug for dyn TypedRecords {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} decoded records", self.len())
+    }
+}
+
+/// Splits a page body in one pass, decoding the selected records into one type.
+trait DecodePage: Send + Sync {
+    fn split(&self, body: &str, selector: &JsonPath) -> Option<Split>;
+}
+
+/// A page splitter that decodes the selected records straight into `T`; set on the
+/// endpoint of a run whose records go to the consumer unedited.
+#[derive(Clone)]
+pub(crate) struct TypedDecoder(Arc<dyn DecodePage>);
+
+impl fmt::Debug for TypedDecoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TypedDecoder")
+    }
+}
+
+impl TypedDecoder {
+    /// The decoder into `T`.
+    pub(crate) fn of<T: DeserializeOwned + Send + 'static>() -> Self {
+        TypedDecoder(Arc::new(DecodeInto::<T>(PhantomData)))
+    }
+
+    /// The envelope and the records of `body`, in one pass; `None` when the body is not JSON
+    /// or a record does not fit `T` (the caller then reads the page with
+    /// [`super::split_page`], whose errors say exactly what is wrong).
+    pub(crate) fn split(&self, body: &str, selector: &JsonPath) -> Option<Split> {
+        self.0.split(body, selector)
+    }
+}
+
+struct DecodeInto<T>(PhantomData<fn() -> T>);
+
+impl<T: DeserializeOwned + Send + 'static> DecodePage for DecodeInto<T> {
+    fn split(&self, body: &str, selector: &JsonPath) -> Option<Split> {
+        split_typed::<T>(body, selector)
+    }
+}
+
+/// [`TypedDecoder::split`] for `T`.
+pub(crate) fn split_typed<T: DeserializeOwned + Send + 'static>(
+    body: &str,
+    selector: &JsonPath,
+) -> Option<Split> {
+    let mut selected = None;
+    let mut de = serde_json::Deserializer::from_str(body);
+    let envelope = de::DeserializeSeed::deserialize(
+        Envelope {
+            path: selector.segments(),
+            pick: PickTyped::<T>(PhantomData),
+            selected: &mut selected,
+        },
+        &mut de,
+    )
+    .ok()?;
+    de.end().ok()?;
+    #[cfg(test)]
+    tests::ONE_PASS_PAGES.set(tests::ONE_PASS_PAGES.get() + 1);
+    let records = selected.map(|s| match s {
+        Typed::Records(records) => Records::Typed(Box::new(records)),
+        Typed::Value(Value::Null) => Records::Values(Vec::new()),
+        Typed::Value(other) => Records::Values(vec![other]),
+    });
+    Some(Split { envelope, records })
+}
+
+/// The selected value: an array's elements decoded into `T`; any other value kept as the
+/// `Value` the two-pass path keeps (so a lone object is decoded from a `Value` as before).
+enum Typed<T> {
+    Records(Vec<T>),
+    Value(Value),
+}
+
+struct PickTyped<T>(PhantomData<fn() -> T>);
+
+impl<T> Clone for PickTyped<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for PickTyped<T> {}
+
+impl<T: DeserializeOwned> Pick for PickTyped<T> {
+    type Out = Typed<T>;
+
+    fn pick<'de, D: Deserializer<'de>>(self, d: D) -> Result<Typed<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> de::Visitor<'de> for PickTyped<T> {
+    type Value = Typed<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the records: an array, an object or null")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Typed<T>, A::Error> {
+        let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(record) = seq.next_element::<T>()? {
+            records.push(record);
+        }
+        Ok(Typed::Records(records))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Typed<T>, A::Error> {
+        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Typed::Value)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Typed<T>, E> {
+        Ok(Typed::Value(Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Typed<T>, E> {
+        Ok(Typed::Value(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Typed<T>, E> {
+        Ok(Typed::Value(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Typed<T>, E> {
+        Ok(Typed::Value(v.into()))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Typed<T>, E> {
+        Ok(Typed::Value(v.into()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Typed<T>, E> {
+        Ok(Typed::Value(v.into()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Typed<T>, E> {
+        Ok(Typed::Value(Value::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Typed<T>, E> {
+        Ok(Typed::Value(Value::Null))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use futures::StreamExt;
+    use proptest::prelude::*;
+    use serde_json::json;
+    use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
+
+    use super::*;
+    use crate::error::Result;
+    use crate::records::split_page;
+    use crate::spec::ResourceSpec;
+    use crate::{Resource, RestClient, RunReport};
+
+    thread_local! {
+        /// Pages this thread split in one pass (the tests' runtimes are current-thread, so
+        /// a run's page loops count here).
+        pub(super) static ONE_PASS_PAGES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Rec {
+        id: u64,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        tags: Vec<String>,
+    }
+
+    /// A record as the tests compare it: the record, or the error's text and the raw
+    /// record JSON the error keeps.
+    #[derive(Debug, PartialEq)]
+    enum Outcome<T> {
+        Record(T),
+        Error(String, Option<String>),
+    }
+
+    fn outcome<T>(r: Result<T>) -> Outcome<T> {
+        match r {
+            Ok(t) => Outcome::Record(t),
+            Err(e) => Outcome::Error(e.to_string(), e.body().map(str::to_owned)),
+        }
+    }
+
+    /// A page read: the envelope and the records (`None`: the selector matched nothing), or
+    /// the page's parse error.
+    type Parsed<T> = std::result::Result<(Value, Option<Vec<Outcome<T>>>), String>;
+
+    /// What the page fetch does with a body: one pass when it can, else the two-pass path.
+    fn fetch_like<T: DeserializeOwned + Send + 'static>(body: &str, sel: &JsonPath) -> Parsed<T> {
+        let split = match split_typed::<T>(body, sel) {
+            Some(split) => split,
+            None => split_page(body.to_owned(), sel).map_err(|(e, _)| e.to_string())?,
+        };
+        let records = split
+            .records
+            .map(|r| r.decode::<T>("u", 1).map(outcome).collect());
+        Ok((split.envelope, records))
+    }
+
+    /// Today's path: spans, then each span decoded.
+    fn two_pass<T: DeserializeOwned + Send + 'static>(body: &str, sel: &JsonPath) -> Parsed<T> {
+        let split = split_page(body.to_owned(), sel).map_err(|(e, _)| e.to_string())?;
+        let records = split
+            .records
+            .map(|r| r.decode::<T>("u", 1).map(outcome).collect());
+        Ok((split.envelope, records))
+    }
+
+    #[test]
+    fn a_bad_record_falls_back_to_the_errors_of_the_two_pass_path() {
+        let sel = JsonPath::parse("data").unwrap();
+        let body = r#"{"data":[{"id":1},{"id":"x","name":"bad"},{"id":3}],"next":null}"#;
+        assert!(split_typed::<Rec>(body, &sel).is_none());
+        let (_, records) = fetch_like::<Rec>(body, &sel).unwrap();
+        let records = records.unwrap();
+        assert_eq!(records.len(), 3);
+        assert_eq!(
+            records[0],
+            Outcome::Record(Rec {
+                id: 1,
+                name: None,
+                tags: vec![]
+            })
+        );
+        let Outcome::Error(text, raw) = &records[1] else {
+            panic!("{records:?}")
+        };
+        assert!(text.contains("record 1 of page 1"), "{text}");
+        assert_eq!(raw.as_deref(), Some(r#"{"id":"x","name":"bad"}"#));
+        assert_eq!(
+            records[2],
+            Outcome::Record(Rec {
+                id: 3,
+                name: None,
+                tags: vec![]
+            })
+        );
+        assert_eq!(
+            Ok((json!({"data": null, "next": null}), Some(records))),
+            two_pass::<Rec>(body, &sel)
+        );
+    }
+
+    #[test]
+    fn good_pages_decode_in_one_pass_with_the_same_envelope() {
+        let sel = JsonPath::parse("page.items").unwrap();
+        let body = r#"{"page":{"items":[{"id":1,"tags":["a"]},{"id":2}],"next":"n"},"total":2}"#;
+        let split = split_typed::<Rec>(body, &sel).expect("one pass");
+        assert_eq!(
+            split.envelope,
+            json!({"page": {"items": null, "next": "n"}, "total": 2})
+        );
+        let Some(Records::Typed(typed)) = split.records else {
+            panic!("expected typed records, got {:?}", split.records)
+        };
+        assert_eq!(typed.len(), 2);
+        assert_eq!(fetch_like::<Rec>(body, &sel), two_pass::<Rec>(body, &sel));
+    }
+
+    /// Small JSON values: records that fit `Rec`, records that do not, and other values.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (0u64..5).prop_map(|n| json!(n)),
+            (-3i64..0).prop_map(|n| json!(n)),
+            "[a-c\"\\\\]{0,3}".prop_map(Value::String),
+            (0u64..9, proptest::option::of("[a-c]{0,3}")).prop_map(|(id, name)| match name {
+                Some(n) => json!({"id": id, "name": n}),
+                None => json!({"id": id}),
+            }),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec(
+                    (
+                        prop_oneof![Just("data".to_owned()), Just("id".to_owned()), "[a-b]"],
+                        inner
+                    ),
+                    0..4
+                )
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// Any body and selector: the page fetch's one-pass split yields the same envelope,
+        /// the same records and the same per-record errors (text and raw JSON) as the
+        /// two-pass path, for a struct and for `Value`; and it takes the one pass whenever
+        /// the two-pass path found every record good.
+        #[test]
+        fn one_pass_agrees_with_two_passes(
+            body in json_value(),
+            garbage in proptest::option::of("[\\]}, x]{1,2}"),
+            selector in "(data|a|b|0|\\$)(\\.(a|b|0|data)){0,2}",
+        ) {
+            let sel = JsonPath::parse(&selector).unwrap();
+            let mut text = serde_json::to_string(&body).unwrap();
+            if let Some(g) = garbage {
+                text.insert_str(text.len() / 2, &g);
+            }
+            let expected = two_pass::<Rec>(&text, &sel);
+            prop_assert_eq!(fetch_like::<Rec>(&text, &sel), two_pass::<Rec>(&text, &sel));
+            prop_assert_eq!(fetch_like::<Value>(&text, &sel), two_pass::<Value>(&text, &sel));
+            let all_good = match &expected {
+                Ok((_, records)) => records
+                    .iter()
+                    .flatten()
+                    .all(|r| matches!(r, Outcome::Record(_))),
+                Err(_) => false,
+            };
+            if all_good {
+                prop_assert!(split_typed::<Rec>(&text, &sel).is_some(), "{}", text);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------
+    // The same runs through every paginator, one pass against two.
+
+    const TOTAL: usize = 25;
+    const SIZE: usize = 10;
+
+    /// Record `i`; record 13 does not fit `Rec`.
+    fn record(i: usize) -> Value {
+        match i {
+            13 => json!({"id": "thirteen", "name": "bad"}),
+            20 => json!({"id": 20, "extra": {"nested": [1, {"x": null}]}, "tags": ["t"]}),
+            _ => json!({"id": i, "name": format!("n{i}")}),
+        }
+    }
+
+    fn slice(start: usize, len: usize) -> Value {
+        Value::Array((start..(start + len).min(TOTAL)).map(record).collect())
+    }
+
+    /// A server paging [`TOTAL`] records [`SIZE`] at a time in the scheme of one paginator.
+    /// (The responder builds links from the server's own address: wiremock's request URL
+    /// does not carry the port.)
+    struct Api(&'static str, String);
+
+    impl Respond for Api {
+        fn respond(&self, req: &Request) -> ResponseTemplate {
+            let q: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+            let num = |k: &str, d: usize| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+            let with = |k: &str, v: usize| format!("{}{}?{k}={v}", self.1, req.url.path());
+            let page = num("page", 0);
+            let more = (page + 1) * SIZE < TOTAL;
+            let ok = ResponseTemplate::new(200);
+            match self.0 {
+                "json_link" | "auto" => {
+                    let next = more.then(|| with("page", page + 1));
+                    ok.set_body_json(json!({"meta": {"page": page}, "data": slice(page * SIZE, SIZE), "next": next}))
+                }
+                "header_link" => {
+                    let ok = ok.set_body_json(json!({"data": slice(page * SIZE, SIZE)}));
+                    if more {
+                        ok.insert_header(
+                            "Link",
+                            format!("<{}>; rel=\"next\"", with("page", page + 1)),
+                        )
+                    } else {
+                        ok
+                    }
+                }
+                "offset" => ok.set_body_json(json!({
+                    "total": TOTAL,
+                    "data": slice(num("offset", 0), num("limit", SIZE)),
+                })),
+                "page_number" => {
+                    let page = num("page", 1);
+                    ok.set_body_json(json!({"data": slice((page - 1) * SIZE, SIZE), "total_pages": TOTAL.div_ceil(SIZE)}))
+                }
+                "cursor" => {
+                    let at = num("cursor", 0);
+                    let next = (at + SIZE < TOTAL).then(|| (at + SIZE).to_string());
+                    ok.set_body_json(json!({"data": slice(at, SIZE), "cursor": next}))
+                }
+                "header_cursor" => {
+                    let at = num("cursor", 0);
+                    let ok = ok.set_body_json(json!({"data": slice(at, SIZE)}));
+                    if at + SIZE < TOTAL {
+                        ok.insert_header("X-Next", (at + SIZE).to_string())
+                    } else {
+                        ok
+                    }
+                }
+                _ => ok.set_body_json(json!({"data": slice(0, TOTAL)})),
+            }
+        }
+    }
+
+    fn paginator(kind: &str) -> Value {
+        match kind {
+            "json_link" => json!({"type": "json_link", "next_url_path": "next"}),
+            "header_link" => json!({"type": "header_link"}),
+            "offset" => json!({"type": "offset", "limit": SIZE, "total_path": "total"}),
+            "page_number" => {
+                json!({"type": "page_number", "base_page": 1, "total_path": "total_pages"})
+            }
+            "cursor" => {
+                json!({"type": "cursor", "cursor_path": "cursor", "cursor_param": "cursor"})
+            }
+            "header_cursor" => {
+                json!({"type": "header_cursor", "cursor_key": "X-Next", "cursor_param": "cursor"})
+            }
+            "single_page" => json!({"type": "single_page"}),
+            _ => json!({"type": "auto"}),
+        }
+    }
+
+    type Seen = (
+        Vec<Outcome<Rec>>,
+        Option<RunReport>,
+        Vec<Outcome<(Vec<Rec>, Value)>>,
+    );
+
+    /// Every item and the report of one run, and every page of another, in one or two passes.
+    async fn observe(resource: &Resource<Rec>, two_pass: bool) -> Seen {
+        crate::resource::TWO_PASS.set(two_pass);
+        let mut run = resource.run();
+        let pages = resource.pages();
+        crate::resource::TWO_PASS.set(false);
+        let mut items = Vec::new();
+        while let Some(item) = run.next().await {
+            items.push(outcome(item));
+        }
+        let pages = pages
+            .map(|p| {
+                outcome(p.map(|p| {
+                    let envelope = p.envelope().clone();
+                    (p.into_items(), envelope)
+                }))
+            })
+            .collect()
+            .await;
+        (items, run.report(), pages)
+    }
+
+    #[tokio::test]
+    async fn every_paginator_yields_the_same_records_errors_and_report_in_one_pass() {
+        for kind in [
+            "json_link",
+            "header_link",
+            "offset",
+            "page_number",
+            "cursor",
+            "header_cursor",
+            "single_page",
+            "auto",
+        ] {
+            let server = MockServer::start().await;
+            Mock::given(matchers::any())
+                .respond_with(Api(kind, server.uri()))
+                .mount(&server)
+                .await;
+            let client = RestClient::builder(server.uri()).build().unwrap();
+            let spec: ResourceSpec = serde_json::from_value(json!({
+                "name": "items",
+                "endpoint": {"path": "items", "data_selector": "data", "paginator": paginator(kind)},
+            }))
+            .unwrap();
+            let resource = Resource::<Rec>::new(client, spec).unwrap();
+
+            let before = ONE_PASS_PAGES.get();
+            let one = observe(&resource, false).await;
+            let one_pass_pages = ONE_PASS_PAGES.get() - before;
+            let two = observe(&resource, true).await;
+            assert_eq!(
+                ONE_PASS_PAGES.get() - before,
+                one_pass_pages,
+                "{kind}: two passes only"
+            );
+
+            assert_eq!(one, two, "{kind}");
+            let (items, report, _) = &one;
+            assert_eq!(items.len(), TOTAL, "{kind}: {items:?}");
+            let Outcome::Error(text, raw) = &items[13] else {
+                panic!("{kind}: record 13 must fail: {:?}", items[13])
+            };
+            assert!(
+                text.contains("`id`") || text.contains("invalid type"),
+                "{kind}: {text}"
+            );
+            assert_eq!(
+                raw.as_deref(),
+                Some(r#"{"id":"thirteen","name":"bad"}"#),
+                "{kind}"
+            );
+            assert_eq!(
+                report.as_ref().map(|r| r.records),
+                Some(TOTAL as u64),
+                "{kind}"
+            );
+            // Every page but the one with record 13 went through the one pass (in the run
+            // and in the pages), the bad one through both.
+            let pages = TOTAL.div_ceil(SIZE);
+            let expected = if kind == "single_page" {
+                0
+            } else {
+                2 * (pages - 1)
+            };
+            assert_eq!(one_pass_pages, expected, "{kind}");
+        }
+    }
+
+    #[tokio::test]
+    async fn edited_records_keep_the_two_pass_path() {
+        let server = MockServer::start().await;
+        Mock::given(matchers::any())
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"data": [{"id": 1}, {"id": 2}]})),
+            )
+            .mount(&server)
+            .await;
+        let client = RestClient::builder(server.uri()).build().unwrap();
+        let spec: ResourceSpec = serde_json::from_value(json!({
+            "name": "items",
+            "endpoint": {
+                "path": "items",
+                "data_selector": "data",
+                "paginator": {"type": "single_page"},
+                "incremental": {"cursor_path": "id", "initial_value": 0},
+            },
+        }))
+        .unwrap();
+        let resource = Resource::<Value>::new(client, spec).unwrap();
+        let before = ONE_PASS_PAGES.get();
+        let items: Vec<Value> = resource.items().map(|r| r.unwrap()).collect().await;
+        assert_eq!(
+            ONE_PASS_PAGES.get(),
+            before,
+            "incremental filtering edits values"
+        );
+        assert_eq!(items, vec![json!({"id": 1}), json!({"id": 2})]);
+    }
+}
