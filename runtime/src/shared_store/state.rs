@@ -317,8 +317,9 @@ async fn lock_file(store: &FileStateStore) -> Result<std::fs::File> {
         .open(&path)
         .map_err(|e| {
             Error::Config(format!(
-                "could not open the lock file `{}`: {e}; check that the directory exists and \
-                 is writable",
+                "could not create the incremental state file `{}`: its lock file `{}` cannot \
+                 be opened ({e}); check that the directory exists and is writable",
+                store.path().display(),
                 path.display()
             ))
         })?;
