@@ -643,7 +643,7 @@ async fn help_of_each_command_and_version() {
     let run = text(&run.stdout);
     for flag in [
         "--out <DIR>",
-        "--state <FILE>",
+        "--state <FILE|URL>",
         "--resource <NAME>",
         "--param <NAME=VALUE>",
         "--format <FORMAT>",

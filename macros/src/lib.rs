@@ -73,7 +73,8 @@ use proc_macro::TokenStream;
 ///   [audience], [client_auth = body|basic], [default_token_expiration = 3600])`
 /// - `oauth2_refresh_token(access_token_url, client_id, refresh_token, [client_secret]
 ///   (absent: a public client), [scope], [client_auth], [default_token_expiration],
-///   [token_store = "tokens.json"] (rotated refresh tokens survive restarts; absent: memory),
+///   [token_store = "tokens.json"] (rotated refresh tokens survive restarts; a path or a URL
+///   such as `s3://bucket/key` shared by workers; absent: memory),
 ///   [token_body = form|json], [access_token_path], [expires_in_path], [expires_at_path],
 ///   [refresh_token_path])`
 /// - `oauth2_jwt_bearer(access_token_url, issuer, private_key, [subject], [audience],

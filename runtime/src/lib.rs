@@ -34,6 +34,7 @@ pub mod retry;
 pub mod secret;
 pub mod secrets;
 pub mod select;
+pub mod shared_store;
 pub mod spec;
 pub mod tls;
 pub mod token_cache;

@@ -205,8 +205,10 @@ pub enum AuthSpec {
         /// Lifetime assumed when the token response has no `expires_in`, in seconds.
         #[serde(default)]
         default_token_expiration: Option<u64>,
-        /// A JSON file rotated refresh tokens are kept in (the runtime's `FileTokenStore`); absent: kept
-        /// in memory only (lost on restart).
+        /// Where rotated refresh tokens are kept: a JSON file path or `file://` URL (the
+        /// runtime's `FileTokenStore`), or `s3://…`, `gs://…`, `az://…`, `memory://…` (its
+        /// `SharedTokenStore`, shared by workers); absent: kept in memory only (lost on
+        /// restart).
         #[serde(default)]
         token_store: Option<String>,
         /// Token request encoding (default `form`).

@@ -72,7 +72,7 @@
 //! | `api_key` | **`api_key`**, `name` (default `Authorization`), `location` (`header`, `query` or dlt's `param`, `cookie`, `body`) |
 //! | `http_basic` | **`username`**, **`password`** |
 //! | `oauth2_client_credentials` | **`access_token_url`**, **`client_id`**, **`client_secret`**, `scope`, `audience`, `client_auth` (`body`, `basic`), `default_token_expiration`, dlt's `access_token_request_data` |
-//! | `oauth2_refresh_token` | **`access_token_url`**, **`client_id`**, `client_secret` (absent for a public client), **`refresh_token`**, `scope`, `client_auth`, `default_token_expiration`, `token_store` (a file keeping rotated refresh tokens), shaping keys, `refresh_token_path` |
+//! | `oauth2_refresh_token` | **`access_token_url`**, **`client_id`**, `client_secret` (absent for a public client), **`refresh_token`**, `scope`, `client_auth`, `default_token_expiration`, `token_store` (where rotated refresh tokens are kept: a file path, or `s3://…`/`gs://…`/`az://…` shared by workers, see `shared_store`), shaping keys, `refresh_token_path` |
 //! | `oauth2_jwt_bearer` | **`access_token_url`**, **`issuer`**, **`private_key`**, `subject`, `audience`, `scope`, `key_id`, `default_token_expiration`, shaping keys |
 //! | `session_token` | **`login_url`**, `credentials` (login fields), `body` (`json`, `form`), exactly one of **`token_path`**, **`token_header`**, **`token_cookie`**, `location` (`header`, `query`, `cookie`, `body`), `name` (required off the header), `prefix`, `ttl`, `expires_in_path`, `expires_at_path` |
 //!

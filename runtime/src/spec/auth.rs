@@ -24,7 +24,6 @@ use crate::auth::{
     ApiKey, BearerToken, HttpBasic, NoAuth, OAuth2ClientCredentials, OAuth2JwtBearer,
     OAuth2RefreshToken, Placement, SessionToken, SharedAuth, TokenEndpoint, shared,
 };
-use crate::token_store::FileTokenStore;
 use crate::{Error, Result, Secret};
 
 /// The value of a [`MaybeSecret`]: its plain text, or the secret it names.
@@ -133,8 +132,8 @@ impl BuildAuth for AuthSpec {
                 if let Some(secs) = default_token_expiration {
                     auth = auth.default_token_expiration(Duration::from_secs(*secs));
                 }
-                if let Some(path) = token_store {
-                    auth = auth.token_store(FileTokenStore::new(path));
+                if let Some(location) = token_store {
+                    auth = auth.shared_token_store(crate::shared_store::token_store_at(location)?);
                 }
                 shared(auth)
             }

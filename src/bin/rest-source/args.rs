@@ -105,10 +105,11 @@ pub struct RunArgs {
     /// How records are written: one JSON object per line, or one JSON array per resource
     #[arg(long, value_enum, default_value_t = Format::Jsonl)]
     pub format: Format,
-    /// Keep incremental cursors in this JSON file: each run starts where the last
-    /// successful one stopped (default: every run starts from the configured
-    /// `initial_value`)
-    #[arg(long, value_name = "FILE", env = "REST_SOURCE_STATE", value_hint = ValueHint::FilePath)]
+    /// Keep incremental cursors in this JSON file, or in object storage by URL
+    /// (`s3://bucket/key`, `gs://…`, `az://…`, `file:///path`): each run starts where the
+    /// last successful one stopped, and concurrent runs merge their progress (default: every
+    /// run starts from the configured `initial_value`)
+    #[arg(long, value_name = "FILE|URL", env = "REST_SOURCE_STATE", value_hint = ValueHint::FilePath)]
     pub state: Option<PathBuf>,
     /// Run only this resource (repeatable; default: every selected one)
     #[arg(long = "resource", value_name = "NAME")]

@@ -26,7 +26,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use rest_source::config::{Source, SourceConfig};
-use rest_source::{Error, FileStateStore, Resource, SecretResolver};
+use rest_source::{Error, Resource, SecretResolver};
 use serde_json::Value;
 
 use args::{Cli, Command, RunArgs, SourceArgs};
@@ -192,8 +192,11 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
     // Incremental cursors from the last successful run (only when asked for: without a state
     // file every run starts from the configured `initial_value`). Read before any request so
     // a broken state file stops the run early.
-    let store = args.state.clone().map(FileStateStore::new);
-    let saved = match state::load(store.as_ref(), &resources) {
+    let store = match args.state.as_deref().map(state::open).transpose() {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    let saved = match state::load(store.as_ref(), &resources).await {
         Ok(saved) => saved,
         Err(code) => return code,
     };
@@ -266,7 +269,7 @@ async fn run_command(args: RunArgs, quiet: bool) -> ExitCode {
         .filter_map(|o| Some(format!("`{}`: {}", o.name, o.error.as_ref()?)))
         .collect();
     let state_saved = match &store {
-        Some(store) => state::save(store, &config, &resources, &outcomes, &mut errors),
+        Some(store) => state::save(store, &config, &resources, &outcomes, &mut errors).await,
         None => vec![None; resources.len()],
     };
 

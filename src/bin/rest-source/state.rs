@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use rest_source::config::SourceConfig;
 use rest_source::incremental::IncrementalState;
+use rest_source::shared_store::StateStore;
+use rest_source::spec::LastValueFunc;
 use rest_source::{Error, FileStateStore, Resource};
 use serde_json::Value;
 
@@ -17,27 +19,40 @@ use crate::run::Outcome;
 /// The saved state of each incremental resource (the default without a store, or for a
 /// resource the store has not seen). A state file that cannot be read stops the run here,
 /// before any request.
-pub fn load(
-    store: Option<&FileStateStore>,
+pub async fn load(
+    store: Option<&StateStore>,
     resources: &[Resource<Value>],
 ) -> Result<Vec<IncrementalState>, ExitCode> {
-    resources
-        .iter()
-        .map(|resource| match (store, resource.incremental_state()) {
-            (Some(store), Some(_)) => store.load(&resource.state_key()).map_err(|e| {
+    let mut states = Vec::with_capacity(resources.len());
+    for resource in resources {
+        states.push(match (store, resource.incremental_state()) {
+            (Some(store), Some(_)) => store.load(&resource.state_key()).await.map_err(|e| {
                 eprintln!("error: {e}");
                 ExitCode::from(BAD_INPUT)
-            }),
-            _ => Ok(IncrementalState::default()),
-        })
-        .collect()
+            })?,
+            _ => IncrementalState::default(),
+        });
+    }
+    Ok(states)
+}
+
+/// The store `--state` names: a file path (the state file), or a URL (`file://`, `s3://`,
+/// `gs://`, `az://`, `memory://`; see `rest_source::shared_store`).
+pub fn open(location: &Path) -> Result<StateStore, ExitCode> {
+    match location.to_str() {
+        Some(url) if url.contains("://") => StateStore::open(url).map_err(|e| {
+            eprintln!("error: --state: {e}");
+            ExitCode::from(BAD_INPUT)
+        }),
+        _ => Ok(FileStateStore::new(location).into()),
+    }
 }
 
 /// Saves the cursor of each incremental resource whose output is complete and on disk, and
 /// none of whose children in this run failed (their records depend on the parent's window,
 /// so the next run must see it again). `Some(saved)` per incremental resource.
-pub fn save(
-    store: &FileStateStore,
+pub async fn save(
+    store: &StateStore,
     config: &SourceConfig,
     resources: &[Resource<Value>],
     outcomes: &[Outcome],
@@ -49,64 +64,85 @@ pub fn save(
         .map(|o| o.name.as_str())
         .collect();
     let mut wrote = false;
-    let saved = resources
-        .iter()
-        .zip(outcomes)
-        .map(|(resource, outcome)| {
-            let state = resource.incremental_state()?;
-            if outcome.error.is_some() {
-                return Some(false);
-            }
-            if outcome.skipped.is_some() {
-                // Share 0 runs it, and saves its state.
-                return None;
-            }
-            if let Some(child) = failed
-                .iter()
-                .find(|f| descends_from(config, f, resource.name()))
-            {
-                eprintln!(
-                    "warning: `{}`: incremental state not saved because its child `{child}` \
-                     failed; the next run loads this window again",
-                    resource.name()
-                );
-                return Some(false);
-            }
-            match store.save(&resource.state_key(), &state) {
-                Ok(()) => {
-                    wrote = true;
-                    Some(true)
-                }
-                Err(e) => {
-                    let e = match e {
-                        Error::Config(message) => message,
-                        other => other.to_string(),
-                    };
-                    errors.push(format!(
-                        "`{}`: its records are complete in {}, but {e}; the next run loads \
-                         the same window again",
-                        resource.name(),
-                        outcome
-                            .output
-                            .as_deref()
-                            .map_or_else(String::new, |p| format!("`{}`", p.display()))
-                    ));
-                    Some(false)
-                }
-            }
-        })
-        .collect();
+    let mut saved = Vec::with_capacity(resources.len());
+    for (resource, outcome) in resources.iter().zip(outcomes) {
+        saved.push(
+            save_one(
+                store, config, &failed, resource, outcome, &mut wrote, errors,
+            )
+            .await,
+        );
+    }
     // The store renames its file into place; the rename lasts once the folder is synced.
-    if wrote {
-        let dir = store.path().parent().unwrap_or(Path::new("."));
+    if let Some(path) = store.file_path().filter(|_| wrote) {
+        let dir = path.parent().unwrap_or(Path::new("."));
         if let Err(e) = sync_dir(dir) {
             errors.push(format!(
                 "cannot sync the folder of the state file `{}`: {e}",
-                store.path().display()
+                path.display()
             ));
         }
     }
     saved
+}
+
+/// Saves one resource's cursor (see [`save`]): `Some(saved)` if it is incremental.
+async fn save_one(
+    store: &StateStore,
+    config: &SourceConfig,
+    failed: &HashSet<&str>,
+    resource: &Resource<Value>,
+    outcome: &Outcome,
+    wrote: &mut bool,
+    errors: &mut Vec<String>,
+) -> Option<bool> {
+    let state = resource.incremental_state()?;
+    if outcome.error.is_some() {
+        return Some(false);
+    }
+    if outcome.skipped.is_some() {
+        // Share 0 runs it, and saves its state.
+        return None;
+    }
+    if let Some(child) = failed
+        .iter()
+        .find(|f| descends_from(config, f, resource.name()))
+    {
+        eprintln!(
+            "warning: `{}`: incremental state not saved because its child `{child}` \
+                     failed; the next run loads this window again",
+            resource.name()
+        );
+        return Some(false);
+    }
+    let func = resource
+        .spec()
+        .endpoint
+        .incremental
+        .as_ref()
+        .map_or(LastValueFunc::Max, |i| i.last_value_func);
+    match store.save(&resource.state_key(), &state, func).await {
+        Ok(()) => {
+            *wrote = true;
+            Some(true)
+        }
+        Err(e) => {
+            let e = match e {
+                Error::Config(message) => message,
+                other => other.to_string(),
+            };
+            errors.push(format!(
+                "`{}`: its records are complete in {}, but {e}; the next run loads \
+                         the same window again",
+                resource.name(),
+                outcome
+                    .output
+                    .as_deref()
+                    .map_or_else(String::new, |p| format!("`{}`", p.display()))
+            ));
+            Some(false)
+        }
+    }
 }
 
 /// Whether `resource` is `ancestor` or has it among its parents (by the config's links).
