@@ -225,12 +225,12 @@ async fn an_https_redirect_to_http_is_not_followed() {
 }
 
 #[test]
-fn unreadable_and_invalid_certificate_files_are_config_errors_naming_the_file() {
+fn unreadable_and_invalid_certificate_files_are_errors_naming_the_file() {
     let missing = RestClient::builder("https://api.test/")
         .root_certificates_pem("/nonexistent/ca.pem")
         .build()
         .unwrap_err();
-    assert!(matches!(missing, Error::Config(_)), "{missing:?}");
+    assert!(matches!(missing, Error::Io { .. }), "{missing:?}");
     assert!(
         missing.to_string().contains("/nonexistent/ca.pem"),
         "{missing}"
@@ -316,7 +316,7 @@ fn a_missing_key_file_is_an_error_naming_it_and_key_contents_are_never_printed()
     let err = config
         .build_with_values(&SecretValues::new(&config.name))
         .unwrap_err();
-    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
     assert!(err.to_string().contains("missing.key"), "{err}");
     // A key pasted into the config instead of its path is refused without being echoed.
     let key = std::fs::read_to_string(&pki.client_key_pem).unwrap();

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use rest_source::config::SourceConfig;
 use rest_source::incremental::IncrementalState;
-use rest_source::{Error, FileStateStore, Resource};
+use rest_source::{FileStateStore, Resource};
 use serde_json::Value;
 
 use crate::BAD_INPUT;
@@ -74,10 +74,6 @@ pub fn save(
                     Some(true)
                 }
                 Err(e) => {
-                    let e = match e {
-                        Error::Config(message) => message,
-                        other => other.to_string(),
-                    };
                     errors.push(format!(
                         "`{}`: its records are complete in {}, but {e}; the next run loads \
                          the same window again",
