@@ -20,7 +20,7 @@
 //!
 //! It exits with 0 only if every resource returned records.
 //!
-//! The extraction itself is [`run`], which `tests/quickstart.rs` calls in-process.
+//! The extraction itself is [`run`], which `tests/it/quickstart.rs` calls in-process.
 
 use std::error::Error;
 use std::io::Write;

@@ -315,7 +315,8 @@ impl RestClientBuilder {
         self
     }
 
-    /// Builds the client. Fails with [`Error::Config`] on an invalid base URL or header.
+    /// Builds the client. Fails with [`Error::Config`] on an invalid base URL or header, and
+    /// with [`Error::Io`] when a certificate or key file cannot be read.
     pub fn build(self) -> Result<RestClient> {
         crate::tls::ensure_provider();
         let base = Url::parse(&self.base).map_err(|e| {

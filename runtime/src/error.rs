@@ -1,10 +1,31 @@
 //! The runtime's one error type.
 //!
 //! Configuration and secret problems ([`Error::Config`], [`Error::Secrets`]) are kept apart from
-//! transport and HTTP ones, so callers can tell "fix your setup" from "the API misbehaved".
+//! transport and HTTP ones, so callers can tell "fix your setup" from "the API misbehaved":
+//!
+//! | Variant | Means | Found |
+//! |---|---|---|
+//! | [`Error::Config`], [`Error::Secrets`] | the source's setup is wrong | before a request is sent |
+//! | [`Error::Io`] | a local file (incremental state, token store, its lock) failed | reading or writing it |
+//! | [`Error::Protocol`] | a response did not fit what the source expects (a malformed next link, a selector that matches nothing) | in a response |
+//! | [`Error::Status`], [`Error::Transport`], [`Error::Decode`], … | the API or the network failed | sending or reading |
+//!
 //! No variant ever carries a secret value: URLs are redacted (see [`crate::redact`]) before they
 //! are stored here, and token-endpoint bodies are described, not copied.
+//!
+//! `Debug` prints what `Display` prints, then the `source()` chain (as anyhow does), so an
+//! error returned from `main` reads as the message, not as nested structs:
+//!
+//! ```text
+//! Error: GET http://127.0.0.1:9/items?api_key=[REDACTED] failed: connection refused
+//!
+//! Caused by:
+//!     0: error sending request
+//!     1: client error (Connect)
+//!     …
+//! ```
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -21,7 +42,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub const BODY_EXCERPT_CHARS: usize = 512;
 
 /// Everything that can go wrong in the runtime.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the message and then the chain of its sources, never a struct dump, so
+/// `fn main() -> Result<()>` prints readable text.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Secrets could not be resolved (missing keys, values that cannot be secrets, or a broken
@@ -29,9 +53,37 @@ pub enum Error {
     #[error(transparent)]
     Secrets(#[from] MissingSecrets),
 
-    /// The source or client is configured wrongly (bad URL, bad header, bad option).
+    /// The source or client is configured wrongly (bad URL, bad header, bad option). Found
+    /// before a request is sent; fix the setup the message names.
     #[error("invalid configuration: {0}")]
     Config(String),
+
+    /// A local file could not be read or written: the incremental state file, the token
+    /// store file or its lock. `source` keeps the operating system's error (its
+    /// [`std::io::ErrorKind`] says which: `NotFound`, `PermissionDenied`, `InvalidData` for
+    /// a file that is not what it should be, `TimedOut` for a lock held too long).
+    #[error("could not {action} `{}`: {source}{}", path.display(), io_fix(source))]
+    Io {
+        /// What was being done, e.g. `write the incremental state file`.
+        action: String,
+        /// The file (or directory) involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A response did not have the shape the source expects: a next-page link that is not a
+    /// URL or points to another origin, a cursor or `data_selector` that does not fit the
+    /// page, a record without its incremental cursor. Either the API changed or the setup
+    /// describes it wrongly; the message names the setting to check.
+    #[error("unexpected response from {url}: {message}")]
+    Protocol {
+        /// Redacted URL of the response.
+        url: String,
+        /// What did not fit, and what to check.
+        message: String,
+    },
 
     /// The server answered with a non-success status.
     #[error("{method} {url} returned HTTP {status}{}", excerpt_suffix(body))]
@@ -201,6 +253,49 @@ pub enum Error {
     },
 }
 
+/// The usual fix for an I/O failure of `kind` (kinds whose message says the fix get none).
+fn io_fix(source: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match source.kind() {
+        ErrorKind::InvalidData | ErrorKind::TimedOut => "",
+        ErrorKind::NotFound => "; check that the directory exists",
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+            "; check that this user may read and write the file and its directory"
+        }
+        _ => "; check that the directory exists and is writable",
+    }
+}
+
+/// `Display`, then every `source()` whose text the message does not already say, as anyhow
+/// prints an error: what `fn main() -> Result<()>` shows after `Error: `.
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.to_string();
+        f.write_str(&shown)?;
+        let mut causes = Vec::new();
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            let text = cause.to_string();
+            if !shown.contains(&text) {
+                shown.push_str(&text);
+                causes.push(text);
+            }
+            next = cause.source();
+        }
+        match causes.as_slice() {
+            [] => Ok(()),
+            [one] => write!(f, "\n\nCaused by:\n    {one}"),
+            many => {
+                f.write_str("\n\nCaused by:")?;
+                for (i, cause) in many.iter().enumerate() {
+                    write!(f, "\n    {i}: {cause}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 fn excerpt_suffix(body: &str) -> String {
     let body = body.trim();
     if body.is_empty() {
@@ -274,7 +369,10 @@ impl Error {
 
     /// Whether retrying the same request later could succeed (429, 5xx, connect/timeouts,
     /// including those of a token endpoint behind an [`Error::Auth`]). A TLS certificate
-    /// failure is not: it fails the same way every time.
+    /// failure is not: it fails the same way every time. Neither are [`Error::Config`] and
+    /// [`Error::Secrets`] (the setup stays wrong), [`Error::Io`] (re-sending a request does
+    /// not repair a local file; a held lock was already waited for) nor [`Error::Protocol`]
+    /// (the same page answers the same way).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Status { status, .. } => crate::retry::is_retryable_status(*status),
@@ -315,7 +413,8 @@ impl Error {
             Error::Status { url, .. }
             | Error::Transport { url, .. }
             | Error::Decode { url, .. }
-            | Error::RetryAfterTooLong { url, .. } => Some(url),
+            | Error::RetryAfterTooLong { url, .. }
+            | Error::Protocol { url, .. } => Some(url),
             Error::Auth {
                 source: Some(s), ..
             }
@@ -331,6 +430,19 @@ impl Error {
         match self {
             Error::Secrets(m) => Error::Secrets(m.clone()),
             Error::Config(m) => Error::Config(m.clone()),
+            Error::Io {
+                action,
+                path,
+                source,
+            } => Error::Io {
+                action: action.clone(),
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            Error::Protocol { url, message } => Error::Protocol {
+                url: url.clone(),
+                message: message.clone(),
+            },
             Error::Status {
                 method,
                 url,
@@ -446,6 +558,24 @@ impl Error {
             Error::Status { body, .. } | Error::Decode { body, .. } => Some(body),
             Error::RetriesExhausted { last, .. } => last.body(),
             _ => None,
+        }
+    }
+
+    /// An [`Error::Io`]: could not `action` `path`.
+    pub fn io(action: impl Into<String>, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action: action.into(),
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// An [`Error::Protocol`] about the response from `url`, redacted with the default
+    /// sensitive names (the page loop redacts it again with the client's own).
+    pub(crate) fn protocol(url: &url::Url, message: impl Into<String>) -> Self {
+        Error::Protocol {
+            url: crate::redact::redact_url::<&str>(url, &[]),
+            message: message.into(),
         }
     }
 

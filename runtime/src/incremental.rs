@@ -268,12 +268,15 @@ impl IncrementalCursor {
             }
         });
         if missing {
-            return Err(Error::Config(format!(
-                "resource `{}`: a record of the page {page} has no incremental cursor value at \
-                 `{}` (missing or null); fix `cursor_path`, or set `on_cursor_value_missing` \
-                 to `\"include\"` (keep such records) or `\"exclude\"` (drop them)",
-                self.resource, self.path
-            )));
+            return Err(Error::Protocol {
+                url: page.to_owned(),
+                message: format!(
+                    "resource `{}`: a record has no incremental cursor value at `{}` (missing \
+                     or null); fix `cursor_path`, or set `on_cursor_value_missing` to \
+                     `\"include\"` (keep such records) or `\"exclude\"` (drop them)",
+                    self.resource, self.path
+                ),
+            });
         }
         let cut = limit.is_some_and(|limit| records.len() as u64 > limit);
         if let Some(limit) = limit.filter(|_| cut) {
@@ -608,7 +611,11 @@ impl FileStateStore {
         let mut file = self.read()?;
         file.resources.insert(resource.to_owned(), state.clone());
         let json = serde_json::to_vec_pretty(&file).map_err(|e| {
-            Error::Config(format!("could not serialise the incremental state: {e}"))
+            Error::io(
+                "serialise the incremental state for",
+                &self.path,
+                std::io::Error::other(e),
+            )
         })?;
         let dir = self
             .path
@@ -622,11 +629,7 @@ impl FileStateStore {
             .unwrap_or_else(|| "state".into());
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let io = |what: &str, e: std::io::Error| {
-            Error::Config(format!(
-                "could not {what} the incremental state file `{}`: {e}; check that the directory \
-                 exists and is writable",
-                self.path.display()
-            ))
+            Error::io(format!("{what} the incremental state file"), &self.path, e)
         };
         {
             use std::io::Write;
@@ -643,17 +646,21 @@ impl FileStateStore {
     fn read(&self) -> Result<StateFile> {
         match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                Error::Config(format!(
-                    "the incremental state file `{}` is not valid ({e}); expected \
-                     {{\"resources\": {{\"<name>\": {{\"last_value\": …}}}}}}",
-                    self.path.display()
-                ))
+                Error::io(
+                    "read the incremental state file",
+                    &self.path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "it is not valid ({e}); expected {{\"resources\": {{\"<name>\": \
+                             {{\"last_value\": …}}}}}}; fix it, or delete it to start from \
+                             `initial_value`"
+                        ),
+                    ),
+                )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StateFile::default()),
-            Err(e) => Err(Error::Config(format!(
-                "could not read the incremental state file `{}`: {e}",
-                self.path.display()
-            ))),
+            Err(e) => Err(Error::io("read the incremental state file", &self.path, e)),
         }
     }
 }

@@ -108,12 +108,7 @@ fn identity(pem: &[u8]) -> Result<reqwest::Identity, String> {
 
 #[cfg(feature = "rustls")]
 fn read(path: &std::path::Path, what: &str) -> crate::Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
-        crate::Error::Config(format!(
-            "could not read the {what} file `{}`: {e}",
-            path.display()
-        ))
-    })
+    std::fs::read(path).map_err(|e| crate::Error::io(format!("read the {what} file"), path, e))
 }
 
 #[cfg(feature = "rustls")]

@@ -235,32 +235,32 @@ impl FileTokenStore {
         PathBuf::from(name)
     }
 
-    fn io_error(&self, action: &str, err: &io::Error) -> Error {
-        Error::Config(format!(
-            "could not {action} the token store file `{}`: {err}; check that the directory \
-             exists and is writable",
-            self.path.display()
-        ))
+    fn io_error(&self, action: &str, err: io::Error) -> Error {
+        Error::io(format!("{action} the token store file"), &self.path, err)
     }
 
     fn load_sync(&self) -> Result<Option<Secret>> {
         let bytes = match fs::read(&self.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.io_error("read", &e)),
+            Err(e) => return Err(self.io_error("read", e)),
         };
         match serde_json::from_slice::<StoredToken>(&bytes) {
             Ok(stored) if !stored.refresh_token.trim().is_empty() => {
                 Ok(Some(Secret::new(stored.refresh_token)))
             }
             // Describe, never quote: the file holds a credential.
-            _ => Err(Error::Config(format!(
-                "the token store file `{}` is not valid ({} bytes; expected JSON \
-                 `{{\"refresh_token\": \"…\"}}`); delete it to start again from the \
-                 `refresh_token` secret",
-                self.path.display(),
-                bytes.len()
-            ))),
+            _ => Err(self.io_error(
+                "read",
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "it is not valid ({} bytes; expected JSON `{{\"refresh_token\": \
+                         \"…\"}}`); delete it to start again from the `refresh_token` secret",
+                        bytes.len()
+                    ),
+                ),
+            )),
         }
     }
 
@@ -271,7 +271,7 @@ impl FileTokenStore {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&dir).map_err(|e| self.io_error("create the directory of", &e))?;
+        fs::create_dir_all(&dir).map_err(|e| self.io_error("create the directory of", e))?;
         let file_name = self
             .path
             .file_name()
@@ -285,7 +285,7 @@ impl FileTokenStore {
         let body = serde_json::to_vec(&StoredToken {
             refresh_token: token.expose().to_owned(),
         })
-        .map_err(|e| Error::Config(format!("could not encode the refresh token: {e}")))?;
+        .map_err(|e| self.io_error("encode the refresh token for", io::Error::other(e)))?;
         let written = (|| -> io::Result<()> {
             let mut file = create_private(&tmp)?;
             file.write_all(&body)?;
@@ -296,7 +296,7 @@ impl FileTokenStore {
         })();
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
-            return Err(self.io_error("write", &e));
+            return Err(self.io_error("write", e));
         }
         Ok(())
     }
@@ -340,8 +340,7 @@ impl TokenStore for FileTokenStore {
         Box::pin(async move {
             let path = self.lock_path();
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                fs::create_dir_all(dir)
-                    .map_err(|e| self.io_error("create the directory of", &e))?;
+                fs::create_dir_all(dir).map_err(|e| self.io_error("create the directory of", e))?;
             }
             let mut options = OpenOptions::new();
             options.read(true).write(true).create(true).truncate(false);
@@ -350,32 +349,32 @@ impl TokenStore for FileTokenStore {
                 use std::os::unix::fs::OpenOptionsExt;
                 options.mode(0o600);
             }
-            let file = options.open(&path).map_err(|e| {
-                Error::Config(format!(
-                    "could not open the lock file `{}`: {e}",
-                    path.display()
-                ))
-            })?;
+            let file = options
+                .open(&path)
+                .map_err(|e| Error::io("open the token store lock", &path, e))?;
             let start = tokio::time::Instant::now();
             loop {
                 match file.try_lock() {
                     Ok(()) => return Ok(StoreLock::holding(file)),
                     Err(std::fs::TryLockError::WouldBlock) => {}
                     Err(std::fs::TryLockError::Error(e)) => {
-                        return Err(Error::Config(format!(
-                            "could not lock `{}`: {e}",
-                            path.display()
-                        )));
+                        return Err(Error::io("lock the token store lock", &path, e));
                     }
                 }
                 if start.elapsed() >= self.lock_timeout {
-                    return Err(Error::Config(format!(
-                        "another process has held the token store lock `{}` for more than \
-                         {:?} while refreshing; if no other run is active, check for a hung \
-                         process (the lock is released when it exits)",
-                        path.display(),
-                        self.lock_timeout
-                    )));
+                    return Err(Error::io(
+                        "take the token store lock",
+                        &path,
+                        io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!(
+                                "another process has held it for more than {:?} while \
+                                 refreshing; if no other run is active, check for a hung \
+                                 process (the lock is released when it exits)",
+                                self.lock_timeout
+                            ),
+                        ),
+                    ));
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -465,8 +464,14 @@ mod tests {
         let store =
             FileTokenStore::new(dir.join("token.json")).lock_timeout(Duration::from_secs(1));
         let held = store.lock().await.unwrap();
-        let err = store.lock().await.unwrap_err().to_string();
-        assert!(err.contains("held the token store lock"), "{err}");
+        let err = store.lock().await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Io { source, .. } if source.kind() == io::ErrorKind::TimedOut),
+            "{err:?}"
+        );
+        let err = err.to_string();
+        assert!(err.contains("could not take the token store lock"), "{err}");
+        assert!(err.contains("another process has held it"), "{err}");
         drop(held);
         let _again = store.lock().await.unwrap();
         let _ = fs::remove_dir_all(dir);

@@ -57,12 +57,15 @@ impl Paginator for Cursor {
             Some(Value::String(s)) => s.clone(),
             Some(n @ Value::Number(_)) => n.to_string(),
             Some(other) => {
-                return Err(Error::Config(format!(
-                    "the cursor paginator's `cursor_path` `{}` holds {}, expected a string or \
-                     number cursor (or null at the end)",
-                    self.cursor_path,
-                    kind(other)
-                )));
+                return Err(Error::protocol(
+                    page.url,
+                    format!(
+                        "the cursor paginator's `cursor_path` `{}` holds {}, expected a string \
+                         or number cursor (or null at the end)",
+                        self.cursor_path,
+                        kind(other)
+                    ),
+                ));
             }
         };
         let mut next = page.url.clone();

@@ -45,12 +45,16 @@ impl Paginator for JsonLink {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(serde_json::Value::String(s)) => resolve_link(page.url, s.trim()).map(Some),
-            Some(other) => Err(Error::Config(format!(
-                "the json_link paginator's `next_url_path` `{}` holds {}, expected a URL string \
-                 or null; check `next_url_path` (or use the `cursor` paginator for cursor values)",
-                self.next_url_path,
-                kind(other)
-            ))),
+            Some(other) => Err(Error::protocol(
+                page.url,
+                format!(
+                    "the json_link paginator's `next_url_path` `{}` holds {}, expected a URL \
+                     string or null; check `next_url_path` (or use the `cursor` paginator for \
+                     cursor values)",
+                    self.next_url_path,
+                    kind(other)
+                ),
+            )),
         }
     }
 
@@ -66,9 +70,12 @@ impl Paginator for JsonLink {
 /// Resolves a next link against the current page URL (RFC 3986), as browsers and dlt do.
 pub(crate) fn resolve_link(current: &Url, link: &str) -> Result<Url> {
     current.join(link).map_err(|e| {
-        Error::Config(format!(
-            "the next-page link is not a valid URL ({e}); expected an absolute URL or a path"
-        ))
+        Error::protocol(
+            current,
+            format!(
+                "the next-page link is not a valid URL ({e}); expected an absolute URL or a path"
+            ),
+        )
     })
 }
 

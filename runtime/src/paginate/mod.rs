@@ -428,12 +428,15 @@ impl Endpoint {
                     Some(records) => records,
                     None => match explain_miss(sel, &split.envelope) {
                         Some(why) => {
-                            return Err(Error::Config(format!(
-                                "resource `{}`: data_selector `{sel}` matched nothing in the \
-                                 page {shown_url}: {why}; fix `data_selector` (a selector \
-                                 that is present with an empty array or null is 0 records)",
-                                self.resource
-                            )));
+                            return Err(Error::Protocol {
+                                url: shown_url.clone(),
+                                message: format!(
+                                    "resource `{}`: data_selector `{sel}` matched nothing: \
+                                     {why}; fix `data_selector` (a selector that is present \
+                                     with an empty array or null is 0 records)",
+                                    self.resource
+                                ),
+                            });
                         }
                         // `{}`, `[]` or `null`: an empty page, not a wrong selector.
                         None => Records::default(),
@@ -886,6 +889,11 @@ impl PageLoop {
             Error::Config(m) => {
                 Error::Config(format!("resource `{}`, page {shown_url}: {m}", ep.resource))
             }
+            // Redacted with this client's names, whatever URL the paginator put there.
+            Error::Protocol { message, .. } => Error::Protocol {
+                url: shown_url.clone(),
+                message: format!("resource `{}`: {message}", ep.resource),
+            },
             other => other,
         })?;
         if next.is_none() {
@@ -908,14 +916,16 @@ impl PageLoop {
             // rule reqwest applies to redirects).
             let scheme = ep.client.auth().scheme_dyn();
             if next.origin() != url.origin() && scheme != "none" {
-                return Err(Error::Config(format!(
-                    "resource `{}`: the next page `{}` is on another origin than `{}`; refusing \
-                     to send the `{scheme}` credentials there. If that host is trusted, page \
-                     with a custom paginator and a client for it",
-                    ep.resource,
-                    ep.client.redact(&next),
-                    ep.client.redact(&url),
-                )));
+                return Err(Error::Protocol {
+                    url: shown_url.clone(),
+                    message: format!(
+                        "resource `{}`: the next page `{}` is on another origin; refusing to \
+                         send the `{scheme}` credentials there. If that host is trusted, page \
+                         with a custom paginator and a client for it",
+                        ep.resource,
+                        ep.client.redact(&next),
+                    ),
+                });
             }
             let next_body = if self.pages_body {
                 self.paginator.update_body(&mut self.body);

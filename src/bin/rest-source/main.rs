@@ -112,7 +112,8 @@ fn load(args: &SourceArgs) -> Result<(SourceConfig, Source), ExitCode> {
     let source = config.build(&secrets).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(match e {
-            Error::Secrets(_) | Error::Config(_) => BAD_INPUT,
+            // A file the config names (a certificate) that cannot be read is bad input too.
+            Error::Secrets(_) | Error::Config(_) | Error::Io { .. } => BAD_INPUT,
             _ => FAILED,
         })
     })?;

@@ -9,7 +9,7 @@ use rest_source::config::SourceConfig;
 use rest_source::incremental::IncrementalState;
 use rest_source::shared_store::StateStore;
 use rest_source::spec::LastValueFunc;
-use rest_source::{Error, FileStateStore, Resource};
+use rest_source::{FileStateStore, Resource};
 use serde_json::Value;
 
 use crate::BAD_INPUT;
@@ -127,10 +127,6 @@ async fn save_one(
             Some(true)
         }
         Err(e) => {
-            let e = match e {
-                Error::Config(message) => message,
-                other => other.to_string(),
-            };
             errors.push(format!(
                 "`{}`: its records are complete in {}, but {e}; the next run loads \
                          the same window again",

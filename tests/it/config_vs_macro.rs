@@ -1,0 +1,680 @@
+//! The same source written as a `#[rest_source]` struct and as a TOML config builds the same
+//! resource specs and reads the same records from the demo API: the two front ends share
+//! one spec model and one runtime. Their auth, dlt-standard and non-standard, is the same
+//! `AuthSpec` (`Source::auth_spec()` on the macro side, `client.auth` on the config side).
+
+use rest_source::config::SourceConfig;
+use rest_source::{Resource, SecretResolver, rest_source};
+use rest_source_demo::DemoApi;
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Deserialize)]
+pub struct Contact {
+    pub id: u64,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Note {
+    pub id: u64,
+    pub contact_id: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Report {
+    pub id: u64,
+}
+
+#[rest_source(
+    base_url = "http://127.0.0.1:8080/api/v1",
+    auth = oauth2_client_credentials(
+        access_token_url = "http://127.0.0.1:8080/oauth/token",
+        client_id = secret("client_id"),
+        client_secret = secret("client_secret"),
+    ),
+    paginator = json_link(next_url_path = "paging.next"),
+)]
+pub struct Crm {
+    #[resource(path = "contacts", data_selector = "results", primary_key = "id")]
+    pub contacts: Resource<Contact>,
+
+    #[resource(path = "contacts/{contacts.id}/notes", data_selector = "results")]
+    pub notes: Resource<Note>,
+
+    #[resource(path = "reports", data_selector = "data", paginator = single_page)]
+    #[auth(api_key(name = "X-Report-Key", api_key = secret("reports_key"), location = header))]
+    pub reports: Resource<Report>,
+}
+
+const CRM_TOML: &str = r#"
+name = "crm"
+
+[client]
+base_url = "http://127.0.0.1:8080/api/v1"
+paginator = { type = "json_link", next_url_path = "paging.next" }
+
+[client.auth]
+type = "oauth2_client_credentials"
+access_token_url = "http://127.0.0.1:8080/oauth/token"
+client_id = { secret = "client_id" }
+client_secret = { secret = "client_secret" }
+
+[[resources]]
+name = "contacts"
+primary_key = "id"
+endpoint = { path = "contacts", data_selector = "results" }
+
+[[resources]]
+name = "notes"
+endpoint = { path = "contacts/{contacts.id}/notes", data_selector = "results" }
+
+[[resources]]
+name = "reports"
+[resources.endpoint]
+path = "reports"
+data_selector = "data"
+paginator = "single_page"
+auth = { type = "api_key", name = "X-Report-Key", location = "header", api_key = { secret = "reports_key" } }
+"#;
+
+fn secrets() -> SecretResolver {
+    let nowhere = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-secrets.toml");
+    SecretResolver::for_source("crm")
+        .without_env()
+        .with_file(nowhere)
+        .with_value("client_id", "demo-client")
+        .with_value("client_secret", "demo-secret")
+        .with_value("reports_key", "demo-report-key")
+}
+
+#[tokio::test]
+async fn macro_and_config_build_the_same_specs_and_read_the_same_records() {
+    let server = DemoApi::new().records(12).start().await.unwrap();
+    let crm = Crm::builder()
+        .secrets_from_resolver(&secrets())
+        .unwrap()
+        .base_url(server.base_url())
+        .access_token_url(server.token_url())
+        .build()
+        .unwrap();
+    let config = SourceConfig::from_toml_str(
+        &CRM_TOML.replace("http://127.0.0.1:8080", server.url()),
+        "crm.toml",
+    )
+    .unwrap();
+    let source = config.build(&secrets()).unwrap();
+    // One model: the whole source, as data, is the same through both front ends.
+    assert_eq!(crm.source_spec(), &config.to_spec());
+
+    let from_macro = [crm.contacts.spec(), crm.notes.spec(), crm.reports.spec()];
+    let from_config: Vec<_> = source.resources().iter().map(|r| r.spec()).collect();
+    assert_eq!(from_config, from_macro);
+
+    let as_json = |r: &Resource<Value>| {
+        let r = r.clone();
+        async move { r.collect().await.unwrap() }
+    };
+    for (typed, name) in [
+        (crm.contacts.typed::<Value>(), "contacts"),
+        (crm.notes.typed::<Value>(), "notes"),
+        (crm.reports.typed::<Value>(), "reports"),
+    ] {
+        let by_macro = as_json(&typed).await;
+        let by_config = as_json(source.resource(name).unwrap()).await;
+        assert!(!by_macro.is_empty(), "{name}");
+        assert_eq!(by_config, by_macro, "{name}");
+    }
+    // Both sources' contacts, notes and reports: one token for each source's OAuth2 auth.
+    assert_eq!(server.stats().tokens_issued, 2);
+    server.shutdown().await;
+}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = oauth2_refresh_token(
+        access_token_url = "https://crm.example.com/oauth/token",
+        client_id = secret("client_id"),
+        client_secret = secret("client_secret"),
+        refresh_token = secret("refresh_token"),
+        scope = "contacts:read deals:read",
+        client_auth = basic,
+        default_token_expiration = 600,
+        token_store = ".dlt/crm_refresh_token.json",
+        token_body = json,
+        access_token_path = "data.access_token",
+        expires_in_path = "data.ttl",
+        expires_at_path = "data.expires_at",
+        refresh_token_path = "data.refresh_token",
+    ),
+)]
+pub struct Rotating {
+    #[resource(path = "contacts")]
+    pub contacts: Resource<Value>,
+}
+
+#[rest_source(
+    base_url = "https://legacy.example.com/api",
+    auth = session_token(
+        login_url = "https://legacy.example.com/api/session",
+        body = form,
+        credentials(user = "etl-bot", password = secret("password"), api_key = secret("login_key")),
+        token_header = "X-Session-Id",
+        location = cookie,
+        name = "sid",
+        prefix = "",
+        ttl = 1800,
+        expires_in_path = "expires_in",
+    ),
+)]
+pub struct Legacy {
+    #[resource(path = "items")]
+    pub items: Resource<Value>,
+}
+
+fn client_auth(toml: &str) -> rest_source::spec::AuthSpec {
+    SourceConfig::from_toml_str(toml, "flow.toml")
+        .unwrap_or_else(|e| panic!("loads:\n{e}"))
+        .client
+        .auth
+        .expect("a client auth")
+}
+
+#[test]
+fn macro_and_config_build_equal_auth_specs_for_the_refresh_token_and_session_flows() {
+    let refresh = client_auth(
+        r#"
+[client]
+base_url = "https://crm.example.com/api"
+[client.auth]
+type = "oauth2_refresh_token"
+access_token_url = "https://crm.example.com/oauth/token"
+client_id = { secret = "client_id" }
+client_secret = { secret = "client_secret" }
+refresh_token = { secret = "refresh_token" }
+scope = ["contacts:read", "deals:read"]
+client_auth = "basic"
+default_token_expiration = 600
+token_store = ".dlt/crm_refresh_token.json"
+token_body = "json"
+access_token_path = "data.access_token"
+expires_in_path = "data.ttl"
+expires_at_path = "data.expires_at"
+refresh_token_path = "data.refresh_token"
+[[resources]]
+name = "contacts"
+"#,
+    );
+    assert_eq!(Rotating::auth_spec(), Some(refresh));
+
+    let session = client_auth(
+        r#"
+[client]
+base_url = "https://legacy.example.com/api"
+[client.auth]
+type = "session_token"
+login_url = "https://legacy.example.com/api/session"
+body = "form"
+credentials = { user = "etl-bot", password = { secret = "password" }, api_key = { secret = "login_key" } }
+token_header = "X-Session-Id"
+location = "cookie"
+name = "sid"
+prefix = ""
+ttl = 1800
+expires_in_path = "expires_in"
+[[resources]]
+name = "items"
+"#,
+    );
+    assert_eq!(Legacy::auth_spec(), Some(session));
+    // And a dlt-standard one: the source at the top of this file.
+    assert_eq!(Crm::auth_spec(), Some(client_auth(CRM_TOML)));
+}
+
+/// Every example config in `examples/configs/`, mirrored by a `#[rest_source]` struct: both
+/// front ends build an equal `SourceSpec`, and (for the examples the demo API serves) the
+/// same records through the same requests.
+// The mirrors of the examples the demo does not serve are compared as models only: their
+// resource fields are never read.
+#[allow(dead_code)]
+mod every_example {
+    use std::path::Path;
+
+    use rest_source::config::SourceConfig;
+    use rest_source::spec::SourceSpec;
+    use rest_source::{Resource, SecretResolver, rest_source};
+    use rest_source_demo::{DemoApi, StatsSnapshot};
+    use serde_json::Value;
+
+    #[rest_source(
+        name = "reports",
+        base_url = "http://127.0.0.1:8080/api/v1",
+        auth = api_key(name = "X-Report-Key", location = header, api_key = secret("api_key")),
+    )]
+    pub struct ApiKey {
+        #[resource(path = "reports", data_selector = "data", paginator = single_page)]
+        pub reports: Resource<Value>,
+    }
+
+    #[rest_source(
+        name = "search",
+        base_url = "http://127.0.0.1:8080/api",
+        auth = api_key(name = "api_key", location = body, api_key = secret("api_key")),
+        paginator = single_page,
+    )]
+    pub struct ApiKeyBody {
+        #[resource(
+            path = "search",
+            method = "POST",
+            json = r#"{"query": "rust", "limit": 2}"#,
+            data_selector = "results"
+        )]
+        pub results: Resource<Value>,
+    }
+
+    #[rest_source(
+        name = "crm_bearer",
+        base_url = "http://127.0.0.1:8080/api/v1",
+        auth = bearer(token = secret("token")),
+    )]
+    pub struct Bearer {
+        #[resource(
+            path = "contacts",
+            primary_key = "id",
+            data_selector = "results",
+            paginator = json_link(next_url_path = "paging.next")
+        )]
+        pub contacts: Resource<Value>,
+    }
+
+    #[rest_source(
+        name = "crm_json",
+        base_url = "http://127.0.0.1:8080/api/v1",
+        auth = oauth2_client_credentials(
+            access_token_url = "http://127.0.0.1:8080/oauth/token",
+            client_id = secret("client_id"),
+            client_secret = secret("client_secret"),
+        ),
+        paginator = json_link(next_url_path = "paging.next"),
+    )]
+    pub struct CrmJson {
+        #[resource(path = "contacts", primary_key = "id", data_selector = "results")]
+        pub contacts: Resource<Value>,
+        /// dlt's `resolve` param `contact_id`, as the placeholder it binds.
+        #[resource(path = "contacts/{contacts.id}/notes", data_selector = "results")]
+        pub notes: Resource<Value>,
+    }
+
+    #[rest_source(
+        name = "basic",
+        base_url = "http://127.0.0.1:8080",
+        auth = http_basic(username = "demo-client", password = secret("password")),
+    )]
+    pub struct HttpBasic {
+        #[resource(
+            path = "oauth/token",
+            method = "POST",
+            json = r#"{"grant_type": "client_credentials"}"#,
+            data_selector = "$",
+            paginator = single_page
+        )]
+        pub token_grants: Resource<Value>,
+    }
+
+    #[rest_source(
+        name = "crm",
+        base_url = "http://127.0.0.1:8080/api/v1",
+        auth = oauth2_client_credentials(
+            access_token_url = "http://127.0.0.1:8080/oauth/token",
+            client_id = "demo-client",
+            client_secret = secret("client_secret"),
+            scope = "contacts:read reports:read",
+        ),
+        paginator = json_link(next_url_path = "paging.next"),
+    )]
+    pub struct ClientCredentials {
+        #[resource(
+            path = "contacts",
+            primary_key = "id",
+            data_selector = "results",
+            params("limit" = 100),
+            incremental(
+                cursor_path = "updated_at",
+                start_param = "updated_since",
+                initial_value = "2024-01-01T00:00:00Z"
+            )
+        )]
+        pub contacts: Resource<Value>,
+        #[resource(
+            path = "contacts/{resources.contacts.id}/notes",
+            primary_key = "id",
+            data_selector = "results",
+            include_from_parent("id")
+        )]
+        pub notes: Resource<Value>,
+        #[resource(path = "reports", primary_key = "id", data_selector = "data", paginator = single_page)]
+        #[auth(api_key(name = "X-Report-Key", location = header, api_key = secret("reports_key")))]
+        pub reports: Resource<Value>,
+        #[resource(
+            path = "events",
+            primary_key = "id",
+            data_selector = "items",
+            paginator = offset(limit = 100, total_path = "total")
+        )]
+        pub events: Resource<Value>,
+        #[resource(
+            path = "tickets",
+            primary_key = "id",
+            data_selector = "data",
+            params("per_page" = 100),
+            paginator = page_number(base_page = 1, total_path = "total_pages")
+        )]
+        pub tickets: Resource<Value>,
+        #[resource(
+            path = "orders",
+            primary_key = "id",
+            data_selector = "orders",
+            paginator = cursor(cursor_path = "next_cursor", cursor_param = "cursor", has_more_path = "has_more")
+        )]
+        pub orders: Resource<Value>,
+        #[resource(path = "users", primary_key = "id", params("per_page" = 100), paginator = header_link)]
+        pub users: Resource<Value>,
+    }
+
+    #[rest_source(
+        name = "sheets",
+        base_url = "http://127.0.0.1:8080/v4",
+        auth = oauth2_jwt_bearer(
+            access_token_url = "http://127.0.0.1:8080/token",
+            issuer = "etl@project.iam.example.com",
+            private_key = secret("private_key"),
+            subject = "admin@example.com",
+            scope = "sheets.read drive.read",
+            key_id = "test-key-1",
+            default_token_expiration = 3600,
+            token_body = form,
+            access_token_path = "access_token",
+            expires_in_path = "expires_in",
+        ),
+        paginator = single_page,
+    )]
+    pub struct JwtBearer {
+        #[resource(path = "files", data_selector = "files")]
+        pub files: Resource<Value>,
+    }
+
+    #[rest_source(
+        name = "crm",
+        base_url = "http://127.0.0.1:8080/api/v1",
+        auth = oauth2_refresh_token(
+            access_token_url = "http://127.0.0.1:8080/oauth/token",
+            client_id = "demo-client",
+            client_secret = secret("client_secret"),
+            refresh_token = secret("refresh_token"),
+            client_auth = basic,
+            scope = "contacts:read",
+            default_token_expiration = 300,
+            token_store = ".dlt/crm_refresh_token.json",
+            token_body = form,
+            access_token_path = "access_token",
+            expires_in_path = "expires_in",
+            refresh_token_path = "refresh_token",
+        ),
+        paginator = json_link(next_url_path = "paging.next"),
+    )]
+    pub struct RefreshToken {
+        #[resource(path = "contacts", primary_key = "id", params("limit" = 10), data_selector = "results")]
+        pub contacts: Resource<Value>,
+        #[resource(
+            path = "tickets",
+            primary_key = "id",
+            data_selector = "data",
+            params("per_page" = 10),
+            paginator = page_number(base_page = 1, total_path = "total_pages")
+        )]
+        pub tickets: Resource<Value>,
+    }
+
+    #[rest_source(
+        name = "legacy",
+        base_url = "http://127.0.0.1:8080/api",
+        auth = session_token(
+            login_url = "http://127.0.0.1:8080/api/login",
+            body = json,
+            credentials(username = "etl-bot", password = secret("password")),
+            token_path = "data.token",
+            location = header,
+            name = "Authorization",
+            prefix = "Token ",
+            expires_in_path = "data.expires_in",
+            ttl = 1800,
+        ),
+        paginator = single_page,
+    )]
+    pub struct SessionToken {
+        #[resource(path = "items", data_selector = "items")]
+        pub items: Resource<Value>,
+        #[resource(path = "users", data_selector = "users")]
+        pub users: Resource<Value>,
+    }
+
+    const JWT_KEY: &str = include_str!("../../runtime/tests/fixtures/jwt_test_key.pem");
+
+    /// Secrets given in code only: no environment, no secrets file.
+    fn secrets(source: &str, values: &[(&str, &str)]) -> SecretResolver {
+        let nowhere = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-secrets.toml");
+        values.iter().fold(
+            SecretResolver::for_source(source)
+                .without_env()
+                .with_file(nowhere),
+            |r, (k, v)| r.with_value(*k, *v),
+        )
+    }
+
+    /// The example config `name`, its URLs moved from the demo's default port to `url`.
+    fn example(name: &str, url: &str) -> SourceConfig {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/configs")
+            .join(name);
+        let text = std::fs::read_to_string(&path)
+            .expect("example config exists")
+            .replace("http://127.0.0.1:8080", url);
+        let loaded = if name.ends_with(".json") {
+            SourceConfig::from_json_str(&text, name)
+        } else {
+            SourceConfig::from_toml_str(&text, name)
+        };
+        loaded.unwrap_or_else(|e| panic!("{name} loads:\n{e}"))
+    }
+
+    const DEFAULT: &str = "http://127.0.0.1:8080";
+
+    /// Builds a macro source with `$secrets` (no builder override: the URLs as written) and
+    /// returns its model.
+    macro_rules! spec_of {
+        ($source:ty, $name:expr, $secrets:expr) => {
+            <$source>::builder()
+                .secrets_from_resolver(&secrets($name, $secrets))
+                .unwrap()
+                .build()
+                .unwrap()
+                .source_spec()
+                .clone()
+        };
+    }
+
+    #[test]
+    fn every_example_config_has_a_macro_mirror_with_an_equal_model() {
+        let cases: Vec<(&str, SourceSpec)> = vec![
+            (
+                "api_key.toml",
+                spec_of!(ApiKey, "reports", &[("api_key", "k")]),
+            ),
+            (
+                "api_key_body.toml",
+                spec_of!(ApiKeyBody, "search", &[("api_key", "k")]),
+            ),
+            (
+                "bearer.toml",
+                spec_of!(Bearer, "crm_bearer", &[("token", "t")]),
+            ),
+            (
+                "crm.json",
+                spec_of!(
+                    CrmJson,
+                    "crm_json",
+                    &[("client_id", "i"), ("client_secret", "s")]
+                ),
+            ),
+            (
+                "http_basic.toml",
+                spec_of!(HttpBasic, "basic", &[("password", "p")]),
+            ),
+            (
+                "oauth2_client_credentials.toml",
+                spec_of!(
+                    ClientCredentials,
+                    "crm",
+                    &[("client_secret", "s"), ("reports_key", "r")]
+                ),
+            ),
+            (
+                "oauth2_jwt_bearer.toml",
+                spec_of!(JwtBearer, "sheets", &[("private_key", JWT_KEY)]),
+            ),
+            (
+                "oauth2_refresh_token.toml",
+                spec_of!(
+                    RefreshToken,
+                    "crm",
+                    &[("client_secret", "s"), ("refresh_token", "r")]
+                ),
+            ),
+            (
+                "session_token.toml",
+                spec_of!(SessionToken, "legacy", &[("password", "p")]),
+            ),
+        ];
+        let mut files: Vec<String> =
+            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/configs"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".toml") || n.ends_with(".json"))
+                .collect();
+        files.sort();
+        let mirrored: Vec<&str> = cases.iter().map(|(name, _)| *name).collect();
+        assert_eq!(files, mirrored, "every example config has a mirror here");
+        for (name, from_macro) in cases {
+            assert_eq!(example(name, DEFAULT).to_spec(), from_macro, "{name}");
+        }
+    }
+
+    /// Everything each resource of `source` reads, by name.
+    async fn records(resources: Vec<(&str, &Resource<Value>)>) -> Vec<(String, Vec<Value>)> {
+        let mut out = Vec::new();
+        for (name, r) in resources {
+            let items = r
+                .clone()
+                .collect()
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!items.is_empty(), "{name} reads records");
+            out.push((name.to_owned(), items));
+        }
+        out
+    }
+
+    /// Runs `run` against a fresh demo API and returns what it read and what the server saw.
+    async fn on_demo<F, Fut>(run: F) -> (Vec<(String, Vec<Value>)>, StatsSnapshot)
+    where
+        F: FnOnce(String, String) -> Fut,
+        Fut: std::future::Future<Output = Vec<(String, Vec<Value>)>>,
+    {
+        let server = DemoApi::new().records(25).start().await.unwrap();
+        let read = run(server.url().to_owned(), server.token_url()).await;
+        let stats = server.stats();
+        server.shutdown().await;
+        (read, stats)
+    }
+
+    #[tokio::test]
+    async fn the_examples_the_demo_serves_send_the_same_requests_through_both_front_ends() {
+        let values = [
+            ("client_id", "demo-client"),
+            ("client_secret", "demo-secret"),
+            ("reports_key", "demo-report-key"),
+            ("api_key", "demo-report-key"),
+            ("password", "demo-secret"),
+        ];
+        // The same example through the config and through its mirror: the same records, and
+        // the same requests counted by the server (per endpoint, tokens, rejections).
+        let by_config = |file: &'static str| {
+            move |url: String, _token_url: String| async move {
+                let config = example(file, &url);
+                let source = config.build(&secrets(&config.name, &values)).unwrap();
+                let mut out = Vec::new();
+                for r in source.resources() {
+                    let name = r.spec().name.clone();
+                    out.extend(records(vec![(name.as_str(), r)]).await);
+                }
+                out
+            }
+        };
+        macro_rules! by_macro {
+            ($source:ty, $name:expr, $path:expr, [$($field:ident),*]) => {
+                |url: String, token_url: String| async move {
+                    let base = format!("{url}{}", $path);
+                    let s = <$source>::builder()
+                        .secrets_from_resolver(&secrets($name, &values))
+                        .unwrap()
+                        .base_url(base)
+                        .access_token_url(token_url)
+                        .build()
+                        .unwrap();
+                    records(vec![$((stringify!($field), &s.$field)),*]).await
+                }
+            };
+        }
+        let pairs = [
+            (
+                "api_key.toml",
+                on_demo(by_config("api_key.toml")).await,
+                on_demo(by_macro!(ApiKey, "reports", "/api/v1", [reports])).await,
+            ),
+            (
+                "crm.json",
+                on_demo(by_config("crm.json")).await,
+                on_demo(by_macro!(CrmJson, "crm_json", "/api/v1", [contacts, notes])).await,
+            ),
+            (
+                "http_basic.toml",
+                on_demo(by_config("http_basic.toml")).await,
+                on_demo(by_macro!(HttpBasic, "basic", "", [token_grants])).await,
+            ),
+            (
+                "oauth2_client_credentials.toml",
+                on_demo(by_config("oauth2_client_credentials.toml")).await,
+                on_demo(by_macro!(
+                    ClientCredentials,
+                    "crm",
+                    "/api/v1",
+                    [contacts, notes, reports, events, tickets, orders, users]
+                ))
+                .await,
+            ),
+        ];
+        for (name, (config_read, config_saw), (macro_read, macro_saw)) in pairs {
+            // Tokens differ per server; the records' other fields and the request counts do not.
+            assert_eq!(config_read.len(), macro_read.len(), "{name}");
+            for ((n1, a), (n2, b)) in config_read.iter().zip(&macro_read) {
+                assert_eq!(n1, n2, "{name}");
+                if name != "http_basic.toml" {
+                    assert_eq!(a, b, "{name}: {n1}");
+                } else {
+                    assert_eq!(a.len(), b.len(), "{name}: {n1}");
+                }
+            }
+            assert_eq!(config_saw, macro_saw, "{name}: the requests the server saw");
+        }
+    }
+}
