@@ -19,25 +19,25 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod error;
-pub mod incremental;
+pub use resource::incremental;
 #[cfg(feature = "middleware")]
-pub mod middleware;
+pub use auth::middleware;
 pub mod paginate;
 pub use rest_source_spec::placeholder;
-mod records;
-pub mod redact;
+use resource::records;
+pub use secrets::redact;
 pub mod report;
 pub mod resource;
-pub mod response;
-pub mod retry;
-pub mod secret;
+pub use client::response;
+pub use client::retry;
+pub use secrets::secret;
 pub mod secrets;
-pub mod select;
+pub use resource::select;
 pub mod spec;
-pub mod tls;
-pub mod token_cache;
-pub mod token_store;
-mod url_join;
+pub use client::tls;
+pub use auth::token::cache as token_cache;
+pub use auth::token::store as token_store;
+use client::url_join;
 
 pub use auth::{
     AccessToken, ApiKey, ApiKeyLocation, Auth, AuthContext, BearerToken, ClientAuth,

@@ -17,10 +17,13 @@ mod api_key;
 mod basic;
 mod bearer;
 pub mod body;
+#[cfg(feature = "middleware")]
+pub mod middleware;
 mod none;
 pub mod oauth2;
 mod placement;
 pub mod session;
+pub mod token;
 
 pub use api_key::{ApiKey, ApiKeyLocation};
 pub use basic::HttpBasic;

@@ -75,6 +75,8 @@
 mod env;
 mod error;
 mod file;
+pub mod redact;
+pub mod secret;
 mod sections;
 
 use std::collections::BTreeMap;

@@ -8,6 +8,10 @@
 //! fit `T` fails alone, with an error that names the page URL (redacted) and keeps that
 //! record's JSON.
 
+pub mod incremental;
+pub(crate) mod records;
+pub mod select;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;

@@ -1,5 +1,10 @@
 //! [`RestClient`]: base URL, default headers, timeouts, auth, retries.
 
+pub mod response;
+pub mod retry;
+pub mod tls;
+pub(crate) mod url_join;
+
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
