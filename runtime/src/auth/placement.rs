@@ -15,7 +15,7 @@ use crate::{Error, Result, Secret};
 /// (`Bearer `, `Token `; empty by default).
 ///
 /// ```
-/// use rest_source_runtime::auth::Placement;
+/// use rest_source_runtime::Placement;
 /// let bearer = Placement::bearer();                          // Authorization: Bearer <t>
 /// let drf = Placement::header("Authorization").prefix("Token "); // Authorization: Token <t>
 /// let query = Placement::query("session_id");
@@ -27,7 +27,7 @@ use crate::{Error, Result, Secret};
 /// In configuration (`location` defaults to `header`, `prefix` to none):
 ///
 /// ```
-/// # use rest_source_runtime::auth::Placement;
+/// # use rest_source_runtime::Placement;
 /// let p: Placement = serde_json::from_value(serde_json::json!({
 ///     "location": "header", "name": "Authorization", "prefix": "Token "
 /// })).unwrap();

@@ -26,12 +26,12 @@ use url::Url;
 
 use crate::client::RestClient;
 use crate::error::{Error, Result};
-use crate::incremental::{IncrementalCursor, IncrementalState, lock};
 use crate::paginate::pipeline::{ReadAhead, lazy, run_ahead};
 use crate::paginate::{Body, Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
 use crate::placeholder::{self, IncrementalValue, Reference};
 use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
-use crate::select::{JsonPath, value_to_param};
+use crate::resource::incremental::{IncrementalCursor, IncrementalState, lock};
+use crate::resource::select::{JsonPath, value_to_param};
 use crate::spec::{DEFAULT_MAX_PAGE_BYTES, IncrementalSpec, PaginatorSpec, ResourceSpec};
 
 impl From<placeholder::TemplateError> for Error {
@@ -113,7 +113,7 @@ impl<T> IntoIterator for Page<T> {
 /// # Incremental runs
 ///
 /// A stream is one run: its start value is fixed when it is created, and the state advances
-/// once, when the stream has ended without an error (see [`crate::incremental`]). A child of
+/// once, when the stream has ended without an error (see [`crate::resource::incremental`]). A child of
 /// an incremental parent is fetched for exactly the parent records of that run's window and
 /// keeps its own position in the parent's cursor, saved with its own state.
 ///

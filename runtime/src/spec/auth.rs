@@ -20,11 +20,11 @@ use std::time::Duration;
 
 pub use rest_source_spec::auth::*;
 
+use crate::auth::token::store::FileTokenStore;
 use crate::auth::{
     ApiKey, BearerToken, HttpBasic, NoAuth, OAuth2ClientCredentials, OAuth2JwtBearer,
     OAuth2RefreshToken, Placement, SessionToken, SharedAuth, TokenEndpoint, shared,
 };
-use crate::token_store::FileTokenStore;
 use crate::{Error, Result, Secret};
 
 /// The value of a [`MaybeSecret`]: its plain text, or the secret it names.

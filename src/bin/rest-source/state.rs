@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::ExitCode;
 
+use rest_source::IncrementalState;
 use rest_source::config::SourceConfig;
-use rest_source::incremental::IncrementalState;
 use rest_source::{Error, FileStateStore, Resource};
 use serde_json::Value;
 

@@ -91,7 +91,7 @@ impl JwtBearerFlow {
     /// scope with [`scope`](Self::scope). Errors name missing fields, never values.
     ///
     /// ```
-    /// use rest_source_runtime::auth::oauth2::JwtBearerFlow;
+    /// use rest_source_runtime::JwtBearerFlow;
     /// use rest_source_runtime::Secret;
     /// let err = JwtBearerFlow::from_service_account_json(&Secret::new(r#"{"type": "x"}"#))
     ///     .unwrap_err();

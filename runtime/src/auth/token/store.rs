@@ -49,7 +49,7 @@ use crate::{Error, Result, Secret};
 ///
 /// ```
 /// use futures::future::BoxFuture;
-/// use rest_source_runtime::token_store::TokenStore;
+/// use rest_source_runtime::TokenStore;
 /// use rest_source_runtime::{Result, Secret};
 ///
 /// /// A store that keeps the token in some database.
@@ -183,7 +183,7 @@ impl TokenStore for MemoryTokenStore {
 ///
 /// ```no_run
 /// use rest_source_runtime::{OAuth2RefreshToken, Secret};
-/// use rest_source_runtime::token_store::FileTokenStore;
+/// use rest_source_runtime::FileTokenStore;
 ///
 /// let auth = OAuth2RefreshToken::new(
 ///     "https://auth.example.com/oauth/token",
