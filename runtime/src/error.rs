@@ -42,7 +42,7 @@ pub enum Error {
         url: String,
         /// Response status.
         status: StatusCode,
-        /// The start of the response body (at most [`BODY_EXCERPT_CHARS`] characters), or a
+        /// The start of the response body (at most `BODY_EXCERPT_CHARS` characters), or a
         /// description of it when it is not text.
         body: String,
         /// The server's `Retry-After`, if it sent one (honoured by every retry, token

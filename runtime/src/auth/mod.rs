@@ -103,7 +103,7 @@ impl AuthContext {
     }
 }
 
-/// An auth strategy. See the [module docs](self) for when each method is called.
+/// An auth strategy. See the module docs for when each method is called.
 ///
 /// ```
 /// use rest_source_runtime::{Auth, AuthContext, Result};

@@ -73,7 +73,7 @@ impl Placement {
         Placement::new(ApiKeyLocation::Cookie, name)
     }
 
-    /// A field of the JSON or form body (see [`crate::auth::body`] for the rules).
+    /// A field of the JSON or form body (see `crate::auth::body` for the rules).
     pub fn body(name: impl Into<String>) -> Self {
         Placement::new(ApiKeyLocation::Body, name)
     }
@@ -100,7 +100,7 @@ impl Placement {
 
     /// Puts `secret` on `request`. A header replaces one of the same name; a cookie is added
     /// to existing cookies; a query parameter is appended; a body field as
-    /// [`crate::auth::body`] says.
+    /// `crate::auth::body` says.
     pub fn apply(
         &self,
         request: &mut Request,

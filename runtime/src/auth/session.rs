@@ -41,7 +41,7 @@ pub enum TokenSource {
     Cookie(String),
 }
 
-/// Logs in, then sends the session token with every request. See the [module docs](self).
+/// Logs in, then sends the session token with every request. See the module docs.
 ///
 /// ```
 /// use std::time::Duration;

@@ -113,7 +113,7 @@ impl<T> IntoIterator for Page<T> {
 /// # Incremental runs
 ///
 /// A stream is one run: its start value is fixed when it is created, and the state advances
-/// once, when the stream has ended without an error (see [`crate::resource::incremental`]). A child of
+/// once, when the stream has ended without an error (see `crate::resource::incremental`). A child of
 /// an incremental parent is fetched for exactly the parent records of that run's window and
 /// keeps its own position in the parent's cursor, saved with its own state.
 ///
@@ -501,7 +501,7 @@ impl<T> Resource<T> {
 
     /// The report of the last run of this resource (or a clone) that ended: its stream was
     /// read to the end or stopped at a failed request. `None` before any run ended. See
-    /// [`crate::report`].
+    /// `crate::report`.
     pub fn last_report(&self) -> Option<RunReport> {
         crate::report::lock(&self.inner.last_report).clone()
     }

@@ -114,7 +114,7 @@ pub fn credential_key(field: &str) -> String {
 }
 
 /// Finds the secrets of one source: explicit values, then environment variables, then
-/// dlt-layout TOML files. See the [module docs](self) for the exact lookup order.
+/// dlt-layout TOML files. See the module docs for the exact lookup order.
 ///
 /// `Debug` shows the source, keys, providers and paths — never a value.
 #[derive(Clone)]

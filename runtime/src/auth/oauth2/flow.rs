@@ -191,7 +191,7 @@ pub trait OAuth2Flow: Send + Sync + 'static {
 
     /// Reads the token endpoint's response. Default: the response shape of
     /// [`token_endpoint`](Self::token_endpoint) (RFC 6749 unless configured otherwise, see
-    /// [`parse_standard_response`](super::parse_standard_response)): the token required, the lifetime as a number or numeric
+    /// `parse_standard_response`): the token required, the lifetime as a number or numeric
     /// string, error statuses and `{"error": …}` bodies turned into clear errors.
     fn parse_access_token_response(&self, response: &TokenResponse) -> Result<AccessToken> {
         self.token_endpoint()
@@ -335,7 +335,7 @@ pub(crate) fn parse_token_url(raw: &str) -> Result<Url> {
 ///
 /// - The token is fetched on the first request, then reused.
 /// - It is refreshed shortly **before** it expires (leeway `min(60 s, lifetime / 10)`, see
-///   [`crate::auth::token::cache`]), so a token never expires mid-run and no request fails for it.
+///   `crate::auth::token::cache`), so a token never expires mid-run and no request fails for it.
 /// - Concurrent requests that find no valid token make **one** token request between them.
 /// - On a 401 the cached token is dropped, but only if it is the one the rejected request
 ///   carried (a token refreshed meanwhile by another request is kept); the client then retries

@@ -311,7 +311,7 @@ impl OAuth2Flow for RefreshTokenFlow {
 /// OAuth2 refresh-token grant with rotation (`type = "oauth2_refresh_token"`): access tokens
 /// from a long-lived refresh token, cached, refreshed before expiry, single-flight, renewed
 /// once on a 401; rotated refresh tokens persisted in a [`TokenStore`]. See the
-/// [module docs](self) for precedence and guarantees.
+/// module docs for precedence and guarantees.
 ///
 /// ```
 /// use rest_source_runtime::FileTokenStore;

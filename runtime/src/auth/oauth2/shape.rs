@@ -62,7 +62,7 @@ use crate::{Error, Result, Secret};
 pub use rest_source_spec::TokenRequestFormat;
 
 /// Where the fields of a token response are. Paths are dot-separated (see the
-/// [module docs](self)). Defaults are RFC 6749's names.
+/// module docs). Defaults are RFC 6749's names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenResponseShape {
     /// The access token (default `access_token`). Required in every response.
@@ -159,7 +159,7 @@ impl TokenResponseShape {
 }
 
 /// How to talk to a token endpoint: body encoding, extra headers and the response shape.
-/// See the [module docs](self). `Debug` shows header names only.
+/// See the module docs. `Debug` shows header names only.
 #[derive(Clone, Default)]
 pub struct TokenEndpoint {
     format: TokenRequestFormat,
