@@ -44,6 +44,8 @@ pub struct SourceConfig {
     pub headers: Vec<Header>,
     pub paginator: Option<Paginator>,
     pub secrets_schema: Option<LitStr>,
+    /// `crate = "…"`: the path to the facade, when it is not `::rest_source`.
+    pub crate_path: Option<syn::Path>,
     /// The arguments did not parse at all (reported); suppresses "missing …" follow-ups.
     pub unparsed: bool,
 }

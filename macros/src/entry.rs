@@ -27,10 +27,15 @@ pub fn rest_source(args: TokenStream, input: TokenStream, env: &Env) -> TokenStr
         (source, plan)
     });
     match (cx.finish(), output) {
-        (None, Some((source, plan))) => expand::expand(&source, &plan),
+        (None, Some((source, plan))) => {
+            expand::with_crate_path(source.config.crate_path.as_ref(), || {
+                expand::expand(&source, &plan)
+            })
+        }
         (error, _) => {
             let error = error.map(|e| e.to_compile_error());
-            let item = fallback::expand(&item, &args);
+            let krate = crate::args::source::crate_path(&args);
+            let item = expand::with_crate_path(krate.as_ref(), || fallback::expand(&item, &args));
             quote!(#error #item)
         }
     }

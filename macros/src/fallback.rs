@@ -46,7 +46,7 @@ fn declared(item: &syn::DeriveInput) -> TokenStream {
 }
 
 fn stand_ins(item: &syn::DeriveInput, args: &TokenStream) -> TokenStream {
-    let rt = quote!(::rest_source::__private::rt);
+    let rt = crate::expand::rt();
     let ident = &item.ident;
     let vis = &item.vis;
     let secrets_ident = format_ident!("{}Secrets", ident);
@@ -129,7 +129,7 @@ fn builder_impl(
     builder_ident: &Ident,
     secrets_ident: &Ident,
 ) -> TokenStream {
-    let rt = quote!(::rest_source::__private::rt);
+    let rt = crate::expand::rt();
     let ident = &item.ident;
     let setters = parameters(item).into_iter().map(|(name, ty)| {
         quote! {

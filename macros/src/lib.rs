@@ -63,7 +63,10 @@ use proc_macro::TokenStream;
 /// `headers("Name" = "value", "Other" = secret("key"))`, `paginator = <paginator>` (the
 /// default for every resource), `name = "…"` (the secrets section; default: the struct name
 /// in snake_case), `secrets_schema = "…"` (a value-free schema, relative to this source file;
-/// default `secrets.schema.toml` next to `Cargo.toml` when it exists).
+/// default `secrets.schema.toml` next to `Cargo.toml` when it exists), `crate = "…"` (the
+/// path to the `rest_source` facade when a crate re-exports or renames it, e.g. `crate =
+/// "crate::reexports::rest_source"`; every path of the expansion goes through it; it must
+/// start with `crate::` or a crate name).
 ///
 /// Auth forms (dlt's names; `[…]` = optional):
 /// - `bearer(token)`

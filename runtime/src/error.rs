@@ -10,7 +10,7 @@
 //! | [`Error::Protocol`] | a response did not fit what the source expects (a malformed next link, a selector that matches nothing) | in a response |
 //! | [`Error::Status`], [`Error::Transport`], [`Error::Decode`], … | the API or the network failed | sending or reading |
 //!
-//! No variant ever carries a secret value: URLs are redacted (see [`crate::redact`]) before they
+//! No variant ever carries a secret value: URLs are redacted (see [`crate::secrets::redact`]) before they
 //! are stored here, and token-endpoint bodies are described, not copied.
 //!
 //! `Debug` prints what `Display` prints, then the `source()` chain (as anyhow does), so an
@@ -94,7 +94,7 @@ pub enum Error {
         url: String,
         /// Response status.
         status: StatusCode,
-        /// The start of the response body (at most [`BODY_EXCERPT_CHARS`] characters), or a
+        /// The start of the response body (at most `BODY_EXCERPT_CHARS` characters), or a
         /// description of it when it is not text.
         body: String,
         /// The server's `Retry-After`, if it sent one (honoured by every retry, token
@@ -316,18 +316,6 @@ pub fn excerpt(body: &str) -> String {
 /// What an error keeps of a response body: an excerpt of text, or a description of a body
 /// that is not text (binary, or still compressed because its encoding was not decoded), so
 /// no error prints raw bytes.
-///
-/// ```
-/// # use rest_source_runtime::error::describe_body;
-/// # use rest_source_runtime::reqwest::header::{HeaderMap, HeaderValue};
-/// let mut headers = HeaderMap::new();
-/// headers.insert("content-encoding", HeaderValue::from_static("gzip"));
-/// assert_eq!(
-///     describe_body(&[0x1f, 0x8b, 0x08, 0x00], &headers),
-///     "[4 bytes, gzip-encoded, not decoded; not shown]"
-/// );
-/// assert_eq!(describe_body(b"{\"error\": \"nope\"}", &HeaderMap::new()), "{\"error\": \"nope\"}");
-/// ```
 pub fn describe_body(body: &[u8], headers: &reqwest::header::HeaderMap) -> String {
     let header = |name: reqwest::header::HeaderName| {
         headers
@@ -375,7 +363,7 @@ impl Error {
     /// (the same page answers the same way).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Status { status, .. } => crate::retry::is_retryable_status(*status),
+            Error::Status { status, .. } => crate::client::retry::is_retryable_status(*status),
             Error::Transport { kind, .. } => *kind != TransportKind::Tls,
             Error::Auth {
                 source: Some(s), ..
@@ -424,7 +412,7 @@ impl Error {
     }
 
     /// A copy of this error for every task that waited on the same failed token fetch (see
-    /// [`crate::token_cache`]): the same variant, message, status, `Retry-After` and
+    /// [`crate::auth::token::cache`]): the same variant, message, status, `Retry-After` and
     /// transport kind; underlying errors that cannot be cloned are copied as their messages.
     pub(crate) fn duplicate(&self) -> Error {
         match self {
@@ -574,7 +562,7 @@ impl Error {
     /// sensitive names (the page loop redacts it again with the client's own).
     pub(crate) fn protocol(url: &url::Url, message: impl Into<String>) -> Self {
         Error::Protocol {
-            url: crate::redact::redact_url::<&str>(url, &[]),
+            url: crate::secrets::redact::redact_url::<&str>(url, &[]),
             message: message.into(),
         }
     }
@@ -757,5 +745,25 @@ impl std::error::Error for Copied {
         self.source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The examples of this module's items (crate-private, so not doc tests).
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn bodies_are_excerpted_or_described() {
+        use super::describe_body;
+        use reqwest::header::{HeaderMap, HeaderValue};
+        let mut headers = HeaderMap::new();
+        headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+        assert_eq!(
+            describe_body(&[0x1f, 0x8b, 0x08, 0x00], &headers),
+            "[4 bytes, gzip-encoded, not decoded; not shown]"
+        );
+        assert_eq!(
+            describe_body(b"{\"error\": \"nope\"}", &HeaderMap::new()),
+            "{\"error\": \"nope\"}"
+        );
     }
 }

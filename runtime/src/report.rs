@@ -104,7 +104,7 @@ impl fmt::Display for StopReason {
     }
 }
 
-/// What one run of a resource did. See the [module docs](self).
+/// What one run of a resource did. See the module docs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct RunReport {

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use rest_source::config::SourceConfig;
-use rest_source::secrets::credential_key;
+use rest_source::credential_key;
 use rest_source::spec::SecretValues;
 use rest_source::{Resource, Secret};
 use serde_json::{Value, json};

@@ -196,7 +196,7 @@ impl rest_source::OAuth2Flow for PartnerGrant {
     fn access_token_request_data(&self) -> Vec<(String, String)> {
         self.0.access_token_request_data()
     }
-    fn client_credentials(&self) -> Option<rest_source::auth::ClientCredentials<'_>> {
+    fn client_credentials(&self) -> Option<rest_source::ClientCredentials<'_>> {
         self.0.client_credentials()
     }
 }

@@ -363,3 +363,39 @@ async fn custom_auth_and_secret_headers_are_built_from_secrets() {
         .unwrap();
     assert_eq!(source.things.collect().await.unwrap().len(), 2);
 }
+
+/// A crate that reaches the facade only under another name, as a crate re-exporting
+/// `rest_source` does: `crate = "…"` points the expansion at it.
+mod renamed_facade {
+    pub extern crate rest_source as renamed;
+
+    /// What a wrapper crate would publish.
+    pub mod my_facade {
+        pub use super::renamed as rest_source;
+    }
+
+    use renamed::{Resource, Secret};
+
+    #[renamed::rest_source(
+        crate = "crate::macro_source::renamed_facade::my_facade::rest_source",
+        base_url = "https://api.example.com",
+        auth = bearer(token = secret("token")),
+        paginator = single_page,
+    )]
+    struct Wrapped {
+        #[resource(path = "things")]
+        things: Resource<serde_json::Value>,
+    }
+
+    #[test]
+    fn a_source_builds_through_a_renamed_facade() {
+        let wrapped = Wrapped::builder()
+            .secrets(WrappedSecrets {
+                token: Secret::new("t"),
+            })
+            .build()
+            .unwrap();
+        assert_eq!(wrapped.things.name(), "things");
+        assert_eq!(Wrapped::SECRET_KEYS, ["token"]);
+    }
+}

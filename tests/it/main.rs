@@ -22,6 +22,7 @@ pub mod macro_source;
 pub mod main_error;
 pub mod partition;
 pub mod placeholders;
+pub mod public_api;
 pub mod quickstart;
 pub mod shared_rules;
 pub mod ui;

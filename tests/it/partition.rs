@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use rest_source::Split;
 use rest_source::config::{Source, SourceConfig};
-use rest_source::partition::Split;
 use rest_source::{Error, Partition, RunReport, SecretResolver, StopReason};
 use rest_source_demo::{DemoApi, DemoServer, Endpoint};
 use serde_json::{Value, json};

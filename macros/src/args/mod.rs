@@ -4,7 +4,8 @@
 //! (`values.rs`: `secret("key")`, string-keyed `params(…)` / `headers(…)`, `custom(…)`).
 //!
 //! **Adding an argument is a one-field change**: add `optional name: Type,` (or `required …`)
-//! to the list's `args!` block, then read the field where the list becomes the macro's model
+//! to the list's `args!` block (`optional field as "key": Type,` when the argument's name is a
+//! keyword, as `crate` is), then read the field where the list becomes the macro's model
 //! (`source.rs`, `auth.rs`, `paginator.rs`). The field's name is the argument's name; unknown,
 //! duplicate and missing arguments are reported from the same declaration, with "did you
 //! mean" (darling's Jaro-Winkler rule, `suggest.rs`), and every field's own mistake is
@@ -47,7 +48,7 @@ macro_rules! args {
         pub struct $name:ident for $what:literal $(, hint $hint:literal)? {
             $(
                 $(#[$fmeta:meta])*
-                $req:ident $field:ident : $ty:ty
+                $req:ident $field:ident $(as $key:literal)? : $ty:ty
             ),* $(,)?
         }
     ) => {
@@ -62,12 +63,12 @@ macro_rules! args {
             #[derive(::darling::FromMeta)]
             #[darling(allow_unknown_fields)]
             struct Raw {
-                $( $field: ::core::option::Option<::darling::Result<$ty>>, )*
+                $( $(#[darling(rename = $key)])? $field: ::core::option::Option<::darling::Result<$ty>>, )*
             }
 
             impl $crate::args::Args for $name {
                 const WHAT: &'static str = $what;
-                const KEYS: &'static [&'static str] = &[$(::core::stringify!($field)),*];
+                const KEYS: &'static [&'static str] = &[$(args!(@key $field $($key)?)),*];
                 $(const MISSING_HINT: &'static str = $hint;)?
 
                 fn from_known(
@@ -85,8 +86,8 @@ macro_rules! args {
                     // Lists without a required argument never add to `missing`.
                     let _ = &missing;
                     $(
-                        let $field = $crate::args::take(raw.$field, ::core::stringify!($field), errors);
-                        args!(@missing $req $field missing);
+                        let $field = $crate::args::take(raw.$field, args!(@key $field $($key)?), errors);
+                        args!(@missing $req $field missing $($key)?);
                     )*
 // Every field was read (and every mistake collected) above; now the value, if
                     // each required argument is there.
@@ -98,12 +99,15 @@ macro_rules! args {
     };
     (@field required $ty:ty) => { $ty };
     (@field optional $ty:ty) => { ::core::option::Option<$ty> };
-    (@missing required $field:ident $missing:ident) => {
+    (@missing required $field:ident $missing:ident $($key:literal)?) => {
         if matches!($field, $crate::args::Taken::Absent) {
-            $missing.push(::core::stringify!($field));
+            $missing.push(args!(@key $field $($key)?));
         }
     };
-    (@missing optional $field:ident $missing:ident) => {};
+    (@missing optional $field:ident $missing:ident $($key:literal)?) => {};
+    // The argument's name: the field's, or the `as "…"` one (for keywords such as `crate`).
+    (@key $field:ident) => { ::core::stringify!($field) };
+    (@key $field:ident $key:literal) => { $key };
     (@unwrap required $field:ident) => { $field.ok()? };
     (@unwrap optional $field:ident) => { $field.ok() };
 }

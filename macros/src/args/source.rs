@@ -10,7 +10,8 @@ use syn::spanned::Spanned;
 use super::auth::AuthArg;
 use super::paginator::PaginatorArg;
 use super::values::{
-    self, Count, CursorValue, Data, Headers, IncludeFromParent, Json, Keyed, Method, Params, Text,
+    self, Count, CratePath, CursorValue, Data, Headers, IncludeFromParent, Json, Keyed, Method,
+    Params, Text,
 };
 use super::{Parsed, args, combine, parse_items, parse_tokens};
 use crate::ast::{ResourceDef, SourceConfig};
@@ -25,6 +26,8 @@ args! {
         optional paginator: PaginatorArg,
         optional name: Text,
         optional secrets_schema: Text,
+        /// `crate = "my_facade::rest_source"`: where generated code finds the facade.
+        optional krate as "crate": CratePath,
     }
 }
 
@@ -88,12 +91,26 @@ pub fn source_config(args: TokenStream) -> Parsed<SourceConfig> {
         headers: headers.unwrap_or_default(),
         paginator: a.paginator.map(|p| p.0),
         secrets_schema: a.secrets_schema.map(|t| t.0),
+        crate_path: a.krate.map(|c| c.0),
         unparsed: false,
     };
     Parsed {
         value: Some(config),
         errors,
     }
+}
+
+/// The `crate = "…"` path of `#[rest_source(…)]` when it reads as one, whatever else is
+/// wrong (the stand-ins generated on error use it too; its own mistakes are reported by
+/// [`source_config`]).
+pub fn crate_path(args: &TokenStream) -> Option<syn::Path> {
+    let items = darling::ast::NestedMeta::parse_meta_list(args.clone()).ok()?;
+    items.iter().find_map(|item| match item {
+        darling::ast::NestedMeta::Meta(meta) if meta.path().is_ident("crate") => {
+            CratePath::from_meta(meta).ok().map(|c| c.0)
+        }
+        _ => None,
+    })
 }
 
 /// `#[resource(…)]` (or a bare `#[resource]`) as the model, with every mistake in it. A

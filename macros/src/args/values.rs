@@ -94,6 +94,46 @@ impl FromMeta for Text {
     }
 }
 
+/// `crate = "my_facade::rest_source"`: the path the expansion reaches the facade by, for
+/// users who re-export or rename it (as serde's and derive_builder's `crate = "…"`).
+pub struct CratePath(pub syn::Path);
+
+impl FromMeta for CratePath {
+    fn from_meta(meta: &Meta) -> darling::Result<Self> {
+        let expr = name_value(meta, "\"my_facade::rest_source\"")?;
+        let Some(lit) = lit_str(expr) else {
+            return Err(error_on(
+                expr,
+                "expected the path to the `rest_source` crate in a string, e.g. `crate = \"my_facade::rest_source\"`",
+            ));
+        };
+        match lit.parse_with(syn::Path::parse_mod_style) {
+            // Generated items sit in modules of their own, where `self`/`super` name
+            // something else.
+            Ok(path)
+                if path.leading_colon.is_none()
+                    && path
+                        .segments
+                        .first()
+                        .is_some_and(|s| s.ident == "self" || s.ident == "super") =>
+            {
+                Err(error_on(
+                    lit,
+                    "`crate` needs a path that reads the same from any module: start it with `crate::` or a crate name, e.g. `crate = \"crate::reexports::rest_source\"`",
+                ))
+            }
+            Ok(path) => Ok(CratePath(path)),
+            Err(_) => Err(error_on(
+                lit,
+                format!(
+                    "`{}` is not a path: `crate` names where the `rest_source` crate is reachable, e.g. `crate = \"my_facade::rest_source\"`",
+                    lit.value()
+                ),
+            )),
+        }
+    }
+}
+
 /// `key = "https://…"`: an absolute `http(s)` URL (auth endpoints).
 pub struct Url(pub LitStr);
 

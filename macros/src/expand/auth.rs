@@ -309,11 +309,11 @@ pub fn custom_builder(defs: &[&AuthDef]) -> TokenStream {
         // Spanned on the user's type, so "`Auth` is not implemented for `MyAuth`" points there.
         let build = if *flow {
             quote_spanned! {ty.span()=>
-                #rt::auth::shared(#rt::OAuth2::new(<#ty as #spec::FromSecrets>::from_secrets(__args)?))
+                #rt::shared_auth(#rt::OAuth2::new(<#ty as #spec::FromSecrets>::from_secrets(__args)?))
             }
         } else {
             quote_spanned! {ty.span()=>
-                #rt::auth::shared(<#ty as #spec::FromSecrets>::from_secrets(__args)?)
+                #rt::shared_auth(<#ty as #spec::FromSecrets>::from_secrets(__args)?)
             }
         };
         Some(quote! {

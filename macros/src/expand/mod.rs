@@ -1,8 +1,8 @@
 //! Code generation, one file per generated item: `secrets.rs` (`<Name>Secrets`),
 //! `builder.rs` (the type-state `<Name>Builder` and `build()`), `model.rs` (the source as a
 //! `SourceSpec`, by typed construction), `auth.rs` (auths as `AuthSpec`, custom strategies).
-//! Everything generated reaches the runtime through `::rest_source::__private`, so users add
-//! no dependencies; impls sit in `const _: () = …`.
+//! Everything generated reaches the runtime through `::rest_source::__private` (or the
+//! `crate = "…"` path's `__private`), so users add no dependencies; impls sit in `const _: () = …`.
 //!
 //! For `struct Crm` the expansion is: the struct (fields as declared plus a hidden state
 //! field), `CrmSecrets` (one `Secret` field per referenced key), the type-state builder
@@ -22,12 +22,37 @@ use quote::{format_ident, quote};
 use crate::ast::Source;
 use crate::valid::Plan;
 
-fn private() -> TokenStream {
-    quote!(::rest_source::__private)
+thread_local! {
+    /// The path to the facade for the expansion under way (`crate = "…"`); `None` is
+    /// `::rest_source`. Every generator reaches the facade through [`facade`], so the path is
+    /// set once per invocation ([`with_crate_path`]) instead of being passed to each.
+    static CRATE_PATH: std::cell::RefCell<Option<TokenStream>> = const { std::cell::RefCell::new(None) };
 }
 
-fn rt() -> TokenStream {
-    quote!(::rest_source::__private::rt)
+/// Runs `f` (an expansion, or the stand-ins on error) with `path` as the facade's path.
+pub fn with_crate_path<R>(path: Option<&syn::Path>, f: impl FnOnce() -> R) -> R {
+    let path = path.map(|p| quote!(#p));
+    let previous = CRATE_PATH.with(|c| c.replace(path));
+    let out = f();
+    CRATE_PATH.with(|c| *c.borrow_mut() = previous);
+    out
+}
+
+/// The facade: `::rest_source`, or the `crate = "…"` path.
+pub fn facade() -> TokenStream {
+    CRATE_PATH
+        .with(|c| c.borrow().clone())
+        .unwrap_or_else(|| quote!(::rest_source))
+}
+
+fn private() -> TokenStream {
+    let facade = facade();
+    quote!(#facade::__private)
+}
+
+pub fn rt() -> TokenStream {
+    let facade = facade();
+    quote!(#facade::__private::rt)
 }
 
 /// A field name for a secret key (raw identifier when the key is a keyword).
@@ -233,6 +258,41 @@ mod snapshots {
         let expected = format!("include_bytes ! ({:?})", schema.to_string_lossy());
         assert!(text.contains(&expected), "{text}");
         assert!(!text.contains("compile_error"), "{text}");
+    }
+
+    /// `crate = "…"`: every path of the expansion (and of the stand-ins generated on error)
+    /// goes through the given facade path, none through `::rest_source`.
+    #[test]
+    fn crate_path_is_used_for_every_generated_path() {
+        let item = quote!(
+            struct A {
+                #[resource(path = "a")]
+                a: Resource<u8>,
+            }
+        );
+        for args in [
+            quote!(
+                crate = "my_facade::rest_source",
+                base_url = "https://a.example",
+                auth = custom(Tenant, key = secret("key"))
+            ),
+            // An error elsewhere: the stand-ins use the path too.
+            quote!(crate = "my_facade::rest_source", base_url = "not a url"),
+        ] {
+            let text = crate::entry::rest_source(args, item.clone(), &Env::default()).to_string();
+            assert!(
+                text.contains("my_facade :: rest_source :: __private"),
+                "{text}"
+            );
+            let ours = text
+                .matches("my_facade :: rest_source :: __private")
+                .count();
+            assert_eq!(
+                text.matches(":: rest_source :: __private").count(),
+                ours,
+                "{text}"
+            );
+        }
     }
 
     /// The representative source of the design: OAuth2 on the source, a parameter, a child

@@ -52,7 +52,7 @@ impl ApiKey {
         ApiKey::new(key).name(name).location(ApiKeyLocation::Cookie)
     }
 
-    /// A key in body field `name` (JSON or form; see [`crate::auth::body`]).
+    /// A key in body field `name` (JSON or form; see `crate::auth::body`).
     ///
     /// ```
     /// use rest_source_runtime::{ApiKey, Secret};

@@ -17,10 +17,13 @@ mod api_key;
 mod basic;
 mod bearer;
 pub mod body;
+#[cfg(feature = "middleware")]
+pub mod middleware;
 mod none;
 pub mod oauth2;
 mod placement;
 pub mod session;
+pub mod token;
 
 pub use api_key::{ApiKey, ApiKeyLocation};
 pub use basic::HttpBasic;
@@ -100,7 +103,7 @@ impl AuthContext {
     }
 }
 
-/// An auth strategy. See the [module docs](self) for when each method is called.
+/// An auth strategy. See the module docs for when each method is called.
 ///
 /// ```
 /// use rest_source_runtime::{Auth, AuthContext, Result};

@@ -15,7 +15,7 @@ use crate::{Error, Result, Secret};
 /// (`Bearer `, `Token `; empty by default).
 ///
 /// ```
-/// use rest_source_runtime::auth::Placement;
+/// use rest_source_runtime::Placement;
 /// let bearer = Placement::bearer();                          // Authorization: Bearer <t>
 /// let drf = Placement::header("Authorization").prefix("Token "); // Authorization: Token <t>
 /// let query = Placement::query("session_id");
@@ -27,7 +27,7 @@ use crate::{Error, Result, Secret};
 /// In configuration (`location` defaults to `header`, `prefix` to none):
 ///
 /// ```
-/// # use rest_source_runtime::auth::Placement;
+/// # use rest_source_runtime::Placement;
 /// let p: Placement = serde_json::from_value(serde_json::json!({
 ///     "location": "header", "name": "Authorization", "prefix": "Token "
 /// })).unwrap();
@@ -73,7 +73,7 @@ impl Placement {
         Placement::new(ApiKeyLocation::Cookie, name)
     }
 
-    /// A field of the JSON or form body (see [`crate::auth::body`] for the rules).
+    /// A field of the JSON or form body (see `crate::auth::body` for the rules).
     pub fn body(name: impl Into<String>) -> Self {
         Placement::new(ApiKeyLocation::Body, name)
     }
@@ -100,7 +100,7 @@ impl Placement {
 
     /// Puts `secret` on `request`. A header replaces one of the same name; a cookie is added
     /// to existing cookies; a query parameter is appended; a body field as
-    /// [`crate::auth::body`] says.
+    /// `crate::auth::body` says.
     pub fn apply(
         &self,
         request: &mut Request,

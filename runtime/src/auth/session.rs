@@ -22,8 +22,8 @@ use url::Url;
 use super::oauth2::TokenResponse;
 use super::oauth2::shape::{json_path, lifetime_from_expires_at, lifetime_from_expires_in};
 use super::{Auth, AuthContext, Placement, SharedAuth, shared};
-use crate::redact::redact_url;
-use crate::token_cache::{Expiring, TokenCache};
+use crate::auth::token::cache::{Expiring, TokenCache};
+use crate::secrets::redact::redact_url;
 use crate::{Error, Result, Secret, TokenRequestFormat};
 
 const SCHEME: &str = "session_token";
@@ -41,11 +41,11 @@ pub enum TokenSource {
     Cookie(String),
 }
 
-/// Logs in, then sends the session token with every request. See the [module docs](self).
+/// Logs in, then sends the session token with every request. See the module docs.
 ///
 /// ```
 /// use std::time::Duration;
-/// use rest_source_runtime::auth::Placement;
+/// use rest_source_runtime::Placement;
 /// use rest_source_runtime::{HttpBasic, RestClient, Secret, SessionToken};
 ///
 /// // POST {"username": …, "password": …} as JSON to /api/login, read `data.token`, send
@@ -218,7 +218,9 @@ impl SessionToken {
     pub async fn session(&self, cx: &AuthContext) -> Result<Secret> {
         self.cache
             .get_or_fetch(|| {
-                crate::retry::retrying(cx.retry_policy(), "the login endpoint", || self.login(cx))
+                crate::client::retry::retrying(cx.retry_policy(), "the login endpoint", || {
+                    self.login(cx)
+                })
             })
             .await
     }
@@ -359,7 +361,7 @@ impl SessionToken {
                     url: url.clone(),
                     status: response.status,
                     body: String::new(),
-                    retry_after: crate::retry::retry_after(&response.headers),
+                    retry_after: crate::client::retry::retry_after(&response.headers),
                 })),
             });
         }

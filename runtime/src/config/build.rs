@@ -132,7 +132,7 @@ impl Source {
     }
 
     /// The report of each resource's last finished run, in config order (resources that
-    /// have not finished a run are left out). See [`crate::report`].
+    /// have not finished a run are left out). See `crate::report`.
     pub fn reports(&self) -> Vec<crate::RunReport> {
         self.resources
             .iter()

@@ -7,7 +7,7 @@ use super::json_link::kind;
 use super::{PageResponse, Paginator, common_stop, set_body_value, set_query_param};
 use crate::error::{Error, Result};
 use crate::report::StopReason;
-use crate::select::JsonPath;
+use crate::resource::select::JsonPath;
 use crate::spec::CursorPaginator;
 
 /// Sends the value at `cursor_path` as `cursor_param`; a missing, null or empty cursor ends

@@ -5,7 +5,7 @@ use url::Url;
 use super::{PageResponse, Paginator, common_stop};
 use crate::error::{Error, Result};
 use crate::report::StopReason;
-use crate::select::JsonPath;
+use crate::resource::select::JsonPath;
 use crate::spec::JsonLinkPaginator;
 
 /// Follows the URL at `next_url_path` (absolute, or relative to the current page); a

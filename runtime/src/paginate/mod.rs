@@ -21,11 +21,11 @@ use url::Url;
 
 use crate::client::RestClient;
 use crate::error::{Error, Result};
-use crate::incremental::IncrementalCursor;
-use crate::records::seed::TypedDecoder;
-use crate::records::{Records, split_page};
 use crate::report::{StopReason, Tally, lock};
-use crate::select::{JsonPath, detect_records, explain_miss, into_records};
+use crate::resource::incremental::IncrementalCursor;
+use crate::resource::records::seed::TypedDecoder;
+use crate::resource::records::{Records, split_page};
+use crate::resource::select::{JsonPath, detect_records, explain_miss, into_records};
 use crate::spec::{Completeness, PaginatorSpec, ResponseAction, ResponseActionKind};
 use pipeline::{Task, join};
 use std::sync::Mutex;
@@ -297,7 +297,7 @@ impl Body {
                         let text = match v {
                             Value::Bool(true) => "True".to_owned(),
                             Value::Bool(false) => "False".to_owned(),
-                            other => crate::select::value_to_param(other),
+                            other => crate::resource::select::value_to_param(other),
                         };
                         form.append_pair(key, &text);
                     }

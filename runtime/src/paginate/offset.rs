@@ -6,7 +6,7 @@ use super::totals::{echoed_limit, header_total};
 use super::{PageResponse, Paginator, common_stop, set_body_value, set_query_param};
 use crate::error::{Error, Result};
 use crate::report::StopReason;
-use crate::select::JsonPath;
+use crate::resource::select::JsonPath;
 use crate::spec::OffsetPaginator;
 use rest_source_spec::validate::paginator;
 

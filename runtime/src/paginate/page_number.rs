@@ -7,7 +7,7 @@ use super::totals::{header_total, last_page};
 use super::{PageResponse, Paginator, common_stop, set_body_value, set_query_param};
 use crate::error::{Error, Result};
 use crate::report::StopReason;
-use crate::select::JsonPath;
+use crate::resource::select::JsonPath;
 use crate::spec::PageNumberPaginator;
 use rest_source_spec::validate::paginator;
 

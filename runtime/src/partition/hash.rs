@@ -18,7 +18,7 @@
 //!    range into `N` parts, so each share gets about `1/N` of the parents.
 //!
 //! ```
-//! use rest_source_runtime::partition::{share_of, stable_hash};
+//! use rest_source_runtime::{share_of, stable_hash};
 //! // A contact with `"id": 17`, the parent of `contacts/{contacts.id}/notes`:
 //! assert_eq!(stable_hash(br#"[["id","17"]]"#), 0x8091_cae6_598f_d6a2);
 //! assert_eq!(share_of(br#"[["id","17"]]"#, 4), 2); // its notes are share 2's of 4
@@ -41,7 +41,7 @@
 
 use serde_json::Value;
 
-use crate::select::{JsonPath, value_to_param};
+use crate::resource::select::{JsonPath, value_to_param};
 
 const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;

@@ -23,7 +23,7 @@
 //! ([`Partition::state_key`], `notes#2/4`); a resource run whole keeps its unpartitioned key.
 //!
 //! ```
-//! use rest_source_runtime::partition::Partition;
+//! use rest_source_runtime::Partition;
 //!
 //! let share: Partition = "2/4".parse()?;
 //! assert_eq!((share.index(), share.count()), (2, 4));
@@ -107,7 +107,7 @@ impl Partition {
     /// together cover `0..pages`, and the first page is share 0's.
     ///
     /// ```
-    /// use rest_source_runtime::partition::Partition;
+    /// use rest_source_runtime::Partition;
     /// let ranges: Vec<_> = (0..4).map(|i| Partition::new(i, 4).unwrap().page_range(10)).collect();
     /// assert_eq!(ranges, [0..3, 3..5, 5..8, 8..10]);
     /// ```

@@ -34,12 +34,12 @@
 //! ([`credential_key`]: `credentials.token`), so the values a dlt project keeps there are found.
 //!
 //! ```
-//! use rest_source_runtime::secrets::SecretResolver;
+//! use rest_source_runtime::SecretResolver;
 //!
 //! let secrets = SecretResolver::rest_api("github")
 //!     .with_env_vars([("SOURCES__GITHUB__CREDENTIALS__TOKEN", "ghp-from-env")]);
 //! assert_eq!(secrets.credential("token")?.expose(), "ghp-from-env");
-//! # Ok::<(), rest_source_runtime::secrets::MissingSecrets>(())
+//! # Ok::<(), rest_source_runtime::MissingSecrets>(())
 //! ```
 //!
 //! Files, unless [`SecretResolver::with_file`] names them: the file in `REST_SOURCE_SECRETS_FILE`
@@ -60,7 +60,7 @@
 //! as the outermost section, as dlt does (`<pipeline>.sources.crm.client_id`).
 //!
 //! ```
-//! use rest_source_runtime::secrets::SecretResolver;
+//! use rest_source_runtime::SecretResolver;
 //!
 //! let secrets = SecretResolver::for_source("crm")
 //!     // tests inject an environment instead of touching the process one
@@ -69,12 +69,14 @@
 //! let [client_id, client_secret] = secrets.resolve_array(["client_id", "client_secret"])?;
 //! assert_eq!(client_id.expose(), "id-from-env");
 //! assert_eq!(client_secret.expose(), "from code");
-//! # Ok::<(), rest_source_runtime::secrets::MissingSecrets>(())
+//! # Ok::<(), rest_source_runtime::MissingSecrets>(())
 //! ```
 
 mod env;
 mod error;
 mod file;
+pub mod redact;
+pub mod secret;
 mod sections;
 
 use std::collections::BTreeMap;
@@ -105,14 +107,14 @@ pub const CREDENTIALS_SECTION: &str = "credentials";
 /// The key a left-out auth field is looked up as: `token` → `credentials.token`.
 ///
 /// ```
-/// assert_eq!(rest_source_runtime::secrets::credential_key("api_key"), "credentials.api_key");
+/// assert_eq!(rest_source_runtime::credential_key("api_key"), "credentials.api_key");
 /// ```
 pub fn credential_key(field: &str) -> String {
     format!("{CREDENTIALS_SECTION}.{field}")
 }
 
 /// Finds the secrets of one source: explicit values, then environment variables, then
-/// dlt-layout TOML files. See the [module docs](self) for the exact lookup order.
+/// dlt-layout TOML files. See the module docs for the exact lookup order.
 ///
 /// `Debug` shows the source, keys, providers and paths — never a value.
 #[derive(Clone)]

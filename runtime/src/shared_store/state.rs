@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use super::{Conflict, VersionedStore};
-use crate::incremental::{FileStateStore, IncrementalState, compare_cursor};
+use crate::resource::incremental::{FileStateStore, IncrementalState, compare_cursor};
 use crate::spec::LastValueFunc;
 use crate::{Error, Result};
 

@@ -10,7 +10,7 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 use super::{Conflict, Version, VersionedStore};
-use crate::token_store::{StoreLock, TokenStore};
+use crate::auth::token::store::{StoreLock, TokenStore};
 use crate::{Error, Result, Secret};
 
 /// A rotating refresh token shared by workers on any number of machines through a

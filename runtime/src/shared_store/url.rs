@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{MemoryStore, SharedTokenStore, VersionedStore};
-use crate::token_store::{FileTokenStore, TokenStore};
+use crate::auth::token::store::{FileTokenStore, TokenStore};
 use crate::{Error, Result};
 
 pub(crate) enum Location {

@@ -30,7 +30,7 @@
 //! ```
 
 mod assemble;
-pub mod auth;
+mod auth;
 
 pub use assemble::{Assembled, AssemblyOptions, Probe, assemble};
 pub use auth::{BuildAuth, FromSecrets, SecretValues, maybe_secret_value};

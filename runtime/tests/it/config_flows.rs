@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use common::jwt::{PKCS8, verify};
 use common::{Recorded, Reply, TestServer};
+use rest_source_runtime::JWT_BEARER_GRANT_TYPE;
 use rest_source_runtime::Secret;
-use rest_source_runtime::auth::oauth2::JWT_BEARER_GRANT_TYPE;
 use rest_source_runtime::config::{Source, SourceConfig};
 use rest_source_runtime::spec::SecretValues;
 use serde_json::{Value, json};

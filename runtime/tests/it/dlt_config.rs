@@ -10,7 +10,7 @@ use crate::common;
 
 use common::{Recorded, Reply, TestServer};
 use rest_source_runtime::config::SourceConfig;
-use rest_source_runtime::secrets::credential_key;
+use rest_source_runtime::credential_key;
 use rest_source_runtime::spec::SecretValues;
 use rest_source_runtime::{Resource, Secret};
 use serde_json::{Value, json};

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{Recorded, Reply, TestServer};
 use rest_source_runtime::config::SourceConfig;
-use rest_source_runtime::secrets::credential_key;
+use rest_source_runtime::credential_key;
 use rest_source_runtime::{Error, SecretResolver};
 use serde_json::json;
 

@@ -1,26 +1,14 @@
 //! Property tests (bounded cases) over what the HTTP layer reads from servers:
-//! `Retry-After` values and token responses never panic, and every rejection is an error.
+//! token responses never panic (`Retry-After`: `runtime/src/client/retry/properties.rs`), and every rejection is an error.
 
 use proptest::prelude::*;
 use rest_source_runtime::TokenEndpoint;
-use rest_source_runtime::auth::TokenResponse;
+use rest_source_runtime::TokenResponse;
 use rest_source_runtime::reqwest::StatusCode;
-use rest_source_runtime::reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
-use rest_source_runtime::retry::retry_after;
+use rest_source_runtime::reqwest::header::HeaderMap;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
-
-    #[test]
-    fn retry_after_never_panics_and_whole_seconds_parse_exactly(raw in any::<u64>(), junk in ".{0,40}") {
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, HeaderValue::from_str(&raw.to_string()).unwrap());
-        prop_assert_eq!(retry_after(&h), Some(std::time::Duration::from_secs(raw)));
-        if let Ok(v) = HeaderValue::from_str(&junk) {
-            h.insert(RETRY_AFTER, v);
-            let _ = retry_after(&h);
-        }
-    }
 
     #[test]
     fn token_responses_never_panic(body in proptest::collection::vec(any::<u8>(), 0..200), status in 100u16..600) {

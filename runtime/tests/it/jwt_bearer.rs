@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::jwt::{Verified, verify};
 use common::{Recorded, Reply, TestServer, client};
-use rest_source_runtime::auth::oauth2::JWT_BEARER_GRANT_TYPE;
+use rest_source_runtime::JWT_BEARER_GRANT_TYPE;
 use rest_source_runtime::{OAuth2JwtBearer, Secret, TokenEndpoint};
 use serde_json::{Value, json};
 

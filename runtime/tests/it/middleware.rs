@@ -12,8 +12,8 @@ use common::{OAuthServer, Reply, TestServer};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use reqwest_retry::RetryTransientMiddleware;
 use reqwest_retry::policies::ExponentialBackoff;
-use rest_source_runtime::auth::shared;
 use rest_source_runtime::middleware::AuthMiddleware;
+use rest_source_runtime::shared_auth as shared;
 use rest_source_runtime::{
     ApiKey, BearerToken, HttpBasic, OAuth2ClientCredentials, RestClient, RetryPolicy, Secret,
 };

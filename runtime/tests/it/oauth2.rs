@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{OAuthServer, Reply, TestServer, client, client_with_retry};
-use rest_source_runtime::auth::oauth2::TokenResponse;
+use rest_source_runtime::TokenResponse;
 use rest_source_runtime::reqwest::{Method, Request};
 use rest_source_runtime::{
     AccessToken, Auth, AuthContext, ClientAuth, Error, OAuth2, OAuth2ClientCredentials, OAuth2Flow,

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use rest_source_runtime::Partition;
-use rest_source_runtime::partition::share_of;
+use rest_source_runtime::share_of;
 
 fn config() -> ProptestConfig {
     ProptestConfig::with_cases(2000)

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::{Reply, TestServer, client, client_with_retry};
 use futures::future::BoxFuture;
-use rest_source_runtime::token_store::StoreLock;
+use rest_source_runtime::StoreLock;
 use rest_source_runtime::{
     ClientAuth, FileTokenStore, MemoryTokenStore, OAuth2RefreshToken, Result, RetryPolicy, Secret,
     TokenEndpoint, TokenStore,

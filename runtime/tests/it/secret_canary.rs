@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::{Reply, TestServer};
-use rest_source_runtime::auth::Placement;
+use rest_source_runtime::Placement;
 use rest_source_runtime::{
     ApiKey, AuthContext, BearerToken, ClientAuth, FileTokenStore, HttpBasic,
     OAuth2ClientCredentials, OAuth2JwtBearer, OAuth2RefreshToken, RestClient, RetryPolicy, Secret,
@@ -88,7 +88,7 @@ fn canary() -> Secret {
 
 /// Every static strategy carrying the canary.
 fn static_auths() -> Vec<rest_source_runtime::SharedAuth> {
-    use rest_source_runtime::auth::shared;
+    use rest_source_runtime::shared_auth as shared;
     vec![
         shared(BearerToken::new(canary())),
         shared(ApiKey::new(canary())),
@@ -201,7 +201,7 @@ async fn oauth2_secrets_and_issued_tokens_never_leak() {
         // Success, then API failures with a canary token.
         let auth = oauth(server.url("/token"), client_auth);
         assert_debug_clean(&auth);
-        let c = client_for(&api, rest_source_runtime::auth::shared(auth));
+        let c = client_for(&api, rest_source_runtime::shared_auth(auth));
         let resp = c.get("ok").await.unwrap();
         assert_debug_clean(&resp);
         assert_debug_clean(&c);
@@ -220,7 +220,7 @@ async fn oauth2_secrets_and_issued_tokens_never_leak() {
         ] {
             let c = client_for(
                 &api,
-                rest_source_runtime::auth::shared(oauth(server.url(token_path), client_auth)),
+                rest_source_runtime::shared_auth(oauth(server.url(token_path), client_auth)),
             );
             let err = c.get("ok").await.unwrap_err();
             assert_error_clean(&err);
@@ -228,7 +228,7 @@ async fn oauth2_secrets_and_issued_tokens_never_leak() {
 
         // An unusable `expires_in` is logged (not the value) and the default applies.
         let auth = oauth(server.url("/token-number-expiry"), client_auth);
-        let c = client_for(&api, rest_source_runtime::auth::shared(auth));
+        let c = client_for(&api, rest_source_runtime::shared_auth(auth));
         c.get("ok").await.unwrap();
 
         // The token endpoint refuses connections.
@@ -236,7 +236,7 @@ async fn oauth2_secrets_and_issued_tokens_never_leak() {
         let refused = format!("{refused}token");
         let c = client_for(
             &api,
-            rest_source_runtime::auth::shared(oauth(refused, client_auth)),
+            rest_source_runtime::shared_auth(oauth(refused, client_auth)),
         );
         let err = c.get("ok").await.unwrap_err();
         assert!(err.to_string().contains("could not get a token"), "{err}");
@@ -247,7 +247,7 @@ async fn oauth2_secrets_and_issued_tokens_never_leak() {
     let auth = oauth(server.url("/token"), ClientAuth::Body);
     let http = client_for(
         &api,
-        rest_source_runtime::auth::shared(rest_source_runtime::NoAuth),
+        rest_source_runtime::shared_auth(rest_source_runtime::NoAuth),
     );
     let cx = AuthContext::new(http.http().clone());
     let token = auth.access_token(&cx).await.unwrap();
@@ -273,7 +273,7 @@ async fn the_canary_really_reaches_the_wire() {
     let server = canary_oauth_server().await;
     let c = client_for(
         &server.url("/api/"),
-        rest_source_runtime::auth::shared(oauth(server.url("/token"), ClientAuth::Body)),
+        rest_source_runtime::shared_auth(oauth(server.url("/token"), ClientAuth::Body)),
     );
     c.get("ok").await.unwrap();
     let token_req = &server.requests_to("/token")[0];
@@ -286,7 +286,7 @@ async fn the_canary_really_reaches_the_wire() {
     let query = TestServer::start(|_| Reply::ok()).await;
     client_for(
         &query.url("/"),
-        rest_source_runtime::auth::shared(ApiKey::query("k", canary())),
+        rest_source_runtime::shared_auth(ApiKey::query("k", canary())),
     )
     .get("x")
     .await
@@ -366,7 +366,7 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
     let auth = refresh(server.url("/refresh")).token_store(store.clone());
     assert_debug_clean(&auth);
     assert_debug_clean(&store);
-    exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+    exercise(&api, rest_source_runtime::shared_auth(auth)).await;
     assert_eq!(
         store.load().await.unwrap().unwrap().expose(),
         format!("{CANARY}-rotated"),
@@ -378,7 +378,7 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
         refused.clone(),
     ] {
         let auth = refresh(url).token_store(store.clone());
-        exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+        exercise(&api, rest_source_runtime::shared_auth(auth)).await;
     }
     std::fs::write(store.path(), format!("not json {CANARY}")).unwrap();
     let err = store.load().await.unwrap_err();
@@ -406,7 +406,7 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
         session(server.url("/login")).login_auth(HttpBasic::new("app", canary())),
     ] {
         assert_debug_clean(&auth);
-        exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+        exercise(&api, rest_source_runtime::shared_auth(auth)).await;
     }
 
     // JWT bearer: a good key issuing the canary token, and keys that are the canary.
@@ -414,7 +414,7 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
     let auth = OAuth2JwtBearer::new(server.url("/jwt-token"), "iss", Secret::new(key))
         .claim("secret_claim", CANARY);
     assert_debug_clean(&auth);
-    exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+    exercise(&api, rest_source_runtime::shared_auth(auth)).await;
     for bad in [
         CANARY.to_owned(),
         format!("-----BEGIN PRIVATE KEY-----\n{CANARY}\n-----END PRIVATE KEY-----\n"),
@@ -422,7 +422,7 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
     ] {
         let auth = OAuth2JwtBearer::new(server.url("/jwt-token"), "iss", Secret::new(bad));
         assert_error_clean(&auth.check_key().unwrap_err());
-        exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+        exercise(&api, rest_source_runtime::shared_auth(auth)).await;
     }
 
     // Service-account key files: broken JSON, a missing field, a key that is the canary.
@@ -436,7 +436,7 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
     let file = json!({"client_email": "sa@x", "private_key": CANARY, "token_uri": server.url("/jwt-token")});
     let auth = OAuth2JwtBearer::from_service_account_json(&Secret::new(file.to_string())).unwrap();
     assert_debug_clean(&auth);
-    exercise(&api, rest_source_runtime::auth::shared(auth)).await;
+    exercise(&api, rest_source_runtime::shared_auth(auth)).await;
 
     assert_logs_clean();
     // The flows really ran (so the log check is not vacuous).

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rest_source_runtime::secrets::SECRETS_FILE_ENV;
+use rest_source_runtime::SECRETS_FILE_ENV;
 use rest_source_runtime::{Error, MissingSecrets, Secret, SecretResolver};
 
 /// A fresh directory under the system temp dir, removed on drop.

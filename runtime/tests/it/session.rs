@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Recorded, Reply, TestServer, client};
-use rest_source_runtime::auth::Placement;
+use rest_source_runtime::Placement;
 use rest_source_runtime::{HttpBasic, Secret, SessionToken};
 use serde_json::{Value, json};
 use tokio::time::Instant;

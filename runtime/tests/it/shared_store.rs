@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use common::{Reply, TestServer};
 use object_store::memory::InMemory;
-use rest_source_runtime::incremental::IncrementalState;
+use rest_source_runtime::IncrementalState;
 use rest_source_runtime::shared_store::{
     ObjectStoreBackend, SharedStateStore, SharedTokenStore, StateStore, token_store_at,
 };

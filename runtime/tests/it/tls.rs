@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use rest_source_runtime::TransportKind;
 use rest_source_runtime::config::SourceConfig;
-use rest_source_runtime::error::TransportKind;
 use rest_source_runtime::spec::SecretValues;
 use rest_source_runtime::{Error, RestClient, RetryPolicy};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use rest_source_runtime::error::TransportKind;
+use rest_source_runtime::TransportKind;
 use rest_source_runtime::reqwest::dns::{Name, Resolve, Resolving};
 use rest_source_runtime::{Error, OAuth2ClientCredentials, RestClient, RetryPolicy, Secret};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

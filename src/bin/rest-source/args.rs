@@ -81,7 +81,7 @@ pub struct SourceArgs {
     /// The config section the source's secrets live in, dlt's `rest_api_source(section=…)`:
     /// [sources.<SECTION>.<name>] (e.g. `rest_api_pipeline` for dlt's GitHub example); an
     /// empty value leaves the section out ([sources.<name>], [sources], top level)
-    #[arg(long, value_name = "SECTION", default_value = rest_source::secrets::REST_API_SECTION)]
+    #[arg(long, value_name = "SECTION", default_value = rest_source::REST_API_SECTION)]
     pub section: String,
     /// The source name secrets are looked up under, dlt's `rest_api_source(name=…)`
     /// [default: the config's `name`, else `rest_api`, dlt's name for an unnamed source]

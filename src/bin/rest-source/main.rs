@@ -93,7 +93,7 @@ fn load(args: &SourceArgs) -> Result<(SourceConfig, Source), ExitCode> {
     let name = match &args.source_name {
         Some(name) => name.as_str(),
         None if config.named => &config.name,
-        None => rest_source::secrets::REST_API_SECTION,
+        None => rest_source::REST_API_SECTION,
     };
     let mut secrets = SecretResolver::for_source(name).module(&args.section);
     if let Some(pipeline) = &args.pipeline_name {

@@ -72,7 +72,7 @@ impl Outcome {
     }
 
     /// How the resource was split, for a partitioned run.
-    pub fn split(&self) -> Option<&rest_source::partition::PartitionReport> {
+    pub fn split(&self) -> Option<&rest_source::PartitionReport> {
         self.report.as_ref()?.partition.as_ref()
     }
 }
@@ -222,7 +222,7 @@ async fn write_pages<W: Write>(
 /// Why a share took none of the resource, from its run's report.
 fn skip_reason(report: Option<&RunReport>) -> Option<String> {
     match &report?.partition.as_ref()?.split {
-        rest_source::partition::Split::Skipped { reason } => Some(reason.clone()),
+        rest_source::Split::Skipped { reason } => Some(reason.clone()),
         _ => None,
     }
 }

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::ExitCode;
 
+use rest_source::IncrementalState;
 use rest_source::config::SourceConfig;
-use rest_source::incremental::IncrementalState;
 use rest_source::shared_store::StateStore;
 use rest_source::spec::LastValueFunc;
 use rest_source::{FileStateStore, Resource};

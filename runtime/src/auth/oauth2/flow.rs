@@ -11,9 +11,9 @@ use url::Url;
 
 use super::shape::TokenEndpoint;
 use super::token::{AccessToken, TokenResponse};
+use crate::auth::token::cache::{Expiring, TokenCache};
 use crate::auth::{Auth, AuthContext, sensitive_header};
-use crate::redact::redact_url;
-use crate::token_cache::{Expiring, TokenCache};
+use crate::secrets::redact::redact_url;
 use crate::{Error, HttpBasic, Result, Secret};
 
 /// The default lifetime of a token whose response has no `expires_in`: one hour (as dlt).
@@ -101,7 +101,7 @@ pub struct ClientCredentials<'a> {
 /// the error handling of the built-in flows.
 ///
 /// ```
-/// use rest_source_runtime::auth::oauth2::{build_token_request, send_token_request};
+/// use rest_source_runtime::{build_token_request, send_token_request};
 /// use rest_source_runtime::{AccessToken, AuthContext, Error, OAuth2, OAuth2Flow, Result, Secret};
 ///
 /// struct NonceGrant {
@@ -191,7 +191,7 @@ pub trait OAuth2Flow: Send + Sync + 'static {
 
     /// Reads the token endpoint's response. Default: the response shape of
     /// [`token_endpoint`](Self::token_endpoint) (RFC 6749 unless configured otherwise, see
-    /// [`parse_standard_response`](super::parse_standard_response)): the token required, the lifetime as a number or numeric
+    /// `parse_standard_response`): the token required, the lifetime as a number or numeric
     /// string, error statuses and `{"error": …}` bodies turned into clear errors.
     fn parse_access_token_response(&self, response: &TokenResponse) -> Result<AccessToken> {
         self.token_endpoint()
@@ -335,7 +335,7 @@ pub(crate) fn parse_token_url(raw: &str) -> Result<Url> {
 ///
 /// - The token is fetched on the first request, then reused.
 /// - It is refreshed shortly **before** it expires (leeway `min(60 s, lifetime / 10)`, see
-///   [`crate::token_cache`]), so a token never expires mid-run and no request fails for it.
+///   `crate::auth::token::cache`), so a token never expires mid-run and no request fails for it.
 /// - Concurrent requests that find no valid token make **one** token request between them.
 /// - On a 401 the cached token is dropped, but only if it is the one the rejected request
 ///   carried (a token refreshed meanwhile by another request is kept); the client then retries
@@ -391,10 +391,11 @@ impl<F: OAuth2Flow> OAuth2<F> {
     pub async fn access_token(&self, cx: &AuthContext) -> Result<AccessToken> {
         self.cache
             .get_or_fetch(|| async {
-                let token = crate::retry::retrying(cx.retry_policy(), "the token endpoint", || {
-                    self.flow.fetch_access_token(cx)
-                })
-                .await?;
+                let token =
+                    crate::client::retry::retrying(cx.retry_policy(), "the token endpoint", || {
+                        self.flow.fetch_access_token(cx)
+                    })
+                    .await?;
                 let lifetime = token
                     .lifetime()
                     .unwrap_or_else(|| self.flow.default_token_expiration());

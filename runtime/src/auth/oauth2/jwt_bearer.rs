@@ -91,7 +91,7 @@ impl JwtBearerFlow {
     /// scope with [`scope`](Self::scope). Errors name missing fields, never values.
     ///
     /// ```
-    /// use rest_source_runtime::auth::oauth2::JwtBearerFlow;
+    /// use rest_source_runtime::JwtBearerFlow;
     /// use rest_source_runtime::Secret;
     /// let err = JwtBearerFlow::from_service_account_json(&Secret::new(r#"{"type": "x"}"#))
     ///     .unwrap_err();
@@ -364,7 +364,7 @@ impl OAuth2Flow for JwtBearerFlow {
 
 /// OAuth2 JWT bearer grant (`type = "oauth2_jwt_bearer"`, service accounts): an RS256-signed
 /// assertion exchanged for an access token, cached, refreshed before expiry, single-flight,
-/// renewed once on a 401. See the [module docs](self).
+/// renewed once on a 401. See the module docs.
 ///
 /// ```
 /// use rest_source_runtime::{OAuth2JwtBearer, RestClient, Secret};

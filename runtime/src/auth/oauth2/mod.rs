@@ -2,7 +2,7 @@
 //! grants providers invent.
 //!
 //! - [`flow`]: [`OAuth2Flow`] (how to get a token, step by step, each step overridable) and
-//!   [`OAuth2`] (any flow + a [`TokenCache`](crate::token_cache::TokenCache): caching,
+//!   [`OAuth2`] (any flow + a [`TokenCache`](crate::auth::token::cache::TokenCache): caching,
 //!   refresh before expiry, single flight, 401 handling).
 //! - [`client_credentials`]: [`ClientCredentialsFlow`] and [`OAuth2ClientCredentials`].
 //! - [`jwt_bearer`]: [`JwtBearerFlow`] and [`OAuth2JwtBearer`] (RFC 7523, service accounts).
@@ -100,10 +100,9 @@ pub mod token;
 
 pub use client_credentials::{ClientCredentialsFlow, OAuth2ClientCredentials};
 pub use flow::{
-    ClientAuth, ClientCredentials, DEFAULT_TOKEN_EXPIRATION, OAuth2, OAuth2Flow,
-    build_token_request, send_token_request,
+    ClientAuth, ClientCredentials, OAuth2, OAuth2Flow, build_token_request, send_token_request,
 };
 pub use jwt_bearer::{JWT_BEARER_GRANT_TYPE, JwtBearerFlow, OAuth2JwtBearer};
 pub use refresh_token::{OAuth2RefreshToken, RefreshTokenFlow};
-pub use shape::{TokenEndpoint, TokenRequestFormat, TokenResponseShape, json_path, parse_rfc3339};
-pub use token::{AccessToken, TokenResponse, parse_standard_response};
+pub use shape::{TokenEndpoint, TokenRequestFormat, TokenResponseShape};
+pub use token::{AccessToken, TokenResponse};

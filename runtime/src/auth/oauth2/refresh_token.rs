@@ -7,9 +7,9 @@
 //! used, not the stale one still in `secrets.toml`. To start over with a re-authorised token,
 //! put it in the secret and delete (or clear) the store.
 //!
-//! Refreshes are single-flight within a process (the [`TokenCache`](crate::token_cache)),
-//! and a [`FileTokenStore`](crate::token_store::FileTokenStore) also serialises them across
-//! processes on one machine (see [`crate::token_store`] for the exact guarantees), so a
+//! Refreshes are single-flight within a process (the [`TokenCache`](crate::auth::token::cache)),
+//! and a [`FileTokenStore`](crate::auth::token::store::FileTokenStore) also serialises them across
+//! processes on one machine (see [`crate::auth::token::store`] for the exact guarantees), so a
 //! single-use refresh token is never spent twice. A rejected refresh token (`invalid_grant`)
 //! is a clear "re-authorise" error naming where the token came from.
 
@@ -24,7 +24,7 @@ use super::flow::{
 use super::shape::TokenEndpoint;
 use super::token::{AccessToken, TokenResponse};
 use crate::auth::AuthContext;
-use crate::token_store::{MemoryTokenStore, TokenStore};
+use crate::auth::token::store::{MemoryTokenStore, TokenStore};
 use crate::{Error, Result, Secret};
 
 /// The refresh-token grant as an [`OAuth2Flow`]. Use it through [`OAuth2RefreshToken`].
@@ -215,7 +215,7 @@ impl RefreshTokenFlow {
                 url: response.url.clone(),
                 status: response.status,
                 body: String::new(),
-                retry_after: crate::retry::retry_after(&response.headers),
+                retry_after: crate::client::retry::retry_after(&response.headers),
             })),
         }
     }
@@ -311,10 +311,10 @@ impl OAuth2Flow for RefreshTokenFlow {
 /// OAuth2 refresh-token grant with rotation (`type = "oauth2_refresh_token"`): access tokens
 /// from a long-lived refresh token, cached, refreshed before expiry, single-flight, renewed
 /// once on a 401; rotated refresh tokens persisted in a [`TokenStore`]. See the
-/// [module docs](self) for precedence and guarantees.
+/// module docs for precedence and guarantees.
 ///
 /// ```
-/// use rest_source_runtime::token_store::FileTokenStore;
+/// use rest_source_runtime::FileTokenStore;
 /// use rest_source_runtime::{OAuth2RefreshToken, RestClient, Secret, TokenEndpoint};
 ///
 /// let auth = OAuth2RefreshToken::new(

@@ -62,7 +62,7 @@ use crate::{Error, Result, Secret};
 pub use rest_source_spec::TokenRequestFormat;
 
 /// Where the fields of a token response are. Paths are dot-separated (see the
-/// [module docs](self)). Defaults are RFC 6749's names.
+/// module docs). Defaults are RFC 6749's names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenResponseShape {
     /// The access token (default `access_token`). Required in every response.
@@ -159,7 +159,7 @@ impl TokenResponseShape {
 }
 
 /// How to talk to a token endpoint: body encoding, extra headers and the response shape.
-/// See the [module docs](self). `Debug` shows header names only.
+/// See the module docs. `Debug` shows header names only.
 #[derive(Clone, Default)]
 pub struct TokenEndpoint {
     format: TokenRequestFormat,
@@ -340,7 +340,7 @@ impl<'de> serde::Deserialize<'de> for TokenEndpoint {
 /// The value at a dot-separated `path` (`data.token`, `items.0.id`); `None` if absent.
 ///
 /// ```
-/// use rest_source_runtime::auth::oauth2::json_path;
+/// use rest_source_runtime::json_path;
 /// let v = serde_json::json!({"data": {"tokens": [{"value": "t"}]}});
 /// assert_eq!(json_path(&v, "data.tokens.0.value"), Some(&serde_json::json!("t")));
 /// assert_eq!(json_path(&v, "data.missing"), None);
@@ -423,7 +423,7 @@ pub(crate) fn lifetime_from_expires_at(value: &Value, path: &str, url: &str) -> 
 /// offsets allowed) into unix seconds.
 ///
 /// ```
-/// use rest_source_runtime::auth::oauth2::parse_rfc3339;
+/// use rest_source_runtime::parse_rfc3339;
 /// assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0.0));
 /// assert_eq!(parse_rfc3339("2001-09-09T01:46:40Z"), Some(1_000_000_000.0));
 /// assert_eq!(parse_rfc3339("2001-09-09T03:46:40.5+02:00"), Some(1_000_000_000.5));

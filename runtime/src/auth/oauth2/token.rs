@@ -196,7 +196,7 @@ impl TokenResponse {
                 url: self.url.clone(),
                 status: self.status,
                 body: String::new(),
-                retry_after: crate::retry::retry_after(&self.headers),
+                retry_after: crate::client::retry::retry_after(&self.headers),
             })),
         }
     }

@@ -678,6 +678,6 @@ fn python_str(node: &Node) -> String {
         NodeValue::Null => "None".to_owned(),
         NodeValue::Str(s) => s.clone(),
         NodeValue::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => format!("{f:.1}"),
-        _ => crate::select::value_to_param(&node.to_json()),
+        _ => crate::resource::select::value_to_param(&node.to_json()),
     }
 }

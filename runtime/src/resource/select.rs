@@ -25,14 +25,6 @@ pub(crate) enum Segment {
 
 impl JsonPath {
     /// Parses `path`; fails with [`Error::Config`] naming the path and the problem.
-    ///
-    /// ```
-    /// use rest_source_runtime::select::JsonPath;
-    /// let body = serde_json::json!({"data": {"items": [{"rows": [1, 2]}]}});
-    /// let rows = JsonPath::parse("data.items[0].rows").unwrap();
-    /// assert_eq!(rows.get(&body), Some(&serde_json::json!([1, 2])));
-    /// assert_eq!(JsonPath::parse("data.items.0.rows").unwrap().get(&body), rows.get(&body));
-    /// ```
     pub fn parse(path: &str) -> Result<JsonPath> {
         let bad = |why: &str| {
             Error::Config(format!(
@@ -83,11 +75,6 @@ impl JsonPath {
             text: path.to_owned(),
             segments,
         })
-    }
-
-    /// The path as written.
-    pub fn as_str(&self) -> &str {
-        &self.text
     }
 
     /// The parsed segments (for the one-pass page parser in `records.rs`).
@@ -179,14 +166,9 @@ pub const NON_RECORD_KEYS: &[&str] = &[
 /// only under a record-like key: a body whose only other arrays hold scalars is one record,
 /// so a child endpoint that answers with one object keeps it.
 ///
-/// ```
-/// use rest_source_runtime::select::take_records;
-/// let mut body = serde_json::json!({"meta": {"tags": ["x"]}, "results": [{"id": 1}]});
-/// assert_eq!(take_records(&mut body), vec![serde_json::json!({"id": 1})]);
-/// let mut post = serde_json::json!({"id": 7, "tags": ["rust", "http"]});
-/// assert_eq!(take_records(&mut post).len(), 1);
-/// ```
-pub fn take_records(body: &mut Value) -> Vec<Value> {
+/// (The page parser in `records.rs` does this in one pass; this is its reference, for tests.)
+#[cfg(test)]
+pub(crate) fn take_records(body: &mut Value) -> Vec<Value> {
     detect_records(body).0
 }
 
@@ -349,14 +331,6 @@ pub fn into_records(value: Value) -> Vec<Value> {
     }
 }
 
-/// The `{…}` placeholders in a path template, in order.
-pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
-    template
-        .split('{')
-        .skip(1)
-        .filter_map(|s| s.split_once('}').map(|(name, _)| name.trim()))
-}
-
 /// The value of `value` as it goes into a URL: strings as they are, numbers and booleans
 /// printed, `null` as an empty string, arrays and objects as JSON.
 pub fn value_to_param(value: &Value) -> String {
@@ -455,10 +429,23 @@ mod tests {
         assert_eq!(explain_miss(&sel, &Value::Null), None);
         assert!(explain_miss(&sel, &json!([1])).unwrap().contains("array"));
     }
+}
 
+#[cfg(test)]
+mod properties;
+
+/// The examples of this module's items (crate-private, so not doc tests).
+#[cfg(test)]
+mod examples {
     #[test]
-    fn placeholders_in_templates() {
-        let names: Vec<_> = placeholders("{region}/contacts/{contacts.id}/notes").collect();
-        assert_eq!(names, ["region", "contacts.id"]);
+    fn json_paths_accept_indexes_and_dotted_numbers() {
+        use super::JsonPath;
+        let body = serde_json::json!({"data": {"items": [{"rows": [1, 2]}]}});
+        let rows = JsonPath::parse("data.items[0].rows").unwrap();
+        assert_eq!(rows.get(&body), Some(&serde_json::json!([1, 2])));
+        assert_eq!(
+            JsonPath::parse("data.items.0.rows").unwrap().get(&body),
+            rows.get(&body)
+        );
     }
 }

@@ -81,7 +81,7 @@ use reqwest_middleware::{Middleware, Next};
 use url::{Origin, Url};
 
 use crate::auth::{AuthContext, SharedAuth, shared};
-use crate::redact::redact_url;
+use crate::secrets::redact::redact_url;
 use crate::{Auth, Error, RetryPolicy};
 
 /// An auth strategy as a `reqwest-middleware` layer. See the [module docs](self).
@@ -127,7 +127,7 @@ impl AuthMiddleware {
                 "the middleware's base URL `{base_url}` must start with http:// or https://"
             )));
         }
-        crate::tls::ensure_provider();
+        crate::client::tls::ensure_provider();
         let http = reqwest::Client::builder()
             .user_agent(concat!("rest-source/", env!("CARGO_PKG_VERSION")))
             .timeout(Duration::from_secs(60))

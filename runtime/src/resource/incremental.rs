@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::select::{JsonPath, value_to_param};
+use crate::resource::select::{JsonPath, value_to_param};
 use crate::spec::{
     IncrementalRange, IncrementalSpec, LastValueFunc, OnCursorValueMissing, RowOrder,
 };
@@ -56,15 +56,6 @@ pub struct IncrementalState {
 
 /// Orders two cursor values: numbers numerically, strings lexicographically (which orders
 /// ISO 8601 timestamps of one format and zone). Other combinations are not comparable.
-///
-/// ```
-/// use rest_source_runtime::incremental::compare_cursor;
-/// use serde_json::json;
-/// use std::cmp::Ordering;
-/// assert_eq!(compare_cursor(&json!(10), &json!(9.5)), Some(Ordering::Greater));
-/// assert_eq!(compare_cursor(&json!("2024-02-01T00:00:00Z"), &json!("2024-01-31T23:59:59Z")), Some(Ordering::Greater));
-/// assert_eq!(compare_cursor(&json!("10"), &json!(9)), None);
-/// ```
 pub fn compare_cursor(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
@@ -836,5 +827,28 @@ mod tests {
             proptest::prop_assert_eq!(moved.len() - moved.trim_start_matches('-').len() <= 1, true);
             proptest::prop_assert_eq!(&moved[moved.len().saturating_sub(stamp.len() - 19)..], &stamp[19..]);
         }
+    }
+}
+
+/// The examples of this module's items (crate-private, so not doc tests).
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn cursors_compare_numbers_and_strings_only() {
+        use super::compare_cursor;
+        use serde_json::json;
+        use std::cmp::Ordering;
+        assert_eq!(
+            compare_cursor(&json!(10), &json!(9.5)),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            compare_cursor(
+                &json!("2024-02-01T00:00:00Z"),
+                &json!("2024-01-31T23:59:59Z")
+            ),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(compare_cursor(&json!("10"), &json!(9)), None);
     }
 }

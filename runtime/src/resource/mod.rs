@@ -8,6 +8,10 @@
 //! fit `T` fails alone, with an error that names the page URL (redacted) and keeps that
 //! record's JSON.
 
+pub mod incremental;
+pub(crate) mod records;
+pub mod select;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
@@ -22,15 +26,15 @@ use url::Url;
 
 use crate::client::RestClient;
 use crate::error::{Error, Result};
-use crate::incremental::{IncrementalCursor, IncrementalState, lock};
 use crate::paginate::pipeline::{ReadAhead, lazy, run_ahead};
 use crate::paginate::{Body, Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
 use crate::partition::pages::{Discard, SharePages};
 use crate::partition::{Partition, PartitionReport, Split, SplitBy, parent_key};
 use crate::placeholder::{self, IncrementalValue, Reference};
-use crate::records::seed::TypedDecoder;
 use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
-use crate::select::{JsonPath, value_to_param};
+use crate::resource::incremental::{IncrementalCursor, IncrementalState, lock};
+use crate::resource::records::seed::TypedDecoder;
+use crate::resource::select::{JsonPath, value_to_param};
 use crate::spec::{DEFAULT_MAX_PAGE_BYTES, IncrementalSpec, PaginatorSpec, ResourceSpec};
 
 impl From<placeholder::TemplateError> for Error {
@@ -112,7 +116,7 @@ impl<T> IntoIterator for Page<T> {
 /// # Incremental runs
 ///
 /// A stream is one run: its start value is fixed when it is created, and the state advances
-/// once, when the stream has ended without an error (see [`crate::incremental`]). A child of
+/// once, when the stream has ended without an error (see `crate::resource::incremental`). A child of
 /// an incremental parent is fetched for exactly the parent records of that run's window and
 /// keeps its own position in the parent's cursor, saved with its own state.
 ///
@@ -591,7 +595,7 @@ impl<T> Resource<T> {
 
     /// The report of the last run of this resource (or a clone) that ended: its stream was
     /// read to the end or stopped at a failed request. `None` before any run ended. See
-    /// [`crate::report`].
+    /// `crate::report`.
     pub fn last_report(&self) -> Option<RunReport> {
         crate::report::lock(&self.inner.last_report).clone()
     }
@@ -821,7 +825,7 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
         commit_at_end(items, cursors)
     }
 
-    /// The one-pass decoder into `T` for this resource's runs ([`crate::records::seed`]);
+    /// The one-pass decoder into `T` for this resource's runs ([`crate::resource::records::seed`]);
     /// `None` in the tests that compare it with the two-pass path.
     fn one_pass(&self) -> Option<TypedDecoder> {
         #[cfg(test)]

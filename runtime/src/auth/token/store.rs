@@ -42,14 +42,14 @@ use futures::future::BoxFuture;
 
 use crate::{Error, Result, Secret};
 
-/// Keeps the current refresh token. See the [module docs](self).
+/// Keeps the current refresh token. See the module docs.
 ///
 /// Methods return boxed futures so stores can be shared as `Arc<dyn TokenStore>` and may do
 /// network I/O.
 ///
 /// ```
 /// use futures::future::BoxFuture;
-/// use rest_source_runtime::token_store::TokenStore;
+/// use rest_source_runtime::TokenStore;
 /// use rest_source_runtime::{Result, Secret};
 ///
 /// /// A store that keeps the token in some database.
@@ -176,14 +176,14 @@ impl TokenStore for MemoryTokenStore {
 
 /// A refresh token in a JSON file (`{"refresh_token": "…"}`), written atomically with
 /// permissions `0600` on unix, locked across processes through `<path>.lock`. See the
-/// [module docs](self) for the guarantees.
+/// module docs for the guarantees.
 ///
 /// The parent directory is created on first save. The lock file is left in place (removing
 /// it would let two processes lock different files).
 ///
 /// ```no_run
 /// use rest_source_runtime::{OAuth2RefreshToken, Secret};
-/// use rest_source_runtime::token_store::FileTokenStore;
+/// use rest_source_runtime::FileTokenStore;
 ///
 /// let auth = OAuth2RefreshToken::new(
 ///     "https://auth.example.com/oauth/token",

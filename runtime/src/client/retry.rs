@@ -253,3 +253,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties;

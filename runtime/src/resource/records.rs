@@ -28,7 +28,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::select::{JsonPath, Segment};
+use crate::resource::select::{JsonPath, Segment};
 
 pub(crate) mod seed;
 use seed::TypedRecords;
@@ -344,7 +344,7 @@ impl<'de, P: Pick> de::Visitor<'de> for Envelope<'_, '_, P> {
 }
 
 /// The selected value: an array becomes the spans of its elements (scanned, not built); any
-/// other value is kept as one (`null`: no) record, as [`crate::select::into_records`] does.
+/// other value is kept as one (`null`: no) record, as [`crate::resource::select::into_records`] does.
 struct SelectedVisitor {
     base: usize,
 }
@@ -478,7 +478,7 @@ mod tests {
             match split_page(body.clone(), &sel) {
                 Ok(split) => {
                     let whole = whole.expect("split accepted what a whole parse rejects");
-                    let expected = sel.get(&whole).cloned().map(crate::select::into_records);
+                    let expected = sel.get(&whole).cloned().map(crate::resource::select::into_records);
                     let got = split.records.map(|r| r.into_values("u").unwrap());
                     proptest::prop_assert_eq!(got, expected);
                 }

@@ -44,15 +44,6 @@ use tokio::time::Instant;
 pub const DEFAULT_MAX_LEEWAY: Duration = Duration::from_secs(60);
 
 /// How early a value with `lifetime` is refreshed: `min(max_leeway, lifetime / 10)`.
-///
-/// ```
-/// use std::time::Duration;
-/// use rest_source_runtime::token_cache::{refresh_leeway, DEFAULT_MAX_LEEWAY};
-/// let s = Duration::from_secs;
-/// assert_eq!(refresh_leeway(s(3600), DEFAULT_MAX_LEEWAY), s(60));
-/// assert_eq!(refresh_leeway(s(60), DEFAULT_MAX_LEEWAY), s(6));
-/// assert_eq!(refresh_leeway(s(0), DEFAULT_MAX_LEEWAY), s(0));
-/// ```
 pub fn refresh_leeway(lifetime: Duration, max_leeway: Duration) -> Duration {
     (lifetime / 10).min(max_leeway)
 }
@@ -152,19 +143,6 @@ impl SharedFailure for std::io::Error {
 }
 
 /// A cached expiring value with single-flight refresh. See the [module docs](self).
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use std::time::Duration;
-/// use rest_source_runtime::token_cache::{Expiring, TokenCache};
-///
-/// let cache = TokenCache::new();
-/// let token: Result<String, std::io::Error> = cache
-///     .get_or_fetch(|| async { Ok(Expiring::new("t1".to_owned(), Duration::from_secs(3600))) })
-///     .await;
-/// assert_eq!(token.unwrap(), "t1");
-/// # }
-/// ```
 pub struct TokenCache<T> {
     slot: RwLock<Slot<T>>,
     fetch_lock: tokio::sync::Mutex<()>,
@@ -513,5 +491,33 @@ mod tests {
         assert!(!format!("{e:?}").contains("canary"));
         let cache: TokenCache<String> = TokenCache::new();
         assert!(format!("{cache:?}").contains("empty"));
+    }
+}
+
+/// The examples of this module's items (crate-private, so not doc tests).
+#[cfg(test)]
+mod examples {
+    #[test]
+    fn refresh_leeway_is_a_tenth_capped_by_the_maximum() {
+        use super::{DEFAULT_MAX_LEEWAY, refresh_leeway};
+        use std::time::Duration;
+        let s = Duration::from_secs;
+        assert_eq!(refresh_leeway(s(3600), DEFAULT_MAX_LEEWAY), s(60));
+        assert_eq!(refresh_leeway(s(60), DEFAULT_MAX_LEEWAY), s(6));
+        assert_eq!(refresh_leeway(s(0), DEFAULT_MAX_LEEWAY), s(0));
+    }
+
+    #[tokio::test]
+    async fn get_or_fetch_fetches_on_first_use() {
+        use super::{Expiring, TokenCache};
+        use std::time::Duration;
+
+        let cache = TokenCache::new();
+        let token: Result<String, std::io::Error> = cache
+            .get_or_fetch(|| async {
+                Ok(Expiring::new("t1".to_owned(), Duration::from_secs(3600)))
+            })
+            .await;
+        assert_eq!(token.unwrap(), "t1");
     }
 }

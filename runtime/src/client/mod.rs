@@ -1,5 +1,10 @@
 //! [`RestClient`]: base URL, default headers, timeouts, auth, retries.
 
+pub mod response;
+pub mod retry;
+pub mod tls;
+pub(crate) mod url_join;
+
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -17,10 +22,10 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::auth::{AuthContext, NoAuth, SharedAuth, shared};
+use crate::client::response::Response;
+use crate::client::retry::{RetryPolicy, is_retryable_status, retry_after};
 use crate::error::{Error, Result};
-use crate::redact::redact_url;
-use crate::response::Response;
-use crate::retry::{RetryPolicy, is_retryable_status, retry_after};
+use crate::secrets::redact::redact_url;
 use crate::{Auth, Secret};
 
 /// An HTTP client for one API: a base URL, an auth strategy, default headers, timeouts and a
@@ -106,7 +111,7 @@ pub struct RestClientBuilder {
     http: Option<reqwest::Client>,
     max_concurrent_requests: Option<usize>,
     max_redirects: usize,
-    tls: crate::tls::TlsFiles,
+    tls: crate::client::tls::TlsFiles,
     proxy: Option<String>,
     no_proxy: Option<String>,
     resolve: Vec<(String, Vec<std::net::SocketAddr>)>,
@@ -318,7 +323,7 @@ impl RestClientBuilder {
     /// Builds the client. Fails with [`Error::Config`] on an invalid base URL or header, and
     /// with [`Error::Io`] when a certificate or key file cannot be read.
     pub fn build(self) -> Result<RestClient> {
-        crate::tls::ensure_provider();
+        crate::client::tls::ensure_provider();
         let base = Url::parse(&self.base).map_err(|e| {
             Error::Config(format!(
                 "base_url `{}` is not a valid absolute URL ({e}); expected something like \
@@ -448,7 +453,7 @@ impl RestClient {
             http: None,
             max_concurrent_requests: None,
             max_redirects: DEFAULT_MAX_REDIRECTS,
-            tls: crate::tls::TlsFiles::default(),
+            tls: crate::client::tls::TlsFiles::default(),
             proxy: None,
             no_proxy: None,
             resolve: Vec::new(),
@@ -523,7 +528,7 @@ impl RestClient {
     /// `path` joined onto the base URL (see the crate docs for the slash rules); absolute
     /// `http(s)://` URLs are kept as they are.
     pub fn url(&self, path: &str) -> Result<Url> {
-        crate::url_join::join(&self.base, path)
+        crate::client::url_join::join(&self.base, path)
     }
 
     /// `url` as it may be printed: sensitive query values and passwords redacted.
@@ -747,7 +752,7 @@ impl RestClient {
 }
 
 fn wrap_exhausted(err: Error, attempts: u32, start: tokio::time::Instant) -> Error {
-    crate::retry::exhausted(err, attempts, start)
+    crate::client::retry::exhausted(err, attempts, start)
 }
 
 /// The final response of one attempt, after its redirects.

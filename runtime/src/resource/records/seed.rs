@@ -24,7 +24,7 @@ use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess};
 use serde_json::Value;
 
 use super::{Envelope, Pick, Records, Split};
-use crate::select::JsonPath;
+use crate::resource::select::JsonPath;
 
 /// Records already decoded into the stream's `T` (a `Vec<T>` behind a type-erased box, so
 /// the untyped page loop can carry, count and cut them).
@@ -200,7 +200,7 @@ mod tests {
 
     use super::*;
     use crate::error::Result;
-    use crate::records::split_page;
+    use crate::resource::records::split_page;
     use crate::spec::ResourceSpec;
     use crate::{Resource, RestClient, RunReport};
 
