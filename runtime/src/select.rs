@@ -363,7 +363,21 @@ pub fn value_to_param(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
+        // As Python's `str(float)`: `1e+16`, `1e-05`, `2.0` (what dlt sends).
+        Value::Number(n) if n.is_f64() => n
+            .as_f64()
+            .map_or_else(|| n.to_string(), rest_source_spec::python::float_str),
         other => other.to_string(),
+    }
+}
+
+/// A JSON scalar as Python's `str()` writes it, which is what dlt sends where `requests`
+/// encodes a dict (query params, form bodies, token request data): booleans `True` /
+/// `False`, floats as [`value_to_param`] writes them, everything else as [`value_to_param`].
+pub fn python_str(value: &Value) -> String {
+    match value {
+        Value::Bool(b) => rest_source_spec::python::bool_str(*b).to_owned(),
+        other => value_to_param(other),
     }
 }
 
