@@ -464,11 +464,6 @@ impl Validator<'_> {
                             },
                             // Left only where the path binds it (`None` in the path).
                             NodeValue::Null => {}
-                            _ => self.expected(
-                                value,
-                                &pat,
-                                "a string, number, boolean, list or a table with a `type`",
-                            ),
                         }
                     }
                 }
