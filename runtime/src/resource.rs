@@ -178,8 +178,9 @@ struct Inner {
     incremental: Option<(IncrementalSpec, JsonPath)>,
     /// Query parameters, with dlt's `resolve` params recognised.
     params: Vec<(String, Param)>,
-    /// The key that deduplicates records at the incremental window's start.
-    primary_key: Vec<JsonPath>,
+    /// The key that deduplicates records at the incremental window's start (`None`: a hash
+    /// of the whole record).
+    primary_key: Option<Vec<JsonPath>>,
     custom_paginator: Option<PaginatorFactory>,
     state: Arc<Mutex<IncrementalState>>,
     /// The report of the last run that ended (shared by clones).
@@ -244,15 +245,15 @@ impl<T> Resource<T> {
             .transpose()
             .map_err(in_resource)?;
         // The incremental's own `primary_key` (dlt) wins over the resource's for
-        // deduplication at the window's start; `[]` turns it off.
+        // deduplication at the window's start; `[]` turns it off; with neither, records are
+        // told apart by a hash of the whole record (dlt's `primary_key is None`).
         let dedup_key = incremental
             .as_ref()
             .and_then(|(i, _)| i.primary_key.as_ref())
-            .unwrap_or(&spec.primary_key);
+            .or((!spec.primary_key.is_empty()).then_some(&spec.primary_key));
         let primary_key = dedup_key
-            .iter()
-            .map(|k| JsonPath::parse(k))
-            .collect::<Result<Vec<_>>>()
+            .map(|keys| keys.iter().map(|k| JsonPath::parse(k)).collect())
+            .transpose()
             .map_err(in_resource)?;
         check_templates(&spec, incremental.as_ref().map(|(i, _)| i)).map_err(in_resource)?;
         let paginator = ep.paginator.clone().unwrap_or_default();
