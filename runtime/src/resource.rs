@@ -266,15 +266,12 @@ impl<T> Resource<T> {
         }
         // Build once now so a bad paginator path fails here, not on the first poll.
         from_spec(&paginator).map_err(in_resource)?;
+        // The shared rule, for a resource built by hand (`rest_source_spec::validate`).
+        if let Some((message, fix)) = rest_source_spec::validate::two_bodies(ep) {
+            return Err(in_resource(Error::Config(format!("{message}: {fix}"))));
+        }
         let body = match (&ep.json, &ep.data) {
-            (Some(_), Some(_)) => {
-                return Err(in_resource(Error::Config(
-                    "`json` and `data` are both set; a request has one body: keep `json` for \
-                     a JSON body or `data` for a form or raw body"
-                        .into(),
-                )));
-            }
-            (Some(json), None) => Some(Body::json(json.clone()).map_err(in_resource)?),
+            (Some(json), _) => Some(Body::json(json.clone()).map_err(in_resource)?),
             (None, Some(data)) => Some(Body::data(data).map_err(in_resource)?),
             (None, None) => None,
         };
