@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use proc_macro2::Span;
 use syn::LitStr;
 
-use crate::ast::{SecretLit, Source};
+use crate::ast::{ResourceDef, SecretLit, Source};
 use crate::attr::Value;
 use crate::auth::AuthDef;
 use crate::ctxt::Ctxt;
@@ -72,17 +72,51 @@ pub fn placeholders(template: &str) -> Result<Vec<Placeholder>, String> {
     Ok(out)
 }
 
+/// Checks the source and plans its expansion: the shared rules (`crate::shared`), then what
+/// only the macro sees (the attribute's own syntax, secret keys against the schema).
 pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
-    let config = &source.config;
     // The rules the config shares (`rest_source_spec::validate`), at the literals they name.
     crate::shared::check(cx, source);
-    match &config.base_url {
-        Some(_) => {}
-        None if source.named && !config.unparsed => cx.error_at(
+    check_source_args(cx, source);
+    let (groups, group_of_field) = auth_groups(source);
+    let params: Vec<String> = source
+        .params()
+        .map(|f| f.ident.unraw().to_string())
+        .collect();
+    let resources = source
+        .resources()
+        .map(|(field, def)| {
+            let name = field.ident.unraw().to_string();
+            let group = group_of_field.get(&name).copied().unwrap_or(0);
+            let plan = resource_plan(def, &params, group);
+            (name, plan)
+        })
+        .collect();
+    let secrets = referenced_secrets(source);
+    let mut secret_keys: Vec<String> = Vec::new();
+    for s in &secrets {
+        if !secret_keys.contains(&s.key()) {
+            secret_keys.push(s.key());
+        }
+    }
+    let schema = check_against_schema(cx, env, source, &secrets);
+    Plan {
+        secret_keys,
+        groups,
+        resources,
+        schema,
+    }
+}
+
+/// The attribute's own arguments that only the macro reads: a missing `base_url` (the
+/// attribute was written, but without one) and the source `name`'s syntax.
+fn check_source_args(cx: &Ctxt, source: &Source) {
+    let config = &source.config;
+    if config.base_url.is_none() && source.named && !config.unparsed {
+        cx.error_at(
             Span::call_site(),
             "missing `base_url` in `#[rest_source(…)]`, e.g. `base_url = \"https://api.example.com/v1\"`",
-        ),
-        None => {}
+        );
     }
     if let Some(name) = &config.name
         && !name
@@ -92,98 +126,101 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
     {
         cx.error_spanned_by(name, "a source `name` is lower-case letters, digits, `_` and `.` (it is the section in secrets.toml: `[sources.<name>]`)");
     }
+}
 
-    let params: Vec<String> = source
-        .params()
-        .map(|f| f.ident.unraw().to_string())
-        .collect();
-
-    // Auth groups: equal auths share one strategy (and one token cache).
-    let mut groups: Vec<Option<AuthDef>> = vec![config.auth.clone()];
-    let mut group_of = |def: &Option<AuthDef>| -> usize {
-        let id = def
-            .as_ref()
+/// The distinct auths (index 0: the source's) and each resource field's index among them:
+/// equal auths, compared by value ([`AuthDef::identity`]), share one strategy and one
+/// token cache.
+fn auth_groups(source: &Source) -> (Vec<Option<AuthDef>>, BTreeMap<String, usize>) {
+    let identity = |def: &Option<AuthDef>| {
+        def.as_ref()
             .map(AuthDef::identity)
-            .unwrap_or_else(|| "none".into());
-        let found = groups.iter().position(|g| {
-            g.as_ref()
-                .map(AuthDef::identity)
-                .unwrap_or_else(|| "none".into())
-                == id
-        });
-        found.unwrap_or_else(|| {
-            groups.push(def.clone());
-            groups.len() - 1
-        })
+            .unwrap_or_else(|| "none".into())
     };
+    let mut groups: Vec<Option<AuthDef>> = vec![source.config.auth.clone()];
+    let mut group_of_field = BTreeMap::new();
+    for (field, _) in source.resources() {
+        let Some(auth) = &field.auth else { continue };
+        let def = Some(auth.clone());
+        let id = identity(&def);
+        let group = match groups.iter().position(|g| identity(g) == id) {
+            Some(found) => found,
+            None => {
+                groups.push(def);
+                groups.len() - 1
+            }
+        };
+        group_of_field.insert(field.ident.unraw().to_string(), group);
+    }
+    (groups, group_of_field)
+}
 
-    let mut resources = BTreeMap::new();
-    for (field, def) in source.resources() {
-        let group = match &field.auth {
-            Some(a) => group_of(&Some(a.clone())),
-            None => 0,
-        };
-        // What placeholders may name is a shared rule (`crate::shared`); here they are only
-        // read, for what expansion fills in: the path's placeholders, and the source
-        // parameters that `params`, header values, the JSON body and `data` name. (The parent is
-        // the model's: `rest_source_spec::validate::placeholder::parent_of`.)
-        let list = match def.path.as_ref().map(|p| placeholders(&p.value())) {
-            Some(Ok(found)) => found,
-            _ => Vec::new(),
-        };
-        let mut param_placeholders = Vec::new();
-        let plain_headers = def.headers.iter().filter_map(|h| match &h.value {
-            Value::Plain(v) => Some(v.value()),
-            Value::Secret(_) => None,
-        });
-        let json_strings = def.json.iter().filter_map(|lit| {
-            let body = serde_json::from_str::<serde_json::Value>(&lit.value()).ok()?;
-            let names = crate::placeholder::names_in_json(&body).ok()?;
-            Some(names.iter().map(|n| format!("{{{n}}}")).collect::<String>())
-        });
-        let data_strings: Vec<String> = match &def.data {
-            Some(crate::endpoint::DataBody::Raw(lit)) => vec![lit.value()],
-            Some(crate::endpoint::DataBody::Form(fields)) => fields
-                .iter()
-                .flat_map(|f| [Some(f.name.value()), f.str_value().map(LitStr::value)])
-                .flatten()
-                .collect(),
-            None => Vec::new(),
-        };
-        let templates = def
-            .params
-            .iter()
-            .filter_map(|p| p.str_value().map(LitStr::value))
-            .chain(plain_headers)
-            .chain(json_strings)
-            .chain(data_strings);
-        for template in templates {
-            for p in placeholders(&template).unwrap_or_default() {
-                if !p.incremental
-                    && p.field.is_none()
-                    && params.contains(&p.name)
-                    && !param_placeholders.contains(&p.name)
-                {
-                    param_placeholders.push(p.name.clone());
-                }
+/// What expansion fills in for one resource: its auth group, its path's placeholders, and
+/// the source parameters its other templates name. What placeholders may name is a shared
+/// rule (`crate::shared`); here they are only read. (The parent is the model's:
+/// `rest_source_spec::validate::placeholder::parent_of`.)
+fn resource_plan(def: &ResourceDef, params: &[String], group: usize) -> ResourcePlan {
+    let placeholders = match def.path.as_ref().map(|p| placeholders(&p.value())) {
+        Some(Ok(found)) => found,
+        _ => Vec::new(),
+    };
+    let mut param_placeholders = Vec::new();
+    for template in templates(def) {
+        for p in self::placeholders(&template).unwrap_or_default() {
+            if !p.incremental
+                && p.field.is_none()
+                && params.contains(&p.name)
+                && !param_placeholders.contains(&p.name)
+            {
+                param_placeholders.push(p.name.clone());
             }
         }
-        resources.insert(
-            field.ident.unraw().to_string(),
-            ResourcePlan {
-                group,
-                placeholders: list,
-                param_placeholders,
-            },
-        );
     }
+    ResourcePlan {
+        group,
+        placeholders,
+        param_placeholders,
+    }
+}
 
-    // Secrets, in first-reference order.
+/// Every template of a resource other than its path: `params(…)` values, plain header
+/// values, the JSON body's strings and the `data` form's names and values (or raw body).
+fn templates(def: &ResourceDef) -> Vec<String> {
+    let plain_headers = def.headers.iter().filter_map(|h| match &h.value {
+        Value::Plain(v) => Some(v.value()),
+        Value::Secret(_) => None,
+    });
+    let json_strings = def.json.iter().filter_map(|lit| {
+        let body = serde_json::from_str::<serde_json::Value>(&lit.value()).ok()?;
+        let names = crate::placeholder::names_in_json(&body).ok()?;
+        Some(names.iter().map(|n| format!("{{{n}}}")).collect::<String>())
+    });
+    let data_strings: Vec<String> = match &def.data {
+        Some(crate::endpoint::DataBody::Raw(lit)) => vec![lit.value()],
+        Some(crate::endpoint::DataBody::Form(fields)) => fields
+            .iter()
+            .flat_map(|f| [Some(f.name.value()), f.str_value().map(LitStr::value)])
+            .flatten()
+            .collect(),
+        None => Vec::new(),
+    };
+    def.params
+        .iter()
+        .filter_map(|p| p.str_value().map(LitStr::value))
+        .chain(plain_headers)
+        .chain(json_strings)
+        .chain(data_strings)
+        .collect()
+}
+
+/// Every `secret("…")` of the source, in reference order: the source's auth and headers,
+/// then each field's auth and resource headers.
+fn referenced_secrets(source: &Source) -> Vec<&SecretLit> {
     let mut all: Vec<&SecretLit> = Vec::new();
-    if let Some(a) = &config.auth {
+    if let Some(a) = &source.config.auth {
         all.extend(a.secrets());
     }
-    for h in &config.headers {
+    for h in &source.config.headers {
         if let Value::Secret(s) = &h.value {
             all.push(s);
         }
@@ -199,42 +236,38 @@ pub fn validate(cx: &Ctxt, source: &Source, env: &Env) -> Plan {
             }));
         }
     }
-    let mut secret_keys: Vec<String> = Vec::new();
-    for s in &all {
-        if !secret_keys.contains(&s.key()) {
-            secret_keys.push(s.key());
-        }
-    }
+    all
+}
 
+/// With a secrets schema, each referenced key must be in it: an error on the key's literal
+/// (with a "did you mean" when a schema key is close). Returns the schema's path, tracked so
+/// editing it re-runs the check.
+fn check_against_schema(
+    cx: &Ctxt,
+    env: &Env,
+    source: &Source,
+    secrets: &[&SecretLit],
+) -> Option<PathBuf> {
     let source_name = source.source_name();
-    let schema = schema::load(cx, env, config.secrets_schema.as_ref(), &source_name);
-    if let Some(schema) = &schema {
-        for s in &all {
-            let key = s.key();
-            if schema.keys.contains(&key) {
-                continue;
-            }
-            let mut message = format!(
+    let schema = schema::load(cx, env, source.config.secrets_schema.as_ref(), &source_name)?;
+    for s in secrets {
+        let key = s.key();
+        if schema.keys.contains(&key) {
+            continue;
+        }
+        let message = match suggest::did_you_mean(&key, schema.keys.iter().map(String::as_str)) {
+            Some(best) => format!(
+                "secret `{key}` is not in {}; did you mean `{best}`? (or add `{key} = \"\"` under `[sources.{source_name}]`)",
+                schema.file_name
+            ),
+            None => format!(
                 "secret `{key}` is not in {}; add `{key} = \"\"` under `[sources.{source_name}]`",
                 schema.file_name
-            );
-            if let Some(best) = suggest::did_you_mean(&key, schema.keys.iter().map(String::as_str))
-            {
-                message = format!(
-                    "secret `{key}` is not in {}; did you mean `{best}`? (or add `{key} = \"\"` under `[sources.{source_name}]`)",
-                    schema.file_name
-                );
-            }
-            cx.error_spanned_by(&s.key, message);
-        }
+            ),
+        };
+        cx.error_spanned_by(&s.key, message);
     }
-
-    Plan {
-        secret_keys,
-        groups,
-        resources,
-        schema: schema.map(|s| s.path),
-    }
+    Some(schema.path)
 }
 
 #[cfg(test)]

@@ -94,8 +94,9 @@ pub enum Error {
         url: String,
         /// Response status.
         status: StatusCode,
-        /// The start of the response body (at most `BODY_EXCERPT_CHARS` characters), or a
-        /// description of it when it is not text.
+        /// The response body's text (read up to the default page limit; the message shows
+        /// its first [`BODY_EXCERPT_CHARS`] characters), or a description of it when it is
+        /// not text.
         body: String,
         /// The server's `Retry-After`, if it sent one (honoured by every retry, token
         /// requests included).
@@ -317,6 +318,27 @@ pub fn excerpt(body: &str) -> String {
 /// that is not text (binary, or still compressed because its encoding was not decoded), so
 /// no error prints raw bytes.
 pub fn describe_body(body: &[u8], headers: &reqwest::header::HeaderMap) -> String {
+    match body_text(body, headers) {
+        Ok(text) => excerpt(text),
+        Err(description) => description,
+    }
+}
+
+/// What [`Error::Status`] keeps of a response body: all of its text (its `Display` shows an
+/// excerpt), so `response_actions` find their `content` anywhere in the body, as dlt's
+/// `content in response.text` does; a description when the body is not text.
+pub(crate) fn status_body(body: &[u8], headers: &reqwest::header::HeaderMap) -> String {
+    match body_text(body, headers) {
+        Ok(text) => text.to_owned(),
+        Err(description) => description,
+    }
+}
+
+/// The body as text, or a description of a body that is not text.
+fn body_text<'b>(
+    body: &'b [u8],
+    headers: &reqwest::header::HeaderMap,
+) -> std::result::Result<&'b str, String> {
     let header = |name: reqwest::header::HeaderName| {
         headers
             .get(name)
@@ -325,18 +347,18 @@ pub fn describe_body(body: &[u8], headers: &reqwest::header::HeaderMap) -> Strin
             .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("identity"))
     };
     if let Some(encoding) = header(reqwest::header::CONTENT_ENCODING) {
-        return format!(
+        return Err(format!(
             "[{} bytes, {encoding}-encoded, not decoded; not shown]",
             body.len()
-        );
+        ));
     }
     match std::str::from_utf8(body) {
-        Ok(text) if !text.chars().any(|c| c.is_control() && !c.is_whitespace()) => excerpt(text),
-        _ => format!(
+        Ok(text) if !text.chars().any(|c| c.is_control() && !c.is_whitespace()) => Ok(text),
+        _ => Err(format!(
             "[{} bytes of binary data ({}); not shown]",
             body.len(),
             header(reqwest::header::CONTENT_TYPE).unwrap_or("no content type")
-        ),
+        )),
     }
 }
 
@@ -539,8 +561,8 @@ impl Error {
         }
     }
 
-    /// The raw response body kept by [`Error::Status`] (an excerpt) or [`Error::Decode`]
-    /// (the whole body).
+    /// The raw response body kept by [`Error::Status`] or [`Error::Decode`] (the whole
+    /// body; see each variant).
     pub fn body(&self) -> Option<&str> {
         match self {
             Error::Status { body, .. } | Error::Decode { body, .. } => Some(body),

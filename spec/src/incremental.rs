@@ -72,7 +72,8 @@ pub struct IncrementalSpec {
     pub last_value_func: LastValueFunc,
     /// The fields that identify a record for deduplication at the window's start (a record
     /// whose cursor equals the start value and whose key was loaded by the previous run is
-    /// dropped). Absent: the resource's `primary_key`; `[]` turns deduplication off.
+    /// dropped). Absent: the resource's `primary_key`, and without one a hash of the whole record
+    /// (as dlt); `[]` turns deduplication off.
     #[serde(
         default,
         deserialize_with = "one_or_many",

@@ -33,6 +33,7 @@ pub mod auth;
 mod incremental;
 mod paginator;
 pub mod placeholder;
+pub mod python;
 mod resource;
 mod response_action;
 mod source;

@@ -270,12 +270,16 @@ pub fn fill_str<E: From<TemplateError>>(
     Ok(out)
 }
 
-/// A value as text: strings as they are, numbers and booleans printed, `null` as an empty
-/// string, arrays and objects as JSON (the query-parameter rule).
+/// A value as text: strings as they are, numbers and booleans printed (a float as Python's
+/// `str()` writes it, which is what dlt puts in a path), `null` as an empty string, arrays
+/// and objects as JSON (the query-parameter rule).
 fn text_of(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
+        Value::Number(n) if n.is_f64() => n
+            .as_f64()
+            .map_or_else(|| n.to_string(), crate::python::float_str),
         other => other.to_string(),
     }
 }

@@ -66,7 +66,9 @@ pub struct ResourceSpec {
     pub loader_hints: serde_json::Map<String, Value>,
     /// dlt's `parallelized`: the resource runs side by side with the other resources of a
     /// source run rather than in turn (the CLI's `run` streams it alongside the others
-    /// even to stdout). Not a request setting: see [`ResourceSpec::concurrency`] for that.
+    /// even to stdout). The library has no run-all call to honour it: each resource is a
+    /// stream its caller polls, side by side or in turn, as the caller chooses. Not a
+    /// request setting: see [`ResourceSpec::concurrency`] for that.
     #[serde(default, skip_serializing_if = "is_false")]
     pub parallelized: bool,
 }

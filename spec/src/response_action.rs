@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 /// It matches as dlt's does: with both `status_code` and `content`, the status must be equal
 /// and the body must contain the text; with one of them, that one; with neither, nothing.
 /// The actions are tried in order and the first that matches applies. The final response is
-/// matched (after the client's own retries of 429 and 5xx); for an error status the text is
-/// looked for in the start of the body the error keeps (512 characters), for a success in
-/// the whole body.
+/// matched (after the client's own retries of 429 and 5xx); the text is looked for in the
+/// whole body, as dlt's `content in response.text` (up to the default page limit for an
+/// error status, the resource's page limit for a success).
 ///
 /// ```
 /// use rest_source_spec::{ResponseAction, ResponseActionKind};

@@ -128,13 +128,7 @@ fn refresh_token_expr(form: &AuthForm) -> TokenStream {
     let client_auth = client_auth_expr(client_auth.as_ref());
     let (scope, expiration) = (opt_str(scope), opt_int(default_token_expiration));
     let token_store = opt_str(token_store);
-    let TokenShapeExpr {
-        token_body,
-        access_token_path,
-        expires_in_path,
-        expires_at_path,
-        refresh_token_path,
-    } = shape_expr(shape);
+    let shape = shape_fields(shape, true);
     quote!(#spec::AuthSpec::OAuth2RefreshToken {
         access_token_url: #url,
         client_id: #client_id,
@@ -144,11 +138,7 @@ fn refresh_token_expr(form: &AuthForm) -> TokenStream {
         client_auth: #client_auth,
         default_token_expiration: #expiration,
         token_store: #token_store,
-        token_body: #token_body,
-        access_token_path: #access_token_path,
-        expires_in_path: #expires_in_path,
-        expires_at_path: #expires_at_path,
-        refresh_token_path: #refresh_token_path,
+        #shape
     })
 }
 
@@ -176,13 +166,7 @@ fn jwt_bearer_expr(form: &AuthForm) -> TokenStream {
     let (subject, audience) = (opt_str(subject), opt_str(audience));
     let (scope, key_id) = (opt_str(scope), opt_str(key_id));
     let expiration = opt_int(default_token_expiration);
-    let TokenShapeExpr {
-        token_body,
-        access_token_path,
-        expires_in_path,
-        expires_at_path,
-        ..
-    } = shape_expr(shape);
+    let shape = shape_fields(shape, false);
     quote!(#spec::AuthSpec::OAuth2JwtBearer {
         access_token_url: #url,
         issuer: #issuer,
@@ -192,10 +176,7 @@ fn jwt_bearer_expr(form: &AuthForm) -> TokenStream {
         scope: #scope,
         key_id: #key_id,
         default_token_expiration: #expiration,
-        token_body: #token_body,
-        access_token_path: #access_token_path,
-        expires_in_path: #expires_in_path,
-        expires_at_path: #expires_at_path,
+        #shape
     })
 }
 
@@ -380,21 +361,24 @@ fn format_expr(format: Option<&Ident>) -> TokenStream {
     }
 }
 
-struct TokenShapeExpr {
-    token_body: TokenStream,
-    access_token_path: TokenStream,
-    expires_in_path: TokenStream,
-    expires_at_path: TokenStream,
-    refresh_token_path: TokenStream,
-}
-
-fn shape_expr(shape: &TokenShape) -> TokenShapeExpr {
-    TokenShapeExpr {
-        token_body: format_expr(shape.token_body.as_ref()),
-        access_token_path: opt_str(&shape.access_token_path),
-        expires_in_path: opt_str(&shape.expires_in_path),
-        expires_at_path: opt_str(&shape.expires_at_path),
-        refresh_token_path: opt_str(&shape.refresh_token_path),
+/// The token-response fields of an `AuthSpec` (`token_body`, `access_token_path`, …) as
+/// field initialisers, the same for every flow that reads a token response;
+/// `refresh_token_path` only for the flows that rotate a refresh token.
+fn shape_fields(shape: &TokenShape, with_refresh_token: bool) -> TokenStream {
+    let token_body = format_expr(shape.token_body.as_ref());
+    let access_token_path = opt_str(&shape.access_token_path);
+    let expires_in_path = opt_str(&shape.expires_in_path);
+    let expires_at_path = opt_str(&shape.expires_at_path);
+    let refresh_token_path = with_refresh_token.then(|| {
+        let path = opt_str(&shape.refresh_token_path);
+        quote!(refresh_token_path: #path,)
+    });
+    quote! {
+        token_body: #token_body,
+        access_token_path: #access_token_path,
+        expires_in_path: #expires_in_path,
+        expires_at_path: #expires_at_path,
+        #refresh_token_path
     }
 }
 

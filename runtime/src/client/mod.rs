@@ -647,12 +647,12 @@ impl RestClient {
                 }) => {
                     let status = response.status();
                     let headers = response.headers().clone();
-                    let body = response.bytes().await.unwrap_or_default();
+                    let body = error_body(response, crate::spec::DEFAULT_MAX_PAGE_BYTES).await;
                     let err = Error::Status {
                         method: sent.method().clone(),
                         url: url.clone(),
                         status,
-                        body: crate::error::describe_body(&body, &headers),
+                        body: crate::error::status_body(&body, &headers),
                         retry_after: retry_after(&headers),
                     };
                     tracing::debug!(target: "rest_source", %method, %url, status = status.as_u16(), "error response");
@@ -749,6 +749,30 @@ impl RestClient {
     ) -> Result<(Error, Duration)> {
         self.retry.next_wait(err, server_wait, url, attempts, start)
     }
+}
+
+/// An error response's body, at most `limit` bytes (the rest is not read, so a server
+/// cannot grow memory with an endless error page); a cut never splits a UTF-8 character.
+async fn error_body(mut response: reqwest::Response, limit: u64) -> bytes::Bytes {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut body = bytes::BytesMut::new();
+    let mut cut = false;
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit.saturating_sub(body.len());
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            cut = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if cut
+        && let Err(e) = std::str::from_utf8(&body)
+        && e.error_len().is_none()
+    {
+        body.truncate(e.valid_up_to());
+    }
+    body.freeze()
 }
 
 fn wrap_exhausted(err: Error, attempts: u32, start: tokio::time::Instant) -> Error {

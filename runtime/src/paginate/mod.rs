@@ -294,12 +294,7 @@ impl Body {
                     };
                     for v in values.into_iter().filter(|v| !v.is_null()) {
                         // requests encodes `str(value)`: Python's `True` / `False`.
-                        let text = match v {
-                            Value::Bool(true) => "True".to_owned(),
-                            Value::Bool(false) => "False".to_owned(),
-                            other => crate::resource::select::value_to_param(other),
-                        };
-                        form.append_pair(key, &text);
+                        form.append_pair(key, &crate::resource::select::python_str(v));
                     }
                 }
                 Ok(Body::Form(bytes::Bytes::from(form.finish())))

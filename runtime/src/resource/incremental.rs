@@ -42,9 +42,11 @@ use crate::spec::{
 pub struct IncrementalState {
     /// The largest cursor value seen so far (`None` before the first run).
     pub last_value: Option<Value>,
-    /// Primary keys of the records whose cursor equals `last_value` (when the resource has a
-    /// `primary_key`): an API that treats the start parameter as inclusive sends them again,
-    /// and they are dropped instead of loaded twice (dlt's boundary deduplication).
+    /// What identifies the records whose cursor equals `last_value`: their primary keys
+    /// (with a `primary_key`), else a hash of each whole record (as dlt, which keeps
+    /// `digest128(json.dumps(row, sort_keys=True))`; see [`record_hash`]). An API that treats
+    /// the start parameter as inclusive sends them again, and they are dropped instead of
+    /// loaded twice (dlt's boundary deduplication; `primary_key = []` turns it off).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub last_value_keys: Vec<Value>,
     /// For a child resource: its own position in its parent's cursor (and so on up the
@@ -109,7 +111,8 @@ pub(crate) struct IncrementalCursor {
     start: Option<Value>,
     /// Keys already loaded at `start` (from the restored state).
     start_keys: Vec<Value>,
-    primary_key: Vec<JsonPath>,
+    /// `None`: no primary key, records are told apart by a hash of the whole record.
+    primary_key: Option<Vec<JsonPath>>,
     /// Whether boundary deduplication is on.
     dedup: bool,
     /// Whether `row_order` may end paging (not for a child resource, as in dlt).
@@ -126,7 +129,7 @@ impl IncrementalCursor {
     pub(crate) fn start(
         spec: &IncrementalSpec,
         path: JsonPath,
-        primary_key: Vec<JsonPath>,
+        primary_key: Option<Vec<JsonPath>>,
         state: Arc<Mutex<IncrementalState>>,
         resource: &str,
         has_parent: bool,
@@ -155,7 +158,7 @@ impl IncrementalCursor {
         let dedup = spec.range_start == IncrementalRange::Closed
             && spec.end_value.is_none()
             && lagged.is_none()
-            && !primary_key.is_empty();
+            && primary_key.as_ref().is_none_or(|k| !k.is_empty());
         IncrementalCursor {
             spec: spec.clone(),
             path,
@@ -198,9 +201,13 @@ impl IncrementalCursor {
         oriented(self.spec.last_value_func, a, b)
     }
 
-    /// The record's primary key (one value, or an array for a composite key).
+    /// The record's primary key (one value, or an array for a composite key), or without a
+    /// primary key the hash of the whole record.
     fn key(&self, record: &Value) -> Option<Value> {
-        match self.primary_key.as_slice() {
+        let Some(primary_key) = &self.primary_key else {
+            return Some(Value::String(record_hash(record)));
+        };
+        match primary_key.as_slice() {
             [] => None,
             [one] => one.get(record).cloned(),
             many => Some(Value::Array(
@@ -359,6 +366,57 @@ impl IncrementalCursor {
             state.last_value = Some(value);
             state.last_value_keys = if self.dedup { keys } else { Vec::new() };
         }
+    }
+}
+
+/// A stable hash of a whole record, for boundary deduplication without a primary key:
+/// SHA-256 of its canonical JSON text (object keys sorted at every level, no spaces),
+/// truncated to 15 bytes and base64-encoded without padding (20 characters, the shape of
+/// dlt's `digest128`). The same record gives the same hash in every run and build.
+///
+/// ```
+/// # use rest_source_runtime::incremental::record_hash;
+/// # use serde_json::json;
+/// assert_eq!(record_hash(&json!({"a": 1, "b": [true, null]})), record_hash(&json!({"b": [true, null], "a": 1})));
+/// assert_ne!(record_hash(&json!({"a": 1})), record_hash(&json!({"a": 2})));
+/// assert_eq!(record_hash(&json!({"a": 1})).len(), 20);
+/// ```
+pub fn record_hash(record: &Value) -> String {
+    use base64::Engine as _;
+    let mut text = String::new();
+    canonical_json(record, &mut text);
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(&digest.as_ref()[..15])
+}
+
+/// `value` as JSON with object keys sorted (whatever order the map keeps them in).
+fn canonical_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (n, (key, value)) in entries.into_iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                canonical_json(value, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
     }
 }
 
@@ -671,7 +729,7 @@ mod tests {
         IncrementalCursor::start(
             &spec,
             path,
-            vec![JsonPath::parse("id").unwrap()],
+            Some(vec![JsonPath::parse("id").unwrap()]),
             state,
             "r",
             false,

@@ -185,8 +185,9 @@ struct Inner {
     incremental: Option<(IncrementalSpec, JsonPath)>,
     /// Query parameters, with dlt's `resolve` params recognised.
     params: Vec<(String, Param)>,
-    /// The key that deduplicates records at the incremental window's start.
-    primary_key: Vec<JsonPath>,
+    /// The key that deduplicates records at the incremental window's start (`None`: a hash
+    /// of the whole record).
+    primary_key: Option<Vec<JsonPath>>,
     custom_paginator: Option<PaginatorFactory>,
     state: Arc<Mutex<IncrementalState>>,
     /// The report of the last run that ended (shared by clones).
@@ -256,15 +257,15 @@ impl<T> Resource<T> {
             .transpose()
             .map_err(in_resource)?;
         // The incremental's own `primary_key` (dlt) wins over the resource's for
-        // deduplication at the window's start; `[]` turns it off.
+        // deduplication at the window's start; `[]` turns it off; with neither, records are
+        // told apart by a hash of the whole record (dlt's `primary_key is None`).
         let dedup_key = incremental
             .as_ref()
             .and_then(|(i, _)| i.primary_key.as_ref())
-            .unwrap_or(&spec.primary_key);
+            .or((!spec.primary_key.is_empty()).then_some(&spec.primary_key));
         let primary_key = dedup_key
-            .iter()
-            .map(|k| JsonPath::parse(k))
-            .collect::<Result<Vec<_>>>()
+            .map(|keys| keys.iter().map(|k| JsonPath::parse(k)).collect())
+            .transpose()
             .map_err(in_resource)?;
         check_templates(&spec, incremental.as_ref().map(|(i, _)| i)).map_err(in_resource)?;
         let paginator = ep.paginator.clone().unwrap_or_default();
@@ -277,15 +278,12 @@ impl<T> Resource<T> {
         }
         // Build once now so a bad paginator path fails here, not on the first poll.
         from_spec(&paginator).map_err(in_resource)?;
+        // The shared rule, for a resource built by hand (`rest_source_spec::validate`).
+        if let Some((message, fix)) = rest_source_spec::validate::two_bodies(ep) {
+            return Err(in_resource(Error::Config(format!("{message}: {fix}"))));
+        }
         let body = match (&ep.json, &ep.data) {
-            (Some(_), Some(_)) => {
-                return Err(in_resource(Error::Config(
-                    "`json` and `data` are both set; a request has one body: keep `json` for \
-                     a JSON body or `data` for a form or raw body"
-                        .into(),
-                )));
-            }
-            (Some(json), None) => Some(Body::json(json.clone()).map_err(in_resource)?),
+            (Some(json), _) => Some(Body::json(json.clone()).map_err(in_resource)?),
             (None, Some(data)) => Some(Body::data(data).map_err(in_resource)?),
             (None, None) => None,
         };

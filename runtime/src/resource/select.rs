@@ -337,7 +337,21 @@ pub fn value_to_param(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
+        // As Python's `str(float)`: `1e+16`, `1e-05`, `2.0` (what dlt sends).
+        Value::Number(n) if n.is_f64() => n
+            .as_f64()
+            .map_or_else(|| n.to_string(), rest_source_spec::python::float_str),
         other => other.to_string(),
+    }
+}
+
+/// A JSON scalar as Python's `str()` writes it, which is what dlt sends where `requests`
+/// encodes a dict (query params, form bodies, token request data): booleans `True` /
+/// `False`, floats as [`value_to_param`] writes them, everything else as [`value_to_param`].
+pub fn python_str(value: &Value) -> String {
+    match value {
+        Value::Bool(b) => rest_source_spec::python::bool_str(*b).to_owned(),
+        other => value_to_param(other),
     }
 }
 
@@ -345,6 +359,20 @@ pub fn value_to_param(value: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Query values and form values as Python's `str()` writes them (the full float table
+    /// is checked in `runtime/tests/it/python_str.rs`).
+    #[test]
+    fn query_values_use_python_text_for_floats_and_booleans() {
+        assert_eq!(value_to_param(&json!(1e16)), "1e+16");
+        assert_eq!(value_to_param(&json!(0.00001)), "1e-05");
+        assert_eq!(value_to_param(&json!(2.0)), "2.0");
+        assert_eq!(value_to_param(&json!(7)), "7");
+        assert_eq!(python_str(&json!(true)), "True");
+        assert_eq!(python_str(&json!(false)), "False");
+        assert_eq!(python_str(&json!(1.5e-7)), "1.5e-07");
+        assert_eq!(python_str(&json!("as is")), "as is");
+    }
 
     #[test]
     fn paths_with_indexes_and_numeric_keys() {

@@ -116,6 +116,39 @@ impl Auths<'_, '_> {
     }
 }
 
+/// The rules both front ends check (`rest_source_spec::validate`), for a source built by
+/// hand: each front end has reported them already, at a span or a `file:line:col`, so for
+/// their sources this finds nothing. Every problem is listed, each with its path into the
+/// source, its message and its fix, in the front ends' words.
+fn shared_rules(spec: &SourceSpec) -> Result<()> {
+    let problems = rest_source_spec::validate(spec);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            let fix = p.fix.as_ref().map(|f| {
+                f.render(
+                    |key| format!("reference the secret `{key}` (`MaybeSecret::Secret`) instead of writing the value"),
+                    |name| format!("define `{name}` in the source's `params`"),
+                )
+            });
+            match fix {
+                Some(fix) => format!("{}: {}; {fix}", p.path, p.message),
+                None => format!("{}: {}", p.path, p.message),
+            }
+        })
+        .collect();
+    Err(Error::Config(format!(
+        "source `{}` breaks {} rule{}:\n  {}",
+        spec.name,
+        lines.len(),
+        if lines.len() == 1 { "" } else { "s" },
+        lines.join("\n  ")
+    )))
+}
+
 /// Builds `spec` with `secrets`: every resource of the spec, clients sharing one strategy
 /// per distinct auth, children linked to their parents, and the probes of `check()`.
 ///
@@ -143,6 +176,7 @@ pub fn assemble(
     options: AssemblyOptions<'_>,
 ) -> Result<Assembled> {
     let AssemblyOptions { configure, custom } = options;
+    shared_rules(spec)?;
     let mut builder = RestClient::builder(&spec.base_url);
     for (name, value) in &spec.headers {
         builder = match value {

@@ -34,6 +34,7 @@ mod auth;
 
 pub use assemble::{Assembled, AssemblyOptions, Probe, assemble};
 pub use auth::{BuildAuth, FromSecrets, SecretValues, maybe_secret_value};
+pub use rest_source_spec::python;
 pub use rest_source_spec::{
     AuthSpec, Completeness, CursorPaginator, CustomAuthSpec, DEFAULT_CONCURRENCY,
     DEFAULT_MAX_PAGE_BYTES, EndpointSpec, HeaderLinkPaginator, IncrementalSpec, JsonLinkPaginator,

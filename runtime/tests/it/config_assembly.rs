@@ -66,3 +66,37 @@ endpoint = { path = "reports", headers = { "X-Report-Key" = { secret = "reports_
         .to_string();
     assert!(err.contains("`reports_key`"), "{err}");
 }
+
+#[test]
+fn a_hand_built_source_meets_the_rules_the_front_ends_check_with_the_same_words() {
+    use rest_source_runtime::spec::{
+        AssemblyOptions, MaybeSecret, ResourceSpec, SourceSpec, assemble,
+    };
+    // A JSON body on a GET and a literal credential header: the config refuses both...
+    let config = SourceConfig::from_toml_str(
+        "[client]\nbase_url = \"https://crm.example.com/api\"\nheaders = { Authorization = \"Bearer abc123\" }\n\
+         [[resources]]\nname = \"search\"\nendpoint = { path = \"search\", json = { query = \"rust\" } }\n",
+        "source.toml",
+    )
+    .expect_err("the config is refused");
+    let messages: Vec<String> = config
+        .problems()
+        .iter()
+        .map(|p| p.message.clone())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    // ...and assembly refuses the same source built by hand, in the same words, every
+    // problem at once, without repeating the credential.
+    let spec = SourceSpec::new("crm", "https://crm.example.com/api")
+        .header("Authorization", MaybeSecret::Plain("Bearer abc123".into()))
+        .resource(ResourceSpec::new("search", "search").json(json!({"query": "rust"})));
+    let Err(err) = assemble(&spec, &SecretValues::new("crm"), AssemblyOptions::new()) else {
+        panic!("the hand-built source is refused");
+    };
+    let text = err.to_string();
+    for message in &messages {
+        assert!(text.contains(message.as_str()), "{text}\nlacks: {message}");
+    }
+    assert!(text.contains("resources.search.endpoint"), "{text}");
+    assert!(!text.contains("abc123"), "{text}");
+}

@@ -332,6 +332,28 @@ async fn list_params_repeat_the_key_and_booleans_are_sent_as_python_writes_them(
 }
 
 #[tokio::test]
+async fn path_and_query_params_are_written_as_python_writes_them_a_null_too() {
+    // dlt binds `str(value)` into the path (`str(None)` is `None`, as `_bind_path_params`
+    // does), and `requests` sends `str(value)` of a float: `1e+16`, `1e-05`.
+    let server = server().await;
+    let config = json_config(
+        r#"{
+  "client": {"base_url": "BASE"},
+  "resources": [{"name": "items", "endpoint": {
+    "path": "v{version}/{flag}/{owner}/items",
+    "params": {"version": 2.0, "flag": true, "owner": null, "big": 1e16, "small": 0.00001}
+  }}]
+}"#,
+        &server,
+    );
+    run(&config, "items").await;
+    assert_eq!(
+        queries(&server, "/api/v2.0/True/None/items"),
+        ["big=1e%2B16&small=1e-05"]
+    );
+}
+
+#[tokio::test]
 async fn path_placeholders_take_endpoint_params_which_are_then_not_sent() {
     let server = server().await;
     let config = toml(

@@ -128,6 +128,30 @@ async fn status_and_content_must_both_match() {
     assert_eq!(comments.len(), 2);
 }
 
+#[tokio::test]
+async fn content_is_matched_anywhere_in_a_long_error_body() {
+    // dlt matches `content in response.text`, the whole text: here the words sit past the
+    // 512 characters an error message shows.
+    let padding = "x".repeat(2000);
+    let server = TestServer::start(move |r| match r.path.as_str() {
+        "/posts" => Reply::json(json!([{"id": 1}, {"id": 2}])),
+        "/posts/2/comments" => Reply {
+            body: format!(r#"{{"trace": "{padding}", "detail": "Not found"}}"#),
+            ..Reply::status(404)
+        },
+        _ => Reply::json(json!([{"id": 10, "post": 1}])),
+    })
+    .await;
+    let (comments, report) = source_for_content(&server.base)
+        .resource("comments")
+        .unwrap()
+        .collect_with_report()
+        .await
+        .expect("the text 2000 characters into the body matches");
+    assert_eq!(comments, [json!({"id": 10, "post": 1})]);
+    assert_eq!(report.ignored_responses.get("404"), Some(&1));
+}
+
 fn source_for_content(base: &str) -> rest_source_runtime::config::Source {
     source(&blog_config(
         base,

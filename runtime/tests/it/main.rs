@@ -33,6 +33,7 @@ mod partition_properties;
 mod placeholders;
 mod proptest_config;
 mod proxy;
+mod python_str;
 mod redirects;
 mod refresh_token;
 mod resources;

@@ -333,11 +333,8 @@ async fn transient_token_endpoint_failures_are_retried_before_the_request() {
 
 #[tokio::test(start_paused = true)]
 async fn a_query_key_is_redacted_from_transport_errors() {
-    // A port nothing listens on, held by a bound socket that never listens (refused), so no
-    // parallel test's server can be handed it.
-    let held = tokio::net::TcpSocket::new_v4().unwrap();
-    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let base = format!("http://{}", held.local_addr().unwrap());
+    let (_held, addr) = common::refused_port();
+    let base = format!("http://{addr}");
     let auth =
         AuthMiddleware::new(&base, ApiKey::query("sig_key", Secret::new("q-secret-3"))).unwrap();
     let client = ClientBuilder::new(http(auth.redirect_policy()))

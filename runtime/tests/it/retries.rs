@@ -1,6 +1,7 @@
 //! Retries in `RestClient::execute`, against a local server under tokio's paused clock: the
 //! waits asserted below are virtual time, measured with `tokio::time::Instant`.
 
+use crate::common;
 use crate::page_server;
 
 use std::sync::Arc;
@@ -222,11 +223,8 @@ async fn non_retryable_statuses_fail_at_once() {
 
 #[tokio::test(start_paused = true)]
 async fn connect_errors_are_retried() {
-    // A port held by a bound socket that never listens: connections are refused, and no
-    // parallel test's server can be handed the port.
-    let held = tokio::net::TcpSocket::new_v4().unwrap();
-    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let port = held.local_addr().unwrap().port();
+    let (_held, addr) = common::refused_port();
+    let port = addr.port();
     let c = RestClient::builder(format!("http://127.0.0.1:{port}"))
         .no_timeout()
         .pool_idle_timeout(None)

@@ -114,13 +114,9 @@ fn client_for(base: &str, auth: rest_source_runtime::SharedAuth) -> RestClient {
         .unwrap()
 }
 
-/// A port on 127.0.0.1 that nothing listens on, held by a bound socket that never listens
-/// (connections are refused) while the caller keeps it, so no parallel test's server can
-/// be handed the port.
-async fn closed_port_url() -> (tokio::net::TcpSocket, String) {
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let addr = socket.local_addr().unwrap();
+/// A URL on 127.0.0.1 whose connections are refused while the caller keeps the socket.
+fn closed_port_url() -> (tokio::net::TcpSocket, String) {
+    let (socket, addr) = common::refused_port();
     (socket, format!("http://{addr}/"))
 }
 
@@ -134,7 +130,7 @@ async fn static_credentials_never_leak_on_success_or_failure() {
         _ => Reply::text(500, "text/plain", "boom"),
     })
     .await;
-    let (_held, refused) = closed_port_url().await;
+    let (_held, refused) = closed_port_url();
     for auth in static_auths() {
         let c = client_for(&server.url("/"), auth.clone());
         assert_debug_clean(&c);
@@ -232,7 +228,7 @@ async fn oauth2_secrets_and_issued_tokens_never_leak() {
         c.get("ok").await.unwrap();
 
         // The token endpoint refuses connections.
-        let (_held, refused) = closed_port_url().await;
+        let (_held, refused) = closed_port_url();
         let refused = format!("{refused}token");
         let c = client_for(
             &api,
@@ -356,7 +352,7 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
     logs();
     let server = canary_flows_server().await;
     let api = server.url("/api/");
-    let (_held, refused) = closed_port_url().await;
+    let (_held, refused) = closed_port_url();
     let refused = format!("{refused}x");
 
     // Refresh token: success (rotation written to a file store), errors, a corrupt store.

@@ -17,16 +17,6 @@ use rest_source_runtime::{Error, OAuth2ClientCredentials, RestClient, RetryPolic
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-/// A loopback port with nothing listening on it, held by a bound socket that never listens
-/// (so connections are refused), for as long as the caller keeps the socket: a port bound
-/// and closed again could be handed to another test's server running in parallel.
-async fn closed_port() -> (tokio::net::TcpSocket, u16) {
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let port = socket.local_addr().unwrap().port();
-    (socket, port)
-}
-
 /// A server that reads the request and then answers `head` (maybe with part of a body) and
 /// never anything more, keeping the connection open.
 async fn stalling(head: &'static str) -> String {
@@ -57,7 +47,8 @@ fn retry(max_retries: u32) -> RetryPolicy {
 
 #[tokio::test(start_paused = true)]
 async fn refused_connection_says_so_after_retries_too() {
-    let (_held, port) = closed_port().await;
+    let (_held, addr) = common::refused_port();
+    let port = addr.port();
     let c = RestClient::builder(format!("http://127.0.0.1:{port}/"))
         .no_timeout()
         .retry(retry(2))
@@ -131,7 +122,8 @@ async fn a_body_that_times_out_is_not_a_decode_error() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unreachable_token_endpoint_names_the_cause() {
-    let (_held, port) = closed_port().await;
+    let (_held, addr) = common::refused_port();
+    let port = addr.port();
     let api = common::TestServer::start(|_| common::Reply::ok()).await;
     let auth = OAuth2ClientCredentials::new(
         format!("http://127.0.0.1:{port}/token"),

@@ -197,16 +197,23 @@ fn json_body_needs_post(spec: &SourceSpec, out: &mut Vec<Problem>) {
 /// A request has one body: `json` or `data` (a form or raw body), not both (dlt refuses both).
 fn one_body(spec: &SourceSpec, out: &mut Vec<Problem>) {
     for r in &spec.resources {
-        if r.spec.endpoint.json.is_some() && r.spec.endpoint.data.is_some() {
+        if let Some((message, fix)) = two_bodies(&r.spec.endpoint) {
             out.push(Problem {
                 path: format!("resources.{}.endpoint.data", r.spec.name),
-                message: "`json` and `data` are both set; a request has one body".into(),
-                fix: Some(Fix::Text(
-                    "keep `json` for a JSON body or `data` for a form or raw body".into(),
-                )),
+                message: message.into(),
+                fix: Some(Fix::Text(fix.into())),
             });
         }
     }
+}
+
+/// The one-body rule for one endpoint (the runtime's check of a resource built by hand
+/// calls it): its message and fix when `json` and `data` are both set.
+pub fn two_bodies(endpoint: &crate::EndpointSpec) -> Option<(&'static str, &'static str)> {
+    (endpoint.json.is_some() && endpoint.data.is_some()).then_some((
+        "`json` and `data` are both set; a request has one body",
+        "keep `json` for a JSON body or `data` for a form or raw body",
+    ))
 }
 
 #[cfg(test)]

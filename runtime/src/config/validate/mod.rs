@@ -506,9 +506,30 @@ fn normalise_nulls(resource: &Node) -> Node {
         ep = Node::new(NodeValue::Table(entries), ep.span.clone());
     }
     // A paginator's `null` field is its default (`total_path = null`: no total, as dlt).
-    for key in ["params", "headers", "incremental", "paginator"] {
+    for key in ["headers", "incremental", "paginator"] {
         let cleaned = ep.get(key).map(without_null_entries);
         ep = with_entry(&ep, key, cleaned);
     }
+    // A `null` param the path binds stays: dlt puts `str(None)`, `None`, in the path.
+    let bound: Vec<String> = ep
+        .get("path")
+        .and_then(Node::as_str)
+        .and_then(|path| crate::placeholder::names(path).ok())
+        .map(|names| names.into_iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let params = ep.get("params").map(|params| match params.as_table() {
+        Some(entries) => Node::new(
+            NodeValue::Table(
+                entries
+                    .iter()
+                    .filter(|(k, v)| v.value != NodeValue::Null || bound.contains(&k.name))
+                    .cloned()
+                    .collect(),
+            ),
+            params.span.clone(),
+        ),
+        None => params.clone(),
+    });
+    ep = with_entry(&ep, "params", params);
     with_entry(&resource, "endpoint", Some(ep))
 }

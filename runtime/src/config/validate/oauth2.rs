@@ -109,8 +109,9 @@ impl Validator<'_> {
                         let text = match &value.value {
                             NodeValue::Null => continue, // `requests` leaves `None` out
                             NodeValue::Str(s) => s.clone(),
-                            NodeValue::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
-                            NodeValue::Int(_) | NodeValue::Float(_) => value.to_json().to_string(),
+                            NodeValue::Bool(_) | NodeValue::Int(_) | NodeValue::Float(_) => {
+                                super::resource::python_str(value)
+                            }
                             _ => {
                                 self.expected(value, &field_at, "a string, number or boolean");
                                 continue;

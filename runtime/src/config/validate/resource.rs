@@ -187,8 +187,15 @@ impl Validator<'_> {
                 crate::placeholder::Piece::Placeholder(name) => {
                     let node = written.and_then(|w| w.get(name));
                     match node.map(|n| &n.value) {
-                        Some(NodeValue::Str(_) | NodeValue::Int(_) | NodeValue::Float(_))
-                        | Some(NodeValue::Bool(_)) => {
+                        // dlt binds `str(value)` whatever the scalar, `None` included
+                        // (`_bind_path_params`: `path.format(...)` of the popped value).
+                        Some(
+                            NodeValue::Str(_)
+                            | NodeValue::Int(_)
+                            | NodeValue::Float(_)
+                            | NodeValue::Bool(_)
+                            | NodeValue::Null,
+                        ) => {
                             let node = node.expect("matched above");
                             params.remove(name);
                             out.push_str(&python_str(node));
@@ -339,6 +346,11 @@ impl Validator<'_> {
                             NodeValue::Str(_) => {
                                 params.insert(key.name.clone(), value.to_json());
                             }
+                            // `inf` and `nan` (TOML) have no JSON number: sent as Python
+                            // writes them.
+                            NodeValue::Float(f) if !f.is_finite() => {
+                                params.insert(key.name.clone(), Value::String(python_str(value)));
+                            }
                             NodeValue::Int(_) | NodeValue::Float(_) => {
                                 params.insert(key.name.clone(), value.to_json());
                             }
@@ -450,11 +462,8 @@ impl Validator<'_> {
                                     Some(suggest::one_of(&["incremental", "resolve"])),
                                 ),
                             },
-                            _ => self.expected(
-                                value,
-                                &pat,
-                                "a string, number, boolean, list or a table with a `type`",
-                            ),
+                            // Left only where the path binds it (`None` in the path).
+                            NodeValue::Null => {}
                         }
                     }
                 }
@@ -671,13 +680,11 @@ fn single_entity_path(path: &str) -> bool {
 /// A scalar as Python's `str()` writes it, which is what dlt sends: `requests` puts
 /// `str(value)` in the query string, and dlt binds `str(value)` into a path (`True`, `1`,
 /// `2.5`).
-fn python_str(node: &Node) -> String {
+pub(super) fn python_str(node: &Node) -> String {
     match &node.value {
-        NodeValue::Bool(true) => "True".to_owned(),
-        NodeValue::Bool(false) => "False".to_owned(),
         NodeValue::Null => "None".to_owned(),
-        NodeValue::Str(s) => s.clone(),
-        NodeValue::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => format!("{f:.1}"),
-        _ => crate::resource::select::value_to_param(&node.to_json()),
+        // A TOML float may be `inf` or `nan`, which JSON cannot hold.
+        NodeValue::Float(f) => rest_source_spec::python::float_str(*f),
+        _ => crate::resource::select::python_str(&node.to_json()),
     }
 }

@@ -6,6 +6,17 @@
 
 pub mod jwt;
 
+/// A loopback address that nothing listens on: the port is held by a bound socket that never
+/// listens, so connections to it are refused for as long as the caller keeps the socket (a
+/// port bound and closed again could be handed to another test's server running in
+/// parallel).
+pub fn refused_port() -> (tokio::net::TcpSocket, SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    (socket, addr)
+}
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
