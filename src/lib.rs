@@ -118,8 +118,8 @@ pub use rest_source_runtime::{
     SecretResolver, SessionToken, SharedAuth, Split, SplitBy, StopReason, StoreLock, Stream,
     StreamExt, TokenEndpoint, TokenRequestFormat, TokenResponse, TokenResponseShape, TokenSource,
     TokenStore, TransportKind, TryStreamExt, build_token_request, config, credential_key, paginate,
-    parse_standard_response, placeholder, reqwest, send_token_request, shared_auth, shared_store,
-    spec, tls,
+    parse_standard_response, placeholder, reqwest, send_token_request, share_of, shared_auth,
+    shared_store, spec, stable_hash, tls,
 };
 
 /// The `#[rest_source]` attribute macro (and `auth`/`resource`, which only work on its fields

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | [`Error::Config`], [`Error::Secrets`] | the source's setup is wrong | before a request is sent |
 //! | [`Error::Io`] | a local file (incremental state, token store, its lock) failed | reading or writing it |
+//! | [`Error::Store`] | a shared store (object storage) failed to read or write state or a token | reading or writing it |
 //! | [`Error::Protocol`] | a response did not fit what the source expects (a malformed next link, a selector that matches nothing) | in a response |
 //! | [`Error::Status`], [`Error::Transport`], [`Error::Decode`], … | the API or the network failed | sending or reading |
 //!
@@ -73,6 +74,23 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A shared store (object storage: S3, GCS, Azure) failed to read or write the incremental
+    /// state or a rotating refresh token: the store's error is kept as `source` (its own
+    /// retries are already spent). The message names the store, never its content.
+    #[error(
+        "could not {action} in {store}: {source}; check the store's credentials and endpoint \
+         in the environment (`AWS_ACCESS_KEY_ID`, `AWS_ENDPOINT`, …)"
+    )]
+    Store {
+        /// What was being done, with the object key, e.g. ``write `tokens/crm.json` ``.
+        action: String,
+        /// The store, as its `describe()` names it.
+        store: String,
+        /// The store's error.
+        #[source]
+        source: BoxError,
+    },
+
     /// A response did not have the shape the source expects: a next-page link that is not a
     /// URL or points to another origin, a cursor or `data_selector` that does not fit the
     /// page, a record without its incremental cursor. Either the API changed or the setup
@@ -95,7 +113,7 @@ pub enum Error {
         /// Response status.
         status: StatusCode,
         /// The response body's text (read up to the default page limit; the message shows
-        /// its first [`BODY_EXCERPT_CHARS`] characters), or a description of it when it is
+        /// its first 512 characters), or a description of it when it is
         /// not text.
         body: String,
         /// The server's `Retry-After`, if it sent one (honoured by every retry, token
@@ -184,7 +202,7 @@ pub enum Error {
         stop: crate::report::StopReason,
     },
 
-    /// A share of a partitioned run ([`crate::partition`]) received a page that did not
+    /// A share of a partitioned run ([`Partition`](crate::Partition)) received a page that did not
     /// hold as many records as the first page: the pages no longer line up with the plan
     /// every share made, so the shares would leave a gap or an overlap.
     #[error(
@@ -381,8 +399,9 @@ impl Error {
     /// including those of a token endpoint behind an [`Error::Auth`]). A TLS certificate
     /// failure is not: it fails the same way every time. Neither are [`Error::Config`] and
     /// [`Error::Secrets`] (the setup stays wrong), [`Error::Io`] (re-sending a request does
-    /// not repair a local file; a held lock was already waited for) nor [`Error::Protocol`]
-    /// (the same page answers the same way).
+    /// not repair a local file; a held lock was already waited for), [`Error::Store`] (the
+    /// store's client has retried already) nor [`Error::Protocol`] (the same page answers the
+    /// same way).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Status { status, .. } => crate::client::retry::is_retryable_status(*status),
@@ -452,6 +471,15 @@ impl Error {
             Error::Protocol { url, message } => Error::Protocol {
                 url: url.clone(),
                 message: message.clone(),
+            },
+            Error::Store {
+                action,
+                store,
+                source,
+            } => Error::Store {
+                action: action.clone(),
+                store: store.clone(),
+                source: source.to_string().into(),
             },
             Error::Status {
                 method,

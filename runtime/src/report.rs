@@ -69,10 +69,10 @@ pub enum StopReason {
     /// resource then).
     PastWindow,
     /// A share of a partitioned run requested the last page of its range; the following
-    /// pages are other shares' ([`crate::partition`]).
+    /// pages are other shares' ([`Partition`](crate::Partition)).
     ShareEnd,
     /// A share of a partitioned run read the first page and found the resource cannot be
-    /// split by pages: share 0 pages through it whole ([`crate::partition`]).
+    /// split by pages: share 0 pages through it whole ([`Partition`](crate::Partition)).
     OtherShare,
 }
 

@@ -64,7 +64,7 @@ fn fmix64(mut h: u64) -> u64 {
 }
 
 /// The stable 64-bit hash of `key`: FNV-1a, then MurmurHash3's `fmix64` (see the
-/// [module docs](self)). The same in every process, platform and version.
+/// guide chapter on partitioned runs). The same in every process, platform and version.
 pub fn stable_hash(key: &[u8]) -> u64 {
     fmix64(fnv1a64(key))
 }

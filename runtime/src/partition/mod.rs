@@ -46,7 +46,7 @@ pub(crate) mod pages;
 pub(crate) use hash::parent_key;
 pub use hash::{share_of, stable_hash};
 
-/// Share `index` of `count` (zero-based). See the [module docs](self).
+/// Share `index` of `count` (zero-based). See the guide chapter on partitioned runs (`rest_source::guide::partition`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Partition {
     index: u32,

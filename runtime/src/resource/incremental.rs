@@ -44,7 +44,7 @@ pub struct IncrementalState {
     pub last_value: Option<Value>,
     /// What identifies the records whose cursor equals `last_value`: their primary keys
     /// (with a `primary_key`), else a hash of each whole record (as dlt, which keeps
-    /// `digest128(json.dumps(row, sort_keys=True))`; see [`record_hash`]). An API that treats
+    /// `digest128(json.dumps(row, sort_keys=True))`; a SHA-256 of the key-sorted JSON). An API that treats
     /// the start parameter as inclusive sends them again, and they are dropped instead of
     /// loaded twice (dlt's boundary deduplication; `primary_key = []` turns it off).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -373,14 +373,6 @@ impl IncrementalCursor {
 /// SHA-256 of its canonical JSON text (object keys sorted at every level, no spaces),
 /// truncated to 15 bytes and base64-encoded without padding (20 characters, the shape of
 /// dlt's `digest128`). The same record gives the same hash in every run and build.
-///
-/// ```
-/// # use rest_source_runtime::incremental::record_hash;
-/// # use serde_json::json;
-/// assert_eq!(record_hash(&json!({"a": 1, "b": [true, null]})), record_hash(&json!({"b": [true, null], "a": 1})));
-/// assert_ne!(record_hash(&json!({"a": 1})), record_hash(&json!({"a": 2})));
-/// assert_eq!(record_hash(&json!({"a": 1})).len(), 20);
-/// ```
 pub fn record_hash(record: &Value) -> String {
     use base64::Engine as _;
     let mut text = String::new();
@@ -614,7 +606,7 @@ pub(crate) fn lock(state: &Mutex<IncrementalState>) -> std::sync::MutexGuard<'_,
 /// half-written state. One writer at a time: the store does not lock across processes.
 ///
 /// ```
-/// use rest_source_runtime::incremental::{FileStateStore, IncrementalState};
+/// use rest_source_runtime::{FileStateStore, IncrementalState};
 /// # let dir = std::env::temp_dir().join(format!("rs-doc-{}", std::process::id()));
 /// # std::fs::create_dir_all(&dir).unwrap();
 /// let store = FileStateStore::new(dir.join("state.json"));
@@ -908,5 +900,21 @@ mod examples {
             Some(Ordering::Greater)
         );
         assert_eq!(compare_cursor(&json!("10"), &json!(9)), None);
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    use super::*;
+
+    #[test]
+    fn record_hash_examples() {
+        use serde_json::json;
+        assert_eq!(
+            record_hash(&json!({"a": 1, "b": [true, null]})),
+            record_hash(&json!({"b": [true, null], "a": 1}))
+        );
+        assert_ne!(record_hash(&json!({"a": 1})), record_hash(&json!({"a": 2})));
+        assert_eq!(record_hash(&json!({"a": 1})).len(), 20);
     }
 }

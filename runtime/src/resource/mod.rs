@@ -489,7 +489,7 @@ impl<T> Resource<T> {
     }
 
     /// Runs only share `partition` of this resource's work, for one task of a parallel run
-    /// (see [`crate::partition`]): a child resource the children of its share of the
+    /// (see [`Partition`]): a child resource the children of its share of the
     /// parent records (by a stable hash of their key), an `offset` or `page_number`
     /// resource its range of pages once the first page tells the total; anything else runs
     /// whole in share 0 and not at all in the others. The `N` shares together yield every
@@ -524,7 +524,7 @@ impl<T> Resource<T> {
 
     /// How this resource's work can be split among the shares of a partitioned run,
     /// decided from its spec: by parents for a child, by pages for `offset` and
-    /// `page_number`, else not at all (share 0 runs it whole). See [`crate::partition`].
+    /// `page_number`, else not at all (share 0 runs it whole). See [`Partition`].
     pub fn split_by(&self) -> SplitBy {
         let inner = &self.inner;
         if inner.parent.is_some() {

@@ -54,11 +54,11 @@ impl ObjectStoreBackend {
     }
 
     fn failed(&self, action: &str, key: &str, err: object_store::Error) -> Error {
-        Error::Config(format!(
-            "could not {action} `{key}` in {}: {err}; check the store's credentials and \
-             endpoint in the environment (`AWS_ACCESS_KEY_ID`, `AWS_ENDPOINT`, …)",
-            self.describe()
-        ))
+        Error::Store {
+            action: format!("{action} `{key}`"),
+            store: self.describe(),
+            source: Box::new(err),
+        }
     }
 }
 

@@ -34,7 +34,7 @@ struct StateObject {
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// use rest_source_runtime::incremental::IncrementalState;
+/// use rest_source_runtime::IncrementalState;
 /// use rest_source_runtime::shared_store::{MemoryStore, SharedStateStore};
 /// use rest_source_runtime::spec::LastValueFunc;
 /// use serde_json::json;
@@ -158,7 +158,7 @@ impl fmt::Debug for SharedStateStore {
 /// direction.
 ///
 /// ```
-/// use rest_source_runtime::incremental::IncrementalState;
+/// use rest_source_runtime::IncrementalState;
 /// use rest_source_runtime::shared_store::merge_state;
 /// use rest_source_runtime::spec::LastValueFunc;
 /// use serde_json::json;
@@ -315,32 +315,26 @@ async fn lock_file(store: &FileStateStore) -> Result<std::fs::File> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| {
-            Error::Config(format!(
-                "could not create the incremental state file `{}`: its lock file `{}` cannot \
-                 be opened ({e}); check that the directory exists and is writable",
-                store.path().display(),
-                path.display()
-            ))
-        })?;
+        .map_err(|e| Error::io("create the incremental state file", store.path(), e))?;
     let start = tokio::time::Instant::now();
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(file),
             Err(std::fs::TryLockError::WouldBlock) => {}
             Err(std::fs::TryLockError::Error(e)) => {
-                return Err(Error::Config(format!(
-                    "could not lock `{}`: {e}",
-                    path.display()
-                )));
+                return Err(Error::io("lock the incremental state file", &path, e));
             }
         }
         if start.elapsed() >= Duration::from_secs(120) {
-            return Err(Error::Config(format!(
-                "another process has held the state lock `{}` for more than 120 s; if no other \
-                 run is active, check for a hung process (the lock is released when it exits)",
-                path.display()
-            )));
+            return Err(Error::io(
+                "lock the incremental state file",
+                &path,
+                std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "another process has held the lock for more than 120 s; if no other run is \
+                     active, check for a hung process (the lock is released when it exits)",
+                ),
+            ));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

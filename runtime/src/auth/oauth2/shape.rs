@@ -338,13 +338,6 @@ impl<'de> serde::Deserialize<'de> for TokenEndpoint {
 }
 
 /// The value at a dot-separated `path` (`data.token`, `items.0.id`); `None` if absent.
-///
-/// ```
-/// use rest_source_runtime::json_path;
-/// let v = serde_json::json!({"data": {"tokens": [{"value": "t"}]}});
-/// assert_eq!(json_path(&v, "data.tokens.0.value"), Some(&serde_json::json!("t")));
-/// assert_eq!(json_path(&v, "data.missing"), None);
-/// ```
 pub fn json_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.')
         .filter(|s| !s.is_empty())
@@ -421,14 +414,6 @@ pub(crate) fn lifetime_from_expires_at(value: &Value, path: &str, url: &str) -> 
 
 /// Parses an RFC 3339 timestamp (`2026-01-02T03:04:05Z`, fractional seconds and `±hh:mm`
 /// offsets allowed) into unix seconds.
-///
-/// ```
-/// use rest_source_runtime::parse_rfc3339;
-/// assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0.0));
-/// assert_eq!(parse_rfc3339("2001-09-09T01:46:40Z"), Some(1_000_000_000.0));
-/// assert_eq!(parse_rfc3339("2001-09-09T03:46:40.5+02:00"), Some(1_000_000_000.5));
-/// assert_eq!(parse_rfc3339("yesterday"), None);
-/// ```
 pub fn parse_rfc3339(s: &str) -> Option<f64> {
     let b = s.as_bytes();
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
@@ -605,5 +590,31 @@ mod tests {
         let e = TokenEndpoint::new().secret_header("X-Key", Secret::new("hidden-value"));
         let s = format!("{e:?}");
         assert!(s.contains("X-Key") && !s.contains("hidden-value"), "{s}");
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    use super::*;
+
+    #[test]
+    fn json_path_examples() {
+        let v = serde_json::json!({"data": {"tokens": [{"value": "t"}]}});
+        assert_eq!(
+            json_path(&v, "data.tokens.0.value"),
+            Some(&serde_json::json!("t"))
+        );
+        assert_eq!(json_path(&v, "data.missing"), None);
+    }
+
+    #[test]
+    fn parse_rfc3339_examples() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(parse_rfc3339("2001-09-09T01:46:40Z"), Some(1_000_000_000.0));
+        assert_eq!(
+            parse_rfc3339("2001-09-09T03:46:40.5+02:00"),
+            Some(1_000_000_000.5)
+        );
+        assert_eq!(parse_rfc3339("yesterday"), None);
     }
 }
