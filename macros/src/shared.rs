@@ -6,7 +6,8 @@
 
 use proc_macro2::Span;
 use rest_source_spec::{
-    IncrementalSpec, MaybeSecret, PaginatorSpec, Problem, ResourceSpec, SourceResource, SourceSpec,
+    AuthSpec, ClientAuth, IncrementalSpec, MaybeSecret, PaginatorSpec, Problem, ResourceSpec,
+    SecretRef, SourceResource, SourceSpec, TokenRequestFormat,
 };
 use serde_json::Value as Json;
 use syn::ext::IdentExt;
@@ -15,6 +16,7 @@ use syn::{Expr, Lit, LitStr};
 
 use crate::ast::{Header, ResourceDef, Source};
 use crate::attr::{Paginator, Value};
+use crate::auth::AuthForm;
 use crate::ctxt::Ctxt;
 use crate::endpoint::Incremental;
 
@@ -25,6 +27,81 @@ pub fn check(cx: &Ctxt, source: &Source) {
         let span = span_of(source, &problem.path);
         cx.error_at(span, message(problem));
     }
+    token_stores(cx, source);
+}
+
+/// The rule across auths that the auth parser (which sees one auth at a time) cannot check:
+/// distinct refresh-token auths keep their tokens in distinct stores. Each refresh-token
+/// auth is compared as the model's data, so argument order does not matter, as in the
+/// config.
+fn token_stores(cx: &Ctxt, source: &Source) {
+    let mut auths: Vec<(String, AuthSpec, Span)> = Vec::new();
+    let fields = source.resources().filter_map(|(field, _)| {
+        let at = format!("resources.{}.auth", field.ident.unraw());
+        Some((at, field.auth.as_ref()?))
+    });
+    for (at, def) in source.config.auth.iter().map(|a| ("auth".to_owned(), a)).chain(fields) {
+        if let Some((spec, span)) = refresh_token_spec(&def.form) {
+            auths.push((at, spec, span));
+        }
+    }
+    let problems = rest_source_spec::validate::auth::token_stores_are_distinct(
+        auths.iter().map(|(at, spec, _)| (at.clone(), spec)),
+    );
+    for problem in problems {
+        let span = auths
+            .iter()
+            .find(|(at, _, _)| problem.path == format!("{at}.token_store"))
+            .map_or_else(Span::call_site, |(_, _, span)| *span);
+        cx.error_at(span, message(problem));
+    }
+}
+
+/// An `oauth2_refresh_token(…)` with a `token_store`, as the model's data, and the span of
+/// its `token_store` literal.
+fn refresh_token_spec(form: &AuthForm) -> Option<(AuthSpec, Span)> {
+    let AuthForm::OAuth2RefreshToken {
+        access_token_url,
+        client_id,
+        client_secret,
+        refresh_token,
+        scope,
+        client_auth,
+        default_token_expiration,
+        token_store: Some(token_store),
+        shape,
+    } = form
+    else {
+        return None;
+    };
+    let text = |l: &Option<LitStr>| l.as_ref().map(LitStr::value);
+    let format = |f: &Option<syn::Ident>| {
+        f.as_ref().map(|f| match f.to_string().as_str() {
+            "json" => TokenRequestFormat::Json,
+            _ => TokenRequestFormat::Form,
+        })
+    };
+    let spec = AuthSpec::OAuth2RefreshToken {
+        access_token_url: access_token_url.value(),
+        client_id: maybe_secret(client_id),
+        client_secret: client_secret.as_ref().map(|s| SecretRef(s.key())),
+        refresh_token: SecretRef(refresh_token.key()),
+        scope: text(scope),
+        client_auth: match client_auth.as_ref().map(ToString::to_string).as_deref() {
+            Some("basic") => ClientAuth::Basic,
+            _ => ClientAuth::Body,
+        },
+        default_token_expiration: default_token_expiration
+            .as_ref()
+            .and_then(|n| n.base10_parse().ok()),
+        token_store: Some(token_store.value()),
+        token_body: format(&shape.token_body),
+        access_token_path: text(&shape.access_token_path),
+        expires_in_path: text(&shape.expires_in_path),
+        expires_at_path: text(&shape.expires_at_path),
+        refresh_token_path: text(&shape.refresh_token_path),
+    };
+    Some((spec, token_store.span()))
 }
 
 /// The problem as the macro says it: the message, then the fix in the macro's syntax.

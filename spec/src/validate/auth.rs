@@ -1,6 +1,6 @@
-//! Auth rules: token and login endpoints are absolute URLs, and a session login says where
+//! Auth rules: token and login endpoints are absolute URLs, a session login says where
 //! its response holds the token (one place) and under what name a token that is not a
-//! header is sent. Whether a credential is a secret reference is the front ends' (it is
+//! header is sent, and distinct refresh-token auths keep their tokens in distinct stores. Whether a credential is a secret reference is the front ends' (it is
 //! syntax: `secret("…")`, `{ secret = "…" }`).
 
 use super::{Fix, Problem, absolute_url_problem};
@@ -8,13 +8,69 @@ use crate::{ApiKeyLocation, AuthSpec, SourceSpec};
 
 /// The source's auth (at `auth`) and each resource's own (at `resources.<name>.auth`).
 pub(super) fn check(spec: &SourceSpec, out: &mut Vec<Problem>) {
+    let mut auths = Vec::new();
     if let Some(auth) = &spec.auth {
         out.extend(problems(auth, "auth"));
+        auths.push(("auth".to_owned(), auth));
     }
     for r in &spec.resources {
         if let Some(auth) = &r.auth {
-            out.extend(problems(auth, &format!("resources.{}.auth", r.spec.name)));
+            let at = format!("resources.{}.auth", r.spec.name);
+            out.extend(problems(auth, &at));
+            auths.push((at, auth));
         }
+    }
+    out.extend(token_stores_are_distinct(auths));
+}
+
+/// Distinct `oauth2_refresh_token` auths keep their rotating refresh tokens in distinct
+/// `token_store`s: in one store, each refresh would overwrite the other auth's token, and
+/// the next refresh would send a token of the wrong grant (a lock-out with a single-use
+/// token). Equal auths are one strategy and share their store. `auths` are the auths with
+/// their paths (`auth`, `resources.<name>.auth`), in source order; a clash is reported at
+/// the later one's `<at>.token_store`.
+pub fn token_stores_are_distinct<'a>(
+    auths: impl IntoIterator<Item = (String, &'a AuthSpec)>,
+) -> Vec<Problem> {
+    let mut seen: Vec<(String, &AuthSpec, &str)> = Vec::new();
+    let mut out = Vec::new();
+    for (at, auth) in auths {
+        let AuthSpec::OAuth2RefreshToken {
+            token_store: Some(store),
+            ..
+        } = auth
+        else {
+            continue;
+        };
+        if seen.iter().any(|(_, other, _)| *other == auth) {
+            continue;
+        }
+        if let Some((other_at, _, _)) = seen.iter().find(|(_, _, s)| *s == store.as_str()) {
+            out.push(Problem {
+                path: format!("{at}.token_store"),
+                message: format!(
+                    "`token_store` `{store}` is also where {} keeps its refresh token; two \
+                     refresh tokens rotating in one store overwrite each other",
+                    whose(other_at)
+                ),
+                fix: Some(Fix::Text(
+                    "give each `oauth2_refresh_token` auth its own `token_store`".into(),
+                )),
+            });
+        }
+        seen.push((at, auth, store));
+    }
+    out
+}
+
+/// An auth's path as words: `the source's auth`, `the auth of resource `contacts``.
+fn whose(at: &str) -> String {
+    match at
+        .strip_prefix("resources.")
+        .and_then(|r| r.strip_suffix(".auth"))
+    {
+        Some(name) => format!("the auth of resource `{name}`"),
+        None => "the source's auth".to_owned(),
     }
 }
 
@@ -123,4 +179,82 @@ pub fn location_needs_a_name(
             "add the {place} name the session token is sent under, e.g. `name = \"session_id\"`"
         ))),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ClientAuth, ResourceSpec, SecretRef, SourceResource};
+
+    fn refresh(key: &str, store: Option<&str>) -> AuthSpec {
+        AuthSpec::OAuth2RefreshToken {
+            access_token_url: "https://crm.example.com/oauth/token".into(),
+            client_id: crate::MaybeSecret::Plain("app".into()),
+            client_secret: None,
+            refresh_token: SecretRef(key.into()),
+            scope: None,
+            client_auth: ClientAuth::Body,
+            default_token_expiration: None,
+            token_store: store.map(str::to_owned),
+            token_body: None,
+            access_token_path: None,
+            expires_in_path: None,
+            expires_at_path: None,
+            refresh_token_path: None,
+        }
+    }
+
+    fn with_auths(source: AuthSpec, resources: &[(&str, AuthSpec)]) -> SourceSpec {
+        resources.iter().fold(
+            SourceSpec::new("crm", "https://crm.example.com/api").auth(source),
+            |spec, (name, auth)| {
+                spec.resource(SourceResource::new(ResourceSpec::new(*name, *name)).auth(auth.clone()))
+            },
+        )
+    }
+
+    #[test]
+    fn two_refresh_token_auths_in_one_store_are_refused_at_the_later() {
+        let spec = with_auths(
+            refresh("rt_a", Some("tokens.json")),
+            &[
+                // The same auth again: one strategy, one store.
+                ("same", refresh("rt_a", Some("tokens.json"))),
+                ("other", refresh("rt_b", Some("tokens.json"))),
+                ("own", refresh("rt_c", Some("own.json"))),
+                ("memory", refresh("rt_d", None)),
+            ],
+        );
+        let problems = crate::validate(&spec);
+        let found: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (p.path.as_str(), p.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                "resources.other.auth.token_store",
+                "`token_store` `tokens.json` is also where the source's auth keeps its refresh \
+                 token; two refresh tokens rotating in one store overwrite each other"
+            )]
+        );
+    }
+
+    #[test]
+    fn a_clash_between_resources_names_the_first_resource() {
+        let spec = with_auths(
+            AuthSpec::None,
+            &[
+                ("a", refresh("rt_a", Some("t.json"))),
+                ("b", refresh("rt_b", Some("t.json"))),
+            ],
+        );
+        let problems = crate::validate(&spec);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].message.contains("the auth of resource `a`"),
+            "{}",
+            problems[0].message
+        );
+    }
 }
