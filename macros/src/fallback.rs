@@ -181,6 +181,10 @@ fn builder_impl(
             self
         }
 
+        pub fn token_store(self, __location: impl ::core::convert::Into<::std::string::String>) -> Self {
+            self
+        }
+
         pub fn configure_client(
             self,
             __f: impl ::core::ops::FnOnce(#rt::RestClientBuilder) -> #rt::RestClientBuilder + 'static,
@@ -346,6 +350,7 @@ mod tests {
             "pub fn r#type",
             "pub fn builder",
             "pub fn build",
+            "pub fn token_store",
             "pub async fn check",
             "pub fn source_spec",
             "SOURCE_NAME : & 'static str = \"api\"",

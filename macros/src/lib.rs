@@ -92,8 +92,9 @@ use proc_macro::TokenStream;
 ///   or `custom(flow = MyGrant, …)` (`MyGrant: OAuth2Flow + FromSecrets`, wrapped in the
 ///   runtime's caching `OAuth2`): the way to anything not built in. `from_secrets` gets
 ///   every argument under its name, a plain setting as a `Secret` too (read it with
-///   `expose()`); the builder's `access_token_url(…)` / `login_url(…)` overrides arrive
-///   under those names, replacing an argument of that name.
+///   `expose()`); the builder's `access_token_url(…)` / `login_url(…)` /
+///   `token_store(…)` overrides arrive under those names, replacing an argument of that
+///   name.
 /// - `none`
 ///
 /// Credentials (`token`, `password`, `client_secret`, `api_key`, `refresh_token`,
@@ -127,7 +128,9 @@ use proc_macro::TokenStream;
 ///
 /// Generates `<Name>Secrets` (one `Secret` field per key), `<Name>Builder` (type-state:
 /// `build` exists once every parameter and the secrets are set; `base_url(…)`,
-/// `access_token_url(…)`, `login_url(…)` and `configure_client(…)` adjust it), and on the
+/// `access_token_url(…)`, `login_url(…)`, `token_store(…)` (every refresh-token auth's
+/// store, the builder's winning over the attribute's) and `configure_client(…)` adjust
+/// it), and on the
 /// struct `builder()`, `check()`, `source_spec()` (the source as a `SourceSpec`),
 /// `SOURCE_NAME` and `SECRET_KEYS`.
 #[proc_macro_attribute]

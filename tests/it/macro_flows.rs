@@ -351,3 +351,301 @@ async fn a_token_store_path_and_the_url_override_reach_a_custom_strategy() {
         .unwrap();
     assert_eq!(source.things.collect().await.unwrap(), [json!({"id": 1})]);
 }
+
+/// A store file of this test run, removed first: the override's target.
+fn fresh_store(name: &str) -> std::path::PathBuf {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("macro-flows-{}-{name}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// Whether the shared store at `location` holds a refresh token.
+async fn holds_a_token(location: &str) -> bool {
+    rest_source::shared_store::token_store_at(location)
+        .unwrap()
+        .load()
+        .await
+        .unwrap()
+        .is_some()
+}
+
+/// A token endpoint that rotates: `rt-1` buys `at-1` and `rt-2`, `rt-2` buys `at-2` and
+/// `rt-3`; each refresh token is accepted once. `/things` answers either access token.
+async fn rotating_server() -> MockServer {
+    let server = MockServer::start().await;
+    for (spent, access, rotated) in [("rt-1", "at-1", "rt-2"), ("rt-2", "at-2", "rt-3")] {
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .and(wiremock::matchers::body_string_contains(format!(
+                "refresh_token={spent}"
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": access, "refresh_token": rotated, "expires_in": 3600
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    for access in ["at-1", "at-2"] {
+        Mock::given(method("GET"))
+            .and(path("/things"))
+            .and(header("authorization", format!("Bearer {access}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": 1}])))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = oauth2_refresh_token(
+        access_token_url = "https://crm.example.com/oauth/token",
+        client_id = "public-app",
+        refresh_token = secret("refresh_token"),
+        token_store = "memory://macro-flows/builtin-attribute.json",
+    ),
+    paginator = single_page,
+)]
+struct StoredCrm {
+    #[resource(path = "things")]
+    things: Resource<Value>,
+}
+
+#[tokio::test]
+async fn the_builder_token_store_replaces_the_attributes_for_a_refresh_token_grant() {
+    let server = rotating_server().await;
+    let store = fresh_store("builtin");
+    let build = || {
+        StoredCrm::builder()
+            .secrets(StoredCrmSecrets {
+                refresh_token: Secret::new("rt-1"),
+            })
+            .base_url(server.uri())
+            .access_token_url(format!("{}/oauth/token", server.uri()))
+            .token_store(store.to_str().unwrap())
+            .build()
+            .unwrap()
+    };
+    let first = build();
+    // The model carries the builder's store, not the attribute's.
+    let rest_source::spec::AuthSpec::OAuth2RefreshToken { token_store, .. } =
+        first.source_spec().auth.clone().unwrap()
+    else {
+        panic!("a refresh-token auth")
+    };
+    assert_eq!(token_store.as_deref(), store.to_str());
+    assert_eq!(first.things.collect().await.unwrap(), [json!({"id": 1})]);
+    let saved = std::fs::read_to_string(&store).expect("the rotated token is in the file");
+    assert!(saved.contains("rt-2") && !saved.contains("rt-1"), "{saved}");
+    // A restart with the same, now spent, secret: the file's `rt-2` is what is sent (the
+    // server accepts `rt-1` once only), and `rt-3` replaces it.
+    let restarted = build();
+    assert_eq!(restarted.things.collect().await.unwrap(), [json!({"id": 1})]);
+    let saved = std::fs::read_to_string(&store).unwrap();
+    assert!(saved.contains("rt-3"), "{saved}");
+    assert!(
+        !holds_a_token("memory://macro-flows/builtin-attribute.json").await,
+        "the attribute's store was never written"
+    );
+    let _ = std::fs::remove_file(&store);
+}
+
+/// A custom refresh grant: the built-in flow, its token store taken from the `token_store`
+/// argument, wrapped so the macro's `custom(flow = …)` path builds it.
+struct RotatingGrant(rest_source::RefreshTokenFlow);
+
+impl rest_source::OAuth2Flow for RotatingGrant {
+    fn access_token_url(&self) -> &str {
+        rest_source::OAuth2Flow::access_token_url(&self.0)
+    }
+    fn access_token_request_data(&self) -> Vec<(String, String)> {
+        rest_source::OAuth2Flow::access_token_request_data(&self.0)
+    }
+    fn client_credentials(&self) -> Option<rest_source::ClientCredentials<'_>> {
+        rest_source::OAuth2Flow::client_credentials(&self.0)
+    }
+    fn token_endpoint(&self) -> &rest_source::TokenEndpoint {
+        rest_source::OAuth2Flow::token_endpoint(&self.0)
+    }
+    async fn fetch_access_token(
+        &self,
+        cx: &rest_source::AuthContext,
+    ) -> rest_source::Result<rest_source::AccessToken> {
+        rest_source::OAuth2Flow::fetch_access_token(&self.0, cx).await
+    }
+}
+
+impl rest_source::spec::FromSecrets for RotatingGrant {
+    fn from_secrets(args: &rest_source::spec::SecretValues) -> rest_source::Result<Self> {
+        let store = rest_source::shared_store::token_store_at(args.get("token_store")?.expose())?;
+        let flow = rest_source::RefreshTokenFlow::public_client(
+            args.get("access_token_url")?.expose(),
+            args.get("client_id")?.clone(),
+            args.get("refresh_token")?.clone(),
+        )
+        .shared_token_store(store);
+        Ok(RotatingGrant(flow))
+    }
+}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = custom(
+        flow = RotatingGrant,
+        access_token_url = "https://crm.example.com/oauth/token",
+        client_id = "public-app",
+        refresh_token = secret("refresh_token"),
+        token_store = "memory://macro-flows/custom-attribute.json",
+    ),
+    paginator = single_page,
+)]
+struct CustomStoredCrm {
+    #[resource(path = "things")]
+    things: Resource<Value>,
+}
+
+#[tokio::test]
+async fn the_builder_token_store_and_url_reach_a_custom_flow() {
+    let server = rotating_server().await;
+    let store = fresh_store("custom");
+    let build = || {
+        CustomStoredCrm::builder()
+            .secrets(CustomStoredCrmSecrets {
+                refresh_token: Secret::new("rt-1"),
+            })
+            .base_url(server.uri())
+            .access_token_url(format!("{}/oauth/token", server.uri()))
+            .token_store(store.to_str().unwrap())
+            .build()
+            .unwrap()
+    };
+    let first = build();
+    // The custom spec's arguments carry both overrides under the builder methods' names.
+    let args = &first.source_spec().resources[0].auth;
+    let shown = format!("{:?}", (args, &first.source_spec().auth));
+    assert!(shown.contains(store.to_str().unwrap()), "{shown}");
+    assert!(!shown.contains("custom-attribute"), "{shown}");
+    assert_eq!(first.things.collect().await.unwrap(), [json!({"id": 1})]);
+    let saved = std::fs::read_to_string(&store).expect("the custom flow saved to the file");
+    assert!(saved.contains("rt-2"), "{saved}");
+    let restarted = build();
+    assert_eq!(restarted.things.collect().await.unwrap(), [json!({"id": 1})]);
+    assert!(std::fs::read_to_string(&store).unwrap().contains("rt-3"));
+    assert!(
+        !holds_a_token("memory://macro-flows/custom-attribute.json").await,
+        "the attribute's store was never written"
+    );
+    let _ = std::fs::remove_file(&store);
+}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    paginator = single_page,
+)]
+struct Reordered {
+    #[resource(path = "things")]
+    #[auth(oauth2_refresh_token(
+        access_token_url = "https://crm.example.com/oauth/token",
+        client_id = "public-app",
+        refresh_token = secret("refresh_token"),
+        token_store = "memory://macro-flows/reordered.json",
+    ))]
+    things: Resource<Value>,
+    #[resource(path = "things")]
+    #[auth(oauth2_refresh_token(
+        token_store = "memory://macro-flows/reordered.json",
+        refresh_token = secret("refresh_token"),
+        client_id = "public-app",
+        access_token_url = "https://crm.example.com/oauth/token",
+    ))]
+    same_things: Resource<Value>,
+}
+
+#[tokio::test]
+async fn one_refresh_token_auth_written_in_two_orders_is_one_strategy_with_one_store() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(wiremock::matchers::body_string_contains("refresh_token=rt-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "at-1", "refresh_token": "rt-2", "expires_in": 3600
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/things"))
+        .and(header("authorization", "Bearer at-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": 1}])))
+        .expect(2)
+        .mount(&server)
+        .await;
+    // Compiles: equal auths share their store (no "two refresh tokens in one store").
+    let source = Reordered::builder()
+        .secrets(ReorderedSecrets {
+            refresh_token: Secret::new("rt-1"),
+        })
+        .base_url(server.uri())
+        .access_token_url(format!("{}/oauth/token", server.uri()))
+        .build()
+        .unwrap();
+    // One strategy: one refresh (the mock expects one) serves both resources.
+    assert_eq!(source.things.collect().await.unwrap().len(), 1);
+    assert_eq!(source.same_things.collect().await.unwrap().len(), 1);
+    assert!(holds_a_token("memory://macro-flows/reordered.json").await);
+}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    paginator = single_page,
+)]
+#[allow(dead_code)] // built to see `build()` refuse it, never read
+struct TwoGrants {
+    #[resource(path = "contacts")]
+    #[auth(oauth2_refresh_token(
+        access_token_url = "https://crm.example.com/oauth/token",
+        client_id = "public-app",
+        refresh_token = secret("contacts_token"),
+    ))]
+    contacts: Resource<Value>,
+    #[resource(path = "deals")]
+    #[auth(oauth2_refresh_token(
+        access_token_url = "https://crm.example.com/oauth/token",
+        client_id = "public-app",
+        refresh_token = secret("deals_token"),
+    ))]
+    deals: Resource<Value>,
+}
+
+#[test]
+fn one_builder_token_store_for_two_distinct_refresh_token_auths_is_refused_at_build() {
+    let err = TwoGrants::builder()
+        .secrets(TwoGrantsSecrets {
+            contacts_token: Secret::new("rt-contacts"),
+            deals_token: Secret::new("rt-deals"),
+        })
+        .token_store("memory://macro-flows/two-grants.json")
+        .build()
+        .map(|_| ())
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("resources.deals.auth.token_store")
+            && text.contains("also where the auth of resource `contacts` keeps its refresh token"),
+        "{text}"
+    );
+    assert!(!text.contains("rt-contacts") && !text.contains("rt-deals"), "{text}");
+    // Without the override each keeps its token in memory, apart: the source builds.
+    assert!(
+        TwoGrants::builder()
+            .secrets(TwoGrantsSecrets {
+                contacts_token: Secret::new("rt-contacts"),
+                deals_token: Secret::new("rt-deals"),
+            })
+            .build()
+            .is_ok()
+    );
+}

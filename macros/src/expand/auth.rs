@@ -97,7 +97,8 @@ fn api_key_expr(form: &AuthForm) -> TokenStream {
     })
 }
 
-/// `oauth2_refresh_token(…)`, its token URL overridable by the builder.
+/// `oauth2_refresh_token(…)`, its token URL and token store overridable by the builder
+/// (the builder's `token_store(…)` wins over the attribute's).
 fn refresh_token_expr(form: &AuthForm) -> TokenStream {
     let AuthForm::OAuth2RefreshToken {
         access_token_url,
@@ -128,6 +129,10 @@ fn refresh_token_expr(form: &AuthForm) -> TokenStream {
     let client_auth = client_auth_expr(client_auth.as_ref());
     let (scope, expiration) = (opt_str(scope), opt_int(default_token_expiration));
     let token_store = opt_str(token_store);
+    let token_store = quote!(::core::option::Option::or(
+        ::core::clone::Clone::clone(&__token_store),
+        #token_store,
+    ));
     let shape = shape_fields(shape, true);
     quote!(#spec::AuthSpec::OAuth2RefreshToken {
         access_token_url: #url,
@@ -239,7 +244,8 @@ fn session_token_expr(form: &AuthForm) -> TokenStream {
     })
 }
 
-/// `custom(…)`: every argument under its name, with the builder's URL overrides.
+/// `custom(…)`: every argument under its name, with the builder's overrides (URLs, token
+/// store).
 fn custom_expr(form: &AuthForm) -> TokenStream {
     let AuthForm::Custom { ty, flow, args } = form else {
         return TokenStream::new();
@@ -255,19 +261,19 @@ fn custom_expr(form: &AuthForm) -> TokenStream {
             ::std::collections::BTreeMap::from([
                 #((::std::string::String::from(#names), #values)),*
             ]);
-        // The builder's URL overrides reach a custom type as they reach the built-in
-        // flows: under the builder method's name, replacing an argument of that name.
-        if let ::core::option::Option::Some(__url) = &__access_token_url {
-            __args.insert(
-                ::std::string::String::from("access_token_url"),
-                #spec::MaybeSecret::Plain(::core::clone::Clone::clone(__url)),
-            );
-        }
-        if let ::core::option::Option::Some(__url) = &__login_url {
-            __args.insert(
-                ::std::string::String::from("login_url"),
-                #spec::MaybeSecret::Plain(::core::clone::Clone::clone(__url)),
-            );
+        // The builder's overrides reach a custom type as they reach the built-in flows:
+        // under the builder method's name, replacing an argument of that name.
+        for (__name, __value) in [
+            ("access_token_url", &__access_token_url),
+            ("login_url", &__login_url),
+            ("token_store", &__token_store),
+        ] {
+            if let ::core::option::Option::Some(__value) = __value {
+                __args.insert(
+                    ::std::string::String::from(__name),
+                    #spec::MaybeSecret::Plain(::core::clone::Clone::clone(__value)),
+                );
+            }
         }
         #spec::AuthSpec::Custom(#spec::CustomAuthSpec {
             type_name: ::std::string::String::from(#type_name),

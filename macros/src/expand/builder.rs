@@ -41,6 +41,7 @@ pub fn builder_struct(n: &Names) -> TokenStream {
                 pub __base_url: ::core::option::Option<::std::string::String>,
                 pub __access_token_url: ::core::option::Option<::std::string::String>,
                 pub __login_url: ::core::option::Option<::std::string::String>,
+                pub __token_store: ::core::option::Option<::std::string::String>,
                 pub __configure: ::std::vec::Vec<#p::Configure>,
             }
 
@@ -69,6 +70,7 @@ fn carried() -> TokenStream {
         __base_url: __parts.__base_url,
         __access_token_url: __parts.__access_token_url,
         __login_url: __parts.__login_url,
+        __token_store: __parts.__token_store,
         __configure: __parts.__configure,
     }
 }
@@ -174,7 +176,8 @@ pub fn secrets_setters(n: &Names) -> TokenStream {
     }
 }
 
-/// `base_url`, `access_token_url`, `login_url` and `configure_client`, on every state.
+/// `base_url`, `access_token_url`, `login_url`, `token_store` and `configure_client`, on
+/// every state.
 pub fn overrides(n: &Names) -> TokenStream {
     let rt = rt();
     let (builder_ident, generics) = (&n.builder_ident, &n.generics);
@@ -189,16 +192,30 @@ pub fn overrides(n: &Names) -> TokenStream {
 
             /// Replaces the `access_token_url` of every OAuth2 auth of the source
             /// (`oauth2_client_credentials`, `oauth2_refresh_token`, `oauth2_jwt_bearer`;
-            /// for a test server or another environment).
+            /// for a test server or another environment). A `custom(…)` auth receives it
+            /// as its `access_token_url` argument.
             pub fn access_token_url(mut self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
                 self.__parts_mut().__access_token_url = ::core::option::Option::Some(__url.into());
                 self
             }
 
             /// Replaces the `login_url` of every `session_token` auth of the source (for a
-            /// test server or another environment).
+            /// test server or another environment). A `custom(…)` auth receives it as its
+            /// `login_url` argument.
             pub fn login_url(mut self, __url: impl ::core::convert::Into<::std::string::String>) -> Self {
                 self.__parts_mut().__login_url = ::core::option::Option::Some(__url.into());
+                self
+            }
+
+            /// Sets where every `oauth2_refresh_token` auth of the source keeps its rotated
+            /// refresh token, replacing a `token_store` the attribute names: a JSON file
+            /// path or `file://` URL, or `s3://…`, `gs://…`, `az://…`, `memory://…` (see
+            /// `shared_store::token_store_at`). A `custom(…)` auth receives it as its
+            /// `token_store` argument. One location for every such auth: two distinct
+            /// refresh-token auths in one store are refused at `build()`, since each would
+            /// overwrite the other's token.
+            pub fn token_store(mut self, __location: impl ::core::convert::Into<::std::string::String>) -> Self {
+                self.__parts_mut().__token_store = ::core::option::Option::Some(__location.into());
                 self
             }
 
@@ -305,6 +322,7 @@ pub fn build_fn(source: &Source, plan: &Plan, n: &Names) -> TokenStream {
                 let __base_url = __parts.__base_url;
                 let __access_token_url = __parts.__access_token_url;
                 let __login_url = __parts.__login_url;
+                let __token_store = __parts.__token_store;
                 #(#param_locals)*
                 let __spec: #rt::spec::SourceSpec = #spec;
                 let (__resources, __state) =

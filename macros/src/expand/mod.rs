@@ -190,7 +190,9 @@ fn source_impl(plan: &Plan, n: &Names) -> TokenStream {
                     ::core::option::Option::None;
                 let __login_url: ::core::option::Option<::std::string::String> =
                     ::core::option::Option::None;
-                let _ = (&__access_token_url, &__login_url);
+                let __token_store: ::core::option::Option<::std::string::String> =
+                    ::core::option::Option::None;
+                let _ = (&__access_token_url, &__login_url, &__token_store);
                 #source_auth_spec
             }
 
@@ -202,6 +204,7 @@ fn source_impl(plan: &Plan, n: &Names) -> TokenStream {
                     __base_url: ::core::option::Option::None,
                     __access_token_url: ::core::option::Option::None,
                     __login_url: ::core::option::Option::None,
+                    __token_store: ::core::option::Option::None,
                     __configure: ::std::vec::Vec::new(),
                 })
             }
