@@ -118,6 +118,42 @@ const RULES: &[(&str, &str)] = &[
         "a placeholder's braces are closed",
         "[[resources]]\nname = \"contacts\"\nendpoint = { path = \"contacts/{id\" }\n",
     ),
+    (
+        "a request has one body",
+        "[[resources]]\nname = \"search\"\nendpoint = { path = \"search\", method = \"POST\", json = { query = \"rust\" }, data = { q = \"rust\" } }\n",
+    ),
+    (
+        "base_url is an absolute URL",
+        "[client]\nbase_url = \"crm.example.com/api\"\n[[resources]]\nname = \"r\"\n",
+    ),
+    (
+        "an incremental start_param is not empty",
+        "[[resources]]\nname = \"events\"\nendpoint = { path = \"events\", incremental = { cursor_path = \"updated_at\", start_param = \"\" } }\n",
+    ),
+    (
+        "{incremental.initial_value} needs an initial_value",
+        "[[resources]]\nname = \"events\"\nendpoint = { path = \"events\", params = { since = \"{incremental.initial_value}\" }, incremental = { cursor_path = \"updated_at\" } }\n",
+    ),
+    (
+        "an {incremental.*} placeholder names an incremental value",
+        "[[resources]]\nname = \"events\"\nendpoint = { path = \"events\", params = { since = \"{incremental.start}\" }, incremental = { cursor_path = \"updated_at\", initial_value = \"2024-01-01\" } }\n",
+    ),
+    (
+        "a parent placeholder names a field",
+        "[[resources]]\nname = \"contacts\"\n[[resources]]\nname = \"notes\"\nendpoint = { path = \"contacts/{contacts.}/notes\" }\n",
+    ),
+    (
+        "a placeholder is a name",
+        "[[resources]]\nname = \"contacts\"\nendpoint = { path = \"contacts/{a b}\" }\n",
+    ),
+    (
+        "a closing brace is matched",
+        "[[resources]]\nname = \"contacts\"\nendpoint = { path = \"contacts/id}\" }\n",
+    ),
+    (
+        "distinct refresh-token auths keep their tokens in distinct stores",
+        "[client]\nbase_url = \"https://crm.example.com/api\"\nauth = { type = \"oauth2_refresh_token\", access_token_url = \"https://crm.example.com/oauth/token\", client_id = \"app\", refresh_token = { secret = \"crm_token\" }, token_store = \"tokens.json\" }\n[[resources]]\nname = \"contacts\"\n[[resources]]\nname = \"deals\"\nendpoint = { path = \"deals\", auth = { type = \"oauth2_refresh_token\", access_token_url = \"https://crm.example.com/oauth/token\", client_id = \"app\", refresh_token = { secret = \"deals_token\" }, token_store = \"tokens.json\" } }\n",
+    ),
 ];
 
 /// The macro's errors, as trybuild checks them.

@@ -182,6 +182,88 @@ struct StrayBrace {
     contacts: Resource<serde_json::Value>,
 }
 
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct TwoBodies {
+    #[resource(
+        path = "search",
+        method = "POST",
+        json = r#"{"query": "rust"}"#,
+        data("q" = "rust")
+    )]
+    search: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "crm.example.com/api", name = "relative")]
+struct RelativeBaseUrl {}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct EmptyStartParam {
+    #[resource(path = "events", incremental(cursor_path = "updated_at", start_param = ""))]
+    events: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct InitialValueNotSet {
+    #[resource(
+        path = "events",
+        params("since" = "{incremental.initial_value}"),
+        incremental(cursor_path = "updated_at")
+    )]
+    events: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct UnknownIncrementalValue {
+    #[resource(
+        path = "events",
+        params("since" = "{incremental.start}"),
+        incremental(cursor_path = "updated_at", initial_value = "2024-01-01")
+    )]
+    events: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct ParentWithoutField {
+    #[resource(path = "contacts")]
+    contacts: Resource<serde_json::Value>,
+    #[resource(path = "contacts/{contacts.}/notes")]
+    notes: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct NotAPlaceholder {
+    #[resource(path = "contacts/{a b}")]
+    contacts: Resource<serde_json::Value>,
+}
+
+#[rest_source(base_url = "https://crm.example.com/api")]
+struct UnmatchedBrace {
+    #[resource(path = "contacts/id}")]
+    contacts: Resource<serde_json::Value>,
+}
+
+#[rest_source(
+    base_url = "https://crm.example.com/api",
+    auth = oauth2_refresh_token(
+        access_token_url = "https://crm.example.com/oauth/token",
+        client_id = "app",
+        refresh_token = secret("crm_token"),
+        token_store = "tokens.json",
+    )
+)]
+struct SharedTokenStore {
+    #[resource(path = "contacts")]
+    contacts: Resource<serde_json::Value>,
+    #[resource(path = "deals")]
+    #[auth(oauth2_refresh_token(
+        token_store = "tokens.json",
+        refresh_token = secret("deals_token"),
+        client_id = "app",
+        access_token_url = "https://crm.example.com/oauth/token",
+    ))]
+    deals: Resource<serde_json::Value>,
+}
+
 fn main() {
     // The stand-ins keep the rest of the crate compiling: no cascade of errors here.
     let _ = ZeroLimits::builder();
