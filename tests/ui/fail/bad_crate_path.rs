@@ -18,4 +18,9 @@ struct Relative {
     a: Resource<u8>,
 }
 
-fn main() {}
+fn main() {
+    // The stand-ins keep code that uses the generated items compiling: no follow-on errors.
+    let _ = (NotAString::builder().build(), NotAString::SOURCE_NAME, NotAString::SECRET_KEYS);
+    let _ = (NotAPath::builder().build(), NotAPath::SOURCE_NAME, NotAPath::SECRET_KEYS);
+    let _ = (Relative::builder().build(), Relative::SOURCE_NAME, Relative::SECRET_KEYS);
+}

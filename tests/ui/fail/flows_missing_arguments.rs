@@ -18,4 +18,9 @@ struct Jwt {}
 #[rest_source(base_url = "https://api.example.com", auth = session_token(token_path = "token"))]
 struct Session {}
 
-fn main() {}
+fn main() {
+    // The stand-ins keep code that uses the generated items compiling: no follow-on errors.
+    let _ = (Refresh::builder().build(), Refresh::SOURCE_NAME, Refresh::SECRET_KEYS);
+    let _ = (Jwt::builder().build(), Jwt::SOURCE_NAME, Jwt::SECRET_KEYS);
+    let _ = (Session::builder().build(), Session::SOURCE_NAME, Session::SECRET_KEYS);
+}

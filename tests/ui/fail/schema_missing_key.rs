@@ -19,4 +19,7 @@ struct Crm {
     exports: Resource<serde_json::Value>,
 }
 
-fn main() {}
+fn main() {
+    // The stand-ins keep code that uses the generated items compiling: no follow-on errors.
+    let _ = (Crm::builder().build(), Crm::SOURCE_NAME, Crm::SECRET_KEYS);
+}

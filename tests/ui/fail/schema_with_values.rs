@@ -7,4 +7,7 @@ use rest_source::rest_source;
 )]
 struct Crm {}
 
-fn main() {}
+fn main() {
+    // The stand-ins keep code that uses the generated items compiling: no follow-on errors.
+    let _ = (Crm::builder().build(), Crm::SOURCE_NAME, Crm::SECRET_KEYS);
+}

@@ -21,4 +21,8 @@ struct Typo {}
 )]
 struct NoName {}
 
-fn main() {}
+fn main() {
+    // The stand-ins keep code that uses the generated items compiling: no follow-on errors.
+    let _ = (Typo::builder().build(), Typo::SOURCE_NAME, Typo::SECRET_KEYS);
+    let _ = (NoName::builder().build(), NoName::SOURCE_NAME, NoName::SECRET_KEYS);
+}

@@ -20,4 +20,8 @@ struct TwoSources {
     a: Resource<u8>,
 }
 
-fn main() {}
+fn main() {
+    // The stand-ins keep code that uses the generated items compiling: no follow-on errors.
+    let _ = (NoSource::builder().build(), NoSource::SOURCE_NAME, NoSource::SECRET_KEYS);
+    let _ = (TwoSources::builder().build(), TwoSources::SOURCE_NAME, TwoSources::SECRET_KEYS);
+}

@@ -8,4 +8,7 @@ struct Api {
     b: Resource<u8>,
 }
 
-fn main() {}
+fn main() {
+    // The stand-ins keep code that uses the generated items compiling: no follow-on errors.
+    let _ = (Api::builder().build(), Api::SOURCE_NAME, Api::SECRET_KEYS);
+}

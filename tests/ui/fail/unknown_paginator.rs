@@ -3,4 +3,7 @@ use rest_source::rest_source;
 #[rest_source(base_url = "https://api.example.com", paginator = json_lnk(next_url_path = "next"))]
 struct Api {}
 
-fn main() {}
+fn main() {
+    // The stand-ins keep code that uses the generated items compiling: no follow-on errors.
+    let _ = (Api::builder().build(), Api::SOURCE_NAME, Api::SECRET_KEYS);
+}
