@@ -234,10 +234,10 @@ name = "items"
 /// Every example config in `examples/configs/`, mirrored by a `#[rest_source]` struct: both
 /// front ends build an equal `SourceSpec`, and the same records through the same requests:
 /// on the demo API for the examples it serves, on a recording server for bearer, API key in
-/// the body, JWT bearer and session login (token and login requests included). The
-/// refresh-token example is compared as a model only: its `token_store` is a path relative
-/// to the working directory, which the builder cannot move into a temporary directory, and
-/// a test must not write into the repository.
+/// the body, JWT bearer, session login and the rotating refresh-token grant (token and
+/// login requests included; the refresh-token example's `token_store` moved into a
+/// temporary file on both sides, by text in the config and by the builder's
+/// `token_store(…)` in the macro, so no test writes into the repository).
 #[allow(dead_code)]
 mod every_example {
     use std::path::Path;
@@ -475,12 +475,18 @@ mod every_example {
 
     /// The example config `name`, its URLs moved from the demo's default port to `url`.
     fn example(name: &str, url: &str) -> SourceConfig {
+        example_with(name, &[("http://127.0.0.1:8080", url)])
+    }
+
+    /// The example config `name` with each `(from, to)` of `replace` replaced in its text.
+    fn example_with(name: &str, replace: &[(&str, &str)]) -> SourceConfig {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples/configs")
             .join(name);
-        let text = std::fs::read_to_string(&path)
-            .expect("example config exists")
-            .replace("http://127.0.0.1:8080", url);
+        let text = replace.iter().fold(
+            std::fs::read_to_string(&path).expect("example config exists"),
+            |text, (from, to)| text.replace(from, to),
+        );
         let loaded = if name.ends_with(".json") {
             SourceConfig::from_json_str(&text, name)
         } else {
@@ -773,7 +779,14 @@ mod every_example {
         let server = wiremock::MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::any())
             .respond_with(|request: &wiremock::Request| {
+                let refresh = String::from_utf8_lossy(&request.body)
+                    .contains("grant_type=refresh_token");
                 let body = match request.url.path() {
+                    // A refresh rotates: the spent token is replaced by `rt-rotated`.
+                    "/oauth/token" if refresh => json!({
+                        "access_token": "tok-1", "token_type": "bearer", "expires_in": 3600,
+                        "refresh_token": "rt-rotated"
+                    }),
                     "/oauth/token" | "/token" => {
                         json!({"access_token": "tok-1", "token_type": "bearer", "expires_in": 3600})
                     }
@@ -781,6 +794,7 @@ mod every_example {
                     "/api/v1/contacts" => {
                         json!({"results": [{"id": 1}, {"id": 2}], "paging": {"next": null}})
                     }
+                    "/api/v1/tickets" => json!({"data": [{"id": 7}], "total_pages": 1}),
                     "/api/search" => json!({"results": [{"id": 1}]}),
                     "/v4/files" => json!({"files": [{"id": "f1"}]}),
                     "/api/items" => json!({"items": [{"id": 1}]}),
@@ -889,6 +903,92 @@ mod every_example {
                 );
             }
             assert_eq!(config_saw, macro_saw, "{name}: the requests on the wire");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_refresh_token_example_sends_the_same_requests_and_keeps_the_rotated_token() {
+        let values = [
+            ("client_secret", "client-secret-4"),
+            ("refresh_token", "initial-refresh-5"),
+        ];
+        let store = |side: &str| {
+            let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+                "config-vs-macro-{}-refresh-{side}.json",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_file(&path);
+            path
+        };
+        let (config_store, macro_store) = (store("config"), store("macro"));
+        let by_config = |url: String| {
+            let store = config_store.to_str().unwrap().to_owned();
+            async move {
+                let config = example_with(
+                    "oauth2_refresh_token.toml",
+                    &[
+                        ("http://127.0.0.1:8080", url.as_str()),
+                        (".dlt/crm_refresh_token.json", store.as_str()),
+                    ],
+                );
+                let source = config.build(&secrets(&config.name, &values)).unwrap();
+                let mut out = Vec::new();
+                for r in source.resources() {
+                    let name = r.spec().name.clone();
+                    out.extend(records(vec![(name.as_str(), r)]).await);
+                }
+                out
+            }
+        };
+        let by_macro = |url: String| {
+            let store = macro_store.to_str().unwrap().to_owned();
+            async move {
+                let s = RefreshToken::builder()
+                    .secrets_from_resolver(&secrets("crm", &values))
+                    .unwrap()
+                    .base_url(format!("{url}/api/v1"))
+                    .access_token_url(format!("{url}/oauth/token"))
+                    .token_store(store)
+                    .build()
+                    .unwrap();
+                records(vec![("contacts", &s.contacts), ("tickets", &s.tickets)]).await
+            }
+        };
+        let (config_read, config_saw) = on_recorder(by_config).await;
+        let (macro_read, macro_saw) = on_recorder(by_macro).await;
+        assert_eq!(config_read, macro_read, "the records");
+        // One refresh with the initial token, client id and secret as HTTP Basic, then
+        // both resources with the refreshed access token.
+        for fragment in [
+            "\"path\":\"/oauth/token\"",
+            "[\"refresh_token\",\"initial-refresh-5\"]",
+            "Basic ",
+            "Bearer tok-1",
+            "\"path\":\"/api/v1/tickets\"",
+        ] {
+            assert!(
+                config_saw.iter().any(|r| r.contains(fragment)),
+                "{fragment} on the wire: {config_saw:#?}"
+            );
+        }
+        assert_eq!(
+            config_saw
+                .iter()
+                .filter(|r| r.contains("/oauth/token"))
+                .count(),
+            1,
+            "one refresh: {config_saw:#?}"
+        );
+        assert_eq!(config_saw, macro_saw, "the requests on the wire");
+        // Both front ends persisted the rotated token in their store, the spent one gone.
+        for path in [&config_store, &macro_store] {
+            let stored = std::fs::read_to_string(path).expect("the rotated token was saved");
+            assert!(
+                stored.contains("rt-rotated") && !stored.contains("initial-refresh-5"),
+                "{}: {stored}",
+                path.display()
+            );
+            let _ = std::fs::remove_file(path);
         }
     }
 }
