@@ -40,7 +40,13 @@ fn token_stores(cx: &Ctxt, source: &Source) {
         let at = format!("resources.{}.auth", field.ident.unraw());
         Some((at, field.auth.as_ref()?))
     });
-    for (at, def) in source.config.auth.iter().map(|a| ("auth".to_owned(), a)).chain(fields) {
+    for (at, def) in source
+        .config
+        .auth
+        .iter()
+        .map(|a| ("auth".to_owned(), a))
+        .chain(fields)
+    {
         if let Some((spec, span)) = refresh_token_spec(&def.form) {
             auths.push((at, spec, span));
         }

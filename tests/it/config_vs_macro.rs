@@ -779,8 +779,8 @@ mod every_example {
         let server = wiremock::MockServer::start().await;
         wiremock::Mock::given(wiremock::matchers::any())
             .respond_with(|request: &wiremock::Request| {
-                let refresh = String::from_utf8_lossy(&request.body)
-                    .contains("grant_type=refresh_token");
+                let refresh =
+                    String::from_utf8_lossy(&request.body).contains("grant_type=refresh_token");
                 let body = match request.url.path() {
                     // A refresh rotates: the spent token is replaced by `rt-rotated`.
                     "/oauth/token" if refresh => json!({

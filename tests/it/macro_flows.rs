@@ -443,7 +443,10 @@ async fn the_builder_token_store_replaces_the_attributes_for_a_refresh_token_gra
     // A restart with the same, now spent, secret: the file's `rt-2` is what is sent (the
     // server accepts `rt-1` once only), and `rt-3` replaces it.
     let restarted = build();
-    assert_eq!(restarted.things.collect().await.unwrap(), [json!({"id": 1})]);
+    assert_eq!(
+        restarted.things.collect().await.unwrap(),
+        [json!({"id": 1})]
+    );
     let saved = std::fs::read_to_string(&store).unwrap();
     assert!(saved.contains("rt-3"), "{saved}");
     assert!(
@@ -532,7 +535,10 @@ async fn the_builder_token_store_and_url_reach_a_custom_flow() {
     let saved = std::fs::read_to_string(&store).expect("the custom flow saved to the file");
     assert!(saved.contains("rt-2"), "{saved}");
     let restarted = build();
-    assert_eq!(restarted.things.collect().await.unwrap(), [json!({"id": 1})]);
+    assert_eq!(
+        restarted.things.collect().await.unwrap(),
+        [json!({"id": 1})]
+    );
     assert!(std::fs::read_to_string(&store).unwrap().contains("rt-3"));
     assert!(
         !holds_a_token("memory://macro-flows/custom-attribute.json").await,
@@ -569,7 +575,9 @@ async fn one_refresh_token_auth_written_in_two_orders_is_one_strategy_with_one_s
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
-        .and(wiremock::matchers::body_string_contains("refresh_token=rt-1"))
+        .and(wiremock::matchers::body_string_contains(
+            "refresh_token=rt-1",
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "access_token": "at-1", "refresh_token": "rt-2", "expires_in": 3600
         })))
@@ -637,7 +645,10 @@ fn one_builder_token_store_for_two_distinct_refresh_token_auths_is_refused_at_bu
             && text.contains("also where the auth of resource `contacts` keeps its refresh token"),
         "{text}"
     );
-    assert!(!text.contains("rt-contacts") && !text.contains("rt-deals"), "{text}");
+    assert!(
+        !text.contains("rt-contacts") && !text.contains("rt-deals"),
+        "{text}"
+    );
     // Without the override each keeps its token in memory, apart: the source builds.
     assert!(
         TwoGrants::builder()

@@ -208,7 +208,9 @@ mod tests {
         resources.iter().fold(
             SourceSpec::new("crm", "https://crm.example.com/api").auth(source),
             |spec, (name, auth)| {
-                spec.resource(SourceResource::new(ResourceSpec::new(*name, *name)).auth(auth.clone()))
+                spec.resource(
+                    SourceResource::new(ResourceSpec::new(*name, *name)).auth(auth.clone()),
+                )
             },
         )
     }
