@@ -948,9 +948,17 @@ mod every_example {
                     .unwrap()
                     .base_url(format!("{url}/api/v1"))
                     .access_token_url(format!("{url}/oauth/token"))
-                    .token_store(store)
+                    .token_store(store.clone())
                     .build()
                     .unwrap();
+                // Checked before any request, so a broken override never writes the
+                // attribute's relative path into the repository.
+                let Some(rest_source::spec::AuthSpec::OAuth2RefreshToken { token_store, .. }) =
+                    &s.source_spec().auth
+                else {
+                    panic!("a refresh-token auth");
+                };
+                assert_eq!(token_store.as_deref(), Some(store.as_str()));
                 records(vec![("contacts", &s.contacts), ("tickets", &s.tickets)]).await
             }
         };
