@@ -169,7 +169,7 @@ impl Validator<'_> {
     fn bind_path_params(
         &mut self,
         path: &str,
-        params: &mut BTreeMap<String, Value>,
+        params: &mut serde_json::Map<String, Value>,
         ep: &Node,
         ep_path: &str,
         path_span: Option<&std::ops::Range<usize>>,
@@ -197,7 +197,7 @@ impl Validator<'_> {
                             | NodeValue::Null,
                         ) => {
                             let node = node.expect("matched above");
-                            params.remove(name);
+                            params.shift_remove(name);
                             out.push_str(&python_str(node));
                         }
                         Some(NodeValue::Table(_))
@@ -332,7 +332,7 @@ impl Validator<'_> {
                 }
             }
         };
-        let mut params = BTreeMap::new();
+        let mut params = serde_json::Map::new();
         let mut resolved = Vec::new();
         let mut param_incremental = None;
         if let Some(pnode) = ep.get("params") {
@@ -417,6 +417,10 @@ impl Validator<'_> {
                                         self.incremental_options(value, &pat, &mut spec);
                                         param_incremental =
                                             Some((spec, value.span.clone(), pat.clone()));
+                                        // dlt assigns the start value to this key of its
+                                        // params dict: it is sent where it is written. A
+                                        // `null` holds the place (a `null` is never sent).
+                                        params.insert(key.name.clone(), Value::Null);
                                     }
                                 }
                                 Some("resolve") => {
