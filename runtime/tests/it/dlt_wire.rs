@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use crate::page_server::{Recorded, Reply, TestServer};
 use rest_source_runtime::config::SourceConfig;
+use rest_source_runtime::Secret;
 use rest_source_runtime::spec::SecretValues;
 use serde_json::{Map, Value};
 
@@ -154,6 +155,33 @@ fn is_parent(config: &Value, name: &str) -> bool {
     })
 }
 
+/// dlt takes credentials written in the config; rest-source refuses them (they must be
+/// referenced): each `auth` credential becomes `{"secret": <field>}`, its value a secret.
+fn reference_credentials(value: &mut Value, secrets: &mut SecretValues) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key == "auth"
+                    && let Value::Object(auth) = v
+                {
+                    for field in ["token", "api_key", "password", "client_secret"] {
+                        if let Some(Value::String(literal)) = auth.get(field) {
+                            secrets.insert(field, Secret::new(literal.clone()));
+                            auth.insert(field.into(), serde_json::json!({"secret": field}));
+                        }
+                    }
+                } else {
+                    reference_credentials(v, secrets);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| reference_credentials(v, secrets)),
+        _ => {}
+    }
+}
+
 /// Runs one case through the loader; the requests each resource sent, in order.
 async fn run_case(case: &Value) -> Result<BTreeMap<String, Vec<String>>, String> {
     let routes = case["routes"].as_array().unwrap().clone();
@@ -177,9 +205,11 @@ async fn run_case(case: &Value) -> Result<BTreeMap<String, Vec<String>>, String>
         .or_insert_with(|| Value::Object(Map::new()));
     defaults["concurrency"] = Value::from(1);
     let name = case["name"].as_str().unwrap();
+    let mut secrets = SecretValues::new(name);
+    reference_credentials(&mut config, &mut secrets);
     let source = SourceConfig::from_json_str(&config.to_string(), "cases.json")
         .map_err(|e| format!("the config does not load: {e}"))?
-        .build_with_values(&SecretValues::new(name))
+        .build_with_values(&secrets)
         .map_err(|e| format!("the source does not build: {e}"))?;
     for resource in config["resources"].as_array().unwrap() {
         let resource_name = resource["name"].as_str().or(resource.as_str()).unwrap();
@@ -257,4 +287,61 @@ fn the_golden_file_covers_what_the_cases_claim() {
     assert!(queries.contains(&"zeta=z&alpha=1&mid=True&beta=1.5&q=a+b%2Fc%3Ad~e%2Af%2Cg&empty="));
     assert!(queries.contains(&"per_page=10&sort=desc&filter=all&state=open"));
     assert!(queries.contains(&"q=x&active=True&offset=2&limit=2"));
+}
+
+/// The golden query strings of `case`, in order.
+fn golden_queries(case: &str) -> Vec<String> {
+    let golden: Value = serde_json::from_str(GOLDEN).unwrap();
+    golden["cases"][case]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["query"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_toml_config_sends_params_in_the_order_written_too() {
+    // The cases are JSON; TOML goes through its own parser (tables, inline tables and
+    // `resource_defaults` as separate tables), which must keep the order as well.
+    let server = TestServer::start(|_| Reply::json(serde_json::json!([{"id": 1}]))).await;
+    let text = format!(
+        r#"
+[client]
+base_url = "{}"
+
+[resource_defaults]
+concurrency = 1
+
+[resource_defaults.endpoint]
+paginator = {{ type = "single_page" }}
+data_selector = "$"
+
+[resource_defaults.endpoint.params]
+per_page = 10
+sort = "asc"
+filter = "all"
+
+[[resources]]
+name = "issues"
+endpoint = {{ path = "issues", params = {{ state = "open", sort = "desc" }} }}
+
+[[resources]]
+name = "labels"
+"#,
+        server.base
+    );
+    let source = SourceConfig::from_toml_str(&text, "wire.toml")
+        .unwrap()
+        .build_with_values(&SecretValues::new("wire"))
+        .unwrap();
+    for name in ["issues", "labels"] {
+        source.resource(name).unwrap().collect().await.unwrap();
+    }
+    let sent: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.raw_query.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(sent, golden_queries("resource_defaults_params_merged"));
 }

@@ -473,6 +473,16 @@ impl Validator<'_> {
                 }
             }
         }
+        // The place an incremental param holds matters only before other params: last, it
+        // is where the start value goes anyway (so the spec is the one an endpoint
+        // `incremental` with that `start_param` gives, as the macro writes it).
+        if let Some((spec, _, _)) = &param_incremental
+            && let Some(last) = params.keys().last().cloned()
+            && spec.start_param.as_deref() == Some(last.as_str())
+            && params.get(&last).is_some_and(Value::is_null)
+        {
+            params.shift_remove(&last);
+        }
         // dlt's single-entity rule (`_setup_single_entity_endpoint`), on the path as written:
         // a last segment with a `{placeholder}` is one object.
         let single_entity = url_path.as_deref().is_some_and(single_entity_path);
