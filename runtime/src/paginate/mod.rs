@@ -167,7 +167,12 @@ pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
     let pair = query_pair(name, value);
     let mut out: Vec<String> = Vec::new();
     let mut placed = false;
-    for raw in url.query().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+    for raw in url
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         let key = raw.split_once('=').map_or(raw, |(k, _)| k);
         let same = url::form_urlencoded::parse(key.as_bytes())
             .next()

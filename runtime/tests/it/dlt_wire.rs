@@ -16,8 +16,8 @@
 use std::collections::BTreeMap;
 
 use crate::page_server::{Recorded, Reply, TestServer};
-use rest_source_runtime::config::SourceConfig;
 use rest_source_runtime::Secret;
+use rest_source_runtime::config::SourceConfig;
 use rest_source_runtime::spec::SecretValues;
 use serde_json::{Map, Value};
 
@@ -76,10 +76,13 @@ fn route_for<'a>(routes: &'a [Value], req: &Recorded) -> Option<&'a Value> {
     routes.iter().find(|route| {
         route["method"] == req.method.as_str()
             && path_matches(route["path"].as_str().unwrap_or(""), &req.path)
-            && route.get("when").and_then(Value::as_object).is_none_or(|when| {
-                when.iter()
-                    .all(|(k, v)| fields.get(k).map(String::as_str) == v.as_str())
-            })
+            && route
+                .get("when")
+                .and_then(Value::as_object)
+                .is_none_or(|when| {
+                    when.iter()
+                        .all(|(k, v)| fields.get(k).map(String::as_str) == v.as_str())
+                })
     })
 }
 
@@ -90,11 +93,19 @@ fn reply(routes: &[Value], base: &str, req: &Recorded) -> Reply {
             ..Reply::json(serde_json::json!({"error": "no route"}))
         };
     };
-    let body = route.get("body").cloned().unwrap_or(Value::Array(Vec::new()));
+    let body = route
+        .get("body")
+        .cloned()
+        .unwrap_or(Value::Array(Vec::new()));
     let mut reply = Reply::json(body);
     reply.body = reply.body.replace("{base_url}", base);
     reply.status = route.get("status").and_then(Value::as_u64).unwrap_or(200) as u16;
-    for (k, v) in route.get("headers").and_then(Value::as_object).into_iter().flatten() {
+    for (k, v) in route
+        .get("headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         reply = reply.header(k, &v.as_str().unwrap_or("").replace("{base_url}", base));
     }
     reply
@@ -263,9 +274,9 @@ async fn every_case_sends_the_requests_dlt_sent() {
         let expected = golden_by_resource(&golden["cases"][name]);
         match run_case(case).await {
             Err(e) => failures.push(format!("{name}: {e}")),
-            Ok(ours) if ours != expected => failures.push(format!(
-                "{name}:\n  dlt:  {expected:#?}\n  ours: {ours:#?}"
-            )),
+            Ok(ours) if ours != expected => {
+                failures.push(format!("{name}:\n  dlt:  {expected:#?}\n  ours: {ours:#?}"))
+            }
             Ok(_) => {}
         }
     }

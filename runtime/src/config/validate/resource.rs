@@ -477,7 +477,7 @@ impl Validator<'_> {
         // is where the start value goes anyway (so the spec is the one an endpoint
         // `incremental` with that `start_param` gives, as the macro writes it).
         if let Some((spec, _, _)) = &param_incremental
-            && let Some(last) = params.keys().last().cloned()
+            && let Some(last) = params.keys().next_back().cloned()
             && spec.start_param.as_deref() == Some(last.as_str())
             && params.get(&last).is_some_and(Value::is_null)
         {
