@@ -112,9 +112,13 @@ pub struct EndpointSpec {
     /// HTTP method (default `GET`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
-    /// Query parameters sent with every page (strings as they are, other values as JSON).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub params: BTreeMap<String, Value>,
+    /// Query parameters sent with every page (strings as they are, other values as JSON),
+    /// in the order written: dlt sends them in its config dict's order, then what it adds
+    /// (incremental `start_param`/`end_param`, then the paginator's params). The map keeps
+    /// insertion order (this crate builds `serde_json` with `preserve_order`); equality
+    /// ignores the order, as `serde_json::Map`'s does.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub params: serde_json::Map<String, Value>,
     /// Headers sent with every page.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
@@ -328,7 +332,7 @@ impl<'de> Deserialize<'de> for EndpointSpec {
             #[serde(default)]
             method: Option<String>,
             #[serde(default)]
-            params: BTreeMap<String, Value>,
+            params: serde_json::Map<String, Value>,
             #[serde(default)]
             headers: BTreeMap<String, String>,
             #[serde(default)]

@@ -1000,3 +1000,44 @@ mod every_example {
         }
     }
 }
+
+/// Query params keep the order written through both front ends, as dlt sends them (its
+/// params dict's order). Spec equality ignores the order (`serde_json::Map`'s), so the
+/// order is asserted on its own; `runtime/tests/it/dlt_wire.rs` checks it on the wire.
+mod param_order {
+    use rest_source::config::SourceConfig;
+    use rest_source::{Resource, rest_source};
+    use serde_json::Value;
+
+    #[rest_source(name = "ordered", base_url = "http://127.0.0.1:8080/api")]
+    pub struct Ordered {
+        #[resource(
+            path = "items",
+            paginator = single_page,
+            params("zeta" = "z", "alpha" = 1, "mid" = "m")
+        )]
+        pub items: Resource<Value>,
+    }
+
+    #[test]
+    fn params_keep_the_order_written_in_the_macro_and_in_the_config() {
+        let by_macro = Ordered::builder().build().unwrap();
+        let config = SourceConfig::from_toml_str(
+            "name = \"ordered\"\n[client]\nbase_url = \"http://127.0.0.1:8080/api\"\n\
+             [[resources]]\nname = \"items\"\n[resources.endpoint]\npath = \"items\"\n\
+             paginator = \"single_page\"\n[resources.endpoint.params]\n\
+             zeta = \"z\"\nalpha = 1\nmid = \"m\"\n",
+            "ordered.toml",
+        )
+        .unwrap();
+        let by_config = config.to_spec();
+        let keys = |params: &serde_json::Map<String, Value>| -> Vec<String> {
+            params.keys().cloned().collect()
+        };
+        let macro_spec = by_macro.items.spec();
+        let config_spec = &by_config.resources[0].spec;
+        assert_eq!(keys(&macro_spec.endpoint.params), ["zeta", "alpha", "mid"]);
+        assert_eq!(keys(&config_spec.endpoint.params), ["zeta", "alpha", "mid"]);
+        assert_eq!(macro_spec, config_spec);
+    }
+}

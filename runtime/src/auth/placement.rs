@@ -120,11 +120,10 @@ impl Placement {
                     .headers_mut()
                     .insert(name, sensitive_header(scheme, &value)?);
             }
+            // After the request's own params, encoded as `requests` encodes them (dlt's
+            // `APIKeyAuth` calls `prepare_url` with `{name: api_key}`).
             ApiKeyLocation::Query => {
-                request
-                    .url_mut()
-                    .query_pairs_mut()
-                    .append_pair(&self.name, &value);
+                crate::paginate::append_query_param(request.url_mut(), &self.name, &value);
             }
             ApiKeyLocation::Cookie => {
                 let pair = format!("{}={value}", self.name);

@@ -68,8 +68,10 @@ mod tests {
         let text = "[client]\nbase_url = \"http://x\"\nauth = { type = \"bearer\" }\n";
         let node = parse(text).unwrap();
         let client = node.get("client").unwrap();
-        let (key, value) = &client.as_table().unwrap()[1];
+        // Keys in the order written (dlt sends params in its config's order).
+        let (key, value) = &client.as_table().unwrap()[0];
         assert_eq!(key.name, "base_url");
+        assert_eq!(client.as_table().unwrap()[1].0.name, "auth");
         assert_eq!(&text[key.span.clone().unwrap()], "base_url");
         assert_eq!(&text[value.span.clone().unwrap()], "\"http://x\"");
         let auth_type = client.get("auth").unwrap().get("type").unwrap();

@@ -157,19 +157,72 @@ pub fn from_spec(spec: &PaginatorSpec) -> Result<Box<dyn Paginator>> {
     })
 }
 
-/// Sets query parameter `name` to `value`, replacing any value it had.
+/// Sets query parameter `name` to `value`: in the place of its first occurrence (later
+/// ones are dropped), or at the end. This is how dlt's paginators update `request.params`,
+/// a Python dict: a key keeps its position, a new key goes last; so page 2 of
+/// `?q=x&offset=0&limit=10` is `?q=x&offset=10&limit=10`. The pair is encoded as `requests`
+/// encodes params (Python's `quote_plus`: letters, digits and `_.-~` as they are, a space
+/// as `+`, every other byte as `%XX`); the other pairs are kept as they are.
 pub fn set_query_param(url: &mut Url, name: &str, value: &str) {
-    let others: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != name)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let mut pairs = url.query_pairs_mut();
-    pairs.clear();
-    for (k, v) in &others {
-        pairs.append_pair(k, v);
+    let pair = query_pair(name, value);
+    let mut out: Vec<String> = Vec::new();
+    let mut placed = false;
+    for raw in url
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let key = raw.split_once('=').map_or(raw, |(k, _)| k);
+        let same = url::form_urlencoded::parse(key.as_bytes())
+            .next()
+            .is_some_and(|(k, _)| k == name);
+        match (same, placed) {
+            (false, _) => out.push(raw.to_owned()),
+            (true, false) => {
+                out.push(pair.clone());
+                placed = true;
+            }
+            (true, true) => {}
+        }
     }
-    pairs.append_pair(name, value);
+    if !placed {
+        out.push(pair);
+    }
+    url.set_query(Some(&out.join("&")));
+}
+
+/// Appends query parameter `name=value` (a repeated key stays repeated), encoded as
+/// Python's `requests` encodes params (`urllib.parse.urlencode` with `quote_plus`): letters,
+/// digits and `_.-~` as they are, a space as `+`, every other byte as `%XX`.
+pub(crate) fn append_query_param(url: &mut Url, name: &str, value: &str) {
+    let pair = query_pair(name, value);
+    let query = match url.query() {
+        Some(q) if !q.is_empty() => format!("{q}&{pair}"),
+        _ => pair,
+    };
+    url.set_query(Some(&query));
+}
+
+fn query_pair(name: &str, value: &str) -> String {
+    format!("{}={}", quote_plus(name), quote_plus(value))
+}
+
+/// Python's `urllib.parse.quote_plus`: what `requests` writes for each key and value of a
+/// query string or a form body. (`form_urlencoded` differs on `~`, which it escapes, and
+/// `*`, which it does not.)
+pub(crate) fn quote_plus(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
 }
 
 /// Sets the value at a dotted `path` of a JSON body (dlt's `set_value_at_path`), creating
@@ -286,7 +339,8 @@ impl Body {
         match value {
             Value::String(s) => Ok(Body::Raw(bytes::Bytes::from(s.clone()))),
             Value::Object(map) => {
-                let mut form = url::form_urlencoded::Serializer::new(String::new());
+                // In the table's order, encoded as `requests` encodes a dict body.
+                let mut form: Vec<String> = Vec::new();
                 for (key, v) in map {
                     let values = match v {
                         Value::Array(items) => items.iter().collect(),
@@ -294,10 +348,10 @@ impl Body {
                     };
                     for v in values.into_iter().filter(|v| !v.is_null()) {
                         // requests encodes `str(value)`: Python's `True` / `False`.
-                        form.append_pair(key, &crate::resource::select::python_str(v));
+                        form.push(query_pair(key, &crate::resource::select::python_str(v)));
                     }
                 }
-                Ok(Body::Form(bytes::Bytes::from(form.finish())))
+                Ok(Body::Form(bytes::Bytes::from(form.join("&"))))
             }
             other => Err(Error::Config(format!(
                 "`data` is {}, expected a table (sent form-encoded) or a string (sent as the raw \

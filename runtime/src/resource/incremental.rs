@@ -218,6 +218,19 @@ impl IncrementalCursor {
         }
     }
 
+    /// What this run assigns to query param `name`, if it is the `start_param` or the
+    /// `end_param`: `Some(None)` when it has no value (dlt assigns `None`, which `requests`
+    /// leaves out, dropping a value the config gave the same key).
+    pub(crate) fn assigns(&self, name: &str) -> Option<Option<String>> {
+        if self.spec.start_param.as_deref() == Some(name) {
+            return Some(self.start.as_ref().map(value_to_param));
+        }
+        if self.spec.end_param.as_deref() == Some(name) {
+            return Some(self.spec.end_value.as_ref().map(value_to_param));
+        }
+        None
+    }
+
     /// The query parameters this run sends: `start_param` and `end_param`.
     pub(crate) fn request_params(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();

@@ -27,7 +27,9 @@ use url::Url;
 use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::paginate::pipeline::{ReadAhead, lazy, run_ahead};
-use crate::paginate::{Body, Endpoint, PageLoop, Paginator, RawPage, from_spec, set_query_param};
+use crate::paginate::{
+    Body, Endpoint, PageLoop, Paginator, RawPage, append_query_param, from_spec, set_query_param,
+};
 use crate::partition::pages::{Discard, SharePages};
 use crate::partition::{Partition, PartitionReport, Split, SplitBy, parent_key};
 use crate::placeholder::{self, IncrementalValue, Reference};
@@ -1116,6 +1118,8 @@ fn parse_params(spec: &ResourceSpec) -> Result<ParsedParams> {
                     .map_err(|e| Error::Config(format!("param `{name}`: {e}")))?;
                 inc.start_param.get_or_insert_with(|| name.clone());
                 incremental = Some(inc);
+                // The start value goes in this param's place (see `first_url`).
+                params.push((name.clone(), Param::Value(Value::Null)));
             }
             _ => params.push((name.clone(), Param::Value(value.clone()))),
         }
@@ -1138,7 +1142,19 @@ fn first_url(
     let in_path: Vec<&str> = placeholder::names(&inner.spec.endpoint.path)?;
     let mut url = inner.endpoint.client.url(&path)?;
     for (name, param) in &inner.params {
+        // dlt assigns `params[start_param]` (and `end_param`) over the config's dict: the
+        // key keeps its place, the value is the cursor's (`None`: left out, as `requests`
+        // leaves out `None`). Params the config does not have go last (`PageLoop::new`).
+        if let Some(assigned) = cursor.and_then(|c| c.assigns(name)) {
+            if let Some(value) = assigned {
+                set_query_param(&mut url, name, &value);
+            }
+            continue;
+        }
         let value = match param {
+            // `requests` leaves out a `None` value (also the place an incremental param
+            // holds for its start value).
+            Param::Value(Value::Null) => continue,
             // As `requests` sends a list: the key repeated, once per item (`ids=1&ids=2`).
             Param::Value(Value::Array(items)) => {
                 for (n, item) in items.iter().enumerate() {
@@ -1149,7 +1165,7 @@ fn first_url(
                     if n == 0 {
                         set_query_param(&mut url, name, &item);
                     } else {
-                        url.query_pairs_mut().append_pair(name, &item);
+                        append_query_param(&mut url, name, &item);
                     }
                 }
                 continue;

@@ -17,6 +17,7 @@ mod dlt_runtime_body;
 mod dlt_runtime_incremental;
 mod dlt_runtime_paginators;
 mod dlt_runtime_response_actions;
+mod dlt_wire;
 mod error_messages;
 mod http_properties;
 mod incremental;

@@ -185,8 +185,8 @@ incremental = {{ cursor_path = "updated_at", initial_value = "2024-01-01" }}
     assert_eq!(
         bodies,
         [
-            "label=%231+in+eu%2Fwest+1&post=a%2Fb&rank=1&raw=%7Bkept%7D",
-            "label=%232+in+eu%2Fwest+1&post=x+y%3F%23&rank=2&raw=%7Bkept%7D",
+            "post=a%2Fb&rank=1&label=%231+in+eu%2Fwest+1&raw=%7Bkept%7D",
+            "post=x+y%3F%23&rank=2&label=%232+in+eu%2Fwest+1&raw=%7Bkept%7D",
         ]
     );
     assert!(

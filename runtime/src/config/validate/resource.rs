@@ -169,7 +169,7 @@ impl Validator<'_> {
     fn bind_path_params(
         &mut self,
         path: &str,
-        params: &mut BTreeMap<String, Value>,
+        params: &mut serde_json::Map<String, Value>,
         ep: &Node,
         ep_path: &str,
         path_span: Option<&std::ops::Range<usize>>,
@@ -197,7 +197,7 @@ impl Validator<'_> {
                             | NodeValue::Null,
                         ) => {
                             let node = node.expect("matched above");
-                            params.remove(name);
+                            params.shift_remove(name);
                             out.push_str(&python_str(node));
                         }
                         Some(NodeValue::Table(_))
@@ -332,7 +332,7 @@ impl Validator<'_> {
                 }
             }
         };
-        let mut params = BTreeMap::new();
+        let mut params = serde_json::Map::new();
         let mut resolved = Vec::new();
         let mut param_incremental = None;
         if let Some(pnode) = ep.get("params") {
@@ -417,6 +417,10 @@ impl Validator<'_> {
                                         self.incremental_options(value, &pat, &mut spec);
                                         param_incremental =
                                             Some((spec, value.span.clone(), pat.clone()));
+                                        // dlt assigns the start value to this key of its
+                                        // params dict: it is sent where it is written. A
+                                        // `null` holds the place (a `null` is never sent).
+                                        params.insert(key.name.clone(), Value::Null);
                                     }
                                 }
                                 Some("resolve") => {
@@ -468,6 +472,16 @@ impl Validator<'_> {
                     }
                 }
             }
+        }
+        // The place an incremental param holds matters only before other params: last, it
+        // is where the start value goes anyway (so the spec is the one an endpoint
+        // `incremental` with that `start_param` gives, as the macro writes it).
+        if let Some((spec, _, _)) = &param_incremental
+            && let Some(last) = params.keys().next_back().cloned()
+            && spec.start_param.as_deref() == Some(last.as_str())
+            && params.get(&last).is_some_and(Value::is_null)
+        {
+            params.shift_remove(&last);
         }
         // dlt's single-entity rule (`_setup_single_entity_endpoint`), on the path as written:
         // a last segment with a `{placeholder}` is one object.

@@ -17,6 +17,8 @@ pub struct Recorded {
     pub method: String,
     pub path: String,
     pub query: HashMap<String, String>,
+    /// The query string exactly as sent (`None`: no `?` in the request target).
+    pub raw_query: Option<String>,
     pub headers: HashMap<String, String>,
     pub body: String,
 }
@@ -176,6 +178,7 @@ async fn read_request<R: tokio::io::AsyncRead + Unpin>(
         method,
         path: url.path().to_owned(),
         query: url.query_pairs().into_owned().collect(),
+        raw_query: target.split_once('?').map(|(_, q)| q.to_owned()),
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
     })
