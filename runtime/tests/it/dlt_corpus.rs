@@ -51,9 +51,14 @@ const DIFFERENCES: &[(&str, &[&str], &str)] = &[
     (
         "tests/sources/rest_api/configurations/test_configuration.py:120",
         &["`json` body is sent with `method = \"POST\"`"],
-        "a `json` body on a GET (dlt's merge unit test; dlt sends a GET with a body): refused \
-         by the rule the macro shares, since many servers drop a GET's body; write \
-         `method = \"POST\"`",
+        "a `json` body and no `method` (dlt's merge unit test; dlt sends a GET with the body): \
+         refused by the rule the macro shares, as a forgotten `method = \"POST\"` (many \
+         servers drop a GET's body); `method = \"GET\"` written out sends the GET with its body",
+    ),
+    (
+        "tests/sources/rest_api/configurations/test_configuration.py:134",
+        &["`json` body is sent with `method = \"POST\"`"],
+        "the same merge test's expected result",
     ),
     (
         "tests/sources/rest_api/integration/test_offline.py:1428",
@@ -129,9 +134,15 @@ fn dlt_reason(error: &Value) -> Result<Vec<String>, String> {
     };
     let reason = match kind {
         "DictValidationException" if message.contains("expects the following types") => {
-            // a value no member of a union takes; dlt lists why each member refused it,
-            // the member the value was meant as first: its unexpected key, if it names one
-            if message.contains("received unexpected fields") {
+            // a value no member of a union takes; dlt lists why each member refused it: an
+            // unknown `type` if one is named, else the first member's unexpected key
+            let unknown_type = message.find("field `type=").and_then(|at| {
+                let rest = &message[at + "field `type=".len()..];
+                Some(rest[..rest.find('`')?].to_owned())
+            });
+            if let Some(t) = unknown_type {
+                vec![format!("type `{t}`")]
+            } else if message.contains("received unexpected fields") {
                 let keys = set(backticked("received unexpected fields").unwrap());
                 keys.into_iter()
                     .map(|k| format!("unknown key `{k}`"))
