@@ -544,3 +544,100 @@ async fn every_config_dlt_accepts_sends_dlts_first_requests() {
         "only {compared} requests compared: is the corpus complete?"
     );
 }
+
+/// JSON `null` has no TOML form; such configs are checked as JSON only.
+fn has_null(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.iter().any(has_null),
+        Value::Object(map) => map.values().any(has_null),
+        _ => false,
+    }
+}
+
+#[test]
+fn every_config_dlt_accepts_reads_the_same_written_as_toml() {
+    let corpus = corpus();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for entry in configs(&corpus) {
+        if dlt_outcome(entry) != "valid" || has_null(&entry["config"]) {
+            continue;
+        }
+        let Ok(from_json) = load(entry, &entry["config"]) else {
+            continue; // refused as JSON: the test above holds it to dlt's reason
+        };
+        let toml = toml::to_string(&entry["config"]).expect("a JSON object without null is TOML");
+        let origin = file_name(entry).replace(".json", ".toml");
+        match SourceConfig::from_toml_str(&toml, &origin) {
+            Ok(from_toml) if from_toml == from_json => compared += 1,
+            Ok(from_toml) => failures.push(format!(
+                "{}: TOML reads differently\n{toml}\n json: {from_json:?}\n toml: {from_toml:?}",
+                origin_of(entry)
+            )),
+            Err(e) => failures.push(format!(
+                "{}: refused as TOML\n{toml}\n{e}",
+                origin_of(entry)
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(compared >= 80, "only {compared} configs compared");
+}
+
+/// The docs' GitHub example (`basic.md`: `github_source(github_token=dlt.secrets.value)`,
+/// ported as `{"secret": "github_token"}`) finds its token where the docs put it,
+/// `[sources.rest_api_pipeline.github] github_token`, or in that key's env var, and sends it
+/// as dlt does.
+#[tokio::test]
+async fn the_docs_github_example_finds_its_token_in_the_docs_layout() {
+    let corpus = corpus();
+    let entry = configs(&corpus)
+        .iter()
+        .find(|e| {
+            origin_of(e) == "docs/website/docs/dlt-ecosystem/verified-sources/rest_api/basic.md:139"
+        })
+        .expect("the GitHub example is in the corpus");
+    let dlt = &entry["dlt"]["resources"]["issues"]["own_requests"][0];
+    assert_eq!(
+        dlt["headers"]["authorization"],
+        "Bearer secret-github_token"
+    );
+
+    let dir = std::env::temp_dir().join(format!("dlt-corpus-github-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("secrets.toml");
+    std::fs::write(
+        &file,
+        "[sources.rest_api_pipeline.github]\ngithub_token = \"secret-github_token\"\n",
+    )
+    .unwrap();
+    let env = [(
+        "SOURCES__REST_API_PIPELINE__GITHUB__GITHUB_TOKEN",
+        "secret-github_token",
+    )];
+    let no_env: [(&str, &str); 0] = [];
+    let resolvers = [
+        rest_source_runtime::SecretResolver::for_source("github")
+            .module("rest_api_pipeline")
+            .with_env_vars(no_env)
+            .with_file(&file),
+        rest_source_runtime::SecretResolver::for_source("github")
+            .module("rest_api_pipeline")
+            .with_env_vars(env),
+    ];
+    for secrets in resolvers {
+        let server = server(&corpus).await;
+        let config = on_server(&entry["config"], &server);
+        let config = SourceConfig::from_json_str(&config.to_string(), "github.json").unwrap();
+        let source = config.build(&secrets).unwrap_or_else(|e| panic!("{e}"));
+        let _ = source.resource("issues").unwrap().collect().await;
+        let first = &server.requests()[0];
+        assert_eq!(first.path, dlt["path"].as_str().unwrap());
+        assert_eq!(
+            first.header("authorization"),
+            Some("Bearer secret-github_token")
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
