@@ -229,16 +229,17 @@ fn ported(config: &Value) -> (Value, Vec<(String, String)>) {
         match value {
             Value::Object(map) => {
                 for (key, v) in map.iter_mut() {
-                    if in_auth && CREDENTIAL_FIELDS.contains(&key.as_str()) {
-                        if let Value::String(literal) = v {
-                            let name = match found.iter().find(|(_, l)| l == literal) {
-                                Some((name, _)) => name.clone(),
-                                None => format!("literal_{}_{}", key, found.len()),
-                            };
-                            found.push((name.clone(), literal.clone()));
-                            *v = json!({"secret": name});
-                            continue;
-                        }
+                    if in_auth
+                        && CREDENTIAL_FIELDS.contains(&key.as_str())
+                        && let Value::String(literal) = v
+                    {
+                        let name = match found.iter().find(|(_, l)| l == literal) {
+                            Some((name, _)) => name.clone(),
+                            None => format!("literal_{}_{}", key, found.len()),
+                        };
+                        found.push((name.clone(), literal.clone()));
+                        *v = json!({"secret": name});
+                        continue;
                     }
                     walk(v, key == "auth", found);
                 }
