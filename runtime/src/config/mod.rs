@@ -43,7 +43,7 @@
 //! | `client.proxy` | the proxy every request (token requests too) goes through, replacing `HTTPS_PROXY` & co.: `"http://proxy:3128"`, or `{ secret = "key" }` when its URL holds a password (a password in the config is refused) |
 //! | `client.no_proxy` | hosts reached without `client.proxy`, as `NO_PROXY` lists them: `["localhost", ".internal.example"]` or `"localhost,.internal.example"` |
 //! | `resource_defaults` | merged into every resource as dlt merges it: a key the resource sets replaces the default's whole, except `endpoint.params` and `endpoint.json`, merged one level deep |
-//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers` (as `client.headers`, secret ones too, this resource only), `json`, `data` (a table sent form-encoded, a string sent raw), `data_selector`, `paginator`, `incremental` (`cursor_path`, `start_param`, `end_param`, `initial_value`, `end_value`, `range_start`, `range_end`, `lag`, `on_cursor_value_missing`, `row_order`, `last_value_func`, `primary_key`), `response_actions` (`[{ status_code = 404, action = "ignore" }]`; `content`; `action` `ignore` or `retry`), `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected`, `parallelized`, and dlt's destination hints (`write_disposition`, `table_name`, `columns`, …: carried into the run report, see [`ResourceSpec::loader_hints`](crate::spec::ResourceSpec::loader_hints)) |
+//! | `resources[]` | `name`, `endpoint` (`path`, `method`, `params`, `headers` (as `client.headers`, secret ones too, this resource only), `json`, `data` (a table or a list of `[key, value]` pairs sent form-encoded, a string sent raw), `data_selector`, `paginator`, `incremental` (`cursor_path`, `start_param`, `end_param`, `initial_value`, `end_value`, `range_start`, `range_end`, `lag`, `on_cursor_value_missing`, `row_order`, `last_value_func`, `primary_key`), `response_actions` (`[{ status_code = 404, action = "ignore" }]`; `content`; `action` `ignore` or `retry`), `auth`), `primary_key`, `include_from_parent`, `max_pages`, `max_items`, `selected`, `parallelized`, and dlt's destination hints (`write_disposition`, `table_name`, `columns`, …: carried into the run report, see [`ResourceSpec::loader_hints`](crate::spec::ResourceSpec::loader_hints)) |
 //!
 //! A JSON `null` is the key left out, as in dlt (`paginator = null`: the client's;
 //! `params.x = null`: not sent), except `endpoint.auth = null`: that resource is public.
@@ -112,7 +112,8 @@
 //! record. dlt's older `params = { id = { type = "resolve", resource = "contacts", field = "id" } }`
 //! is accepted and means the same as `{contacts.id}`. Placeholders are filled in the path,
 //! string `params`, `headers` values and every string of `json` and `data`, including
-//! `{incremental.start_value}` (and `last_value`, `initial_value`, `end_value`); values put
+//! `{incremental.start_value}` (and `last_value`, `initial_value`, `end_value`, and the
+//! incremental's settings, such as `{incremental.lag}`, as dlt reads them); values put
 //! into the path are percent-encoded; see [`crate::placeholder`]. One that names nothing is a
 //! load error at the key where it is written.
 //!

@@ -353,6 +353,25 @@ impl Body {
                 }
                 Ok(Body::Form(bytes::Bytes::from(form.join("&"))))
             }
+            // A list of `[key, value]` pairs, as requests takes a list of tuples: in order,
+            // a key as often as it is listed.
+            Value::Array(pairs) => {
+                let mut form = url::form_urlencoded::Serializer::new(String::new());
+                for pair in pairs {
+                    match pair.as_array().map(Vec::as_slice) {
+                        Some([Value::String(key), v]) if !v.is_null() => {
+                            form.append_pair(key, &crate::resource::select::python_str(v));
+                        }
+                        Some([Value::String(_), _]) => {}
+                        _ => {
+                            return Err(Error::Config(format!(
+                                "a `data` list holds `[key, value]` pairs, found {pair}"
+                            )));
+                        }
+                    }
+                }
+                Ok(Body::Form(bytes::Bytes::from(form.finish())))
+            }
             other => Err(Error::Config(format!(
                 "`data` is {}, expected a table (sent form-encoded) or a string (sent as the raw \
                  body)",

@@ -12,6 +12,7 @@ mod config_assembly;
 mod config_errors;
 mod config_flows;
 mod dlt_config;
+mod dlt_corpus;
 mod dlt_credentials;
 mod dlt_runtime_body;
 mod dlt_runtime_incremental;

@@ -173,16 +173,19 @@ pub fn is_credential_header(name: &str) -> bool {
             .any(|word| name.contains(word))
 }
 
-/// A `json` body goes with `POST` (a `GET` with a body is dropped by many servers).
+/// A `json` body goes with `POST` (a `GET` with a body is dropped by many servers): a body
+/// with no `method` is most likely a forgotten `method = "POST"`. A method written out is
+/// taken as meant: `method = "GET"` with a body sends a GET with that body, as dlt does
+/// (its tests send `{}` with a GET).
 fn json_body_needs_post(spec: &SourceSpec, out: &mut Vec<Problem>) {
     for r in &spec.resources {
-        let post = r
+        let chosen = r
             .spec
             .endpoint
             .method
             .as_deref()
-            .is_some_and(|m| m.eq_ignore_ascii_case("POST"));
-        if r.spec.endpoint.json.is_some() && !post {
+            .is_some_and(|m| m.eq_ignore_ascii_case("GET") || m.eq_ignore_ascii_case("POST"));
+        if r.spec.endpoint.json.is_some() && !chosen {
             out.push(Problem {
                 path: format!("resources.{}.endpoint.json", r.spec.name),
                 message: "a `json` body is sent with `method = \"POST\"`".into(),
@@ -296,5 +299,21 @@ mod tests {
                     .json(serde_json::json!({})),
             );
         assert_eq!(paths(&spec), ["resources.search.endpoint.json"]);
+    }
+
+    #[test]
+    fn a_json_body_with_get_written_out_is_meant() {
+        let spec = SourceSpec::new("crm", "https://crm.example.com")
+            .resource(
+                ResourceSpec::new("find", "find")
+                    .method("GET")
+                    .json(serde_json::json!({})),
+            )
+            .resource(
+                ResourceSpec::new("odd", "odd")
+                    .method("DELETE")
+                    .json(serde_json::json!({})),
+            );
+        assert_eq!(paths(&spec), ["resources.odd.endpoint.json"]);
     }
 }

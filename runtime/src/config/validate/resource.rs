@@ -306,6 +306,15 @@ impl Validator<'_> {
         }
         let empty = Node::new(NodeValue::Table(Vec::new()), node.span.clone());
         let ep = endpoint.unwrap_or(&empty);
+        // `{incremental.lag}` and the other settings of the incremental: known now
+        let filled;
+        let ep = match fill_incremental_settings(ep) {
+            Some(node) => {
+                filled = node;
+                &filled
+            }
+            None => ep,
+        };
         // dlt: without an endpoint path, the resource name is the path.
         let (url_path, path_span) = match ep.get("path") {
             Some(p) => (self.string(p, &join(&ep_path, "path")), p.span.clone()),
@@ -653,20 +662,163 @@ impl Validator<'_> {
         out
     }
 
-    /// `endpoint.data`: a table (sent form-encoded) or a string (sent as it is).
+    /// `endpoint.data`: a table or a list of `[key, value]` pairs (sent form-encoded, as
+    /// requests sends a dict or a list of tuples) or a string (sent as it is).
     fn data_body(&mut self, node: &Node, path: &str) -> Option<serde_json::Value> {
         match &node.value {
             NodeValue::Str(_) | NodeValue::Table(_) => Some(node.to_json()),
+            NodeValue::Array(pairs) => {
+                let mut ok = true;
+                for (i, pair) in pairs.iter().enumerate() {
+                    let is_pair = match &pair.value {
+                        NodeValue::Array(kv) => {
+                            kv.len() == 2
+                                && matches!(kv[0].value, NodeValue::Str(_))
+                                && !matches!(kv[1].value, NodeValue::Table(_) | NodeValue::Array(_))
+                        }
+                        _ => false,
+                    };
+                    if !is_pair {
+                        ok = false;
+                        self.expected(pair, &format!("{path}[{i}]"), "a `[key, value]` pair");
+                    }
+                }
+                ok.then(|| node.to_json())
+            }
             _ => {
                 self.expected(
                     node,
                     path,
-                    "a table (sent form-encoded) or a string (sent as the raw body)",
+                    "a table or a list of `[key, value]` pairs (sent form-encoded) or a string \
+                     (sent as the raw body)",
                 );
                 None
             }
         }
     }
+}
+
+/// The incremental's settings a placeholder may name besides its values (`start_value`, …),
+/// as dlt's `{incremental.<attribute>}` reads any attribute of its `Incremental` object;
+/// with dlt's defaults for those that have one.
+const INCREMENTAL_SETTINGS: &[(&str, Option<&str>)] = &[
+    ("cursor_path", None),
+    ("lag", None),
+    ("primary_key", None),
+    ("row_order", None),
+    ("range_start", Some("closed")),
+    ("range_end", Some("open")),
+    ("on_cursor_value_missing", Some("raise")),
+    ("allow_external_schedulers", Some("False")),
+];
+
+/// The endpoint with every `{incremental.<setting>}` (`lag`, `cursor_path`, …: see
+/// [`INCREMENTAL_SETTINGS`]) in its path, params, headers, `json` and `data` replaced by the
+/// setting's value as dlt writes it (`str(value)`; in `json`, a string that is only the
+/// placeholder takes the value itself, as dlt keeps its type). `None` when there is nothing to
+/// replace. The values (`{incremental.start_value}`, …) are filled per request, later.
+fn fill_incremental_settings(ep: &Node) -> Option<Node> {
+    let incremental = ep
+        .get("incremental")
+        .filter(|n| n.as_table().is_some())
+        .or_else(|| {
+            ep.get("params")?.as_table()?.iter().find_map(|(_, v)| {
+                (v.get("type").and_then(Node::as_str) == Some("incremental")).then_some(v)
+            })
+        })?;
+    let mut settings: BTreeMap<&str, (String, Node)> = BTreeMap::new();
+    for (name, default) in INCREMENTAL_SETTINGS {
+        match incremental.get(name) {
+            Some(n)
+                if matches!(
+                    n.value,
+                    NodeValue::Str(_)
+                        | NodeValue::Int(_)
+                        | NodeValue::Float(_)
+                        | NodeValue::Bool(_)
+                ) =>
+            {
+                settings.insert(name, (python_str(n), n.clone()));
+            }
+            Some(_) => {}
+            None => {
+                if let Some(d) = default {
+                    let node = Node::new(NodeValue::Str((*d).to_owned()), None);
+                    settings.insert(name, ((*d).to_owned(), node));
+                }
+            }
+        }
+    }
+    let entries = ep.as_table()?;
+    let mut changed = false;
+    let mut out = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        let value = match key.name.as_str() {
+            "path" | "params" | "headers" | "data" => {
+                fill_settings(value, &settings, false, &mut changed)
+            }
+            "json" => fill_settings(value, &settings, true, &mut changed),
+            _ => value.clone(),
+        };
+        out.push((key.clone(), value));
+    }
+    changed.then(|| Node::new(NodeValue::Table(out), ep.span.clone()))
+}
+
+fn fill_settings(
+    node: &Node,
+    settings: &BTreeMap<&str, (String, Node)>,
+    keep_type: bool,
+    changed: &mut bool,
+) -> Node {
+    let setting = |name: &str| settings.get(name.strip_prefix("incremental.")?);
+    let value = match &node.value {
+        NodeValue::Str(s) if s.contains("{incremental.") => {
+            let Ok(pieces) = crate::placeholder::parse(s) else {
+                return node.clone(); // reported where the placeholders are checked
+            };
+            if let [crate::placeholder::Piece::Placeholder(name)] = pieces.as_slice()
+                && keep_type
+                && let Some((_, value)) = setting(name)
+            {
+                *changed = true;
+                return Node::new(value.value.clone(), node.span.clone());
+            }
+            let escape = |t: &str| t.replace('{', "{{").replace('}', "}}");
+            let mut text = String::with_capacity(s.len());
+            for piece in &pieces {
+                match piece {
+                    crate::placeholder::Piece::Text(t) => text.push_str(&escape(t)),
+                    crate::placeholder::Piece::Placeholder(name) => match setting(name) {
+                        Some((value, _)) => {
+                            *changed = true;
+                            text.push_str(&escape(value));
+                        }
+                        None => {
+                            text.push('{');
+                            text.push_str(name);
+                            text.push('}');
+                        }
+                    },
+                }
+            }
+            NodeValue::Str(text)
+        }
+        NodeValue::Array(items) => NodeValue::Array(
+            items
+                .iter()
+                .map(|i| fill_settings(i, settings, keep_type, changed))
+                .collect(),
+        ),
+        NodeValue::Table(entries) => NodeValue::Table(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), fill_settings(v, settings, keep_type, changed)))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    Node::new(value, node.span.clone())
 }
 
 /// dlt's `single_entity_path`: the last path segment holds a `{name}` placeholder (dlt's
