@@ -421,14 +421,11 @@ struct Sent {
 }
 
 fn pairs(text: &str) -> Vec<(String, String)> {
-    let mut pairs: Vec<_> = url::form_urlencoded::parse(text.as_bytes())
+    // In order: dlt sends params and form fields in the order written, and so does rest-source
+    // (`runtime/tests/fixtures/dlt_wire/` holds the byte-exact golden requests).
+    url::form_urlencoded::parse(text.as_bytes())
         .into_owned()
-        .collect();
-    // Param order: dlt sends params in the order written; rest-source's spec keeps them in a
-    // sorted map until the map-type change of issue #12 lands (the `dlt` golden-request
-    // tests cover the order). Here: the same params, each with dlt's value.
-    pairs.sort();
-    pairs
+        .collect()
 }
 
 /// A body as comparable data: JSON parsed, a form as sorted pairs, else the raw text.
