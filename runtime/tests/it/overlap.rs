@@ -44,6 +44,10 @@ struct Plan {
     next: Option<u64>,
     /// The body text instead of the records (still a JSON page).
     body: Option<String>,
+    /// How many bytes of the body go out with the headers, before the hold.
+    split: usize,
+    /// Whether to send the `Link` header (`false`: the link is in the body).
+    link_header: bool,
     hold: Hold,
     /// Announce the whole body, send half, close the connection.
     cut: bool,
@@ -56,12 +60,41 @@ impl Plan {
             n: 2,
             next: (page < last).then_some(page + 1),
             body: None,
+            split: 0,
+            link_header: true,
             hold: Hold::No,
             cut: false,
         }
     }
     fn hold(mut self, hold: Hold) -> Plan {
         self.hold = hold;
+        self
+    }
+    /// The page's records as JSON.
+    fn data(&self) -> String {
+        let data: Vec<_> = (self.first..self.first + self.n)
+            .map(|id| json!({"id": id}))
+            .collect();
+        serde_json::Value::Array(data).to_string()
+    }
+    /// The link (or the bare page number, for a cursor) in the body under `key`, before the
+    /// records (sent with the headers) or after them; no `Link` header.
+    fn in_body(mut self, base: &str, key: &str, before: bool, cursor: bool) -> Plan {
+        let next = match (self.next, cursor) {
+            (None, _) => "null".to_owned(),
+            (Some(n), true) => n.to_string(),
+            (Some(n), false) => format!("\"{base}/items?page={n}\""),
+        };
+        let data = self.data();
+        let (body, split) = if before {
+            let head = format!(r#"{{"{key}": {next}, "#);
+            (format!(r#"{head}"data": {data}}}"#), head.len())
+        } else {
+            (format!(r#"{{"data": {data}, "{key}": {next}}}"#), 0)
+        };
+        self.body = Some(body);
+        self.split = split;
+        self.link_header = false;
         self
     }
 }
@@ -109,22 +142,21 @@ impl HoldServer {
                         };
                         arrived.notify_waiters();
                         let plan = plan(page, attempt);
-                        let body = plan.body.clone().unwrap_or_else(|| {
-                            let data: Vec<_> = (plan.first..plan.first + plan.n)
-                                .map(|id| json!({"id": id}))
-                                .collect();
-                            json!({"data": data}).to_string()
-                        });
+                        let body = plan
+                            .body
+                            .clone()
+                            .unwrap_or_else(|| format!(r#"{{"data": {}}}"#, plan.data()));
                         let mut head = format!(
                             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
                             body.len()
                         );
-                        if let Some(next) = plan.next {
+                        if let Some(next) = plan.next.filter(|_| plan.link_header) {
                             head.push_str(&format!(
                                 "link: <{link_host}/items?page={next}>; rel=\"next\"\r\n"
                             ));
                         }
                         head.push_str("\r\n");
+                        head.push_str(&body[..plan.split]);
                         if write.write_all(head.as_bytes()).await.is_err() {
                             return;
                         }
@@ -145,11 +177,12 @@ impl HoldServer {
                                 notified.await;
                             },
                         }
+                        let rest = &body.as_bytes()[plan.split..];
                         if plan.cut {
-                            let _ = write.write_all(&body.as_bytes()[..body.len() / 2]).await;
+                            let _ = write.write_all(&rest[..rest.len() / 2]).await;
                             return;
                         }
-                        if write.write_all(body.as_bytes()).await.is_err() {
+                        if write.write_all(rest).await.is_err() {
                             return;
                         }
                     }
@@ -439,4 +472,81 @@ async fn a_retry_response_action_drops_the_request_made_from_its_headers() {
     let pages = server.pages();
     assert_eq!(pages.iter().filter(|p| **p == 2).count(), 2, "{pages:?}");
     assert_eq!(report.requests, pages.len() as u64);
+}
+
+/// A server whose pages carry their link in the body (see [`Plan::in_body`]), before or after
+/// the records; with `before`, each body's records are sent only once the next page was
+/// requested.
+async fn body_link_server(key: &'static str, before: bool, cursor: bool) -> HoldServer {
+    let base = Arc::new(Mutex::new(String::new()));
+    let link_base = base.clone();
+    let server = HoldServer::start(None, move |page, _| {
+        let plan = Plan::page(page, 3).in_body(&link_base.lock().unwrap(), key, before, cursor);
+        match (before, page) {
+            (true, 1 | 2) => plan.hold(Hold::UntilRequested {
+                page: page + 1,
+                times: 1,
+            }),
+            (true, _) => plan,
+            (false, _) => plan.hold(Hold::For(Duration::from_secs(5))),
+        }
+    })
+    .await;
+    *base.lock().unwrap() = server.base.clone();
+    server
+}
+
+#[tokio::test(start_paused = true)]
+async fn json_link_before_the_records_requests_the_next_page_from_the_first_bytes() {
+    let server = body_link_server("next", true, false).await;
+    let spec = ResourceSpec::new("items", "items")
+        .data_selector("data")
+        .paginator(PaginatorSpec::json_link("next"));
+    let resource: Resource<Item> = Resource::new(server.client(RetryPolicy::none()), spec).unwrap();
+    let (items, report) = tokio::time::timeout(PATIENCE, resource.collect_with_report())
+        .await
+        .expect("the next page was not requested from the body's first bytes")
+        .unwrap();
+    let ids: Vec<u64> = items.iter().map(|i| i.id).collect();
+    assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
+    assert_eq!(server.pages(), [1, 2, 3]);
+    assert_eq!(report.requests, 3);
+    assert_eq!(report.stop_reason(), Some(StopReason::NoNextPage));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cursor_before_the_records_requests_the_next_page_from_the_first_bytes() {
+    let server = body_link_server("cursor", true, true).await;
+    let spec = ResourceSpec::new("items", "items")
+        .data_selector("data")
+        .paginator(rest_source_runtime::spec::CursorPaginator::new(
+            "cursor", "page",
+        ));
+    let resource: Resource<Item> = Resource::new(server.client(RetryPolicy::none()), spec).unwrap();
+    let (items, report) = tokio::time::timeout(PATIENCE, resource.collect_with_report())
+        .await
+        .expect("the next page was not requested from the body's first bytes")
+        .unwrap();
+    let ids: Vec<u64> = items.iter().map(|i| i.id).collect();
+    assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
+    assert_eq!(server.pages(), [1, 2, 3]);
+    assert_eq!(report.requests, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn json_link_after_the_records_is_followed_once_the_body_is_read() {
+    let server = body_link_server("next", false, false).await;
+    let spec = ResourceSpec::new("items", "items")
+        .data_selector("data")
+        .paginator(PaginatorSpec::json_link("next"));
+    let resource: Resource<Item> = Resource::new(server.client(RetryPolicy::none()), spec).unwrap();
+    let (items, report) = tokio::time::timeout(PATIENCE, resource.collect_with_report())
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<u64> = items.iter().map(|i| i.id).collect();
+    assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
+    assert_eq!(server.pages(), [1, 2, 3]);
+    assert_eq!(report.requests, 3);
+    assert_eq!(report.pages, 3);
 }
