@@ -1,8 +1,9 @@
 //! Finding a paging value (a next link, a cursor) at the start of a JSON body while the rest
 //! of it streams in, without parsing the body: a scan over the object keys on the value's
-//! path that skips the scalar and small values before it, and gives up at the first large
-//! one (the records) or past [`LIMIT`] bytes. A link that comes after the records is then
-//! read from the whole body as before.
+//! path that skips the scalars and small objects or arrays (up to [`SMALL`] bytes) before
+//! it, and gives up at the first larger one (the records) or past [`LIMIT`] bytes. A link
+//! that comes after the records is then read from the whole body as before, and costs only
+//! the scan of the bytes up to the records.
 
 use std::borrow::Cow;
 
@@ -10,6 +11,10 @@ use crate::resource::select::Segment;
 
 /// How far into a body the scan looks before giving up.
 pub(crate) const LIMIT: usize = 8 * 1024;
+
+/// The largest object or array skipped on the way to the value: a larger one is taken for
+/// the records, and the value for one that comes after them.
+pub(crate) const SMALL: usize = 256;
 
 /// What the start of a body holds at a path.
 #[derive(Debug, PartialEq)]
@@ -86,14 +91,15 @@ impl<'a> Scan<'a> {
         Err(if j > LIMIT { Stop::No } else { Stop::More })
     }
 
-    /// Skips the value at `i`; containers are skipped only within [`LIMIT`].
+    /// Skips the value at `i`; an object or array only when it ends within [`SMALL`] bytes.
     fn skip(&mut self) -> Step<()> {
         match self.peek()? {
             b'"' => self.string().map(drop),
             b'{' | b'[' => {
+                let start = self.i;
                 let mut depth = 0usize;
                 loop {
-                    if self.i > LIMIT {
+                    if self.i - start > SMALL || self.i > LIMIT {
                         return Err(Stop::No);
                     }
                     match self.b.get(self.i) {
@@ -210,12 +216,14 @@ mod tests {
 
     #[test]
     fn a_link_after_the_records_or_absent_is_not_guessed() {
-        // The records come first: the scan gives up on them at once.
+        // The records come first: the scan gives up on them within `SMALL` bytes, whether
+        // they have all arrived or not.
         let body = format!(
             r#"{{"data": [{}], "next": "/p2"}}"#,
             "1,".repeat(10_000) + "1"
         );
         assert_eq!(at(&body, "next"), Found::No);
+        assert_eq!(at(&body[..SMALL + 20], "next"), Found::No);
         assert_eq!(
             at(r#"{"data": [], "next": "/p2"}"#, "next"),
             Found::Str("/p2".into())
