@@ -27,8 +27,13 @@
 //!
 //! Scenarios (all OAuth2 client credentials: one token request, then pages):
 //! - `link`: `/contacts`, `json_link` pagination (`paging.next`), 7-field records;
+//! - `linkfirst`: the same with `paging=first`, the link before the records in each body: the
+//!   next page is requested from the body's first bytes (overlap; off with `--concurrency 1`);
 //! - `offset`: `/events`, `offset`/`limit` with `total` (addressable pages);
 //! - `pages`: `/tickets`, `page`/`per_page` with `total_pages` (addressable pages);
+//! - `header`: `/users`, `header_link` pagination (RFC 8288 `Link: rel="next"`), 5-field
+//!   records: the next page is requested when this page's headers arrive (overlap; off with
+//!   `--concurrency 1`);
 //! - `multi`: the three above at once, one client and one token.
 
 use std::process::Command;
@@ -70,6 +75,16 @@ struct Event {
 
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)]
+struct User {
+    id: u64,
+    login: String,
+    name: String,
+    role: String,
+    active: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
 struct Ticket {
     id: u64,
     subject: String,
@@ -88,6 +103,11 @@ impl Id for Contact {
     }
 }
 impl Id for Event {
+    fn id(&self) -> u64 {
+        self.id
+    }
+}
+impl Id for User {
     fn id(&self) -> u64 {
         self.id
     }
@@ -123,8 +143,10 @@ impl Tally {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Scenario {
     Link,
+    LinkFirst,
     Offset,
     Pages,
+    Header,
     Multi,
 }
 
@@ -132,12 +154,15 @@ impl Scenario {
     fn parse(s: &str) -> Result<Scenario, BoxError> {
         Ok(match s {
             "link" => Scenario::Link,
+            "linkfirst" => Scenario::LinkFirst,
             "offset" => Scenario::Offset,
             "pages" => Scenario::Pages,
+            "header" => Scenario::Header,
             "multi" => Scenario::Multi,
             other => {
                 return Err(format!(
-                    "unknown scenario `{other}`; expected `link`, `offset`, `pages` or `multi`"
+                    "unknown scenario `{other}`; expected `link`, `linkfirst`, `offset`, `pages`, \
+                     `header` or `multi`"
                 )
                 .into());
             }
@@ -146,16 +171,20 @@ impl Scenario {
     fn name(self) -> &'static str {
         match self {
             Scenario::Link => "link",
+            Scenario::LinkFirst => "linkfirst",
             Scenario::Offset => "offset",
             Scenario::Pages => "pages",
+            Scenario::Header => "header",
             Scenario::Multi => "multi",
         }
     }
     fn describe(self) -> &'static str {
         match self {
             Scenario::Link => "json_link (follow `next`)",
+            Scenario::LinkFirst => "json_link, link before the records",
             Scenario::Offset => "offset + total",
             Scenario::Pages => "page_number + total_pages",
+            Scenario::Header => "header_link (`Link: rel=next`)",
             Scenario::Multi => "3 resources at once",
         }
     }
@@ -311,12 +340,14 @@ mod hand {
             .await?
             .access_token;
         Ok(match scenario {
-            Scenario::Link => link(&http, t, &token).await?,
+            Scenario::Link => link(&http, t, &token, "").await?,
+            Scenario::LinkFirst => link(&http, t, &token, "&paging=first").await?,
             Scenario::Offset => offset(&http, t, &token).await?,
             Scenario::Pages => pages(&http, t, &token).await?,
+            Scenario::Header => header(&http, t, &token).await?,
             Scenario::Multi => {
                 let (a, b, c) = tokio::try_join!(
-                    link(&http, t, &token),
+                    link(&http, t, &token, ""),
                     offset(&http, t, &token),
                     pages(&http, t, &token)
                 )?;
@@ -325,9 +356,18 @@ mod hand {
         })
     }
 
-    async fn link(http: &reqwest::Client, t: &Target, token: &str) -> Result<Tally, BoxError> {
+    async fn link(
+        http: &reqwest::Client,
+        t: &Target,
+        token: &str,
+        query: &str,
+    ) -> Result<Tally, BoxError> {
         let mut tally = Tally::default();
-        let mut next = Some(format!("{}/contacts?limit={}", t.base(), t.page_size));
+        let mut next = Some(format!(
+            "{}/contacts?limit={}{query}",
+            t.base(),
+            t.page_size
+        ));
         while let Some(url) = next {
             let page: LinkPage<Contact> = get(http, &url, token).await?;
             page.results.iter().for_each(|r| tally.add(r));
@@ -348,6 +388,31 @@ mod hand {
                 return Ok(tally);
             }
         }
+    }
+
+    /// Follows `Link: <…>; rel="next"`, reading each page after the one before.
+    async fn header(http: &reqwest::Client, t: &Target, token: &str) -> Result<Tally, BoxError> {
+        let mut tally = Tally::default();
+        let mut next = Some(format!("{}/users?per_page={}", t.base(), t.page_size));
+        while let Some(url) = next {
+            let response = http
+                .get(&url)
+                .bearer_auth(token)
+                .send()
+                .await?
+                .error_for_status()?;
+            next = response
+                .headers()
+                .get_all(reqwest::header::LINK)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .find(|link| link.contains("rel=\"next\""))
+                .and_then(|link| Some(link.split_once('<')?.1.split_once('>')?.0.to_owned()));
+            let page: Vec<User> = response.json().await?;
+            page.iter().for_each(|r| tally.add(r));
+        }
+        Ok(tally)
     }
 
     async fn pages(http: &reqwest::Client, t: &Target, token: &str) -> Result<Tally, BoxError> {
@@ -377,8 +442,10 @@ mod runtime {
 
     pub struct Source {
         pub contacts: Resource<Contact>,
+        pub contacts_first: Resource<Contact>,
         pub events: Resource<Event>,
         pub tickets: Resource<Ticket>,
+        pub users: Resource<User>,
     }
 
     pub fn source(t: &Target) -> Result<Source, BoxError> {
@@ -394,11 +461,27 @@ mod runtime {
                     .paginator(PaginatorSpec::json_link("paging.next"))
                     .concurrency(c),
             )?,
+            contacts_first: Resource::new(
+                client.clone(),
+                ResourceSpec::new("contacts", "contacts")
+                    .param("limit", t.page_size)
+                    .param("paging", "first")
+                    .data_selector("results")
+                    .paginator(PaginatorSpec::json_link("paging.next"))
+                    .concurrency(c),
+            )?,
             events: Resource::new(
                 client.clone(),
                 ResourceSpec::new("events", "events")
                     .data_selector("items")
                     .paginator(OffsetPaginator::new(t.page_size).total_path("total"))
+                    .concurrency(c),
+            )?,
+            users: Resource::new(
+                client.clone(),
+                ResourceSpec::new("users", "users")
+                    .param("per_page", t.page_size)
+                    .paginator(PaginatorSpec::header_link())
                     .concurrency(c),
             )?,
             tickets: Resource::new(
@@ -431,8 +514,10 @@ mod runtime {
         let s = source(t)?;
         Ok(match scenario {
             Scenario::Link => drain(&s.contacts).await?,
+            Scenario::LinkFirst => drain(&s.contacts_first).await?,
             Scenario::Offset => drain(&s.events).await?,
             Scenario::Pages => drain(&s.tickets).await?,
+            Scenario::Header => drain(&s.users).await?,
             Scenario::Multi => {
                 let (a, b, c) =
                     tokio::try_join!(drain(&s.contacts), drain(&s.events), drain(&s.tickets))?;
@@ -467,6 +552,14 @@ mod declared {
         pub contacts: Resource<Contact>,
 
         #[resource(
+            path = "contacts",
+            params("paging" = "first"),
+            data_selector = "results",
+            paginator = json_link(next_url_path = "paging.next")
+        )]
+        pub contacts_first: Resource<Contact>,
+
+        #[resource(
             path = "events",
             data_selector = "items",
             paginator = offset(limit = 100, total_path = "total")
@@ -479,6 +572,9 @@ mod declared {
             paginator = page_number(base_page = 1, total_path = "total_pages")
         )]
         pub tickets: Resource<Ticket>,
+
+        #[resource(path = "users", params("per_page" = 100), paginator = header_link)]
+        pub users: Resource<User>,
     }
 
     pub async fn run(scenario: Scenario, t: &Target) -> Result<Tally, BoxError> {
@@ -498,8 +594,10 @@ mod declared {
         use runtime::drain;
         Ok(match scenario {
             Scenario::Link => drain(&s.contacts).await?,
+            Scenario::LinkFirst => drain(&s.contacts_first).await?,
             Scenario::Offset => drain(&s.events).await?,
             Scenario::Pages => drain(&s.tickets).await?,
+            Scenario::Header => drain(&s.users).await?,
             Scenario::Multi => {
                 let (a, b, c) =
                     tokio::try_join!(drain(&s.contacts), drain(&s.events), drain(&s.tickets))?;
@@ -672,8 +770,10 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
         runs: 5,
         scenarios: vec![
             Scenario::Link,
+            Scenario::LinkFirst,
             Scenario::Offset,
             Scenario::Pages,
+            Scenario::Header,
             Scenario::Multi,
         ],
         variants: Variant::ALL.to_vec(),

@@ -23,6 +23,7 @@ import time
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import OAuth2ClientCredentials
 from dlt.sources.helpers.rest_client.paginators import (
+    HeaderLinkPaginator,
     JSONLinkPaginator,
     OffsetPaginator,
     PageNumberPaginator,
@@ -51,11 +52,11 @@ def drain(pages):
     return records, id_sum
 
 
-def link(c: RESTClient, page_size: int):
+def link(c: RESTClient, page_size: int, extra=None):
     return drain(
         c.paginate(
             "contacts",
-            params={"limit": page_size},
+            params={"limit": page_size, **(extra or {})},
             paginator=JSONLinkPaginator(next_url_path="paging.next"),
             data_selector="results",
         )
@@ -85,6 +86,20 @@ def pages(c: RESTClient, page_size: int):
     )
 
 
+def link_first(c: RESTClient, page_size: int):
+    return link(c, page_size, {"paging": "first"})
+
+
+def header(c: RESTClient, page_size: int):
+    return drain(
+        c.paginate(
+            "users",
+            params={"per_page": page_size},
+            paginator=HeaderLinkPaginator(),
+        )
+    )
+
+
 def cpu(usage) -> float:
     return usage.ru_utime + usage.ru_stime
 
@@ -92,12 +107,12 @@ def cpu(usage) -> float:
 def main() -> int:
     if len(sys.argv) != 4:
         print(
-            "usage: bench_dlt.py <link|offset|pages|multi> <origin> <page size>",
+            "usage: bench_dlt.py <link|linkfirst|offset|pages|header|multi> <origin> <page size>",
             file=sys.stderr,
         )
         return 2
     scenario, origin, page_size = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    runs = {"link": [link], "offset": [offset], "pages": [pages]}
+    runs = {"link": [link], "offset": [offset], "pages": [pages], "header": [header], "linkfirst": [link_first]}
     # dlt's client pages one request at a time; "multi" reads the three in turn with one
     # client (and one token), as a dlt source with three resources does by default.
     runs["multi"] = [link, offset, pages]

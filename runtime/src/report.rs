@@ -114,9 +114,10 @@ pub struct RunReport {
     pub records: u64,
     /// Pages received.
     pub pages: u64,
-    /// HTTP requests sent for the resource's pages, retries included (token requests are
-    /// counted in `token_fetches`). For a child resource, its own requests: the parent
-    /// pages it reads are not counted.
+    /// HTTP requests sent for the resource's pages, retries included, and pages requested
+    /// ahead that were then not used (a planned page past a short one, a next page whose
+    /// link was withdrawn); token requests are counted in `token_fetches`. For a child
+    /// resource, its own requests: the parent pages it reads are not counted.
     pub requests: u64,
     /// Retries, by the cause of the failed attempt: an HTTP status (`"429"`, `"503"`), or
     /// `"transport"` (connect errors, timeouts) and `"body"` (a body cut off mid-way).

@@ -139,6 +139,14 @@ struct JsonLinkPage<R> {
     paging: Paging,
 }
 
+/// The same page with the link before the records (`?paging=first`): a client can find it
+/// from the first bytes of the body.
+#[derive(Serialize)]
+struct JsonLinkFirstPage<R> {
+    paging: Paging,
+    results: R,
+}
+
 #[derive(Serialize)]
 struct DataPage<R> {
     data: R,
@@ -217,6 +225,16 @@ impl Api<'_> {
             Some(cursor) => decode_cursor("contacts", &cursor)?,
             None => since.map_or(1, records::first_contact_updated_since),
         };
+        let link_first = match self.query.get("paging").as_deref() {
+            None | Some("last") => false,
+            Some("first") => true,
+            Some(other) => {
+                return Err(respond::bad_parameter(&format!(
+                    "`paging` must be `first` (the link before the records) or `last` (the \
+                     default), got `{other}`"
+                )));
+            }
+        };
         let ids = window(start, limit, self.total(Collection::Contacts));
         let next = (ids.end <= self.total(Collection::Contacts)).then(|| {
             let mut url = format!(
@@ -228,16 +246,19 @@ impl Api<'_> {
                 url.push_str("&updated_since=");
                 url.push_str(&encode(&since));
             }
+            if link_first {
+                url.push_str("&paging=first");
+            }
             url
         });
         self.served(&ids);
-        Ok(respond::json(
-            StatusCode::OK,
-            &JsonLinkPage {
-                results: Records(ids, Contact),
-                paging: Paging { next },
-            },
-        ))
+        let results = Records(ids, Contact);
+        let paging = Paging { next };
+        Ok(if link_first {
+            respond::json(StatusCode::OK, &JsonLinkFirstPage { paging, results })
+        } else {
+            respond::json(StatusCode::OK, &JsonLinkPage { results, paging })
+        })
     }
 
     /// A contact's notes, in the same shape as contacts (one page, `next` null).

@@ -137,6 +137,19 @@ impl Paginator for Auto {
         }
     }
 
+    /// Once a paginator was detected (from the first page), its hint.
+    fn next_from_headers(&self, url: &Url, headers: &reqwest::header::HeaderMap) -> Option<Url> {
+        self.detected.as_ref()?.next_from_headers(url, headers)
+    }
+
+    /// Once a paginator was detected, its hint.
+    fn next_from_body_start(&self, url: &Url, start: &[u8]) -> super::BodyStart {
+        match &self.detected {
+            Some(p) => p.next_from_body_start(url, start),
+            None => super::BodyStart::Unknown,
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self.detected.as_ref().map(|p| p.kind()) {
             Some("header_link") => "auto: header_link",

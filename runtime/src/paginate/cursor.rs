@@ -4,7 +4,10 @@ use serde_json::Value;
 use url::Url;
 
 use super::json_link::kind;
-use super::{PageResponse, Paginator, common_stop, set_body_value, set_query_param};
+use super::{
+    BodyStart, PageResponse, Paginator, common_stop, scalar_at_start, set_body_value,
+    set_query_param,
+};
 use crate::error::{Error, Result};
 use crate::report::StopReason;
 use crate::resource::select::JsonPath;
@@ -88,6 +91,23 @@ impl Paginator for Cursor {
             set_body_value(body, path, cursor.clone());
         }
         true
+    }
+
+    /// The next URL, when the cursor comes before the records and is sent as a query
+    /// parameter (not with `cursor_body_path`, `has_more_path` or `stop_after_empty_page`).
+    fn next_from_body_start(&self, url: &Url, start: &[u8]) -> BodyStart {
+        if self.body_path.is_some() || self.has_more.is_some() || self.stop_after_empty_page {
+            return BodyStart::Unknown;
+        }
+        match scalar_at_start(start, &self.cursor_path) {
+            Ok(cursor) if !cursor.is_empty() => {
+                let mut next = url.clone();
+                set_query_param(&mut next, &self.cursor_param, &cursor);
+                BodyStart::Next(next)
+            }
+            Ok(_) => BodyStart::Unknown,
+            Err(hint) => hint,
+        }
     }
 
     fn kind(&self) -> &'static str {

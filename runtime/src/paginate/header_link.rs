@@ -31,6 +31,10 @@ impl Paginator for HeaderLink {
         }
     }
 
+    fn next_from_headers(&self, url: &Url, headers: &reqwest::header::HeaderMap) -> Option<Url> {
+        resolve_link(url, &find_link(headers, &self.rel)?).ok()
+    }
+
     fn kind(&self) -> &'static str {
         "header_link"
     }

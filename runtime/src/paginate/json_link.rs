@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use super::{PageResponse, Paginator, common_stop};
+use super::{BodyStart, PageResponse, Paginator, common_stop, scalar_at_start};
 use crate::error::{Error, Result};
 use crate::report::StopReason;
 use crate::resource::select::JsonPath;
@@ -55,6 +55,22 @@ impl Paginator for JsonLink {
                     kind(other)
                 ),
             )),
+        }
+    }
+
+    /// The link, when it comes before the records (`{"next": "…", "data": […]}`) and no
+    /// `has_more_path` or `stop_after_empty_page` could end the stream first.
+    fn next_from_body_start(&self, url: &Url, start: &[u8]) -> BodyStart {
+        if self.has_more.is_some() || self.stop_after_empty_page {
+            return BodyStart::Unknown;
+        }
+        match scalar_at_start(start, &self.next_url_path) {
+            Ok(link) if !link.trim().is_empty() => match resolve_link(url, link.trim()) {
+                Ok(next) => BodyStart::Next(next),
+                Err(_) => BodyStart::Unknown,
+            },
+            Ok(_) => BodyStart::Unknown,
+            Err(hint) => hint,
         }
     }
 

@@ -32,6 +32,7 @@ use std::sync::Mutex;
 use tokio::sync::Semaphore;
 
 mod auto;
+mod body_start;
 mod cursor;
 mod header_cursor;
 mod header_link;
@@ -112,6 +113,31 @@ pub trait Paginator: Send + 'static {
         None
     }
 
+    /// The next page's URL as the response headers already tell it, before the body is read
+    /// (`header_link`): the page loop then requests that page while this body streams in and
+    /// is decoded, when the resource's `concurrency` allows more than one request.
+    ///
+    /// Like [`Paginator::upcoming`], this is only a prefetch hint: each page is still
+    /// accepted through [`Paginator::next_request`] once its body is read, and the prefetched
+    /// response is used only if it is exactly the URL asked for (else it is dropped). The
+    /// default (`None`) requests the next page once this one has been read.
+    fn next_from_headers(&self, url: &Url, headers: &HeaderMap) -> Option<Url> {
+        let _ = (url, headers);
+        None
+    }
+
+    /// The next page's URL as the first bytes of the body tell it, while the rest streams
+    /// in (`json_link` or `cursor` whose value comes before the records, as in
+    /// `{"next": "…", "data": […]}`): called with more of the body each time until it
+    /// returns [`BodyStart::Next`] or [`BodyStart::Unknown`]. A call with no bytes asks
+    /// whether the paginator reads body starts at all (`ReadMore`) or not (`Unknown`, the
+    /// default). A hint, as [`Paginator::next_from_headers`]: the page is still accepted
+    /// through `next_request`.
+    fn next_from_body_start(&self, url: &Url, start: &[u8]) -> BodyStart {
+        let _ = (url, start);
+        BodyStart::Unknown
+    }
+
     /// The paginator's name for the run report (`offset`, `json_link`, …; `auto: json_link`
     /// for what `auto` detected). The default is `custom`.
     fn kind(&self) -> &'static str {
@@ -140,6 +166,34 @@ pub trait Paginator: Send + 'static {
     /// [`crate::spec::ResourceSpec::completeness`]). The default (`None`) checks nothing.
     fn expected_records(&self) -> Option<u64> {
         None
+    }
+}
+
+/// What the first bytes of a body say about the next page
+/// ([`Paginator::next_from_body_start`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BodyStart {
+    /// The next page's URL.
+    Next(Url),
+    /// Not decided by these bytes; ask again with more of the body.
+    ReadMore,
+    /// The start of the body does not tell (the link comes after the records, or there is
+    /// none): the next page is requested once the whole body is read.
+    Unknown,
+}
+
+/// The value at `path` from the first bytes of a body, for paginators that read a body
+/// start: a string or number, or what to tell the page loop instead.
+pub(crate) fn scalar_at_start(
+    start: &[u8],
+    path: &JsonPath,
+) -> std::result::Result<String, BodyStart> {
+    match body_start::find(start, path.segments()) {
+        body_start::Found::Str(s) => Ok(s.into_owned()),
+        body_start::Found::Number(n) => Ok(n.to_owned()),
+        body_start::Found::NeedMore => Err(BodyStart::ReadMore),
+        body_start::Found::No => Err(BodyStart::Unknown),
     }
 }
 
@@ -417,6 +471,17 @@ impl Endpoint {
         url: Url,
         paged_json: Option<bytes::Bytes>,
     ) -> Result<Fetched> {
+        self.fetch_watched(url, paged_json, None).await
+    }
+
+    /// [`Endpoint::fetch`], telling `early` what is known of the response before its body is
+    /// read (see [`Early`]).
+    pub(crate) async fn fetch_watched(
+        &self,
+        url: Url,
+        paged_json: Option<bytes::Bytes>,
+        early: Option<&EarlyTx>,
+    ) -> Result<Fetched> {
         let mut request = Request::new(self.method.clone(), url.clone());
         *request.headers_mut() = self.headers.clone();
         let body = match (paged_json, &self.body) {
@@ -436,7 +501,7 @@ impl Endpoint {
             }
             *request.body_mut() = Some(bytes.into());
         }
-        let (headers, shown_url, bytes) = match self.send(request).await? {
+        let (headers, shown_url, bytes) = match self.send(request, early).await? {
             Sent::Body(headers, shown_url, bytes) => (headers, shown_url, bytes),
             Sent::Ignored(status) => {
                 return Ok(Fetched {
@@ -584,6 +649,54 @@ fn is_json_lines(headers: &HeaderMap) -> bool {
     )
 }
 
+/// What a page fetch tells the page loop before its body is read, so it can request the
+/// next page early ([`Paginator::next_from_headers`]).
+#[derive(Debug)]
+pub(crate) enum Early {
+    /// A successful response's headers arrived; its body is being read.
+    Headers(HeaderMap),
+    /// The next bytes of that body (a copy, at most [`body_start::LIMIT`] in all), sent while
+    /// the page loop scans them ([`Paginator::next_from_body_start`]).
+    Chunk(bytes::Bytes),
+    /// The response last announced will not be the page: its body failed or was cut off (and
+    /// is retried), or a response action retries or ignores it. A request started from its
+    /// headers must be dropped.
+    Withdrawn,
+}
+
+/// Where a page fetch sends its [`Early`] events, and whether (still) to send body chunks.
+#[derive(Debug)]
+pub(crate) struct EarlyTx {
+    tx: tokio::sync::mpsc::UnboundedSender<Early>,
+    /// Cleared by the page loop once the body start has told it what it can.
+    chunks: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl EarlyTx {
+    fn send(&self, event: Early) {
+        let _ = self.tx.send(event);
+    }
+}
+
+/// The receiving end of an [`EarlyTx`].
+struct EarlyRx {
+    rx: tokio::sync::mpsc::UnboundedReceiver<Early>,
+    chunks: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// A channel for a page's [`Early`] events; body chunks are sent when `chunks`.
+fn early_channel(chunks: bool) -> (EarlyTx, EarlyRx) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let chunks = Arc::new(std::sync::atomic::AtomicBool::new(chunks));
+    (
+        EarlyTx {
+            tx,
+            chunks: chunks.clone(),
+        },
+        EarlyRx { rx, chunks },
+    )
+}
+
 /// What [`Endpoint::send`] got: a page's headers, redacted URL and body, or a response an
 /// `ignore` response action dropped (its status).
 pub(crate) enum Sent {
@@ -598,7 +711,14 @@ impl Endpoint {
     /// requests the client would retry. The final response then meets the endpoint's
     /// `response_actions` (first match wins): `ignore` drops it, `retry` sends the request
     /// again on the same policy.
-    async fn send(&self, request: Request) -> Result<Sent> {
+    async fn send(&self, request: Request, early: Option<&EarlyTx>) -> Result<Sent> {
+        // The page loop may have started the next request from these headers; anything but
+        // this body as the page takes it back.
+        let withdraw = || {
+            if let Some(tx) = early {
+                tx.send(Early::Withdrawn);
+            }
+        };
         let policy = self.client.retry_policy();
         let idempotent = self.method.is_idempotent();
         let start = tokio::time::Instant::now();
@@ -645,16 +765,38 @@ impl Endpoint {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let shown_url = response.url().to_owned();
-            match response.bytes_limited(self.max_page_bytes).await {
+            if let Some(tx) = early {
+                tx.send(Early::Headers(headers.clone()));
+            }
+            // A copy of the body's first bytes for the page loop's scan, while it wants them
+            // (the body itself stays one buffer).
+            let mut copied = 0;
+            let mut on_chunk = |chunk: &bytes::Bytes| {
+                let Some(tx) = early else { return };
+                if copied >= body_start::LIMIT
+                    || !tx.chunks.load(std::sync::atomic::Ordering::Relaxed)
+                {
+                    return;
+                }
+                let take = chunk.len().min(body_start::LIMIT + 1 - copied);
+                copied += take;
+                tx.send(Early::Chunk(bytes::Bytes::copy_from_slice(&chunk[..take])));
+            };
+            match response
+                .bytes_limited_with(self.max_page_bytes, &mut on_chunk)
+                .await
+            {
                 Ok(bytes) => {
                     if !self.response_actions.is_empty() {
                         let text = String::from_utf8_lossy(&bytes);
                         match self.action_for(status, &text) {
                             Some(ResponseActionKind::Ignore) => {
+                                withdraw();
                                 tracing::info!(target: "rest_source", resource = %self.resource, url = %shown_url, status, "response ignored (response_actions)");
                                 return Ok(Sent::Ignored(status));
                             }
                             Some(ResponseActionKind::Retry) => {
+                                withdraw();
                                 let err = Error::Status {
                                     method: self.method.clone(),
                                     url: shown_url,
@@ -672,6 +814,7 @@ impl Endpoint {
                     return Ok(Sent::Body(headers, shown_url, bytes));
                 }
                 Err(err @ Error::Transport { .. }) if idempotent => {
+                    withdraw();
                     // The one rule set of every retry (attempts, backoff floor, deadline),
                     // as `RestClient::execute` applies it.
                     let (err, wait) =
@@ -680,7 +823,10 @@ impl Endpoint {
                     tracing::info!(target: "rest_source", resource = %self.resource, url = %shown_url, attempt, error = %err, "page body was cut off; retrying");
                     tokio::time::sleep(wait).await;
                 }
-                Err(err) => return Err(err),
+                Err(err) => {
+                    withdraw();
+                    return Err(err);
+                }
             }
         }
     }
@@ -743,6 +889,21 @@ fn request_key(
     hasher.hash_one((url.as_str(), body.map(|b| &b[..])))
 }
 
+/// The first bytes of a body, while the paginator may find the next link in them.
+#[derive(Default)]
+struct BodyScan {
+    start: Vec<u8>,
+    on: bool,
+}
+
+/// A page requested from the headers of the page before it, with that fetch's own events
+/// (its headers link on to the page after it).
+struct Linked {
+    url: Url,
+    task: Task<Result<Fetched>>,
+    early: EarlyRx,
+}
+
 /// The page loop: requests pages in order, as they are asked for, and — for addressable
 /// paginators whose first page tells how many pages there are — fetches up to `concurrency`
 /// of the following pages ahead.
@@ -753,6 +914,13 @@ fn request_key(
 /// when it is exactly the URL the paginator asks for next. When the paginator stops early (a
 /// short page) or asks for something else, the remaining prefetches are cancelled and the
 /// loop goes on sequentially.
+///
+/// A paginator that knows the next URL from the headers ([`Paginator::next_from_headers`]:
+/// `header_link`) has the next page requested as soon as this page's headers arrive, while
+/// its body is read and decoded: one page ahead, same origin only, never past `max_pages`
+/// (and not with `max_items`, whose last page is known only once its records are counted).
+/// That request is dropped when this body fails, is cut off and retried, or meets a
+/// response action, and is used only when `next_request` asks for exactly its URL.
 pub(crate) struct PageLoop {
     endpoint: Arc<Endpoint>,
     paginator: Box<dyn Paginator>,
@@ -773,6 +941,8 @@ pub(crate) struct PageLoop {
     /// The first page's origin, the only one pages are fetched ahead from.
     origin: Option<url::Origin>,
     ahead: VecDeque<(Url, Task<Result<Fetched>>)>,
+    /// The next page, requested from this page's headers ([`Paginator::next_from_headers`]).
+    linked: Option<Linked>,
     /// Records as the server sent them (before `max_items` and incremental filtering), for
     /// the completeness check.
     received: u64,
@@ -829,6 +999,7 @@ impl PageLoop {
             planned: None,
             origin: None,
             ahead: VecDeque::new(),
+            linked: None,
             received: 0,
             stop: None,
             finished: false,
@@ -854,6 +1025,9 @@ impl PageLoop {
                 Ok(None)
             }
             Err(e) => {
+                // A request started ahead of a page that failed is not wanted.
+                self.linked = None;
+                self.ahead.clear();
                 if !self.finished {
                     self.finished = true;
                     lock(&self.tally).stopped(StopReason::Error, None, self.paginator.kind());
@@ -903,6 +1077,7 @@ impl PageLoop {
         let ep = self.endpoint.clone();
         let Some((url, body)) = self.next.take() else {
             self.ahead.clear();
+            self.linked = None;
             return Ok(None);
         };
         let limit = if ep.max_pages.is_some_and(|m| self.pages >= m) {
@@ -915,6 +1090,7 @@ impl PageLoop {
         if limit.is_some() {
             self.stop = limit;
             self.ahead.clear();
+            self.linked = None;
             return Ok(None);
         }
         let fetched = match self.ahead.pop_front() {
@@ -925,8 +1101,26 @@ impl PageLoop {
                     self.ahead.clear();
                     self.planned = None;
                 }
-                let _permit = self.permits.acquire().await;
-                ep.fetch(url, body).await?
+                match self.linked.take() {
+                    Some(linked) if linked.url == url && body.is_none() => {
+                        self.watch(url, join(linked.task), Some(linked.early))
+                            .await?
+                    }
+                    // A link requested ahead that is not the page asked for is dropped.
+                    _ => {
+                        let permits = self.permits.clone();
+                        let _permit = permits.acquire().await;
+                        let (tx, rx) = match self.links_ahead() {
+                            true => {
+                                let (tx, rx) = early_channel(self.reads_body_start(&url));
+                                (Some(tx), Some(rx))
+                            }
+                            false => (None, None),
+                        };
+                        let fetch = ep.fetch_watched(url.clone(), body, tx.as_ref());
+                        self.watch(url, fetch, rx).await?
+                    }
+                }
             }
         };
         let Fetched {
@@ -943,6 +1137,7 @@ impl PageLoop {
             lock(&self.tally).ignored(status);
             self.stop = Some(StopReason::Ignored);
             self.ahead.clear();
+            self.linked = None;
             return Ok(None);
         }
         self.pages += 1;
@@ -1036,6 +1231,7 @@ impl PageLoop {
             self.fetch_ahead();
         } else {
             self.ahead.clear();
+            self.linked = None;
         }
         Ok(Some(RawPage {
             url: shown_url,
@@ -1043,6 +1239,114 @@ impl PageLoop {
             records,
             envelope,
         }))
+    }
+
+    /// Whether the next page may be requested from this page's headers: the resource allows
+    /// more than one request in flight (not with `row_order`, whose pages may end the
+    /// window), the paginator pages with URLs only, no `max_items` (the last page it allows
+    /// is known only once its records are counted) and not a share of a partitioned run.
+    fn links_ahead(&self) -> bool {
+        self.concurrency > 1
+            && !self.pages_body
+            && self.endpoint.max_items.is_none()
+            && self.discard.is_none()
+    }
+
+    /// Whether the paginator looks for the next link in a body's first bytes.
+    fn reads_body_start(&self, url: &Url) -> bool {
+        self.paginator.next_from_body_start(url, &[]) == BodyStart::ReadMore
+    }
+
+    /// Awaits the page `url`'s fetch while following its [`Early`] events: its headers or
+    /// body start may link to the next page ([`PageLoop::link_ahead`]), a withdrawal drops
+    /// that request. Events still queued when the fetch ends are followed too, so a
+    /// withdrawal is never missed.
+    async fn watch(
+        &mut self,
+        url: Url,
+        fetch: impl std::future::Future<Output = Result<Fetched>>,
+        early: Option<EarlyRx>,
+    ) -> Result<Fetched> {
+        let Some(mut early) = early else {
+            return fetch.await;
+        };
+        let mut fetch = std::pin::pin!(fetch);
+        let mut scan = BodyScan::default();
+        let fetched = loop {
+            tokio::select! {
+                // Events come before the result they lead to: take them first.
+                biased;
+                Some(event) = early.rx.recv() => self.on_early(&url, event, &early, &mut scan),
+                fetched = &mut fetch => break fetched,
+            }
+        };
+        while let Ok(event) = early.rx.try_recv() {
+            self.on_early(&url, event, &early, &mut scan);
+        }
+        if fetched.is_err() {
+            self.linked = None;
+        }
+        fetched
+    }
+
+    fn on_early(&mut self, url: &Url, event: Early, early: &EarlyRx, scan: &mut BodyScan) {
+        use std::sync::atomic::Ordering::Relaxed;
+        match event {
+            Early::Headers(headers) => {
+                let next = self.paginator.next_from_headers(url, &headers);
+                self.link_ahead(url, next);
+                scan.start.clear();
+                scan.on = self.linked.is_none() && early.chunks.load(Relaxed);
+            }
+            Early::Chunk(bytes) if scan.on => {
+                scan.start.extend_from_slice(&bytes);
+                let next = match self.paginator.next_from_body_start(url, &scan.start) {
+                    BodyStart::ReadMore => return,
+                    BodyStart::Next(next) => Some(next),
+                    BodyStart::Unknown => None,
+                };
+                scan.on = false;
+                early.chunks.store(false, Relaxed);
+                if next.is_some() {
+                    self.link_ahead(url, next);
+                }
+            }
+            Early::Chunk(_) => {}
+            Early::Withdrawn => {
+                self.linked = None;
+                scan.on = false;
+            }
+        }
+    }
+
+    /// Requests `next`, the page that page `url` links to before its body is read, when
+    /// that is allowed: it would not pass `max_pages`, it is on `url`'s origin (credentials
+    /// stay there) and it was not requested before (a repeated link ends the loop instead).
+    fn link_ahead(&mut self, url: &Url, next: Option<Url>) {
+        self.linked = None;
+        // The page being read is number `pages + 1`; the linked one would be `pages + 2`.
+        if self.endpoint.max_pages.is_some_and(|m| self.pages + 2 > m) {
+            return;
+        }
+        let Some(next) = next else {
+            return;
+        };
+        if next.origin() != url.origin()
+            || self.seen.contains(&request_key(&self.hasher, &next, None))
+        {
+            return;
+        }
+        let (tx, rx) = early_channel(self.reads_body_start(&next));
+        let (ep, permits, to_fetch) = (self.endpoint.clone(), self.permits.clone(), next.clone());
+        let task = Task::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            ep.fetch_watched(to_fetch, None, Some(&tx)).await
+        });
+        self.linked = Some(Linked {
+            url: next,
+            task,
+            early: rx,
+        });
     }
 
     /// Starts fetching planned pages until `concurrency` are in flight or planned (never for

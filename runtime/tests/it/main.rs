@@ -20,6 +20,8 @@ mod dlt_runtime_paginators;
 mod dlt_runtime_response_actions;
 mod dlt_wire;
 mod error_messages;
+#[cfg(feature = "http2")]
+mod http2;
 mod http_properties;
 mod incremental;
 mod incremental_children;
@@ -28,6 +30,7 @@ mod live_counters;
 #[cfg(feature = "middleware")]
 mod middleware;
 mod oauth2;
+mod overlap;
 mod paginators;
 mod paging_integrity;
 mod parser_properties;
