@@ -236,7 +236,10 @@ mod snapshots {
 
     #[test]
     fn a_schema_is_tracked_by_absolute_path() {
-        let tmp = tempfile::Builder::new().prefix("rest-source-track-").tempdir().unwrap();
+        let tmp = tempfile::Builder::new()
+            .prefix("rest-source-track-")
+            .tempdir()
+            .unwrap();
         let dir = tmp.path().to_path_buf();
         let schema = dir.join("secrets.schema.toml");
         std::fs::write(&schema, "[sources.a]\ntoken = \"\"\n").unwrap();

@@ -67,8 +67,7 @@ fn scratch(test: &str) -> tempfile::TempDir {
 #[test]
 fn a_state_file_in_a_missing_directory_is_an_io_error_naming_the_path() {
     let dir = scratch("state-missing-dir");
-    let path = dir.path().join("no-such-dir")
-        .join("state.json");
+    let path = dir.path().join("no-such-dir").join("state.json");
     let store = rest_source_runtime::FileStateStore::new(&path);
     let err = store
         .save("items", &rest_source_runtime::IncrementalState::default())

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use rest_source::IncrementalState;
+use rest_source::Resource;
 use rest_source::config::SourceConfig;
 use rest_source::shared_store::StateStore;
 use rest_source::spec::LastValueFunc;
-use rest_source::Resource;
 use serde_json::Value;
 
 use crate::BAD_INPUT;
