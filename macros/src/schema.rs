@@ -184,16 +184,19 @@ mod tests {
         assert!(cx.finish().is_none());
     }
 
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("rest-source-schema-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    /// A fresh directory, removed when the guard drops (also when the test fails).
+    fn temp_dir(name: &str) -> (tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("rest-source-schema-{name}-"))
+            .tempdir()
+            .unwrap();
+        let dir = tmp.path().to_path_buf();
+        (tmp, dir)
     }
 
     #[test]
     fn default_file_next_to_cargo_toml_is_used_when_present() {
-        let dir = temp_dir("default");
+        let (_tmp, dir) = temp_dir("default");
         let env = Env {
             manifest_dir: Some(dir.clone()),
             source_file: None,
@@ -209,7 +212,7 @@ mod tests {
 
     #[test]
     fn explicit_path_is_relative_to_the_invoking_file() {
-        let dir = temp_dir("explicit");
+        let (_tmp, dir) = temp_dir("explicit");
         std::fs::create_dir_all(dir.join("ui")).unwrap();
         std::fs::write(dir.join("ui/keys.toml"), "token = \"\"\n").unwrap();
         let env = Env {

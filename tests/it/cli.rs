@@ -547,6 +547,35 @@ async fn state_file_makes_the_next_run_incremental() {
     server.shutdown().await;
 }
 
+/// `--state` with a path that is not UTF-8 (legal on Unix) is the state file there: the
+/// runtime's `StateStore::open` takes it as a path, as no URL can be such a text.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_state_path_that_is_not_utf8_is_a_state_file() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let server = DemoApi::new().records(RECORDS).start().await.unwrap();
+    let dir = workdir("state_non_utf8");
+    example_into(&dir, "oauth2_client_credentials.toml", &server);
+    let state = OsStr::from_bytes(b"st\xffate.json");
+    let args = [
+        OsStr::new("run"),
+        OsStr::new("oauth2_client_credentials.toml"),
+        OsStr::new("--resource"),
+        OsStr::new("contacts"),
+        OsStr::new("--state"),
+        state,
+    ];
+    let out = rest_source(&dir, &args, CRM_SECRETS).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let saved: Value = serde_json::from_slice(&std::fs::read(dir.join(state)).unwrap()).unwrap();
+    assert_eq!(
+        saved["resources"]["contacts"]["last_value"], "2024-01-01T00:55:00Z",
+        "the cursor is saved in the file the path names"
+    );
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn param_option_overrides_a_declared_source_parameter() {
     let server = DemoApi::new().records(RECORDS).start().await.unwrap();

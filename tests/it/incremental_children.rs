@@ -122,13 +122,13 @@ fn save(crm: &Crm, store: &FileStateStore) {
         .unwrap();
 }
 
-fn store(test: &str) -> (std::path::PathBuf, FileStateStore) {
-    let dir = std::env::temp_dir().join(format!(
-        "rest-source-macro-children-{test}-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = FileStateStore::new(dir.join("state.json"));
+/// A file state store in a fresh temp dir, removed when the guard drops.
+fn store(test: &str) -> (tempfile::TempDir, FileStateStore) {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("rest-source-macro-children-{test}-"))
+        .tempdir()
+        .unwrap();
+    let store = FileStateStore::new(dir.path().join("state.json"));
     (dir, store)
 }
 
@@ -147,31 +147,29 @@ fn texts(notes: &[Note]) -> Vec<&str> {
 #[tokio::test]
 async fn reading_the_parent_first_still_gives_the_child_the_whole_first_window() {
     let (server, _) = server().await;
-    let (dir, store) = store("parent-first");
+    let (_dir, store) = store("parent-first");
     let crm = crm(&server, &store);
     let contacts = crm.contacts.collect().await.unwrap();
     let notes = crm.notes.collect().await.unwrap();
     assert_eq!(contacts.iter().map(|c| c.id).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(texts(&notes), ["note of 1", "note of 2", "note of 3"]);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
 async fn reading_the_child_first_leaves_the_parent_its_whole_first_window() {
     let (server, _) = server().await;
-    let (dir, store) = store("child-first");
+    let (_dir, store) = store("child-first");
     let crm = crm(&server, &store);
     let notes = crm.notes.collect().await.unwrap();
     let contacts = crm.contacts.collect().await.unwrap();
     assert_eq!(texts(&notes), ["note of 1", "note of 2", "note of 3"]);
     assert_eq!(contacts.iter().map(|c| c.id).collect::<Vec<_>>(), [1, 2, 3]);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
 async fn the_second_run_fetches_the_notes_of_new_and_updated_contacts_only() {
     let (server, api) = server().await;
-    let (dir, store) = store("second-run");
+    let (_dir, store) = store("second-run");
 
     let run1 = crm(&server, &store);
     assert_eq!(run1.contacts.collect().await.unwrap().len(), 3);
@@ -194,5 +192,4 @@ async fn the_second_run_fetches_the_notes_of_new_and_updated_contacts_only() {
         notes_requested(&server, before).await,
         ["/contacts/2/notes", "/contacts/4/notes"]
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -143,9 +143,8 @@ async fn incremental_start_param_comes_from_saved_state_on_the_second_run() {
     .mount(&server)
     .await;
 
-    let dir = std::env::temp_dir().join(format!("rest-source-macro-inc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = FileStateStore::new(dir.join("state.json"));
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStateStore::new(dir.path().join("state.json"));
 
     // First run: no saved state, so `initial_value` is sent.
     let first = shop(&server);
@@ -174,7 +173,6 @@ async fn incremental_start_param_comes_from_saved_state_on_the_second_run() {
         Some(json!("2024-04-01")),
         "the generated field shares the state with its clones"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]

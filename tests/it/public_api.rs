@@ -59,7 +59,8 @@ fn public_api_matches_the_committed_listing() {
 fn a_new_pub_fn_shows_in_the_listing() {
     // The walker itself: an added `pub fn` in a public module changes the listing, one in a
     // private module does not, and a `pub use` makes the private one public.
-    let dir = std::env::temp_dir().join(format!("public-api-{}", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
     std::fs::create_dir_all(dir.join("hidden")).unwrap();
     let lib = dir.join("lib.rs");
     let write = |path: &Path, text: &str| std::fs::write(path, text).unwrap();
@@ -81,7 +82,6 @@ fn a_new_pub_fn_shows_in_the_listing() {
     );
     let reexported = list_crate("demo", &lib);
     assert!(reexported.contains("fn demo::helper()"), "{reexported}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// One module of the crate: where its items are and whether it is reachable from outside.

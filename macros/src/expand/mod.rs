@@ -239,8 +239,11 @@ mod snapshots {
 
     #[test]
     fn a_schema_is_tracked_by_absolute_path() {
-        let dir = std::env::temp_dir().join(format!("rest-source-track-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::Builder::new()
+            .prefix("rest-source-track-")
+            .tempdir()
+            .unwrap();
+        let dir = tmp.path().to_path_buf();
         let schema = dir.join("secrets.schema.toml");
         std::fs::write(&schema, "[sources.a]\ntoken = \"\"\n").unwrap();
         let env = Env {

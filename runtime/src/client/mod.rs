@@ -147,9 +147,10 @@ impl RestClientBuilder {
     }
 
     /// Adds a default header sent with every request. `Accept: application/json` is sent
-    /// unless an `Accept` is given here or on the request; with the `compression` feature
-    /// (on by default), `Accept-Encoding: gzip, br, zstd, deflate` too, and such bodies are
-    /// decoded.
+    /// unless an `Accept` is given here or on the request; with the `gzip` and `deflate`
+    /// features (on by default), `Accept-Encoding: gzip, deflate` too, and such bodies are
+    /// decoded (`br` and `zstd` as well with the `brotli` and `zstd` features, or
+    /// `compression` for all four).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers
             .push((name.into(), HeaderValueSource::Plain(value.into())));

@@ -3,7 +3,9 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -249,7 +251,23 @@ impl StateStore {
     /// `gs://bucket/key`, `az://container/key` or `memory://name/key` (see the
     /// [module docs](super)). An object-storage URL without the cargo feature for it is an
     /// error saying which feature to build with.
-    pub fn open(location: &str) -> Result<StateStore> {
+    ///
+    /// Takes a `&str`, a `String`, a `&Path` or a `PathBuf` alike: a location that is not
+    /// valid UTF-8 (possible for a path, never for a URL) is a file path.
+    ///
+    /// ```
+    /// use rest_source_runtime::shared_store::StateStore;
+    /// let file = StateStore::open(std::path::Path::new("state/crm.json")).unwrap();
+    /// assert_eq!(file.describe(), "the incremental state file `state/crm.json`");
+    /// let shared = StateStore::open("memory://docs/crm.json").unwrap();
+    /// assert_eq!(shared.describe(), "the incremental state store `memory://docs/crm.json`");
+    /// ```
+    pub fn open(location: impl AsRef<OsStr>) -> Result<StateStore> {
+        let location = location.as_ref();
+        let Some(location) = location.to_str() else {
+            // URLs are text, so a location that is not UTF-8 can only be a path.
+            return Ok(FileStateStore::new(Path::new(location)).into());
+        };
         Ok(match super::url::parse(location, "state")? {
             super::url::Location::File(path) => FileStateStore::new(path).into(),
             super::url::Location::Shared { backend, key } => SharedStateStore::named(
@@ -351,6 +369,40 @@ mod tests {
             last_value: Some(json!(v)),
             ..Default::default()
         }
+    }
+
+    /// `open` takes paths as well as text: one that is not UTF-8 is a file store there
+    /// (no URL is such a text), and text locations still dispatch on their scheme.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_location_that_is_not_utf8_opens_the_file_store_at_that_path() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(OsStr::from_bytes(b"state-\xff.json"));
+        let store = StateStore::open(&path).unwrap();
+        assert_eq!(store.file_path(), Some(path.as_path()));
+        store.save("r", &at(7), LastValueFunc::Max).await.unwrap();
+        assert!(path.is_file(), "saved in the file the path names");
+        assert_eq!(store.load("r").await.unwrap(), at(7));
+
+        let text = dir.path().join("text.json");
+        assert_eq!(
+            StateStore::open(&text).unwrap().file_path(),
+            Some(text.as_path())
+        );
+        let url = format!("file://{}", text.display());
+        assert_eq!(
+            StateStore::open(&url).unwrap().file_path(),
+            Some(text.as_path())
+        );
+        assert_eq!(
+            StateStore::open("memory://unit/state.json")
+                .unwrap()
+                .file_path(),
+            None
+        );
+        let err = StateStore::open(Path::new("")).unwrap_err().to_string();
+        assert!(err.contains("location is empty"), "{err}");
     }
 
     #[test]

@@ -59,20 +59,15 @@ async fn a_401_without_auth_says_the_resource_has_no_credentials() {
     assert!(!text.contains("check the `none` credentials"), "{text}");
 }
 
-/// A fresh directory under the system's temp dir for one test.
-fn scratch(test: &str) -> std::path::PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("rest-source-errors-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory under the system's temp dir for one test, removed on drop.
+fn scratch(test: &str) -> tempfile::TempDir {
+    crate::common::temp_dir(&format!("errors-{test}"))
 }
 
 #[test]
 fn a_state_file_in_a_missing_directory_is_an_io_error_naming_the_path() {
-    let path = scratch("state-missing-dir")
-        .join("no-such-dir")
-        .join("state.json");
+    let dir = scratch("state-missing-dir");
+    let path = dir.path().join("no-such-dir").join("state.json");
     let store = rest_source_runtime::FileStateStore::new(&path);
     let err = store
         .save("items", &rest_source_runtime::IncrementalState::default())
@@ -101,6 +96,7 @@ fn a_state_file_in_a_missing_directory_is_an_io_error_naming_the_path() {
 #[test]
 fn an_unreadable_or_invalid_state_file_is_an_io_error_naming_the_path() {
     let dir = scratch("state-unreadable");
+    let dir = dir.path();
     // A directory where the file should be: reading it fails (as root too, unlike a mode).
     let unreadable = dir.join("state.json");
     std::fs::create_dir(&unreadable).unwrap();
@@ -139,6 +135,7 @@ fn an_unreadable_or_invalid_state_file_is_an_io_error_naming_the_path() {
 async fn an_unreadable_token_store_is_an_io_error_that_never_quotes_the_file() {
     use rest_source_runtime::TokenStore;
     let dir = scratch("token-store");
+    let dir = dir.path();
     let unreadable = dir.join("token.json");
     std::fs::create_dir(&unreadable).unwrap();
     let err = rest_source_runtime::FileTokenStore::new(&unreadable)

@@ -1,6 +1,6 @@
 //! Incremental loading across two runs with the state in a file store.
 
-use crate::page_server;
+use crate::{common, page_server};
 
 use std::sync::{Arc, Mutex};
 
@@ -30,8 +30,8 @@ fn spec() -> ResourceSpec {
 
 #[tokio::test]
 async fn second_run_sends_the_last_value_and_gets_only_new_records() {
-    let dir = std::env::temp_dir().join(format!("rest-source-inc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("inc");
+    let dir = dir.path();
     let store = FileStateStore::new(dir.join("state.json"));
 
     let db: Arc<Mutex<Vec<Value>>> = Arc::new(Mutex::new(vec![
@@ -103,7 +103,6 @@ async fn second_run_sends_the_last_value_and_gets_only_new_records() {
         run2.incremental_state().unwrap().last_value,
         Some(json!("2024-03-02T00:00:00Z"))
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
@@ -129,8 +128,8 @@ async fn numbers_are_compared_numerically() {
 
 #[tokio::test]
 async fn state_file_is_written_atomically_and_keeps_other_resources() {
-    let dir = std::env::temp_dir().join(format!("rest-source-store-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::temp_dir("store");
+    let dir = dir.path();
     let path = dir.join("state.json");
     let store = FileStateStore::new(&path);
     let a = IncrementalState {
@@ -158,7 +157,6 @@ async fn state_file_is_written_atomically_and_keeps_other_resources() {
         err.contains("state.json") && err.contains("is not valid"),
         "{err}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]

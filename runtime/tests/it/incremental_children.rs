@@ -110,13 +110,10 @@ endpoint = {{ path = "contacts/{{contacts.id}}/notes" }}
     }
 }
 
-fn store(test: &str) -> (std::path::PathBuf, FileStateStore) {
-    let dir = std::env::temp_dir().join(format!(
-        "rest-source-incr-children-{test}-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = FileStateStore::new(dir.join("state.json"));
+/// A file state store in a fresh temp dir, removed when the guard drops.
+fn store(test: &str) -> (tempfile::TempDir, FileStateStore) {
+    let dir = crate::common::temp_dir(&format!("incr-children-{test}"));
+    let store = FileStateStore::new(dir.path().join("state.json"));
     (dir, store)
 }
 
@@ -142,7 +139,7 @@ fn save(store: &FileStateStore, resources: &[Resource<Value>]) {
 #[tokio::test]
 async fn the_second_run_fetches_children_of_updated_parents_only() {
     let crm = Crm::start().await;
-    let (dir, store) = store("second-run");
+    let (_dir, store) = store("second-run");
 
     // Run 1, the parent read first: both resources see the whole window.
     let run1 = crm.source(&store);
@@ -183,13 +180,12 @@ async fn the_second_run_fetches_children_of_updated_parents_only() {
     let run3 = crm.source(&store);
     assert!(run3[1].collect().await.unwrap().is_empty());
     assert!(crm.notes_requested(before).is_empty());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
 async fn the_child_read_first_leaves_the_parent_window_whole() {
     let crm = Crm::start().await;
-    let (dir, store) = store("child-first");
+    let (_dir, store) = store("child-first");
     let run = crm.source(&store);
     let notes1 = run[1].collect().await.unwrap();
     let contacts = run[0].collect().await.unwrap();
@@ -205,13 +201,12 @@ async fn the_child_read_first_leaves_the_parent_window_whole() {
         run[0].incremental_state().unwrap().last_value,
         Some(json!("2024-03-01"))
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
 async fn a_failed_child_run_leaves_its_position_so_the_next_run_repeats_the_window() {
     let crm = Crm::start().await;
-    let (dir, store) = store("failed-child");
+    let (_dir, store) = store("failed-child");
     crm.missing.lock().unwrap().push(3);
 
     let run1 = crm.source(&store);
@@ -235,13 +230,12 @@ async fn a_failed_child_run_leaves_its_position_so_the_next_run_repeats_the_wind
     let notes2 = run2[1].collect().await.unwrap();
     assert_eq!(notes(&notes2), ["note of 1", "note of 2", "note of 3"]);
     assert_eq!(crm.notes_requested(before).len(), 3);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
 async fn a_stream_dropped_early_or_a_first_page_advances_nothing() {
     let crm = Crm::start().await;
-    let (dir, store) = store("dropped");
+    let (_dir, store) = store("dropped");
     let run = crm.source(&store);
     let first = run[0].first_page().await.unwrap().unwrap();
     assert_eq!(first.len(), 3);
@@ -251,5 +245,4 @@ async fn a_stream_dropped_early_or_a_first_page_advances_nothing() {
     drop(notes);
     let state = run[1].incremental_state().unwrap();
     assert_eq!(state.parent.unwrap().last_value, None);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

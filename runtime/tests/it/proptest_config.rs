@@ -7,9 +7,9 @@
 //! Case counts are fixed (not read from the environment) so CI time stays predictable; a
 //! failure prints the shrunk input to reproduce it as a plain test.
 
-use std::path::PathBuf;
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::common;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -590,27 +590,17 @@ fn corrupt(text: &mut String, cut: Corruption) {
 
 // ------------------------------------------------------------------ the secrets file
 
-/// A per-case file under one temp dir for this test binary.
-fn secrets_path() -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("rest-source-proptest-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!(
-        "secrets-{}.toml",
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ))
-}
-
 /// Resolves `keys` from a secrets file holding `bytes`; returns the error's texts, if any.
 fn resolve_from(bytes: &[u8], source: &str, keys: &[&str]) -> Option<String> {
-    let path = secrets_path();
+    // A fresh dir per case, removed on drop (also when the case fails).
+    let dir = common::temp_dir("proptest");
+    let path = dir.path().join("secrets.toml");
     std::fs::write(&path, bytes).unwrap();
     let result = SecretResolver::for_source(source)
         .with_env_vars(Vec::<(String, String)>::new())
         .without_env()
         .with_file(&path)
         .resolve(keys);
-    let _ = std::fs::remove_file(&path);
     match result {
         Ok(secrets) => {
             assert_eq!(secrets.len(), keys.len(), "one secret per key");

@@ -7,7 +7,7 @@ use crate::common;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -121,15 +121,11 @@ fn auth(server: &Rotating, initial: &str) -> OAuth2RefreshToken {
     )
 }
 
-fn temp_store_path(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "rest-source-refresh-{name}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir.join("refresh-token.json")
+/// A file store's path in a fresh temp dir, removed when the guard drops.
+fn temp_store_path(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = common::temp_dir(&format!("refresh-{name}"));
+    let path = dir.path().join("refresh-token.json");
+    (dir, path)
 }
 
 #[tokio::test(start_paused = true)]
@@ -189,7 +185,7 @@ async fn a_rotated_refresh_token_replaces_the_old_one_within_a_run() {
 #[tokio::test(start_paused = true)]
 async fn rotation_is_persisted_across_a_restart_and_the_store_wins_over_the_stale_secret() {
     let server = Rotating::start().await;
-    let path = temp_store_path("restart");
+    let (_dir, path) = temp_store_path("restart");
     {
         let first_run = auth(&server, "ref-0").token_store(FileTokenStore::new(&path));
         client(&server.server, first_run).get("api").await.unwrap();
@@ -214,7 +210,6 @@ async fn rotation_is_persisted_across_a_restart_and_the_store_wins_over_the_stal
         .map(|r| r.form()["refresh_token"].clone())
         .collect();
     assert_eq!(presented, ["ref-0", "ref-0", "ref-1"]);
-    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,7 +252,7 @@ impl TokenStore for SlowLoad {
 #[tokio::test(start_paused = true)]
 async fn two_processes_sharing_a_file_store_never_spend_the_same_refresh_token() {
     let server = Rotating::start().await;
-    let path = temp_store_path("two-processes");
+    let (_dir, path) = temp_store_path("two-processes");
     // Two independent auths (separate caches, separate file handles), as two processes.
     let a = client(
         &server.server,
@@ -281,7 +276,6 @@ async fn two_processes_sharing_a_file_store_never_spend_the_same_refresh_token()
             .expose(),
         "ref-2"
     );
-    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
 
 #[tokio::test(start_paused = true)]
@@ -313,7 +307,7 @@ async fn invalid_grant_is_a_clear_reauthorise_error_that_is_not_retried() {
 #[tokio::test(start_paused = true)]
 async fn invalid_grant_from_a_stored_token_says_to_delete_the_store() {
     let server = Rotating::start().await;
-    let path = temp_store_path("stale-store");
+    let (_dir, path) = temp_store_path("stale-store");
     let store = FileTokenStore::new(&path);
     store.save(&Secret::new("ref-dead")).await.unwrap();
     let c = client(&server.server, auth(&server, "ref-0").token_store(store));
@@ -324,7 +318,6 @@ async fn invalid_grant_from_a_stored_token_says_to_delete_the_store() {
     );
     assert!(msg.contains("and delete the token store file"), "{msg}");
     assert!(msg.contains("a stored token wins over the secret"), "{msg}");
-    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
 
 #[tokio::test(start_paused = true)]

@@ -356,9 +356,8 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
     let refused = format!("{refused}x");
 
     // Refresh token: success (rotation written to a file store), errors, a corrupt store.
-    let dir = std::env::temp_dir().join(format!("rest-source-canary-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = FileTokenStore::new(dir.join("token.json"));
+    let dir = common::temp_dir("canary");
+    let store = FileTokenStore::new(dir.path().join("token.json"));
     let auth = refresh(server.url("/refresh")).token_store(store.clone());
     assert_debug_clean(&auth);
     assert_debug_clean(&store);
@@ -379,7 +378,7 @@ async fn non_standard_flows_never_leak_credentials_or_issued_tokens() {
     std::fs::write(store.path(), format!("not json {CANARY}")).unwrap();
     let err = store.load().await.unwrap_err();
     assert_error_clean(&err);
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
 
     // Session: every token source and placement, and every login failure.
     for auth in [

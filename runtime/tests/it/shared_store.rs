@@ -171,15 +171,13 @@ async fn concurrent_state_writers_on_the_object_store_lose_no_progress() {
 
 #[tokio::test]
 async fn the_file_state_store_merges_concurrent_saves_too() {
-    let dir = std::env::temp_dir().join(format!("rest-source-cas-state-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("state.json");
+    let dir = common::temp_dir("cas-state");
+    let path = dir.path().join("state.json");
     let at = |v: i64| IncrementalState {
         last_value: Some(json!(v)),
         ..IncrementalState::default()
     };
-    let a = StateStore::open(path.to_str().unwrap()).unwrap();
+    let a = StateStore::open(&path).unwrap();
     let b = StateStore::open(&format!("file://{}", path.display())).unwrap();
     a.save("r", &at(9), LastValueFunc::Max).await.unwrap();
     b.save("r", &at(4), LastValueFunc::Max).await.unwrap();
@@ -190,7 +188,6 @@ async fn the_file_state_store_merges_concurrent_saves_too() {
         "the later cursor is kept"
     );
     assert_eq!(a.load("other").await.unwrap(), at(1));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 // --- Two processes over a real S3-compatible server (moto) ------------------------------

@@ -22,8 +22,8 @@ use tokio_rustls::rustls;
 /// A CA, a server certificate for `localhost` and a client certificate it signed, as DER
 /// (for the server) and as PEM files (for the client).
 struct Pki {
-    /// The folder of the PEM files (configs are written here too).
-    dir: PathBuf,
+    /// The folder of the PEM files (configs are written here too), removed on drop.
+    dir: tempfile::TempDir,
     ca: CertificateDer<'static>,
     server_chain: Vec<CertificateDer<'static>>,
     server_key: PrivateKeyDer<'static>,
@@ -33,13 +33,7 @@ struct Pki {
 }
 
 fn pki() -> Pki {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "rest-source-tls-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::common::temp_dir("tls");
 
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -62,18 +56,20 @@ fn pki() -> Pki {
         .unwrap();
 
     let write = |name: &str, text: String| {
-        let path = dir.join(name);
+        let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path
     };
+    let (ca_pem, client_pem) = (write("ca.pem", ca.pem()), write("client.pem", client.pem()));
+    let client_key_pem = write("client.key", client_key.serialize_pem());
     Pki {
-        dir: dir.clone(),
+        dir,
         ca: ca.der().clone(),
         server_chain: vec![server.der().clone()],
         server_key: PrivatePkcs8KeyDer::from(server_key.serialize_der()).into(),
-        ca_pem: write("ca.pem", ca.pem()),
-        client_pem: write("client.pem", client.pem()),
-        client_key_pem: write("client.key", client_key.serialize_pem()),
+        ca_pem,
+        client_pem,
+        client_key_pem,
     }
 }
 
@@ -249,7 +245,7 @@ fn unreadable_and_invalid_certificate_files_are_errors_naming_the_file() {
 /// A one-resource source at `port` with `tls` as its `[client.tls]` table, written next to
 /// the PEM files and loaded from there.
 fn tls_config(pki: &Pki, port: u16, tls: &str) -> SourceConfig {
-    let path = pki.dir.join("api.toml");
+    let path = pki.dir.path().join("api.toml");
     std::fs::write(
         &path,
         format!(
@@ -281,7 +277,7 @@ async fn a_config_trusts_its_root_certificates_relative_to_the_config_file() {
     let config = tls_config(&pki, port, r#"root_certificates = "ca.pem""#);
     assert_eq!(
         config.client.transport.root_certificates,
-        [pki.dir.join("ca.pem")]
+        [pki.dir.path().join("ca.pem")]
     );
     assert_eq!(first_page(&config).await.unwrap(), 1);
     // Without it, the same server is an unknown issuer.

@@ -190,8 +190,8 @@ mod tests {
 
     #[test]
     fn a_pending_file_appears_only_when_committed() {
-        let dir = std::env::temp_dir().join(format!("rest-source-output-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
         let mut dropped = PendingFile::create(&dir, "a", Format::Jsonl).unwrap();
         dropped.writer().record(&json!(1)).unwrap();
         drop(dropped);
@@ -205,6 +205,5 @@ mod tests {
         names.sort();
         assert_eq!(names, ["b.jsonl"]);
         assert_eq!(std::fs::read_to_string(dir.join("b.jsonl")).unwrap(), "2\n");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use rest_source::IncrementalState;
+use rest_source::Resource;
 use rest_source::config::SourceConfig;
 use rest_source::shared_store::StateStore;
 use rest_source::spec::LastValueFunc;
-use rest_source::{FileStateStore, Resource};
 use serde_json::Value;
 
 use crate::BAD_INPUT;
@@ -37,15 +37,13 @@ pub async fn load(
 }
 
 /// The store `--state` names: a file path (the state file), or a URL (`file://`, `s3://`,
-/// `gs://`, `az://`, `memory://`; see `rest_source::shared_store`).
+/// `gs://`, `az://`, `memory://`; see `rest_source::shared_store`). The runtime decides
+/// which (a path that is not UTF-8 is a file).
 pub fn open(location: &Path) -> Result<StateStore, ExitCode> {
-    match location.to_str() {
-        Some(url) if url.contains("://") => StateStore::open(url).map_err(|e| {
-            eprintln!("error: --state: {e}");
-            ExitCode::from(BAD_INPUT)
-        }),
-        _ => Ok(FileStateStore::new(location).into()),
-    }
+    StateStore::open(location).map_err(|e| {
+        eprintln!("error: --state: {e}");
+        ExitCode::from(BAD_INPUT)
+    })
 }
 
 /// Saves the cursor of each incremental resource whose output is complete and on disk, and

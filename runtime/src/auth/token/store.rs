@@ -390,19 +390,18 @@ impl TokenStore for FileTokenStore {
 mod tests {
     use super::*;
 
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "rest-source-store-{name}-{}-{}",
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        dir
+    /// A fresh directory, removed on drop (also when the test fails).
+    fn temp_dir(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("rest-source-store-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     #[tokio::test]
     async fn file_store_round_trips_and_replaces() {
         let dir = temp_dir("roundtrip");
+        let dir = dir.path();
         let store = FileTokenStore::new(dir.join("nested/token.json"));
         assert!(store.load().await.unwrap().is_none());
         store.save(&Secret::new("r1")).await.unwrap();
@@ -413,7 +412,6 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(leftovers, ["token.json"], "no temporary files are left");
-        let _ = fs::remove_dir_all(dir);
     }
 
     #[cfg(unix)]
@@ -421,16 +419,17 @@ mod tests {
     async fn file_store_is_private_to_the_owner() {
         use std::os::unix::fs::PermissionsExt;
         let dir = temp_dir("perms");
+        let dir = dir.path();
         let store = FileTokenStore::new(dir.join("token.json"));
         store.save(&Secret::new("r1")).await.unwrap();
         let mode = fs::metadata(store.path()).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let _ = fs::remove_dir_all(dir);
     }
 
     #[tokio::test]
     async fn a_crash_before_the_rename_keeps_the_current_token() {
         let dir = temp_dir("crash");
+        let dir = dir.path();
         let store = FileTokenStore::new(dir.join("token.json"));
         store.save(&Secret::new("current")).await.unwrap();
         // What a crash after writing (part of) the temp file but before the rename leaves.
@@ -438,12 +437,12 @@ mod tests {
         assert_eq!(store.load().await.unwrap().unwrap().expose(), "current");
         store.save(&Secret::new("next")).await.unwrap();
         assert_eq!(store.load().await.unwrap().unwrap().expose(), "next");
-        let _ = fs::remove_dir_all(dir);
     }
 
     #[tokio::test]
     async fn a_corrupt_file_is_described_not_quoted() {
         let dir = temp_dir("corrupt");
+        let dir = dir.path();
         fs::create_dir_all(&dir).unwrap();
         let path = dir.join("token.json");
         fs::write(&path, b"secret-looking garbage").unwrap();
@@ -455,12 +454,12 @@ mod tests {
         assert!(err.contains("is not valid (22 bytes"), "{err}");
         assert!(err.contains("delete it"), "{err}");
         assert!(!err.contains("garbage"), "{err}");
-        let _ = fs::remove_dir_all(dir);
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_lock_excludes_a_second_holder_until_released() {
         let dir = temp_dir("lock");
+        let dir = dir.path();
         let store =
             FileTokenStore::new(dir.join("token.json")).lock_timeout(Duration::from_secs(1));
         let held = store.lock().await.unwrap();
@@ -474,7 +473,6 @@ mod tests {
         assert!(err.contains("another process has held it"), "{err}");
         drop(held);
         let _again = store.lock().await.unwrap();
-        let _ = fs::remove_dir_all(dir);
     }
 
     #[tokio::test]

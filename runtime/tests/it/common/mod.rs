@@ -17,6 +17,15 @@ pub fn refused_port() -> (tokio::net::TcpSocket, SocketAddr) {
     (socket, addr)
 }
 
+/// A fresh directory `rest-source-<name>-…` under the system temp dir, removed (with what
+/// the test wrote in it) when dropped, also when the test fails.
+pub fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("rest-source-{name}-"))
+        .tempdir()
+        .unwrap()
+}
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
