@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Request};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
@@ -23,9 +24,9 @@ use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::report::{StopReason, Tally, lock};
 use crate::resource::incremental::IncrementalCursor;
-use crate::resource::records::seed::TypedDecoder;
+use crate::resource::records::seed::{split_detected, split_typed};
 use crate::resource::records::{Records, split_page};
-use crate::resource::select::{JsonPath, detect_records, explain_miss, into_records};
+use crate::resource::select::{Detected, JsonPath, detect_and_take, explain_miss, into_records};
 use crate::spec::{Completeness, PaginatorSpec, ResponseAction, ResponseActionKind};
 use pipeline::{Task, join};
 use std::sync::Mutex;
@@ -214,26 +215,26 @@ pub(crate) fn common_stop(
     None
 }
 
-/// One page of raw records, before decoding.
+/// One page of a stream of `T`, its records not yet handed to the consumer.
 #[derive(Debug)]
-pub(crate) struct RawPage {
+pub(crate) struct RawPage<T> {
     pub url: String,
     pub number: u64,
-    pub records: Records,
+    pub records: Records<T>,
     pub envelope: Value,
 }
 
 /// A response, parsed, before the page loop's bookkeeping (which must run in page order).
 /// Fetching has no state, so pages can be fetched concurrently and accepted in order.
 #[derive(Debug)]
-pub(crate) struct Fetched {
+pub(crate) struct Fetched<T> {
     url: Url,
     shown_url: String,
     headers: HeaderMap,
     envelope: Value,
-    records: Records,
+    records: Records<T>,
     /// Where record detection found the records (no `data_selector` given).
-    detected: Option<String>,
+    detected: Option<Arc<Detected>>,
     /// The status of a response an `ignore` response action dropped (then nothing else is
     /// set).
     ignored: Option<u16>,
@@ -254,9 +255,18 @@ pub(crate) struct Endpoint {
     pub completeness: Completeness,
     pub max_page_bytes: u64,
     pub response_actions: Vec<ResponseAction>,
-    /// Decodes the selected records straight into the stream's record type, in the pass
-    /// that parses the envelope; set per run when the records reach the consumer unedited.
-    pub typed: Option<TypedDecoder>,
+}
+
+/// How a page loop reads its records.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Decoding {
+    /// Decode the selected records straight into the stream's record type, in the pass that
+    /// parses the envelope (`records::seed`): for runs whose records reach the consumer
+    /// unedited.
+    pub one_pass: bool,
+    /// Where record detection found the records on the first page (no `data_selector`):
+    /// later pages are read in one pass on that path when detection would take it again.
+    pub detected: Option<Arc<Detected>>,
 }
 
 /// The body sent with every page of an endpoint.
@@ -339,11 +349,12 @@ impl Endpoint {
     /// Requests `url` (auth, retries) and parses the body once: the envelope for the
     /// paginator, the records as spans (with a selector) or values. `paged_json` replaces
     /// the endpoint's body with a JSON body a `*_body_path` paginator wrote its position into.
-    pub(crate) async fn fetch(
+    pub(crate) async fn fetch<T: DeserializeOwned>(
         &self,
         url: Url,
         paged_json: Option<bytes::Bytes>,
-    ) -> Result<Fetched> {
+        decoding: &Decoding,
+    ) -> Result<Fetched<T>> {
         let mut request = Request::new(self.method.clone(), url.clone());
         *request.headers_mut() = self.headers.clone();
         let body = match (paged_json, &self.body) {
@@ -398,7 +409,12 @@ impl Endpoint {
         let blank = text.trim_ascii().is_empty();
         if is_json_lines(&headers) {
             let records = self.json_lines(&text, &decode_error)?;
-            let detected = self.data_selector.is_none().then(|| "$".to_owned());
+            let detected = self.data_selector.is_none().then(|| {
+                Arc::new(Detected {
+                    path: JsonPath::root(),
+                    by_key: false,
+                })
+            });
             return Ok(Fetched {
                 url,
                 shown_url,
@@ -414,7 +430,8 @@ impl Endpoint {
             Some(sel) if !blank => {
                 // One pass into `T` when the run allows it; a body or record it cannot take
                 // is read again by the two-pass path, whose errors say what is wrong.
-                let split = match self.typed.as_ref().and_then(|t| t.split(&text, sel)) {
+                let one_pass = decoding.one_pass.then(|| split_typed::<T>(&text, sel));
+                let split = match one_pass.flatten() {
                     Some(split) => split,
                     None => split_page(text, sel)
                         .map_err(|(e, text)| decode_error(e, text.as_bytes()))?,
@@ -441,14 +458,29 @@ impl Endpoint {
             }
             Some(_) => (Value::Null, Records::default()),
             None => {
-                let mut body: Value = if blank {
-                    Value::Null
-                } else {
-                    serde_json::from_str(&text).map_err(|e| decode_error(e, text.as_bytes()))?
-                };
-                let (records, path) = detect_records(&mut body);
-                detected = Some(path);
-                (body, Records::Values(records))
+                // One pass on the path the first page's detection found, when this page
+                // would detect the same; else detection on this page's whole tree.
+                let known = decoding
+                    .detected
+                    .as_ref()
+                    .filter(|_| decoding.one_pass && !blank);
+                match known.and_then(|d| Some((d, split_detected::<T>(&text, d)?))) {
+                    Some((d, split)) => {
+                        detected = Some(d.clone());
+                        (split.envelope, split.records.unwrap_or_default())
+                    }
+                    None => {
+                        let mut body: Value = if blank {
+                            Value::Null
+                        } else {
+                            serde_json::from_str(&text)
+                                .map_err(|e| decode_error(e, text.as_bytes()))?
+                        };
+                        let (records, found) = detect_and_take(&mut body);
+                        detected = Some(Arc::new(found));
+                        (body, Records::Values(records))
+                    }
+                }
             }
         };
         Ok(Fetched {
@@ -680,8 +712,10 @@ fn request_key(
 /// when it is exactly the URL the paginator asks for next. When the paginator stops early (a
 /// short page) or asks for something else, the remaining prefetches are cancelled and the
 /// loop goes on sequentially.
-pub(crate) struct PageLoop {
+pub(crate) struct PageLoop<T> {
     endpoint: Arc<Endpoint>,
+    /// How pages are read (one pass into `T`, the detected records' path).
+    decoding: Decoding,
     paginator: Box<dyn Paginator>,
     incremental: Option<Arc<IncrementalCursor>>,
     /// The next request: its URL and, when the paginator pages the JSON body, that body.
@@ -699,7 +733,7 @@ pub(crate) struct PageLoop {
     planned: Option<Box<dyn Iterator<Item = Url> + Send>>,
     /// The first page's origin, the only one pages are fetched ahead from.
     origin: Option<url::Origin>,
-    ahead: VecDeque<(Url, Task<Result<Fetched>>)>,
+    ahead: VecDeque<(Url, Task<Result<Fetched<T>>>)>,
     /// Records as the server sent them (before `max_items` and incremental filtering), for
     /// the completeness check.
     received: u64,
@@ -712,9 +746,13 @@ pub(crate) struct PageLoop {
     discard: Option<crate::partition::pages::Discard>,
 }
 
-impl PageLoop {
+impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
+    /// A page loop; with `one_pass`, records are decoded into `T` as each page is parsed
+    /// (never for an incremental loop, which edits them as values).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         endpoint: Arc<Endpoint>,
+        one_pass: bool,
         mut paginator: Box<dyn Paginator>,
         mut first: Url,
         incremental: Option<Arc<IncrementalCursor>>,
@@ -742,6 +780,10 @@ impl PageLoop {
         seen.insert(request_key(&hasher, &first, first_body.as_ref()));
         PageLoop {
             endpoint,
+            decoding: Decoding {
+                one_pass: one_pass && incremental.is_none(),
+                detected: None,
+            },
             paginator,
             incremental,
             next: Some((first, first_body)),
@@ -773,7 +815,7 @@ impl PageLoop {
 
     /// The next page, or `None` at the end. Nothing is requested before the first call.
     /// At the end, the records received are checked against the total the server stated.
-    pub(crate) async fn next_page(&mut self) -> Result<Option<RawPage>> {
+    pub(crate) async fn next_page(&mut self) -> Result<Option<RawPage<T>>> {
         match self.step().await {
             Ok(Some(page)) => Ok(Some(page)),
             Ok(None) => {
@@ -826,7 +868,7 @@ impl PageLoop {
         }
     }
 
-    async fn step(&mut self) -> Result<Option<RawPage>> {
+    async fn step(&mut self) -> Result<Option<RawPage<T>>> {
         let ep = self.endpoint.clone();
         let Some((url, body)) = self.next.take() else {
             self.ahead.clear();
@@ -853,7 +895,7 @@ impl PageLoop {
                     self.planned = None;
                 }
                 let _permit = self.permits.acquire().await;
-                ep.fetch(url, body).await?
+                ep.fetch(url, body, &self.decoding).await?
             }
         };
         let Fetched {
@@ -958,7 +1000,13 @@ impl PageLoop {
             self.stop = Some(StopReason::MaxItems);
         }
         self.items += records.len() as u64;
-        lock(&self.tally).page(records.len() as u64, detected.as_deref());
+        lock(&self.tally).page(
+            records.len() as u64,
+            detected.as_ref().map(|d| d.path.text()),
+        );
+        if self.pages == 1 && self.decoding.one_pass {
+            self.decoding.detected = detected.filter(|d| d.by_key);
+        }
         if self.next.is_some() {
             self.fetch_ahead();
         } else {
@@ -987,9 +1035,10 @@ impl PageLoop {
             };
             let (ep, permits, to_fetch) =
                 (self.endpoint.clone(), self.permits.clone(), url.clone());
+            let decoding = self.decoding.clone();
             let task = Task::spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                ep.fetch(to_fetch, None).await
+                ep.fetch(to_fetch, None, &decoding).await
             });
             self.ahead.push_back((url, task));
         }

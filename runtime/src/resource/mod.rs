@@ -33,7 +33,6 @@ use crate::partition::{Partition, PartitionReport, Split, SplitBy, parent_key};
 use crate::placeholder::{self, IncrementalValue, Reference};
 use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
 use crate::resource::incremental::{IncrementalCursor, IncrementalState, lock};
-use crate::resource::records::seed::TypedDecoder;
 use crate::resource::select::{JsonPath, value_to_param};
 use crate::spec::{DEFAULT_MAX_PAGE_BYTES, IncrementalSpec, PaginatorSpec, ResourceSpec};
 
@@ -299,7 +298,6 @@ impl<T> Resource<T> {
             completeness: spec.completeness,
             max_page_bytes: spec.max_page_bytes.unwrap_or(DEFAULT_MAX_PAGE_BYTES),
             response_actions: ep.response_actions.clone(),
-            typed: None,
         };
         Ok(Resource {
             inner: Arc::new(Inner {
@@ -624,11 +622,14 @@ impl<T> Resource<T> {
     fn reported_pages(
         &self,
         slot: Option<ReportSlot>,
-        typed: Option<TypedDecoder>,
+        one_pass: bool,
     ) -> (
-        BoxStream<'static, Result<RawPage>>,
+        BoxStream<'static, Result<RawPage<T>>>,
         Vec<Arc<IncrementalCursor>>,
-    ) {
+    )
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
         let inner = self.inner.clone();
         let stats = Arc::new(RequestStats::default());
         *crate::report::lock(&inner.live) = Some(crate::report::RunCounters::new(stats.clone()));
@@ -643,9 +644,9 @@ impl<T> Resource<T> {
         // (incremental filtering, `include_from_parent`).
         let unedited = inner.incremental.is_none()
             && inner.parent.as_ref().is_none_or(|p| p.include.is_empty());
+        let one_pass = one_pass && unedited;
         let endpoint = Arc::new(Endpoint {
             client: inner.endpoint.client.with_stats(stats.clone()),
-            typed: typed.filter(|_| unedited),
             ..(*inner.endpoint).clone()
         });
         let mut cursors = Vec::new();
@@ -679,7 +680,7 @@ impl<T> Resource<T> {
         let pages = if skipped {
             stream::empty().boxed()
         } else {
-            self.run_pages(endpoint, tally.clone(), pages_share, &mut cursors)
+            self.run_pages(endpoint, one_pass, tally.clone(), pages_share, &mut cursors)
         };
         let mut done = Some(move || {
             let report = crate::report::lock(&tally).finish(&stats);
@@ -711,10 +712,14 @@ impl<T> Resource<T> {
     fn run_pages(
         &self,
         endpoint: Arc<Endpoint>,
+        one_pass: bool,
         tally: Arc<Mutex<Tally>>,
         pages_share: Option<Partition>,
         cursors: &mut Vec<Arc<IncrementalCursor>>,
-    ) -> BoxStream<'static, Result<RawPage>> {
+    ) -> BoxStream<'static, Result<RawPage<T>>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
         let inner = self.inner.clone();
         let cursor = inner.incremental.as_ref().map(|(spec, path)| {
             Arc::new(IncrementalCursor::start(
@@ -732,6 +737,7 @@ impl<T> Resource<T> {
         let permits = Arc::new(Semaphore::new(concurrency));
         let run = RunShared {
             endpoint,
+            one_pass,
             cursor,
             permits,
             tally,
@@ -746,6 +752,7 @@ impl<T> Resource<T> {
                     .resource
                     .run_pages(
                         parent.resource.inner.endpoint.clone(),
+                        false,
                         parent_tally,
                         None,
                         cursors,
@@ -789,6 +796,8 @@ thread_local! {
 #[derive(Clone)]
 struct RunShared {
     endpoint: Arc<Endpoint>,
+    /// Whether records are decoded into the stream's type as each page is parsed.
+    one_pass: bool,
     cursor: Option<Arc<IncrementalCursor>>,
     permits: Arc<Semaphore>,
     tally: Arc<Mutex<Tally>>,
@@ -818,19 +827,20 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     fn items_reporting(&self, slot: Option<ReportSlot>) -> BoxStream<'static, Result<T>> {
         let (raw, cursors) = self.reported_pages(slot, self.one_pass());
         let items = raw
-            .map_ok(|raw| stream::iter(raw.records.decode::<T>(&raw.url, raw.number)))
+            .map_ok(|raw| stream::iter(raw.records.decode(&raw.url, raw.number)))
             .try_flatten();
         commit_at_end(items, cursors)
     }
 
-    /// The one-pass decoder into `T` for this resource's runs ([`crate::resource::records::seed`]);
-    /// `None` in the tests that compare it with the two-pass path.
-    fn one_pass(&self) -> Option<TypedDecoder> {
+    /// Whether this resource's runs decode records into `T` in one pass
+    /// ([`crate::resource::records::seed`]); not in the tests that compare it with the
+    /// two-pass path.
+    fn one_pass(&self) -> bool {
         #[cfg(test)]
         if TWO_PASS.get() {
-            return None;
+            return false;
         }
-        Some(TypedDecoder::of::<T>())
+        true
     }
 
     /// [`Resource::items`] with its [`RunReport`]: a stream of records whose
@@ -1216,11 +1226,11 @@ fn endpoint_for(
 }
 
 /// The page loop of one (parent item of a) resource, as a lazy stream.
-fn page_loop(
+fn page_loop<T: DeserializeOwned + Send + 'static>(
     inner: Arc<Inner>,
     parent: Option<(&ParentLink, Value)>,
     run: RunShared,
-) -> BoxStream<'static, Result<RawPage>> {
+) -> BoxStream<'static, Result<RawPage<T>>> {
     let start = (|| {
         let parent_item = parent.as_ref().map(|(l, v)| (*l, v));
         let url = first_url(&inner, parent_item, run.cursor.as_deref())?;
@@ -1256,6 +1266,7 @@ fn page_loop(
         };
         let page_loop = PageLoop::new(
             endpoint,
+            run.one_pass,
             paginator,
             url,
             run.cursor,
@@ -1296,7 +1307,7 @@ fn page_loop(
     .boxed()
 }
 
-fn decode_page<T: DeserializeOwned + Send + 'static>(raw: RawPage) -> Result<Page<T>> {
+fn decode_page<T: DeserializeOwned + Send + 'static>(raw: RawPage<T>) -> Result<Page<T>> {
     let items = raw
         .records
         .decode(&raw.url, raw.number)
