@@ -267,6 +267,44 @@ pub(crate) struct Decoding {
     /// Where record detection found the records on the first page (no `data_selector`):
     /// later pages are read in one pass on that path when detection would take it again.
     pub detected: Option<Arc<Detected>>,
+    /// How many records the last page had: the room the next page's records get at once,
+    /// instead of growing to it by reallocations.
+    pub records_hint: usize,
+    /// The body buffers of the loop.
+    pub buffers: Buffers,
+}
+
+/// Body buffers a page loop reuses from page to page (and lends to the pages it fetches
+/// ahead). A body read into a buffer that already has the room costs no allocation; a fresh
+/// buffer per page costs one large allocation or several, and each makes glibc's malloc
+/// first merge every small block freed since (the previous page's records), which then
+/// serve the next page's records by its slow path.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Buffers(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl Buffers {
+    /// At most this many buffers are kept (a loop's pages in flight at once, roughly).
+    const KEEP: usize = 4;
+    /// A buffer larger than this is freed, not kept: one huge page must not pin its memory
+    /// for the rest of the run.
+    const MAX_KEPT: usize = 1 << 20;
+
+    /// A buffer to read a body into (empty; with the room of an earlier body, if any).
+    pub(crate) fn take(&self) -> Vec<u8> {
+        lock(&self.0).pop().unwrap_or_default()
+    }
+
+    /// Gives back a buffer whose contents are no longer needed.
+    pub(crate) fn give(&self, mut buf: Vec<u8>) {
+        if buf.capacity() == 0 || buf.capacity() > Self::MAX_KEPT {
+            return;
+        }
+        let mut kept = lock(&self.0);
+        if kept.len() < Self::KEEP {
+            buf.clear();
+            kept.push(buf);
+        }
+    }
 }
 
 /// The body sent with every page of an endpoint.
@@ -374,9 +412,11 @@ impl Endpoint {
             }
             *request.body_mut() = Some(bytes.into());
         }
-        let (headers, shown_url, bytes) = match self.send(request).await? {
-            Sent::Body(headers, shown_url, bytes) => (headers, shown_url, bytes),
+        let mut buf = decoding.buffers.take();
+        let (headers, shown_url) = match self.send(request, &mut buf).await? {
+            Sent::Body(headers, shown_url) => (headers, shown_url),
             Sent::Ignored(status) => {
+                decoding.buffers.give(buf);
                 return Ok(Fetched {
                     shown_url: self.client.redact(&url),
                     url,
@@ -395,9 +435,8 @@ impl Endpoint {
             body: String::from_utf8_lossy(body).into_owned(),
         };
         // Checked to be UTF-8 once, here, so the parse and the per-record decoding (which
-        // read `&str`) never re-validate strings. `Vec::from` takes the buffer without a copy
-        // when the body arrived in one piece.
-        let text = match String::from_utf8(Vec::from(bytes)) {
+        // read `&str`) never re-validate strings.
+        let text = match String::from_utf8(buf) {
             Ok(text) => text,
             Err(e) => {
                 let source = serde_json::from_slice::<serde::de::IgnoredAny>(e.as_bytes())
@@ -409,6 +448,7 @@ impl Endpoint {
         let blank = text.trim_ascii().is_empty();
         if is_json_lines(&headers) {
             let records = self.json_lines(&text, &decode_error)?;
+            decoding.buffers.give(text.into_bytes());
             let detected = self.data_selector.is_none().then(|| {
                 Arc::new(Detected {
                     path: JsonPath::root(),
@@ -430,9 +470,15 @@ impl Endpoint {
             Some(sel) if !blank => {
                 // One pass into `T` when the run allows it; a body or record it cannot take
                 // is read again by the two-pass path, whose errors say what is wrong.
-                let one_pass = decoding.one_pass.then(|| split_typed::<T>(&text, sel));
+                let one_pass = decoding
+                    .one_pass
+                    .then(|| split_typed::<T>(&text, sel, decoding.records_hint));
                 let split = match one_pass.flatten() {
-                    Some(split) => split,
+                    Some(split) => {
+                        decoding.buffers.give(text.into_bytes());
+                        split
+                    }
+                    // The records' spans keep the body.
                     None => split_page(text, sel)
                         .map_err(|(e, text)| decode_error(e, text.as_bytes()))?,
                 };
@@ -464,7 +510,9 @@ impl Endpoint {
                     .detected
                     .as_ref()
                     .filter(|_| decoding.one_pass && !blank);
-                match known.and_then(|d| Some((d, split_detected::<T>(&text, d)?))) {
+                let hint = decoding.records_hint;
+                let page = match known.and_then(|d| Some((d, split_detected::<T>(&text, d, hint)?)))
+                {
                     Some((d, split)) => {
                         detected = Some(d.clone());
                         (split.envelope, split.records.unwrap_or_default())
@@ -480,7 +528,9 @@ impl Endpoint {
                         detected = Some(Arc::new(found));
                         (body, Records::Values(records))
                     }
-                }
+                };
+                decoding.buffers.give(text.into_bytes());
+                page
             }
         };
         Ok(Fetched {
@@ -543,10 +593,10 @@ fn is_json_lines(headers: &HeaderMap) -> bool {
     )
 }
 
-/// What [`Endpoint::send`] got: a page's headers, redacted URL and body, or a response an
-/// `ignore` response action dropped (its status).
+/// What [`Endpoint::send`] got: a page's headers and redacted URL (its body is in the
+/// caller's buffer), or a response an `ignore` response action dropped (its status).
 pub(crate) enum Sent {
-    Body(HeaderMap, String, bytes::Bytes),
+    Body(HeaderMap, String),
     Ignored(u16),
 }
 
@@ -557,7 +607,7 @@ impl Endpoint {
     /// requests the client would retry. The final response then meets the endpoint's
     /// `response_actions` (first match wins): `ignore` drops it, `retry` sends the request
     /// again on the same policy.
-    async fn send(&self, request: Request) -> Result<Sent> {
+    async fn send(&self, request: Request, buf: &mut Vec<u8>) -> Result<Sent> {
         let policy = self.client.retry_policy();
         let idempotent = self.method.is_idempotent();
         let start = tokio::time::Instant::now();
@@ -604,10 +654,11 @@ impl Endpoint {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let shown_url = response.url().to_owned();
-            match response.bytes_limited(self.max_page_bytes).await {
-                Ok(bytes) => {
+            match response.read_limited_into(self.max_page_bytes, buf).await {
+                Ok(()) => {
+                    let bytes = &buf[..];
                     if !self.response_actions.is_empty() {
-                        let text = String::from_utf8_lossy(&bytes);
+                        let text = String::from_utf8_lossy(bytes);
                         match self.action_for(status, &text) {
                             Some(ResponseActionKind::Ignore) => {
                                 tracing::info!(target: "rest_source", resource = %self.resource, url = %shown_url, status, "response ignored (response_actions)");
@@ -618,7 +669,7 @@ impl Endpoint {
                                     method: self.method.clone(),
                                     url: shown_url,
                                     status: response_status(status),
-                                    body: crate::error::describe_body(&bytes, &headers),
+                                    body: crate::error::describe_body(bytes, &headers),
                                     retry_after: None,
                                 };
                                 self.retry_for_action(err, &mut action_retries, attempt, start)
@@ -628,7 +679,7 @@ impl Endpoint {
                             None => {}
                         }
                     }
-                    return Ok(Sent::Body(headers, shown_url, bytes));
+                    return Ok(Sent::Body(headers, shown_url));
                 }
                 Err(err @ Error::Transport { .. }) if idempotent => {
                     // The one rule set of every retry (attempts, backoff floor, deadline),
@@ -782,7 +833,7 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
             endpoint,
             decoding: Decoding {
                 one_pass: one_pass && incremental.is_none(),
-                detected: None,
+                ..Decoding::default()
             },
             paginator,
             incremental,
@@ -1007,6 +1058,7 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
         if self.pages == 1 && self.decoding.one_pass {
             self.decoding.detected = detected.filter(|d| d.by_key);
         }
+        self.decoding.records_hint = records.len();
         if self.next.is_some() {
             self.fetch_ahead();
         } else {

@@ -30,11 +30,13 @@ use crate::resource::select::{Detected, JsonPath, Segment, detect_path};
 /// The envelope and the records of `body` in one pass, the selected array's elements decoded
 /// into `T`; `None` when the body is not JSON or a record does not fit `T` (the caller then
 /// reads the page with [`super::split_page`], whose errors say exactly what is wrong).
+/// `capacity`: the room the records get at once (the previous page's count).
 pub(crate) fn split_typed<T: DeserializeOwned>(
     body: &str,
     selector: &JsonPath,
+    capacity: usize,
 ) -> Option<Split<T>> {
-    let (envelope, selected) = parse_typed::<T>(body, selector)?;
+    let (envelope, selected) = parse_typed::<T>(body, selector, capacity)?;
     let records = selected.map(|s| match s {
         Typed::Records(records) => Records::Typed(records),
         Typed::Value(Value::Null) => Records::Values(Vec::new()),
@@ -52,12 +54,13 @@ pub(crate) fn split_typed<T: DeserializeOwned>(
 pub(crate) fn split_detected<T: DeserializeOwned>(
     body: &str,
     detected: &Detected,
+    capacity: usize,
 ) -> Option<Split<T>> {
     if !detected.by_key {
         return None;
     }
     let path = &detected.path;
-    let (mut envelope, selected) = parse_typed::<T>(body, path)?;
+    let (mut envelope, selected) = parse_typed::<T>(body, path, capacity)?;
     let Some(Typed::Records(records)) = selected else {
         return None;
     };
@@ -88,13 +91,17 @@ pub(crate) fn split_detected<T: DeserializeOwned>(
 fn parse_typed<T: DeserializeOwned>(
     body: &str,
     selector: &JsonPath,
+    capacity: usize,
 ) -> Option<(Value, Option<Typed<T>>)> {
     let mut selected = None;
     let mut de = serde_json::Deserializer::from_str(body);
     let envelope = de::DeserializeSeed::deserialize(
         Envelope {
             path: selector.segments(),
-            pick: PickTyped::<T>(PhantomData),
+            pick: PickTyped::<T> {
+                capacity,
+                _type: PhantomData,
+            },
             selected: &mut selected,
         },
         &mut de,
@@ -113,7 +120,10 @@ enum Typed<T> {
     Value(Value),
 }
 
-struct PickTyped<T>(PhantomData<fn() -> T>);
+struct PickTyped<T> {
+    capacity: usize,
+    _type: PhantomData<fn() -> T>,
+}
 
 impl<T> Clone for PickTyped<T> {
     fn clone(&self) -> Self {
@@ -138,7 +148,7 @@ impl<'de, T: DeserializeOwned> de::Visitor<'de> for PickTyped<T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Typed<T>, A::Error> {
-        let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(self.capacity));
         while let Some(record) = seq.next_element::<T>()? {
             records.push(record);
         }
@@ -227,7 +237,7 @@ mod tests {
 
     /// What the page fetch does with a body: one pass when it can, else the two-pass path.
     fn fetch_like<T: DeserializeOwned + Send + 'static>(body: &str, sel: &JsonPath) -> Parsed<T> {
-        let split = match split_typed::<T>(body, sel) {
+        let split = match split_typed::<T>(body, sel, 0) {
             Some(split) => split,
             None => split_page(body.to_owned(), sel).map_err(|(e, _)| e.to_string())?,
         };
@@ -250,7 +260,7 @@ mod tests {
     fn a_bad_record_falls_back_to_the_errors_of_the_two_pass_path() {
         let sel = JsonPath::parse("data").unwrap();
         let body = r#"{"data":[{"id":1},{"id":"x","name":"bad"},{"id":3}],"next":null}"#;
-        assert!(split_typed::<Rec>(body, &sel).is_none());
+        assert!(split_typed::<Rec>(body, &sel, 0).is_none());
         let (_, records) = fetch_like::<Rec>(body, &sel).unwrap();
         let records = records.unwrap();
         assert_eq!(records.len(), 3);
@@ -285,7 +295,7 @@ mod tests {
     fn good_pages_decode_in_one_pass_with_the_same_envelope() {
         let sel = JsonPath::parse("page.items").unwrap();
         let body = r#"{"page":{"items":[{"id":1,"tags":["a"]},{"id":2}],"next":"n"},"total":2}"#;
-        let split = split_typed::<Rec>(body, &sel).expect("one pass");
+        let split = split_typed::<Rec>(body, &sel, 0).expect("one pass");
         assert_eq!(
             split.envelope,
             json!({"page": {"items": null, "next": "n"}, "total": 2})
@@ -354,7 +364,7 @@ mod tests {
                 Err(_) => false,
             };
             if all_good {
-                prop_assert!(split_typed::<Rec>(&text, &sel).is_some(), "{}", text);
+                prop_assert!(split_typed::<Rec>(&text, &sel, 0).is_some(), "{}", text);
             }
         }
     }
@@ -394,7 +404,7 @@ mod tests {
             let mut whole = later.clone();
             let (records, found) = detect_and_take(&mut whole);
 
-            let by_value = split_detected::<Value>(&text, &detected);
+            let by_value = split_detected::<Value>(&text, &detected, 0);
             if let Some(split) = &by_value {
                 prop_assert_eq!(&found.path, &detected.path);
                 prop_assert_eq!(&split.envelope, &whole);
@@ -404,7 +414,7 @@ mod tests {
                 prop_assert_eq!(got, &records);
             }
             let fit: Option<Vec<Rec>> = records.iter().map(|r| Rec::deserialize(r).ok()).collect();
-            match split_detected::<Rec>(&text, &detected) {
+            match split_detected::<Rec>(&text, &detected, 4) {
                 Some(split) => {
                     prop_assert_eq!(&found.path, &detected.path);
                     prop_assert_eq!(&split.envelope, &whole);
