@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::report::{StopReason, Tally, lock};
 use crate::resource::incremental::IncrementalCursor;
 use crate::resource::records::seed::{split_detected, split_typed};
-use crate::resource::records::{Records, split_page};
+use crate::resource::records::{Records, Spare, split_page};
 use crate::resource::select::{Detected, JsonPath, detect_and_take, explain_miss, into_records};
 use crate::spec::{Completeness, PaginatorSpec, ResponseAction, ResponseActionKind};
 use pipeline::{Task, join};
@@ -392,6 +392,7 @@ impl Endpoint {
         url: Url,
         paged_json: Option<bytes::Bytes>,
         decoding: &Decoding,
+        room: Vec<T>,
     ) -> Result<Fetched<T>> {
         let mut request = Request::new(self.method.clone(), url.clone());
         *request.headers_mut() = self.headers.clone();
@@ -472,7 +473,7 @@ impl Endpoint {
                 // is read again by the two-pass path, whose errors say what is wrong.
                 let one_pass = decoding
                     .one_pass
-                    .then(|| split_typed::<T>(&text, sel, decoding.records_hint));
+                    .then(|| split_typed::<T>(&text, sel, room));
                 let split = match one_pass.flatten() {
                     Some(split) => {
                         decoding.buffers.give(text.into_bytes());
@@ -510,8 +511,7 @@ impl Endpoint {
                     .detected
                     .as_ref()
                     .filter(|_| decoding.one_pass && !blank);
-                let hint = decoding.records_hint;
-                let page = match known.and_then(|d| Some((d, split_detected::<T>(&text, d, hint)?)))
+                let page = match known.and_then(|d| Some((d, split_detected::<T>(&text, d, room)?)))
                 {
                     Some((d, split)) => {
                         detected = Some(d.clone());
@@ -767,6 +767,8 @@ pub(crate) struct PageLoop<T> {
     endpoint: Arc<Endpoint>,
     /// How pages are read (one pass into `T`, the detected records' path).
     decoding: Decoding,
+    /// Emptied record `Vec`s to decode pages into (handed back by the consumer).
+    spare: Spare<T>,
     paginator: Box<dyn Paginator>,
     incremental: Option<Arc<IncrementalCursor>>,
     /// The next request: its URL and, when the paginator pages the JSON body, that body.
@@ -804,6 +806,7 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
     pub(crate) fn new(
         endpoint: Arc<Endpoint>,
         one_pass: bool,
+        spare: Spare<T>,
         mut paginator: Box<dyn Paginator>,
         mut first: Url,
         incremental: Option<Arc<IncrementalCursor>>,
@@ -835,6 +838,7 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
                 one_pass: one_pass && incremental.is_none(),
                 ..Decoding::default()
             },
+            spare,
             paginator,
             incremental,
             next: Some((first, first_body)),
@@ -946,7 +950,8 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
                     self.planned = None;
                 }
                 let _permit = self.permits.acquire().await;
-                ep.fetch(url, body, &self.decoding).await?
+                ep.fetch(url, body, &self.decoding, room(&self.decoding, &self.spare))
+                    .await?
             }
         };
         let Fetched {
@@ -1087,12 +1092,21 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
             };
             let (ep, permits, to_fetch) =
                 (self.endpoint.clone(), self.permits.clone(), url.clone());
-            let decoding = self.decoding.clone();
+            let (decoding, room) = (self.decoding.clone(), room(&self.decoding, &self.spare));
             let task = Task::spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                ep.fetch(to_fetch, None, &decoding).await
+                ep.fetch(to_fetch, None, &decoding, room).await
             });
             self.ahead.push_back((url, task));
         }
+    }
+}
+
+/// Where a page loop's next page's records are decoded in one pass: an emptied `Vec` of an
+/// earlier page, with room for as many records as the last page had.
+fn room<T>(decoding: &Decoding, spare: &Spare<T>) -> Vec<T> {
+    match decoding.one_pass {
+        true => spare.take(decoding.records_hint),
+        false => Vec::new(),
     }
 }

@@ -33,6 +33,7 @@ use crate::partition::{Partition, PartitionReport, Split, SplitBy, parent_key};
 use crate::placeholder::{self, IncrementalValue, Reference};
 use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
 use crate::resource::incremental::{IncrementalCursor, IncrementalState, lock};
+use crate::resource::records::{Records, Spare};
 use crate::resource::select::{JsonPath, value_to_param};
 use crate::spec::{DEFAULT_MAX_PAGE_BYTES, IncrementalSpec, PaginatorSpec, ResourceSpec};
 
@@ -623,6 +624,7 @@ impl<T> Resource<T> {
         &self,
         slot: Option<ReportSlot>,
         one_pass: bool,
+        spare: Spare<T>,
     ) -> (
         BoxStream<'static, Result<RawPage<T>>>,
         Vec<Arc<IncrementalCursor>>,
@@ -680,7 +682,13 @@ impl<T> Resource<T> {
         let pages = if skipped {
             stream::empty().boxed()
         } else {
-            self.run_pages(endpoint, one_pass, tally.clone(), pages_share, &mut cursors)
+            self.run_pages(
+                endpoint,
+                (one_pass, spare),
+                tally.clone(),
+                pages_share,
+                &mut cursors,
+            )
         };
         let mut done = Some(move || {
             let report = crate::report::lock(&tally).finish(&stats);
@@ -712,7 +720,7 @@ impl<T> Resource<T> {
     fn run_pages(
         &self,
         endpoint: Arc<Endpoint>,
-        one_pass: bool,
+        (one_pass, spare): (bool, Spare<T>),
         tally: Arc<Mutex<Tally>>,
         pages_share: Option<Partition>,
         cursors: &mut Vec<Arc<IncrementalCursor>>,
@@ -744,7 +752,7 @@ impl<T> Resource<T> {
             pages_share,
         };
         match inner.parent.clone() {
-            None => lazy(move || run_ahead(page_loop(inner, None, run), 1)),
+            None => lazy(move || run_ahead(page_loop(inner, None, run, spare), 1)),
             Some(parent) => {
                 // The parent's pages within this run; their report is not the parent's run.
                 let parent_tally = Arc::new(Mutex::new(Tally::default()));
@@ -752,7 +760,7 @@ impl<T> Resource<T> {
                     .resource
                     .run_pages(
                         parent.resource.inner.endpoint.clone(),
-                        false,
+                        (false, Spare::default()),
                         parent_tally,
                         None,
                         cursors,
@@ -773,8 +781,12 @@ impl<T> Resource<T> {
                 lazy(move || {
                     let children = parents
                         .map_ok(move |item: Value| {
-                            let pages =
-                                page_loop(inner.clone(), Some((&parent, item)), run.clone());
+                            let pages = page_loop(
+                                inner.clone(),
+                                Some((&parent, item)),
+                                run.clone(),
+                                spare.clone(),
+                            );
                             run_ahead(pages, 1)
                         })
                         .boxed();
@@ -811,7 +823,7 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// [`ResourceSpec::concurrency`] for how far ahead), so a few pages are in memory at once,
     /// however many there are.
     pub fn pages(&self) -> BoxStream<'static, Result<Page<T>>> {
-        let (raw, cursors) = self.reported_pages(None, self.one_pass());
+        let (raw, cursors) = self.reported_pages(None, self.one_pass(), Spare::default());
         commit_at_end(raw.and_then(|raw| async move { decode_page(raw) }), cursors)
     }
 
@@ -825,9 +837,11 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     }
 
     fn items_reporting(&self, slot: Option<ReportSlot>) -> BoxStream<'static, Result<T>> {
-        let (raw, cursors) = self.reported_pages(slot, self.one_pass());
+        // The consumer hands each page's emptied `Vec` back for a later page's records.
+        let spare = Spare::default();
+        let (raw, cursors) = self.reported_pages(slot, self.one_pass(), spare.clone());
         let items = raw
-            .map_ok(|raw| stream::iter(raw.records.decode(&raw.url, raw.number)))
+            .map_ok(move |raw| stream::iter(raw.records.decode(&raw.url, raw.number, Some(&spare))))
             .try_flatten();
         commit_at_end(items, cursors)
     }
@@ -1230,6 +1244,7 @@ fn page_loop<T: DeserializeOwned + Send + 'static>(
     inner: Arc<Inner>,
     parent: Option<(&ParentLink, Value)>,
     run: RunShared,
+    spare: Spare<T>,
 ) -> BoxStream<'static, Result<RawPage<T>>> {
     let start = (|| {
         let parent_item = parent.as_ref().map(|(l, v)| (*l, v));
@@ -1267,6 +1282,7 @@ fn page_loop<T: DeserializeOwned + Send + 'static>(
         let page_loop = PageLoop::new(
             endpoint,
             run.one_pass,
+            spare,
             paginator,
             url,
             run.cursor,
@@ -1308,10 +1324,13 @@ fn page_loop<T: DeserializeOwned + Send + 'static>(
 }
 
 fn decode_page<T: DeserializeOwned + Send + 'static>(raw: RawPage<T>) -> Result<Page<T>> {
-    let items = raw
-        .records
-        .decode(&raw.url, raw.number)
-        .collect::<Result<Vec<T>>>()?;
+    let items = match raw.records {
+        // Decoded in the one pass: the `Vec` is the page's, as it is.
+        Records::Typed(items) => items,
+        records => records
+            .decode(&raw.url, raw.number, None)
+            .collect::<Result<Vec<T>>>()?,
+    };
     Ok(Page {
         items,
         url: raw.url,

@@ -19,8 +19,10 @@
 //! that must edit records before decoding (incremental filtering, `include_from_parent`, parent
 //! records feeding a child) use the `Value` form.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use serde::Deserialize as _;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess};
@@ -115,16 +117,24 @@ impl<T: DeserializeOwned + Send + 'static> Records<T> {
     /// Decodes every record into `T`, one `Result` per record, in order. A record that does
     /// not fit `T` fails alone; the error names the page URL, the record's position and `T`,
     /// and keeps that record's JSON (not the whole page).
+    ///
+    /// With `spare`, the emptied `Vec` of typed records goes back there when the iterator
+    /// is dropped, for the page loop to decode a later page into.
     pub(crate) fn decode(
         self,
         url: &str,
         page: u64,
+        spare: Option<&Spare<T>>,
     ) -> impl Iterator<Item = Result<T>> + Send + use<T> {
         let url: std::sync::Arc<str> = url.into();
         let (body, spans, values, typed) = match self {
             Records::Spans { body, spans } => (body, spans, Vec::new(), Vec::new()),
             Records::Values(values) => (String::new(), Vec::new(), values, Vec::new()),
             Records::Typed(typed) => (String::new(), Vec::new(), Vec::new(), typed),
+        };
+        let typed = Handed {
+            records: VecDeque::from(typed),
+            spare: spare.cloned(),
         };
         let from_spans = {
             let url = url.clone();
@@ -146,11 +156,77 @@ impl<T: DeserializeOwned + Send + 'static> Records<T> {
                 body: record.to_string(),
             })
         });
-        typed
-            .into_iter()
-            .map(Ok)
-            .chain(from_spans)
-            .chain(from_values)
+        typed.map(Ok).chain(from_spans).chain(from_values)
+    }
+}
+
+/// Emptied record `Vec`s the consumer hands back for the page loop to decode later pages
+/// into, so a page's records cost no large allocation (which, with glibc's malloc, first
+/// merges every small block freed since: the previous page's records).
+pub(crate) struct Spare<T>(Arc<Mutex<Vec<Vec<T>>>>);
+
+impl<T> Clone for Spare<T> {
+    fn clone(&self) -> Self {
+        Spare(self.0.clone())
+    }
+}
+
+impl<T> Default for Spare<T> {
+    fn default() -> Self {
+        Spare(Arc::default())
+    }
+}
+
+impl<T> Spare<T> {
+    /// At most this many are kept (the pages in flight of a run, roughly).
+    const KEEP: usize = 4;
+    /// A `Vec` larger than this is freed, not kept.
+    const MAX_KEPT_BYTES: usize = 1 << 20;
+
+    /// An empty `Vec` with room for at least `hint` records.
+    pub(crate) fn take(&self, hint: usize) -> Vec<T> {
+        let mut records = crate::report::lock(&self.0).pop().unwrap_or_default();
+        records.reserve(hint);
+        records
+    }
+
+    /// Keeps `records`' allocation (emptied) for a later page.
+    pub(crate) fn give(&self, mut records: Vec<T>) {
+        records.clear();
+        let bytes = records.capacity().saturating_mul(std::mem::size_of::<T>());
+        if bytes == 0 || bytes > Self::MAX_KEPT_BYTES {
+            return;
+        }
+        let mut kept = crate::report::lock(&self.0);
+        if kept.len() < Self::KEEP {
+            kept.push(records);
+        }
+    }
+}
+
+/// A page's typed records in order; the emptied `Vec` goes to `spare` when dropped.
+struct Handed<T> {
+    records: VecDeque<T>,
+    spare: Option<Spare<T>>,
+}
+
+impl<T> Iterator for Handed<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.records.pop_front()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.records.len(), Some(self.records.len()))
+    }
+}
+
+impl<T> Drop for Handed<T> {
+    fn drop(&mut self) {
+        if let Some(spare) = self.spare.take() {
+            spare.give(Vec::from(std::mem::take(&mut self.records)));
+        }
     }
 }
 
@@ -446,7 +522,7 @@ mod tests {
             id: u64,
         }
         let s = split::<R>(r#"{"data":[{"id":1},{"id":"x"}]}"#, "data");
-        let out: Vec<Result<R>> = s.records.unwrap().decode("u", 3).collect();
+        let out: Vec<Result<R>> = s.records.unwrap().decode("u", 3, None).collect();
         assert!(out[0].is_ok());
         let err = out[1].as_ref().unwrap_err().to_string();
         assert!(err.contains("record 1 of page 3"), "{err}");
@@ -455,6 +531,33 @@ mod tests {
             Some(r#"{"id":"x"}"#),
             "the error keeps that record's JSON"
         );
+    }
+
+    #[test]
+    fn typed_records_come_in_order_and_their_vec_goes_back_empty() {
+        let spare = Spare::<String>::default();
+        let mut page = Vec::with_capacity(8);
+        page.extend(["a", "b", "c"].map(String::from));
+        let got: Vec<String> = Records::Typed(page)
+            .decode("u", 1, Some(&spare))
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(got, ["a", "b", "c"]);
+        let room = spare.take(0);
+        assert!(room.is_empty() && room.capacity() >= 8, "{room:?}");
+
+        // A page read halfway: the rest is dropped, the `Vec` still comes back.
+        let mut records = Records::Typed(room).decode("u", 2, Some(&spare));
+        assert!(records.next().is_none());
+        drop(records);
+        let mut records =
+            Records::Typed(vec!["x".to_owned(), "y".to_owned()]).decode("u", 3, Some(&spare));
+        assert_eq!(records.next().unwrap().unwrap(), "x");
+        drop(records);
+        let rooms = [spare.take(0), spare.take(0)];
+        assert!(rooms.iter().all(Vec::is_empty));
+        assert!(rooms.iter().any(|r| r.capacity() >= 8));
+        assert!(rooms.iter().any(|r| r.capacity() >= 2));
     }
 
     proptest::proptest! {

@@ -17,8 +17,8 @@
 //! in its place among the good records. One-pass decoding is therefore only a faster way to
 //! the same records; a page with a bad record costs one extra pass, and only that page.
 
+use std::cell::Cell;
 use std::fmt;
-use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess};
@@ -30,13 +30,13 @@ use crate::resource::select::{Detected, JsonPath, Segment, detect_path};
 /// The envelope and the records of `body` in one pass, the selected array's elements decoded
 /// into `T`; `None` when the body is not JSON or a record does not fit `T` (the caller then
 /// reads the page with [`super::split_page`], whose errors say exactly what is wrong).
-/// `capacity`: the room the records get at once (the previous page's count).
+/// `room`: where the records go (an emptied `Vec` of an earlier page, with its capacity).
 pub(crate) fn split_typed<T: DeserializeOwned>(
     body: &str,
     selector: &JsonPath,
-    capacity: usize,
+    room: Vec<T>,
 ) -> Option<Split<T>> {
-    let (envelope, selected) = parse_typed::<T>(body, selector, capacity)?;
+    let (envelope, selected) = parse_typed::<T>(body, selector, room)?;
     let records = selected.map(|s| match s {
         Typed::Records(records) => Records::Typed(records),
         Typed::Value(Value::Null) => Records::Values(Vec::new()),
@@ -54,13 +54,13 @@ pub(crate) fn split_typed<T: DeserializeOwned>(
 pub(crate) fn split_detected<T: DeserializeOwned>(
     body: &str,
     detected: &Detected,
-    capacity: usize,
+    room: Vec<T>,
 ) -> Option<Split<T>> {
     if !detected.by_key {
         return None;
     }
     let path = &detected.path;
-    let (mut envelope, selected) = parse_typed::<T>(body, path, capacity)?;
+    let (mut envelope, selected) = parse_typed::<T>(body, path, room)?;
     let Some(Typed::Records(records)) = selected else {
         return None;
     };
@@ -91,17 +91,15 @@ pub(crate) fn split_detected<T: DeserializeOwned>(
 fn parse_typed<T: DeserializeOwned>(
     body: &str,
     selector: &JsonPath,
-    capacity: usize,
+    room: Vec<T>,
 ) -> Option<(Value, Option<Typed<T>>)> {
+    let room = Cell::new(room);
     let mut selected = None;
     let mut de = serde_json::Deserializer::from_str(body);
     let envelope = de::DeserializeSeed::deserialize(
         Envelope {
             path: selector.segments(),
-            pick: PickTyped::<T> {
-                capacity,
-                _type: PhantomData,
-            },
+            pick: PickTyped::<T> { room: &room },
             selected: &mut selected,
         },
         &mut de,
@@ -120,19 +118,19 @@ enum Typed<T> {
     Value(Value),
 }
 
-struct PickTyped<T> {
-    capacity: usize,
-    _type: PhantomData<fn() -> T>,
+/// Decodes the selected array's elements into `T`, in `room`.
+struct PickTyped<'r, T> {
+    room: &'r Cell<Vec<T>>,
 }
 
-impl<T> Clone for PickTyped<T> {
+impl<T> Clone for PickTyped<'_, T> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T> Copy for PickTyped<T> {}
+impl<T> Copy for PickTyped<'_, T> {}
 
-impl<T: DeserializeOwned> Pick for PickTyped<T> {
+impl<T: DeserializeOwned> Pick for PickTyped<'_, T> {
     type Out = Typed<T>;
 
     fn pick<'de, D: Deserializer<'de>>(self, d: D) -> Result<Typed<T>, D::Error> {
@@ -140,7 +138,7 @@ impl<T: DeserializeOwned> Pick for PickTyped<T> {
     }
 }
 
-impl<'de, T: DeserializeOwned> de::Visitor<'de> for PickTyped<T> {
+impl<'de, T: DeserializeOwned> de::Visitor<'de> for PickTyped<'_, T> {
     type Value = Typed<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -148,7 +146,9 @@ impl<'de, T: DeserializeOwned> de::Visitor<'de> for PickTyped<T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Typed<T>, A::Error> {
-        let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(self.capacity));
+        let mut records = self.room.take();
+        records.clear();
+        records.reserve(seq.size_hint().unwrap_or(0));
         while let Some(record) = seq.next_element::<T>()? {
             records.push(record);
         }
@@ -237,13 +237,13 @@ mod tests {
 
     /// What the page fetch does with a body: one pass when it can, else the two-pass path.
     fn fetch_like<T: DeserializeOwned + Send + 'static>(body: &str, sel: &JsonPath) -> Parsed<T> {
-        let split = match split_typed::<T>(body, sel, 0) {
+        let split = match split_typed::<T>(body, sel, Vec::new()) {
             Some(split) => split,
             None => split_page(body.to_owned(), sel).map_err(|(e, _)| e.to_string())?,
         };
         let records = split
             .records
-            .map(|r| r.decode("u", 1).map(outcome).collect());
+            .map(|r| r.decode("u", 1, None).map(outcome).collect());
         Ok((split.envelope, records))
     }
 
@@ -252,7 +252,7 @@ mod tests {
         let split = split_page(body.to_owned(), sel).map_err(|(e, _)| e.to_string())?;
         let records = split
             .records
-            .map(|r| r.decode("u", 1).map(outcome).collect());
+            .map(|r| r.decode("u", 1, None).map(outcome).collect());
         Ok((split.envelope, records))
     }
 
@@ -260,7 +260,7 @@ mod tests {
     fn a_bad_record_falls_back_to_the_errors_of_the_two_pass_path() {
         let sel = JsonPath::parse("data").unwrap();
         let body = r#"{"data":[{"id":1},{"id":"x","name":"bad"},{"id":3}],"next":null}"#;
-        assert!(split_typed::<Rec>(body, &sel, 0).is_none());
+        assert!(split_typed::<Rec>(body, &sel, Vec::new()).is_none());
         let (_, records) = fetch_like::<Rec>(body, &sel).unwrap();
         let records = records.unwrap();
         assert_eq!(records.len(), 3);
@@ -295,7 +295,7 @@ mod tests {
     fn good_pages_decode_in_one_pass_with_the_same_envelope() {
         let sel = JsonPath::parse("page.items").unwrap();
         let body = r#"{"page":{"items":[{"id":1,"tags":["a"]},{"id":2}],"next":"n"},"total":2}"#;
-        let split = split_typed::<Rec>(body, &sel, 0).expect("one pass");
+        let split = split_typed::<Rec>(body, &sel, Vec::new()).expect("one pass");
         assert_eq!(
             split.envelope,
             json!({"page": {"items": null, "next": "n"}, "total": 2})
@@ -364,7 +364,7 @@ mod tests {
                 Err(_) => false,
             };
             if all_good {
-                prop_assert!(split_typed::<Rec>(&text, &sel, 0).is_some(), "{}", text);
+                prop_assert!(split_typed::<Rec>(&text, &sel, Vec::new()).is_some(), "{}", text);
             }
         }
     }
@@ -404,7 +404,7 @@ mod tests {
             let mut whole = later.clone();
             let (records, found) = detect_and_take(&mut whole);
 
-            let by_value = split_detected::<Value>(&text, &detected, 0);
+            let by_value = split_detected::<Value>(&text, &detected, Vec::new());
             if let Some(split) = &by_value {
                 prop_assert_eq!(&found.path, &detected.path);
                 prop_assert_eq!(&split.envelope, &whole);
@@ -414,7 +414,7 @@ mod tests {
                 prop_assert_eq!(got, &records);
             }
             let fit: Option<Vec<Rec>> = records.iter().map(|r| Rec::deserialize(r).ok()).collect();
-            match split_detected::<Rec>(&text, &detected, 4) {
+            match split_detected::<Rec>(&text, &detected, Vec::with_capacity(4)) {
                 Some(split) => {
                     prop_assert_eq!(&found.path, &detected.path);
                     prop_assert_eq!(&split.envelope, &whole);
