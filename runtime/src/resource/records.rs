@@ -15,9 +15,10 @@
 //! falling back to [`split_page`] for a page it cannot take, so the records and errors are
 //! the same.
 //!
-//! Pages without a selector (dlt's record detection looks at the whole tree) and resources
-//! that must edit records before decoding (incremental filtering, `include_from_parent`, parent
-//! records feeding a child) use the `Value` form.
+//! Pages without a selector (dlt's record detection looks at the whole tree; after the first
+//! page, [`seed::split_detected`] reads a page in one pass on the detected path when that page
+//! would detect it again) and resources that must edit records before decoding (incremental
+//! filtering, `include_from_parent`, parent records feeding a child) use the `Value` form.
 
 use std::collections::VecDeque;
 use std::fmt;
