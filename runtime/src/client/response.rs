@@ -117,6 +117,44 @@ impl Response {
         }
     }
 
+    /// [`Response::bytes_limited`] into `buf` (emptied first, then grown once to the
+    /// `Content-Length` when the server sends one), so a caller that reads many bodies can
+    /// reuse one buffer instead of a fresh allocation (and, for a body that arrives in
+    /// several chunks, a few reallocations) per body. Each chunk is copied once, as
+    /// `bytes_limited` copies a body of several chunks; the same limit applies. Each chunk is
+    /// shown to `on_chunk` as it arrives (the page loop looks for the next link in a body's
+    /// first bytes).
+    pub(crate) async fn read_limited_into(
+        mut self,
+        limit: u64,
+        buf: &mut Vec<u8>,
+        on_chunk: &mut (dyn FnMut(&Bytes) + Send),
+    ) -> Result<()> {
+        buf.clear();
+        let too_large = |url: &str| Error::PageTooLarge {
+            url: url.to_owned(),
+            limit,
+        };
+        match self.inner.content_length() {
+            Some(n) if n > limit => return Err(too_large(&self.url)),
+            Some(n) => buf.reserve(n as usize),
+            None => {}
+        }
+        loop {
+            match self.inner.chunk().await {
+                Ok(Some(chunk)) => {
+                    on_chunk(&chunk);
+                    if (buf.len() + chunk.len()) as u64 > limit {
+                        return Err(too_large(&self.url));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(Error::transport(&self.method, self.url.clone(), e)),
+            }
+        }
+    }
+
     /// The whole body as text (lossy UTF-8).
     pub async fn text(self) -> Result<String> {
         let bytes = self.bytes().await?;

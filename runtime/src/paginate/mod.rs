@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Request};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
@@ -23,9 +24,9 @@ use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::report::{StopReason, Tally, lock};
 use crate::resource::incremental::IncrementalCursor;
-use crate::resource::records::seed::TypedDecoder;
-use crate::resource::records::{Records, split_page};
-use crate::resource::select::{JsonPath, detect_records, explain_miss, into_records};
+use crate::resource::records::seed::{split_detected, split_typed};
+use crate::resource::records::{Records, Spare, split_page};
+use crate::resource::select::{Detected, JsonPath, detect_and_take, explain_miss, into_records};
 use crate::spec::{Completeness, PaginatorSpec, ResponseAction, ResponseActionKind};
 use pipeline::{Task, join};
 use std::sync::Mutex;
@@ -321,26 +322,26 @@ pub(crate) fn common_stop(
     None
 }
 
-/// One page of raw records, before decoding.
+/// One page of a stream of `T`, its records not yet handed to the consumer.
 #[derive(Debug)]
-pub(crate) struct RawPage {
+pub(crate) struct RawPage<T> {
     pub url: String,
     pub number: u64,
-    pub records: Records,
+    pub records: Records<T>,
     pub envelope: Value,
 }
 
 /// A response, parsed, before the page loop's bookkeeping (which must run in page order).
 /// Fetching has no state, so pages can be fetched concurrently and accepted in order.
 #[derive(Debug)]
-pub(crate) struct Fetched {
+pub(crate) struct Fetched<T> {
     url: Url,
     shown_url: String,
     headers: HeaderMap,
     envelope: Value,
-    records: Records,
+    records: Records<T>,
     /// Where record detection found the records (no `data_selector` given).
-    detected: Option<String>,
+    detected: Option<Arc<Detected>>,
     /// The status of a response an `ignore` response action dropped (then nothing else is
     /// set).
     ignored: Option<u16>,
@@ -361,9 +362,56 @@ pub(crate) struct Endpoint {
     pub completeness: Completeness,
     pub max_page_bytes: u64,
     pub response_actions: Vec<ResponseAction>,
-    /// Decodes the selected records straight into the stream's record type, in the pass
-    /// that parses the envelope; set per run when the records reach the consumer unedited.
-    pub typed: Option<TypedDecoder>,
+}
+
+/// How a page loop reads its records.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Decoding {
+    /// Decode the selected records straight into the stream's record type, in the pass that
+    /// parses the envelope (`records::seed`): for runs whose records reach the consumer
+    /// unedited.
+    pub one_pass: bool,
+    /// Where record detection found the records on the first page (no `data_selector`):
+    /// later pages are read in one pass on that path when detection would take it again.
+    pub detected: Option<Arc<Detected>>,
+    /// How many records the last page had: the room the next page's records get at once,
+    /// instead of growing to it by reallocations.
+    pub records_hint: usize,
+    /// The body buffers of the loop.
+    pub buffers: Buffers,
+}
+
+/// Body buffers a page loop reuses from page to page (and lends to the pages it fetches
+/// ahead). A body read into a buffer that already has the room costs no allocation; a fresh
+/// buffer per page costs one large allocation or several, and each makes glibc's malloc
+/// first merge every small block freed since (the previous page's records), which then
+/// serve the next page's records by its slow path.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Buffers(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl Buffers {
+    /// At most this many buffers are kept (a loop's pages in flight at once, roughly).
+    const KEEP: usize = 4;
+    /// A buffer larger than this is freed, not kept: one huge page must not pin its memory
+    /// for the rest of the run.
+    const MAX_KEPT: usize = 1 << 20;
+
+    /// A buffer to read a body into (empty; with the room of an earlier body, if any).
+    pub(crate) fn take(&self) -> Vec<u8> {
+        lock(&self.0).pop().unwrap_or_default()
+    }
+
+    /// Gives back a buffer whose contents are no longer needed.
+    pub(crate) fn give(&self, mut buf: Vec<u8>) {
+        if buf.capacity() == 0 || buf.capacity() > Self::MAX_KEPT {
+            return;
+        }
+        let mut kept = lock(&self.0);
+        if kept.len() < Self::KEEP {
+            buf.clear();
+            kept.push(buf);
+        }
+    }
 }
 
 /// The body sent with every page of an endpoint.
@@ -466,22 +514,27 @@ impl Endpoint {
     /// Requests `url` (auth, retries) and parses the body once: the envelope for the
     /// paginator, the records as spans (with a selector) or values. `paged_json` replaces
     /// the endpoint's body with a JSON body a `*_body_path` paginator wrote its position into.
-    pub(crate) async fn fetch(
+    pub(crate) async fn fetch<T: DeserializeOwned>(
         &self,
         url: Url,
         paged_json: Option<bytes::Bytes>,
-    ) -> Result<Fetched> {
-        self.fetch_watched(url, paged_json, None).await
+        decoding: &Decoding,
+        room: Vec<T>,
+    ) -> Result<Fetched<T>> {
+        self.fetch_watched(url, paged_json, None, decoding, room)
+            .await
     }
 
     /// [`Endpoint::fetch`], telling `early` what is known of the response before its body is
     /// read (see [`Early`]).
-    pub(crate) async fn fetch_watched(
+    pub(crate) async fn fetch_watched<T: DeserializeOwned>(
         &self,
         url: Url,
         paged_json: Option<bytes::Bytes>,
         early: Option<&EarlyTx>,
-    ) -> Result<Fetched> {
+        decoding: &Decoding,
+        room: Vec<T>,
+    ) -> Result<Fetched<T>> {
         let mut request = Request::new(self.method.clone(), url.clone());
         *request.headers_mut() = self.headers.clone();
         let body = match (paged_json, &self.body) {
@@ -501,9 +554,11 @@ impl Endpoint {
             }
             *request.body_mut() = Some(bytes.into());
         }
-        let (headers, shown_url, bytes) = match self.send(request, early).await? {
-            Sent::Body(headers, shown_url, bytes) => (headers, shown_url, bytes),
+        let mut buf = decoding.buffers.take();
+        let (headers, shown_url) = match self.send(request, early, &mut buf).await? {
+            Sent::Body(headers, shown_url) => (headers, shown_url),
             Sent::Ignored(status) => {
+                decoding.buffers.give(buf);
                 return Ok(Fetched {
                     shown_url: self.client.redact(&url),
                     url,
@@ -522,9 +577,8 @@ impl Endpoint {
             body: String::from_utf8_lossy(body).into_owned(),
         };
         // Checked to be UTF-8 once, here, so the parse and the per-record decoding (which
-        // read `&str`) never re-validate strings. `Vec::from` takes the buffer without a copy
-        // when the body arrived in one piece.
-        let text = match String::from_utf8(Vec::from(bytes)) {
+        // read `&str`) never re-validate strings.
+        let text = match String::from_utf8(buf) {
             Ok(text) => text,
             Err(e) => {
                 let source = serde_json::from_slice::<serde::de::IgnoredAny>(e.as_bytes())
@@ -536,7 +590,13 @@ impl Endpoint {
         let blank = text.trim_ascii().is_empty();
         if is_json_lines(&headers) {
             let records = self.json_lines(&text, &decode_error)?;
-            let detected = self.data_selector.is_none().then(|| "$".to_owned());
+            decoding.buffers.give(text.into_bytes());
+            let detected = self.data_selector.is_none().then(|| {
+                Arc::new(Detected {
+                    path: JsonPath::root(),
+                    by_key: false,
+                })
+            });
             return Ok(Fetched {
                 url,
                 shown_url,
@@ -552,8 +612,15 @@ impl Endpoint {
             Some(sel) if !blank => {
                 // One pass into `T` when the run allows it; a body or record it cannot take
                 // is read again by the two-pass path, whose errors say what is wrong.
-                let split = match self.typed.as_ref().and_then(|t| t.split(&text, sel)) {
-                    Some(split) => split,
+                let one_pass = decoding
+                    .one_pass
+                    .then(|| split_typed::<T>(&text, sel, room));
+                let split = match one_pass.flatten() {
+                    Some(split) => {
+                        decoding.buffers.give(text.into_bytes());
+                        split
+                    }
+                    // The records' spans keep the body.
                     None => split_page(text, sel)
                         .map_err(|(e, text)| decode_error(e, text.as_bytes()))?,
                 };
@@ -579,14 +646,32 @@ impl Endpoint {
             }
             Some(_) => (Value::Null, Records::default()),
             None => {
-                let mut body: Value = if blank {
-                    Value::Null
-                } else {
-                    serde_json::from_str(&text).map_err(|e| decode_error(e, text.as_bytes()))?
+                // One pass on the path the first page's detection found, when this page
+                // would detect the same; else detection on this page's whole tree.
+                let known = decoding
+                    .detected
+                    .as_ref()
+                    .filter(|_| decoding.one_pass && !blank);
+                let page = match known.and_then(|d| Some((d, split_detected::<T>(&text, d, room)?)))
+                {
+                    Some((d, split)) => {
+                        detected = Some(d.clone());
+                        (split.envelope, split.records.unwrap_or_default())
+                    }
+                    None => {
+                        let mut body: Value = if blank {
+                            Value::Null
+                        } else {
+                            serde_json::from_str(&text)
+                                .map_err(|e| decode_error(e, text.as_bytes()))?
+                        };
+                        let (records, found) = detect_and_take(&mut body);
+                        detected = Some(Arc::new(found));
+                        (body, Records::Values(records))
+                    }
                 };
-                let (records, path) = detect_records(&mut body);
-                detected = Some(path);
-                (body, Records::Values(records))
+                decoding.buffers.give(text.into_bytes());
+                page
             }
         };
         Ok(Fetched {
@@ -697,10 +782,10 @@ fn early_channel(chunks: bool) -> (EarlyTx, EarlyRx) {
     )
 }
 
-/// What [`Endpoint::send`] got: a page's headers, redacted URL and body, or a response an
-/// `ignore` response action dropped (its status).
+/// What [`Endpoint::send`] got: a page's headers and redacted URL (its body is in the
+/// caller's buffer), or a response an `ignore` response action dropped (its status).
 pub(crate) enum Sent {
-    Body(HeaderMap, String, bytes::Bytes),
+    Body(HeaderMap, String),
     Ignored(u16),
 }
 
@@ -711,7 +796,12 @@ impl Endpoint {
     /// requests the client would retry. The final response then meets the endpoint's
     /// `response_actions` (first match wins): `ignore` drops it, `retry` sends the request
     /// again on the same policy.
-    async fn send(&self, request: Request, early: Option<&EarlyTx>) -> Result<Sent> {
+    async fn send(
+        &self,
+        request: Request,
+        early: Option<&EarlyTx>,
+        buf: &mut Vec<u8>,
+    ) -> Result<Sent> {
         // The page loop may have started the next request from these headers; anything but
         // this body as the page takes it back.
         let withdraw = || {
@@ -783,12 +873,13 @@ impl Endpoint {
                 tx.send(Early::Chunk(bytes::Bytes::copy_from_slice(&chunk[..take])));
             };
             match response
-                .bytes_limited_with(self.max_page_bytes, &mut on_chunk)
+                .read_limited_into(self.max_page_bytes, buf, &mut on_chunk)
                 .await
             {
-                Ok(bytes) => {
+                Ok(()) => {
+                    let bytes = &buf[..];
                     if !self.response_actions.is_empty() {
-                        let text = String::from_utf8_lossy(&bytes);
+                        let text = String::from_utf8_lossy(bytes);
                         match self.action_for(status, &text) {
                             Some(ResponseActionKind::Ignore) => {
                                 withdraw();
@@ -801,7 +892,7 @@ impl Endpoint {
                                     method: self.method.clone(),
                                     url: shown_url,
                                     status: response_status(status),
-                                    body: crate::error::describe_body(&bytes, &headers),
+                                    body: crate::error::describe_body(bytes, &headers),
                                     retry_after: None,
                                 };
                                 self.retry_for_action(err, &mut action_retries, attempt, start)
@@ -811,7 +902,7 @@ impl Endpoint {
                             None => {}
                         }
                     }
-                    return Ok(Sent::Body(headers, shown_url, bytes));
+                    return Ok(Sent::Body(headers, shown_url));
                 }
                 Err(err @ Error::Transport { .. }) if idempotent => {
                     withdraw();
@@ -898,9 +989,9 @@ struct BodyScan {
 
 /// A page requested from the headers of the page before it, with that fetch's own events
 /// (its headers link on to the page after it).
-struct Linked {
+struct Linked<T> {
     url: Url,
-    task: Task<Result<Fetched>>,
+    task: Task<Result<Fetched<T>>>,
     early: EarlyRx,
 }
 
@@ -921,8 +1012,12 @@ struct Linked {
 /// (and not with `max_items`, whose last page is known only once its records are counted).
 /// That request is dropped when this body fails, is cut off and retried, or meets a
 /// response action, and is used only when `next_request` asks for exactly its URL.
-pub(crate) struct PageLoop {
+pub(crate) struct PageLoop<T> {
     endpoint: Arc<Endpoint>,
+    /// How pages are read (one pass into `T`, the detected records' path).
+    decoding: Decoding,
+    /// Emptied record `Vec`s to decode pages into (handed back by the consumer).
+    spare: Spare<T>,
     paginator: Box<dyn Paginator>,
     incremental: Option<Arc<IncrementalCursor>>,
     /// The next request: its URL and, when the paginator pages the JSON body, that body.
@@ -940,9 +1035,9 @@ pub(crate) struct PageLoop {
     planned: Option<Box<dyn Iterator<Item = Url> + Send>>,
     /// The first page's origin, the only one pages are fetched ahead from.
     origin: Option<url::Origin>,
-    ahead: VecDeque<(Url, Task<Result<Fetched>>)>,
+    ahead: VecDeque<(Url, Task<Result<Fetched<T>>>)>,
     /// The next page, requested from this page's headers ([`Paginator::next_from_headers`]).
-    linked: Option<Linked>,
+    linked: Option<Linked<T>>,
     /// Records as the server sent them (before `max_items` and incremental filtering), for
     /// the completeness check.
     received: u64,
@@ -955,9 +1050,14 @@ pub(crate) struct PageLoop {
     discard: Option<crate::partition::pages::Discard>,
 }
 
-impl PageLoop {
+impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
+    /// A page loop; with `one_pass`, records are decoded into `T` as each page is parsed
+    /// (never for an incremental loop, which edits them as values).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         endpoint: Arc<Endpoint>,
+        one_pass: bool,
+        spare: Spare<T>,
         mut paginator: Box<dyn Paginator>,
         mut first: Url,
         incremental: Option<Arc<IncrementalCursor>>,
@@ -985,6 +1085,11 @@ impl PageLoop {
         seen.insert(request_key(&hasher, &first, first_body.as_ref()));
         PageLoop {
             endpoint,
+            decoding: Decoding {
+                one_pass: one_pass && incremental.is_none(),
+                ..Decoding::default()
+            },
+            spare,
             paginator,
             incremental,
             next: Some((first, first_body)),
@@ -1017,7 +1122,7 @@ impl PageLoop {
 
     /// The next page, or `None` at the end. Nothing is requested before the first call.
     /// At the end, the records received are checked against the total the server stated.
-    pub(crate) async fn next_page(&mut self) -> Result<Option<RawPage>> {
+    pub(crate) async fn next_page(&mut self) -> Result<Option<RawPage<T>>> {
         match self.step().await {
             Ok(Some(page)) => Ok(Some(page)),
             Ok(None) => {
@@ -1073,7 +1178,7 @@ impl PageLoop {
         }
     }
 
-    async fn step(&mut self) -> Result<Option<RawPage>> {
+    async fn step(&mut self) -> Result<Option<RawPage<T>>> {
         let ep = self.endpoint.clone();
         let Some((url, body)) = self.next.take() else {
             self.ahead.clear();
@@ -1117,7 +1222,10 @@ impl PageLoop {
                             }
                             false => (None, None),
                         };
-                        let fetch = ep.fetch_watched(url.clone(), body, tx.as_ref());
+                        let (decoding, room) =
+                            (self.decoding.clone(), room(&self.decoding, &self.spare));
+                        let fetch =
+                            ep.fetch_watched(url.clone(), body, tx.as_ref(), &decoding, room);
                         self.watch(url, fetch, rx).await?
                     }
                 }
@@ -1226,7 +1334,14 @@ impl PageLoop {
             self.stop = Some(StopReason::MaxItems);
         }
         self.items += records.len() as u64;
-        lock(&self.tally).page(records.len() as u64, detected.as_deref());
+        lock(&self.tally).page(
+            records.len() as u64,
+            detected.as_ref().map(|d| d.path.text()),
+        );
+        if self.pages == 1 && self.decoding.one_pass {
+            self.decoding.detected = detected.filter(|d| d.by_key);
+        }
+        self.decoding.records_hint = records.len();
         if self.next.is_some() {
             self.fetch_ahead();
         } else {
@@ -1264,9 +1379,9 @@ impl PageLoop {
     async fn watch(
         &mut self,
         url: Url,
-        fetch: impl std::future::Future<Output = Result<Fetched>>,
+        fetch: impl std::future::Future<Output = Result<Fetched<T>>>,
         early: Option<EarlyRx>,
-    ) -> Result<Fetched> {
+    ) -> Result<Fetched<T>> {
         let Some(mut early) = early else {
             return fetch.await;
         };
@@ -1338,9 +1453,11 @@ impl PageLoop {
         }
         let (tx, rx) = early_channel(self.reads_body_start(&next));
         let (ep, permits, to_fetch) = (self.endpoint.clone(), self.permits.clone(), next.clone());
+        let (decoding, room) = (self.decoding.clone(), room(&self.decoding, &self.spare));
         let task = Task::spawn(async move {
             let _permit = permits.acquire_owned().await;
-            ep.fetch_watched(to_fetch, None, Some(&tx)).await
+            ep.fetch_watched(to_fetch, None, Some(&tx), &decoding, room)
+                .await
         });
         self.linked = Some(Linked {
             url: next,
@@ -1364,11 +1481,21 @@ impl PageLoop {
             };
             let (ep, permits, to_fetch) =
                 (self.endpoint.clone(), self.permits.clone(), url.clone());
+            let (decoding, room) = (self.decoding.clone(), room(&self.decoding, &self.spare));
             let task = Task::spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                ep.fetch(to_fetch, None).await
+                ep.fetch(to_fetch, None, &decoding, room).await
             });
             self.ahead.push_back((url, task));
         }
+    }
+}
+
+/// Where a page loop's next page's records are decoded in one pass: an emptied `Vec` of an
+/// earlier page, with room for as many records as the last page had.
+fn room<T>(decoding: &Decoding, spare: &Spare<T>) -> Vec<T> {
+    match decoding.one_pass {
+        true => spare.take(decoding.records_hint),
+        false => Vec::new(),
     }
 }

@@ -35,7 +35,7 @@ use crate::partition::{Partition, PartitionReport, Split, SplitBy, parent_key};
 use crate::placeholder::{self, IncrementalValue, Reference};
 use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
 use crate::resource::incremental::{IncrementalCursor, IncrementalState, lock};
-use crate::resource::records::seed::TypedDecoder;
+use crate::resource::records::{Records, Spare};
 use crate::resource::select::{JsonPath, value_to_param};
 use crate::spec::{DEFAULT_MAX_PAGE_BYTES, IncrementalSpec, PaginatorSpec, ResourceSpec};
 
@@ -301,7 +301,6 @@ impl<T> Resource<T> {
             completeness: spec.completeness,
             max_page_bytes: spec.max_page_bytes.unwrap_or(DEFAULT_MAX_PAGE_BYTES),
             response_actions: ep.response_actions.clone(),
-            typed: None,
         };
         Ok(Resource {
             inner: Arc::new(Inner {
@@ -626,11 +625,15 @@ impl<T> Resource<T> {
     fn reported_pages(
         &self,
         slot: Option<ReportSlot>,
-        typed: Option<TypedDecoder>,
+        one_pass: bool,
+        spare: Spare<T>,
     ) -> (
-        BoxStream<'static, Result<RawPage>>,
+        BoxStream<'static, Result<RawPage<T>>>,
         Vec<Arc<IncrementalCursor>>,
-    ) {
+    )
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
         let inner = self.inner.clone();
         let stats = Arc::new(RequestStats::default());
         *crate::report::lock(&inner.live) = Some(crate::report::RunCounters::new(stats.clone()));
@@ -645,9 +648,9 @@ impl<T> Resource<T> {
         // (incremental filtering, `include_from_parent`).
         let unedited = inner.incremental.is_none()
             && inner.parent.as_ref().is_none_or(|p| p.include.is_empty());
+        let one_pass = one_pass && unedited;
         let endpoint = Arc::new(Endpoint {
             client: inner.endpoint.client.with_stats(stats.clone()),
-            typed: typed.filter(|_| unedited),
             ..(*inner.endpoint).clone()
         });
         let mut cursors = Vec::new();
@@ -681,7 +684,13 @@ impl<T> Resource<T> {
         let pages = if skipped {
             stream::empty().boxed()
         } else {
-            self.run_pages(endpoint, tally.clone(), pages_share, &mut cursors)
+            self.run_pages(
+                endpoint,
+                (one_pass, spare),
+                tally.clone(),
+                pages_share,
+                &mut cursors,
+            )
         };
         let mut done = Some(move || {
             let report = crate::report::lock(&tally).finish(&stats);
@@ -713,10 +722,14 @@ impl<T> Resource<T> {
     fn run_pages(
         &self,
         endpoint: Arc<Endpoint>,
+        (one_pass, spare): (bool, Spare<T>),
         tally: Arc<Mutex<Tally>>,
         pages_share: Option<Partition>,
         cursors: &mut Vec<Arc<IncrementalCursor>>,
-    ) -> BoxStream<'static, Result<RawPage>> {
+    ) -> BoxStream<'static, Result<RawPage<T>>>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
         let inner = self.inner.clone();
         let cursor = inner.incremental.as_ref().map(|(spec, path)| {
             Arc::new(IncrementalCursor::start(
@@ -734,13 +747,14 @@ impl<T> Resource<T> {
         let permits = Arc::new(Semaphore::new(concurrency));
         let run = RunShared {
             endpoint,
+            one_pass,
             cursor,
             permits,
             tally,
             pages_share,
         };
         match inner.parent.clone() {
-            None => lazy(move || run_ahead(page_loop(inner, None, run), 1)),
+            None => lazy(move || run_ahead(page_loop(inner, None, run, spare), 1)),
             Some(parent) => {
                 // The parent's pages within this run; their report is not the parent's run.
                 let parent_tally = Arc::new(Mutex::new(Tally::default()));
@@ -748,6 +762,7 @@ impl<T> Resource<T> {
                     .resource
                     .run_pages(
                         parent.resource.inner.endpoint.clone(),
+                        (false, Spare::default()),
                         parent_tally,
                         None,
                         cursors,
@@ -768,8 +783,12 @@ impl<T> Resource<T> {
                 lazy(move || {
                     let children = parents
                         .map_ok(move |item: Value| {
-                            let pages =
-                                page_loop(inner.clone(), Some((&parent, item)), run.clone());
+                            let pages = page_loop(
+                                inner.clone(),
+                                Some((&parent, item)),
+                                run.clone(),
+                                spare.clone(),
+                            );
                             run_ahead(pages, 1)
                         })
                         .boxed();
@@ -791,6 +810,8 @@ thread_local! {
 #[derive(Clone)]
 struct RunShared {
     endpoint: Arc<Endpoint>,
+    /// Whether records are decoded into the stream's type as each page is parsed.
+    one_pass: bool,
     cursor: Option<Arc<IncrementalCursor>>,
     permits: Arc<Semaphore>,
     tally: Arc<Mutex<Tally>>,
@@ -804,7 +825,7 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// [`ResourceSpec::concurrency`] for how far ahead), so a few pages are in memory at once,
     /// however many there are.
     pub fn pages(&self) -> BoxStream<'static, Result<Page<T>>> {
-        let (raw, cursors) = self.reported_pages(None, self.one_pass());
+        let (raw, cursors) = self.reported_pages(None, self.one_pass(), Spare::default());
         commit_at_end(raw.and_then(|raw| async move { decode_page(raw) }), cursors)
     }
 
@@ -818,21 +839,24 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     }
 
     fn items_reporting(&self, slot: Option<ReportSlot>) -> BoxStream<'static, Result<T>> {
-        let (raw, cursors) = self.reported_pages(slot, self.one_pass());
+        // The consumer hands each page's emptied `Vec` back for a later page's records.
+        let spare = Spare::default();
+        let (raw, cursors) = self.reported_pages(slot, self.one_pass(), spare.clone());
         let items = raw
-            .map_ok(|raw| stream::iter(raw.records.decode::<T>(&raw.url, raw.number)))
+            .map_ok(move |raw| stream::iter(raw.records.decode(&raw.url, raw.number, Some(&spare))))
             .try_flatten();
         commit_at_end(items, cursors)
     }
 
-    /// The one-pass decoder into `T` for this resource's runs ([`crate::resource::records::seed`]);
-    /// `None` in the tests that compare it with the two-pass path.
-    fn one_pass(&self) -> Option<TypedDecoder> {
+    /// Whether this resource's runs decode records into `T` in one pass
+    /// ([`crate::resource::records::seed`]); not in the tests that compare it with the
+    /// two-pass path.
+    fn one_pass(&self) -> bool {
         #[cfg(test)]
         if TWO_PASS.get() {
-            return None;
+            return false;
         }
-        Some(TypedDecoder::of::<T>())
+        true
     }
 
     /// [`Resource::items`] with its [`RunReport`]: a stream of records whose
@@ -1232,11 +1256,12 @@ fn endpoint_for(
 }
 
 /// The page loop of one (parent item of a) resource, as a lazy stream.
-fn page_loop(
+fn page_loop<T: DeserializeOwned + Send + 'static>(
     inner: Arc<Inner>,
     parent: Option<(&ParentLink, Value)>,
     run: RunShared,
-) -> BoxStream<'static, Result<RawPage>> {
+    spare: Spare<T>,
+) -> BoxStream<'static, Result<RawPage<T>>> {
     let start = (|| {
         let parent_item = parent.as_ref().map(|(l, v)| (*l, v));
         let url = first_url(&inner, parent_item, run.cursor.as_deref())?;
@@ -1272,6 +1297,8 @@ fn page_loop(
         };
         let page_loop = PageLoop::new(
             endpoint,
+            run.one_pass,
+            spare,
             paginator,
             url,
             run.cursor,
@@ -1312,11 +1339,14 @@ fn page_loop(
     .boxed()
 }
 
-fn decode_page<T: DeserializeOwned + Send + 'static>(raw: RawPage) -> Result<Page<T>> {
-    let items = raw
-        .records
-        .decode(&raw.url, raw.number)
-        .collect::<Result<Vec<T>>>()?;
+fn decode_page<T: DeserializeOwned + Send + 'static>(raw: RawPage<T>) -> Result<Page<T>> {
+    let items = match raw.records {
+        // Decoded in the one pass: the `Vec` is the page's, as it is.
+        Records::Typed(items) => items,
+        records => records
+            .decode(&raw.url, raw.number, None)
+            .collect::<Result<Vec<T>>>()?,
+    };
     Ok(Page {
         items,
         url: raw.url,

@@ -15,12 +15,15 @@
 //! falling back to [`split_page`] for a page it cannot take, so the records and errors are
 //! the same.
 //!
-//! Pages without a selector (dlt's record detection looks at the whole tree) and resources
-//! that must edit records before decoding (incremental filtering, `include_from_parent`, parent
-//! records feeding a child) use the `Value` form.
+//! Pages without a selector (dlt's record detection looks at the whole tree; after the first
+//! page, [`seed::split_detected`] reads a page in one pass on the detected path when that page
+//! would detect it again) and resources that must edit records before decoding (incremental
+//! filtering, `include_from_parent`, parent records feeding a child) use the `Value` form.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use serde::Deserialize as _;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess};
@@ -31,11 +34,10 @@ use crate::error::{Error, Result};
 use crate::resource::select::{JsonPath, Segment};
 
 pub(crate) mod seed;
-use seed::TypedRecords;
 
-/// The records of one page, before decoding into `T`.
+/// The records of one page of a stream of `T`, before they reach the consumer.
 #[derive(Debug)]
-pub(crate) enum Records {
+pub(crate) enum Records<T> {
     /// Each record's JSON text as a span of the response body.
     Spans {
         /// The response body, checked to be UTF-8 once (so neither the scan nor the decoding
@@ -46,18 +48,18 @@ pub(crate) enum Records {
     },
     /// Records as JSON values (no selector, or records that had to be edited).
     Values(Vec<Value>),
-    /// Records decoded into the stream's record type in the same pass as the envelope
-    /// ([`seed`]): only for runs whose records reach the consumer unedited.
-    Typed(Box<dyn TypedRecords>),
+    /// Records already decoded into the stream's record type in the same pass as the
+    /// envelope ([`seed`]): only for runs whose records reach the consumer unedited.
+    Typed(Vec<T>),
 }
 
-impl Default for Records {
+impl<T> Default for Records<T> {
     fn default() -> Self {
         Records::Values(Vec::new())
     }
 }
 
-impl Records {
+impl<T> Records<T> {
     /// How many records there are.
     pub(crate) fn len(&self) -> usize {
         match self {
@@ -110,32 +112,31 @@ impl Records {
             }
         }
     }
+}
 
+impl<T: DeserializeOwned + Send + 'static> Records<T> {
     /// Decodes every record into `T`, one `Result` per record, in order. A record that does
     /// not fit `T` fails alone; the error names the page URL, the record's position and `T`,
     /// and keeps that record's JSON (not the whole page).
-    pub(crate) fn decode<T: DeserializeOwned + Send + 'static>(
+    ///
+    /// With `spare`, the emptied `Vec` of typed records goes back there when the iterator
+    /// is dropped, for the page loop to decode a later page into.
+    pub(crate) fn decode(
         self,
         url: &str,
         page: u64,
+        spare: Option<&Spare<T>>,
     ) -> impl Iterator<Item = Result<T>> + Send + use<T> {
         let url: std::sync::Arc<str> = url.into();
-        let (body, spans, values, typed, wrong_type) = match self {
-            Records::Spans { body, spans } => (body, spans, Vec::new(), Vec::new(), None),
-            Records::Values(values) => (String::new(), Vec::new(), values, Vec::new(), None),
-            Records::Typed(typed) => match typed.into_any().downcast::<Vec<T>>() {
-                Ok(typed) => (String::new(), Vec::new(), Vec::new(), *typed, None),
-                Err(_) => {
-                    let e = Error::Config(format!(
-                        "page {url}: its records were decoded into another type than `{}`; \
-                         this is a bug in rest-source, please report it",
-                        std::any::type_name::<T>()
-                    ));
-                    (String::new(), Vec::new(), Vec::new(), Vec::new(), Some(e))
-                }
-            },
+        let (body, spans, values, typed) = match self {
+            Records::Spans { body, spans } => (body, spans, Vec::new(), Vec::new()),
+            Records::Values(values) => (String::new(), Vec::new(), values, Vec::new()),
+            Records::Typed(typed) => (String::new(), Vec::new(), Vec::new(), typed),
         };
-        let from_typed = typed.into_iter().map(Ok).chain(wrong_type.map(Err));
+        let typed = Handed {
+            records: VecDeque::from(typed),
+            spare: spare.cloned(),
+        };
         let from_spans = {
             let url = url.clone();
             spans.into_iter().enumerate().map(move |(index, span)| {
@@ -156,7 +157,77 @@ impl Records {
                 body: record.to_string(),
             })
         });
-        from_typed.chain(from_spans).chain(from_values)
+        typed.map(Ok).chain(from_spans).chain(from_values)
+    }
+}
+
+/// Emptied record `Vec`s the consumer hands back for the page loop to decode later pages
+/// into, so a page's records cost no large allocation (which, with glibc's malloc, first
+/// merges every small block freed since: the previous page's records).
+pub(crate) struct Spare<T>(Arc<Mutex<Vec<Vec<T>>>>);
+
+impl<T> Clone for Spare<T> {
+    fn clone(&self) -> Self {
+        Spare(self.0.clone())
+    }
+}
+
+impl<T> Default for Spare<T> {
+    fn default() -> Self {
+        Spare(Arc::default())
+    }
+}
+
+impl<T> Spare<T> {
+    /// At most this many are kept (the pages in flight of a run, roughly).
+    const KEEP: usize = 4;
+    /// A `Vec` larger than this is freed, not kept.
+    const MAX_KEPT_BYTES: usize = 1 << 20;
+
+    /// An empty `Vec` with room for at least `hint` records.
+    pub(crate) fn take(&self, hint: usize) -> Vec<T> {
+        let mut records = crate::report::lock(&self.0).pop().unwrap_or_default();
+        records.reserve(hint);
+        records
+    }
+
+    /// Keeps `records`' allocation (emptied) for a later page.
+    pub(crate) fn give(&self, mut records: Vec<T>) {
+        records.clear();
+        let bytes = records.capacity().saturating_mul(std::mem::size_of::<T>());
+        if bytes == 0 || bytes > Self::MAX_KEPT_BYTES {
+            return;
+        }
+        let mut kept = crate::report::lock(&self.0);
+        if kept.len() < Self::KEEP {
+            kept.push(records);
+        }
+    }
+}
+
+/// A page's typed records in order; the emptied `Vec` goes to `spare` when dropped.
+struct Handed<T> {
+    records: VecDeque<T>,
+    spare: Option<Spare<T>>,
+}
+
+impl<T> Iterator for Handed<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.records.pop_front()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.records.len(), Some(self.records.len()))
+    }
+}
+
+impl<T> Drop for Handed<T> {
+    fn drop(&mut self) {
+        if let Some(spare) = self.spare.take() {
+            spare.give(Vec::from(std::mem::take(&mut self.records)));
+        }
     }
 }
 
@@ -179,10 +250,10 @@ fn target<T>(index: usize, page: u64) -> String {
 /// Parses a page body in one pass: the envelope (the body with the selected value replaced by
 /// `null`) and the selected records, which keep `body`. `None` records when the selector
 /// matched nothing. On a parse error the body is handed back for the error message.
-pub(crate) fn split_page(
+pub(crate) fn split_page<T>(
     body: String,
     selector: &JsonPath,
-) -> std::result::Result<Split, (serde_json::Error, String)> {
+) -> std::result::Result<Split<T>, (serde_json::Error, String)> {
     let parsed = (|| {
         let mut selected = None;
         let mut de = serde_json::Deserializer::from_str(&body);
@@ -211,11 +282,11 @@ pub(crate) fn split_page(
 
 /// What [`split_page`] found.
 #[derive(Debug)]
-pub(crate) struct Split {
+pub(crate) struct Split<T> {
     /// The body without the records.
     pub envelope: Value,
     /// The records; `None` when the selector matched nothing.
-    pub records: Option<Records>,
+    pub records: Option<Records<T>>,
 }
 
 enum Selected {
@@ -401,11 +472,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn split(body: &str, selector: &str) -> Split {
+    fn split<T>(body: &str, selector: &str) -> Split<T> {
         split_page(body.to_owned(), &JsonPath::parse(selector).unwrap()).unwrap()
     }
 
-    fn values(records: Option<Records>) -> Vec<Value> {
+    fn values(records: Option<Records<Value>>) -> Vec<Value> {
         records.unwrap().into_values("u").unwrap()
     }
 
@@ -413,7 +484,7 @@ mod tests {
     fn nested_selector_leaves_envelope_and_spans() {
         let body =
             r#"{"meta":{"total":2},"data":{"items":[{"id":1,"s":"a, ]"} , {"id":2}],"x":[1]}}"#;
-        let s = split(body, "data.items");
+        let s = split::<Value>(body, "data.items");
         assert_eq!(
             s.envelope,
             json!({"meta": {"total": 2}, "data": {"items": null, "x": [1]}})
@@ -440,8 +511,8 @@ mod tests {
         let s = split(r#"{"data":{"id":7}}"#, "data");
         assert_eq!(values(s.records), vec![json!({"id": 7})]);
         assert!(values(split(r#"{"data":null}"#, "data").records).is_empty());
-        assert!(split(r#"{"other":[1]}"#, "data").records.is_none());
-        assert!(split(r#"[1]"#, "data").records.is_none());
+        assert!(split::<Value>(r#"{"other":[1]}"#, "data").records.is_none());
+        assert!(split::<Value>(r#"[1]"#, "data").records.is_none());
     }
 
     #[test]
@@ -451,8 +522,8 @@ mod tests {
             #[allow(dead_code)]
             id: u64,
         }
-        let s = split(r#"{"data":[{"id":1},{"id":"x"}]}"#, "data");
-        let out: Vec<Result<R>> = s.records.unwrap().decode("u", 3).collect();
+        let s = split::<R>(r#"{"data":[{"id":1},{"id":"x"}]}"#, "data");
+        let out: Vec<Result<R>> = s.records.unwrap().decode("u", 3, None).collect();
         assert!(out[0].is_ok());
         let err = out[1].as_ref().unwrap_err().to_string();
         assert!(err.contains("record 1 of page 3"), "{err}");
@@ -461,6 +532,33 @@ mod tests {
             Some(r#"{"id":"x"}"#),
             "the error keeps that record's JSON"
         );
+    }
+
+    #[test]
+    fn typed_records_come_in_order_and_their_vec_goes_back_empty() {
+        let spare = Spare::<String>::default();
+        let mut page = Vec::with_capacity(8);
+        page.extend(["a", "b", "c"].map(String::from));
+        let got: Vec<String> = Records::Typed(page)
+            .decode("u", 1, Some(&spare))
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(got, ["a", "b", "c"]);
+        let room = spare.take(0);
+        assert!(room.is_empty() && room.capacity() >= 8, "{room:?}");
+
+        // A page read halfway: the rest is dropped, the `Vec` still comes back.
+        let mut records = Records::Typed(room).decode("u", 2, Some(&spare));
+        assert!(records.next().is_none());
+        drop(records);
+        let mut records =
+            Records::Typed(vec!["x".to_owned(), "y".to_owned()]).decode("u", 3, Some(&spare));
+        assert_eq!(records.next().unwrap().unwrap(), "x");
+        drop(records);
+        let rooms = [spare.take(0), spare.take(0)];
+        assert!(rooms.iter().all(Vec::is_empty));
+        assert!(rooms.iter().any(|r| r.capacity() >= 8));
+        assert!(rooms.iter().any(|r| r.capacity() >= 2));
     }
 
     proptest::proptest! {
@@ -475,7 +573,7 @@ mod tests {
         ) {
             let sel = JsonPath::parse(&selector).unwrap();
             let whole: std::result::Result<Value, _> = serde_json::from_str(&body);
-            match split_page(body.clone(), &sel) {
+            match split_page::<Value>(body.clone(), &sel) {
                 Ok(split) => {
                     let whole = whole.expect("split accepted what a whole parse rejects");
                     let expected = sel.get(&whole).cloned().map(crate::resource::select::into_records);
@@ -490,7 +588,7 @@ mod tests {
     #[test]
     fn invalid_json_is_an_error() {
         let data = JsonPath::parse("data").unwrap();
-        assert!(split_page(r#"{"data":[1,}"#.to_owned(), &data).is_err());
-        assert!(split_page("{} x".to_owned(), &data).is_err());
+        assert!(split_page::<Value>(r#"{"data":[1,}"#.to_owned(), &data).is_err());
+        assert!(split_page::<Value>("{} x".to_owned(), &data).is_err());
     }
 }

@@ -77,6 +77,42 @@ impl JsonPath {
         })
     }
 
+    /// The path as it was written.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The whole body (`$`).
+    pub(crate) fn root() -> JsonPath {
+        JsonPath {
+            text: "$".into(),
+            segments: Vec::new(),
+        }
+    }
+
+    /// The path down through object keys `keys` (written as `data_selector` would be).
+    pub(crate) fn from_keys(keys: Vec<String>) -> JsonPath {
+        let text: Vec<String> = keys.iter().map(|k| path_segment(k)).collect();
+        JsonPath {
+            text: text.join("."),
+            segments: keys.into_iter().map(Segment::Key).collect(),
+        }
+    }
+
+    /// The value at this path, mutably, if present.
+    pub(crate) fn get_mut<'v>(&self, value: &'v mut Value) -> Option<&'v mut Value> {
+        let mut v = value;
+        for seg in &self.segments {
+            v = match (seg, v) {
+                (Segment::Key(k), Value::Object(m)) => m.get_mut(k)?,
+                (Segment::Key(k), Value::Array(a)) => a.get_mut(k.parse::<usize>().ok()?)?,
+                (Segment::Index(i), Value::Array(a)) => a.get_mut(*i)?,
+                _ => return None,
+            };
+        }
+        Some(v)
+    }
+
     /// The parsed segments (for the one-pass page parser in `records.rs`).
     pub(crate) fn segments(&self) -> &[Segment] {
         &self.segments
@@ -103,16 +139,7 @@ impl JsonPath {
 
     /// Moves the value at this path out of `value` (leaving `null`), without copying it.
     pub fn take(&self, value: &mut Value) -> Option<Value> {
-        let mut v = value;
-        for seg in &self.segments {
-            v = match (seg, v) {
-                (Segment::Key(k), Value::Object(m)) => m.get_mut(k)?,
-                (Segment::Key(k), Value::Array(a)) => a.get_mut(k.parse::<usize>().ok()?)?,
-                (Segment::Index(i), Value::Array(a)) => a.get_mut(*i)?,
-                _ => return None,
-            };
-        }
-        Some(v.take())
+        self.get_mut(value).map(Value::take)
     }
 }
 
@@ -174,9 +201,58 @@ pub(crate) fn take_records(body: &mut Value) -> Vec<Value> {
 
 /// [`take_records`], and the path it took the records from (`$` for the whole body), as a
 /// `data_selector` that would select them.
-pub fn detect_records(body: &mut Value) -> (Vec<Value>, String) {
+#[cfg(test)]
+pub(crate) fn detect_records(body: &mut Value) -> (Vec<Value>, String) {
+    let (records, detected) = detect_and_take(body);
+    (records, detected.path.text)
+}
+
+/// Where record detection found a page's records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Detected {
+    /// The path, as a `data_selector` that selects them (`$`: the whole body).
+    pub path: JsonPath,
+    /// Whether the same detection on another page can be told from that page's envelope
+    /// alone: the body was an array, or a record-like key chose the path (neither looks at
+    /// what the array holds, which the envelope no longer has).
+    pub by_key: bool,
+}
+
+/// [`detect_records`], with the path as a [`JsonPath`].
+pub(crate) fn detect_and_take(body: &mut Value) -> (Vec<Value>, Detected) {
+    let (keys, by_key) = match detect_path(body) {
+        Some(found) => found,
+        None => {
+            let by_key = body.is_array();
+            let records = into_records(body.take());
+            return (
+                records,
+                Detected {
+                    path: JsonPath::root(),
+                    by_key,
+                },
+            );
+        }
+    };
+    let mut v = &mut *body;
+    for k in &keys {
+        v = &mut v[k.as_str()];
+    }
+    let records = into_records(v.take());
+    (
+        records,
+        Detected {
+            path: JsonPath::from_keys(keys),
+            by_key,
+        },
+    )
+}
+
+/// The keys down to the array [`detect_records`] takes as the records of `body` (`None`:
+/// the whole body), and whether a record-like key chose it.
+pub(crate) fn detect_path(body: &Value) -> Option<(Vec<String>, bool)> {
     if !body.is_object() {
-        return (into_records(body.take()), "$".into());
+        return None;
     }
     let mut lists: Vec<(usize, Vec<String>)> = Vec::new();
     find_lists(body, &mut Vec::new(), &mut lists);
@@ -192,30 +268,20 @@ pub fn detect_records(body: &mut Value) -> (Vec<Value>, String) {
     };
     // An array of scalars outside a record key is a field of the body, not its records.
     let only_scalars = |p: &Vec<String>| {
-        let v = p.iter().fold(&*body, |v, k| &v[k.as_str()]);
+        let v = p.iter().fold(body, |v, k| &v[k.as_str()]);
         v.as_array()
             .is_some_and(|a| !a.is_empty() && a.iter().all(|e| !e.is_object() && !e.is_array()))
     };
-    let chosen = lists
+    if let Some((_, p)) = lists
         .iter()
         .find(|(_, p)| is_record_key(p) && !under_metadata(p))
-        .or_else(|| {
-            lists
-                .iter()
-                .find(|(_, p)| !under_metadata(p) && !only_scalars(p))
-        })
-        .map(|(_, p)| p.clone());
-    match chosen {
-        Some(path) => {
-            let mut v = &mut *body;
-            for k in &path {
-                v = &mut v[k.as_str()];
-            }
-            let text: Vec<String> = path.iter().map(|k| path_segment(k)).collect();
-            (into_records(v.take()), text.join("."))
-        }
-        None => (into_records(body.take()), "$".into()),
+    {
+        return Some((p.clone(), true));
     }
+    lists
+        .into_iter()
+        .find(|(_, p)| !under_metadata(p) && !only_scalars(p))
+        .map(|(_, p)| (p, false))
 }
 
 /// `key` as a segment of a path [`JsonPath::parse`] reads back: as it is when plain,

@@ -4,9 +4,12 @@
 //! bytes that builds nothing) and [`super::Records::decode`] later reads each span again into
 //! `T`: every record is walked twice. When the stream's record type is known before the page
 //! is read ([`crate::Resource::items`] and [`crate::Resource::pages`], for a resource whose
-//! records are not edited on the way), [`TypedDecoder::split`] walks the body once instead:
-//! the same envelope seed descends the `data_selector` path, and each element of the selected
-//! array is deserialised straight into `T` from the body's bytes.
+//! records are not edited on the way), [`split_typed`] walks the body once instead: the same
+//! envelope seed descends the `data_selector` path, and each element of the selected array is
+//! deserialised straight into `T` from the body's bytes. The records travel as the `Vec<T>`
+//! of the page loop's own type (`PageLoop<T>`, `RawPage<T>`), so they cannot reach a stream of
+//! another type. Without a `data_selector`, [`split_detected`] does the same on later pages
+//! with the path record detection found on the first, when that page would detect it again.
 //!
 //! A record that does not fit `T` (or a body that is not JSON) makes the one pass give up and
 //! the page is read again by the two-pass path, which reports exactly what it always has: the
@@ -14,96 +17,89 @@
 //! in its place among the good records. One-pass decoding is therefore only a faster way to
 //! the same records; a page with a bad record costs one extra pass, and only that page.
 
-use std::any::Any;
+use std::cell::Cell;
 use std::fmt;
-use std::marker::PhantomData;
-use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess};
 use serde_json::Value;
 
 use super::{Envelope, Pick, Records, Split};
-use crate::resource::select::JsonPath;
+use crate::resource::select::{Detected, JsonPath, Segment, detect_path};
 
-/// Records already decoded into the stream's `T` (a `Vec<T>` behind a type-erased box, so
-/// the untyped page loop can carry, count and cut them).
-pub(crate) trait TypedRecords: Send {
-    /// How many records there are.
-    fn len(&self) -> usize;
-    /// Drops every record after the first `n`.
-    fn truncate(&mut self, n: usize);
-    /// The `Vec<T>`, for [`Records::decode`] to take back.
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
-}
-
-impl<T: Send + 'static> TypedRecords for Vec<T> {
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-    fn truncate(&mut self, n: usize) {
-        Vec::truncate(self, n)
-    }
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
-        self
-    }
-}
-
-impl fmt::Debug for dyn TypedRecords {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} decoded records", self.len())
-    }
-}
-
-/// Splits a page body in one pass, decoding the selected records into one type.
-trait DecodePage: Send + Sync {
-    fn split(&self, body: &str, selector: &JsonPath) -> Option<Split>;
-}
-
-/// A page splitter that decodes the selected records straight into `T`; set on the
-/// endpoint of a run whose records go to the consumer unedited.
-#[derive(Clone)]
-pub(crate) struct TypedDecoder(Arc<dyn DecodePage>);
-
-impl fmt::Debug for TypedDecoder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TypedDecoder")
-    }
-}
-
-impl TypedDecoder {
-    /// The decoder into `T`.
-    pub(crate) fn of<T: DeserializeOwned + Send + 'static>() -> Self {
-        TypedDecoder(Arc::new(DecodeInto::<T>(PhantomData)))
-    }
-
-    /// The envelope and the records of `body`, in one pass; `None` when the body is not JSON
-    /// or a record does not fit `T` (the caller then reads the page with
-    /// [`super::split_page`], whose errors say exactly what is wrong).
-    pub(crate) fn split(&self, body: &str, selector: &JsonPath) -> Option<Split> {
-        self.0.split(body, selector)
-    }
-}
-
-struct DecodeInto<T>(PhantomData<fn() -> T>);
-
-impl<T: DeserializeOwned + Send + 'static> DecodePage for DecodeInto<T> {
-    fn split(&self, body: &str, selector: &JsonPath) -> Option<Split> {
-        split_typed::<T>(body, selector)
-    }
-}
-
-/// [`TypedDecoder::split`] for `T`.
-pub(crate) fn split_typed<T: DeserializeOwned + Send + 'static>(
+/// The envelope and the records of `body` in one pass, the selected array's elements decoded
+/// into `T`; `None` when the body is not JSON or a record does not fit `T` (the caller then
+/// reads the page with [`super::split_page`], whose errors say exactly what is wrong).
+/// `room`: where the records go (an emptied `Vec` of an earlier page, with its capacity).
+pub(crate) fn split_typed<T: DeserializeOwned>(
     body: &str,
     selector: &JsonPath,
-) -> Option<Split> {
+    room: Vec<T>,
+) -> Option<Split<T>> {
+    let (envelope, selected) = parse_typed::<T>(body, selector, room)?;
+    let records = selected.map(|s| match s {
+        Typed::Records(records) => Records::Typed(records),
+        Typed::Value(Value::Null) => Records::Values(Vec::new()),
+        Typed::Value(other) => Records::Values(vec![other]),
+    });
+    Some(Split { envelope, records })
+}
+
+/// One pass on the path record detection found on an earlier page of the stream (no
+/// `data_selector`): the records of [`split_typed`] on that path, taken only when detection
+/// on this page would take the same records. That holds when the path selects an array and
+/// either it is the whole body, or a record-like key chose it and still does on this page's
+/// envelope (with an empty array in the records' place: the record-key rule does not look
+/// inside arrays). `None` otherwise, and the caller detects on this page as before.
+pub(crate) fn split_detected<T: DeserializeOwned>(
+    body: &str,
+    detected: &Detected,
+    room: Vec<T>,
+) -> Option<Split<T>> {
+    if !detected.by_key {
+        return None;
+    }
+    let path = &detected.path;
+    let (mut envelope, selected) = parse_typed::<T>(body, path, room)?;
+    let Some(Typed::Records(records)) = selected else {
+        return None;
+    };
+    if !path.is_root() {
+        let slot = path.get_mut(&mut envelope)?;
+        *slot = Value::Array(Vec::new());
+        let same = |keys: &[String]| {
+            keys.len() == path.segments().len()
+                && keys
+                    .iter()
+                    .zip(path.segments())
+                    .all(|(k, s)| matches!(s, Segment::Key(p) if p == k))
+        };
+        if !detect_path(&envelope).is_some_and(|(keys, by_key)| by_key && same(&keys)) {
+            return None;
+        }
+        if let Some(slot) = path.get_mut(&mut envelope) {
+            *slot = Value::Null;
+        }
+    }
+    Some(Split {
+        envelope,
+        records: Some(Records::Typed(records)),
+    })
+}
+
+/// The one pass itself: the envelope and what the selector selected.
+fn parse_typed<T: DeserializeOwned>(
+    body: &str,
+    selector: &JsonPath,
+    room: Vec<T>,
+) -> Option<(Value, Option<Typed<T>>)> {
+    let room = Cell::new(room);
     let mut selected = None;
     let mut de = serde_json::Deserializer::from_str(body);
     let envelope = de::DeserializeSeed::deserialize(
         Envelope {
             path: selector.segments(),
-            pick: PickTyped::<T>(PhantomData),
+            pick: PickTyped::<T> { room: &room },
             selected: &mut selected,
         },
         &mut de,
@@ -112,12 +108,7 @@ pub(crate) fn split_typed<T: DeserializeOwned + Send + 'static>(
     de.end().ok()?;
     #[cfg(test)]
     tests::ONE_PASS_PAGES.set(tests::ONE_PASS_PAGES.get() + 1);
-    let records = selected.map(|s| match s {
-        Typed::Records(records) => Records::Typed(Box::new(records)),
-        Typed::Value(Value::Null) => Records::Values(Vec::new()),
-        Typed::Value(other) => Records::Values(vec![other]),
-    });
-    Some(Split { envelope, records })
+    Some((envelope, selected))
 }
 
 /// The selected value: an array's elements decoded into `T`; any other value kept as the
@@ -127,16 +118,19 @@ enum Typed<T> {
     Value(Value),
 }
 
-struct PickTyped<T>(PhantomData<fn() -> T>);
+/// Decodes the selected array's elements into `T`, in `room`.
+struct PickTyped<'r, T> {
+    room: &'r Cell<Vec<T>>,
+}
 
-impl<T> Clone for PickTyped<T> {
+impl<T> Clone for PickTyped<'_, T> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T> Copy for PickTyped<T> {}
+impl<T> Copy for PickTyped<'_, T> {}
 
-impl<T: DeserializeOwned> Pick for PickTyped<T> {
+impl<T: DeserializeOwned> Pick for PickTyped<'_, T> {
     type Out = Typed<T>;
 
     fn pick<'de, D: Deserializer<'de>>(self, d: D) -> Result<Typed<T>, D::Error> {
@@ -144,7 +138,7 @@ impl<T: DeserializeOwned> Pick for PickTyped<T> {
     }
 }
 
-impl<'de, T: DeserializeOwned> de::Visitor<'de> for PickTyped<T> {
+impl<'de, T: DeserializeOwned> de::Visitor<'de> for PickTyped<'_, T> {
     type Value = Typed<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -152,7 +146,9 @@ impl<'de, T: DeserializeOwned> de::Visitor<'de> for PickTyped<T> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Typed<T>, A::Error> {
-        let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut records = self.room.take();
+        records.clear();
+        records.reserve(seq.size_hint().unwrap_or(0));
         while let Some(record) = seq.next_element::<T>()? {
             records.push(record);
         }
@@ -201,6 +197,7 @@ mod tests {
     use super::*;
     use crate::error::Result;
     use crate::resource::records::split_page;
+    use crate::resource::select::detect_and_take;
     use crate::spec::ResourceSpec;
     use crate::{Resource, RestClient, RunReport};
 
@@ -240,13 +237,13 @@ mod tests {
 
     /// What the page fetch does with a body: one pass when it can, else the two-pass path.
     fn fetch_like<T: DeserializeOwned + Send + 'static>(body: &str, sel: &JsonPath) -> Parsed<T> {
-        let split = match split_typed::<T>(body, sel) {
+        let split = match split_typed::<T>(body, sel, Vec::new()) {
             Some(split) => split,
             None => split_page(body.to_owned(), sel).map_err(|(e, _)| e.to_string())?,
         };
         let records = split
             .records
-            .map(|r| r.decode::<T>("u", 1).map(outcome).collect());
+            .map(|r| r.decode("u", 1, None).map(outcome).collect());
         Ok((split.envelope, records))
     }
 
@@ -255,7 +252,7 @@ mod tests {
         let split = split_page(body.to_owned(), sel).map_err(|(e, _)| e.to_string())?;
         let records = split
             .records
-            .map(|r| r.decode::<T>("u", 1).map(outcome).collect());
+            .map(|r| r.decode("u", 1, None).map(outcome).collect());
         Ok((split.envelope, records))
     }
 
@@ -263,7 +260,7 @@ mod tests {
     fn a_bad_record_falls_back_to_the_errors_of_the_two_pass_path() {
         let sel = JsonPath::parse("data").unwrap();
         let body = r#"{"data":[{"id":1},{"id":"x","name":"bad"},{"id":3}],"next":null}"#;
-        assert!(split_typed::<Rec>(body, &sel).is_none());
+        assert!(split_typed::<Rec>(body, &sel, Vec::new()).is_none());
         let (_, records) = fetch_like::<Rec>(body, &sel).unwrap();
         let records = records.unwrap();
         assert_eq!(records.len(), 3);
@@ -298,7 +295,7 @@ mod tests {
     fn good_pages_decode_in_one_pass_with_the_same_envelope() {
         let sel = JsonPath::parse("page.items").unwrap();
         let body = r#"{"page":{"items":[{"id":1,"tags":["a"]},{"id":2}],"next":"n"},"total":2}"#;
-        let split = split_typed::<Rec>(body, &sel).expect("one pass");
+        let split = split_typed::<Rec>(body, &sel, Vec::new()).expect("one pass");
         assert_eq!(
             split.envelope,
             json!({"page": {"items": null, "next": "n"}, "total": 2})
@@ -367,9 +364,118 @@ mod tests {
                 Err(_) => false,
             };
             if all_good {
-                prop_assert!(split_typed::<Rec>(&text, &sel).is_some(), "{}", text);
+                prop_assert!(split_typed::<Rec>(&text, &sel, Vec::new()).is_some(), "{}", text);
             }
         }
+    }
+
+    /// Small page bodies for record detection: record-like keys (`data`, `items`), a
+    /// metadata key (`meta`) and others, up to three objects deep.
+    fn page_body() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            Just("data".to_owned()),
+            Just("items".to_owned()),
+            Just("meta".to_owned()),
+            "[a-b]",
+        ];
+        json_value().prop_recursive(3, 16, 3, move |inner| {
+            proptest::collection::vec((key.clone(), inner), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect()))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// Records detected on a first page, then any later page: the one pass on the
+        /// detected path yields exactly what detection on that page yields (its path, its
+        /// envelope, its records; for `Value` and for a struct), or declines; and it does not
+        /// decline a page whose detection takes the same path by a record-like key and whose
+        /// records all fit.
+        #[test]
+        fn one_pass_on_a_detected_path_agrees_with_detection(
+            first in page_body(),
+            later in page_body(),
+            same_shape in any::<bool>(),
+        ) {
+            let (_, detected) = detect_and_take(&mut first.clone());
+            let later = if same_shape { first } else { later };
+            let text = serde_json::to_string(&later).unwrap();
+            let mut whole = later.clone();
+            let (records, found) = detect_and_take(&mut whole);
+
+            let by_value = split_detected::<Value>(&text, &detected, Vec::new());
+            if let Some(split) = &by_value {
+                prop_assert_eq!(&found.path, &detected.path);
+                prop_assert_eq!(&split.envelope, &whole);
+                let Some(Records::Typed(got)) = &split.records else {
+                    panic!("typed records expected: {:?}", split.records)
+                };
+                prop_assert_eq!(got, &records);
+            }
+            let fit: Option<Vec<Rec>> = records.iter().map(|r| Rec::deserialize(r).ok()).collect();
+            match split_detected::<Rec>(&text, &detected, Vec::with_capacity(4)) {
+                Some(split) => {
+                    prop_assert_eq!(&found.path, &detected.path);
+                    prop_assert_eq!(&split.envelope, &whole);
+                    let Some(Records::Typed(got)) = split.records else {
+                        panic!("typed records expected")
+                    };
+                    prop_assert_eq!(Some(got), fit);
+                }
+                None => {
+                    let should = detected.by_key && found == detected;
+                    prop_assert!(
+                        !(should && fit.is_some()),
+                        "declined {} on {}", detected.path, text
+                    );
+                }
+            }
+            if detected.by_key && found == detected {
+                prop_assert!(by_value.is_some(), "declined {} on {}", detected.path, text);
+            }
+        }
+    }
+
+    /// A later page whose detection would take other records (a record-like key less deep
+    /// than the first page's) is read by detection, not by the first page's path.
+    #[tokio::test]
+    async fn a_later_page_that_detects_elsewhere_is_detected_again() {
+        let server = MockServer::start().await;
+        let next = format!("{}/items?page=2", server.uri());
+        Mock::given(matchers::query_param("page", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "page": {"data": [{"id": 98}]},
+                "items": [{"id": 3}, {"id": 4}],
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(matchers::any())
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "page": {"data": [{"id": 1}, {"id": 2}]},
+                "next": next,
+            })))
+            .mount(&server)
+            .await;
+        let client = RestClient::builder(server.uri()).build().unwrap();
+        let spec: ResourceSpec = serde_json::from_value(json!({
+            "name": "items",
+            "endpoint": {"path": "items", "paginator": {"type": "json_link", "next_url_path": "next"}},
+        }))
+        .unwrap();
+        let resource = Resource::<Rec>::new(client, spec).unwrap();
+        let one = observe(&resource, false).await;
+        let two = observe(&resource, true).await;
+        assert_eq!(one, two);
+        let ids: Vec<u64> = one
+            .0
+            .iter()
+            .map(|o| match o {
+                Outcome::Record(r) => r.id,
+                Outcome::Error(e, _) => panic!("{e}"),
+            })
+            .collect();
+        assert_eq!(ids, [1, 2, 3, 4]);
     }
 
     // ---------------------------------------------------------------------------------
@@ -494,9 +600,10 @@ mod tests {
         (items, run.report(), pages)
     }
 
+    /// With a `data_selector` and without one (records detected at `data`).
     #[tokio::test]
     async fn every_paginator_yields_the_same_records_errors_and_report_in_one_pass() {
-        for kind in [
+        for (kind, selector) in [
             "json_link",
             "header_link",
             "offset",
@@ -505,19 +612,24 @@ mod tests {
             "header_cursor",
             "single_page",
             "auto",
-        ] {
+        ]
+        .into_iter()
+        .flat_map(|kind| [(kind, Some("data")), (kind, None)])
+        {
             let server = MockServer::start().await;
             Mock::given(matchers::any())
                 .respond_with(Api(kind, server.uri()))
                 .mount(&server)
                 .await;
             let client = RestClient::builder(server.uri()).build().unwrap();
-            let spec: ResourceSpec = serde_json::from_value(json!({
-                "name": "items",
-                "endpoint": {"path": "items", "data_selector": "data", "paginator": paginator(kind)},
-            }))
-            .unwrap();
+            let mut endpoint = json!({"path": "items", "paginator": paginator(kind)});
+            if let Some(selector) = selector {
+                endpoint["data_selector"] = json!(selector);
+            }
+            let spec: ResourceSpec =
+                serde_json::from_value(json!({"name": "items", "endpoint": endpoint})).unwrap();
             let resource = Resource::<Rec>::new(client, spec).unwrap();
+            let kind = format!("{kind} (data_selector {selector:?})");
 
             let before = ONE_PASS_PAGES.get();
             let one = observe(&resource, false).await;
@@ -549,13 +661,21 @@ mod tests {
                 Some(TOTAL as u64),
                 "{kind}"
             );
+            assert_eq!(
+                report.as_ref().and_then(|r| r.data_selector.as_deref()),
+                Some("data"),
+                "{kind}"
+            );
             // Every page but the one with record 13 went through the one pass (in the run
-            // and in the pages), the bad one through both.
+            // and in the pages), the bad one through both; without a selector, the first
+            // page is read whole for detection.
             let pages = TOTAL.div_ceil(SIZE);
-            let expected = if kind == "single_page" {
+            let expected = if kind.starts_with("single_page") {
                 0
-            } else {
+            } else if selector.is_some() {
                 2 * (pages - 1)
+            } else {
+                2 * (pages - 2)
             };
             assert_eq!(one_pass_pages, expected, "{kind}");
         }
