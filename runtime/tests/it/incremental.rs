@@ -146,7 +146,7 @@ async fn state_file_is_written_atomically_and_keeps_other_resources() {
     store.save("b", &b).unwrap();
     assert_eq!((store.load("a").unwrap(), store.load("b").unwrap()), (a, b));
     // No temporary file is left next to the state.
-    let names: Vec<_> = std::fs::read_dir(&dir)
+    let names: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();

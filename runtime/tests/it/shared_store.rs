@@ -178,7 +178,7 @@ async fn the_file_state_store_merges_concurrent_saves_too() {
         ..IncrementalState::default()
     };
     let a = StateStore::open(&path).unwrap();
-    let b = StateStore::open(&format!("file://{}", path.display())).unwrap();
+    let b = StateStore::open(format!("file://{}", path.display())).unwrap();
     a.save("r", &at(9), LastValueFunc::Max).await.unwrap();
     b.save("r", &at(4), LastValueFunc::Max).await.unwrap();
     b.save("other", &at(1), LastValueFunc::Max).await.unwrap();

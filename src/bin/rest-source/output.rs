@@ -192,13 +192,13 @@ mod tests {
     fn a_pending_file_appears_only_when_committed() {
         let dir = tempfile::tempdir().unwrap();
         let dir = dir.path();
-        let mut dropped = PendingFile::create(&dir, "a", Format::Jsonl).unwrap();
+        let mut dropped = PendingFile::create(dir, "a", Format::Jsonl).unwrap();
         dropped.writer().record(&json!(1)).unwrap();
         drop(dropped);
-        let mut kept = PendingFile::create(&dir, "b", Format::Jsonl).unwrap();
+        let mut kept = PendingFile::create(dir, "b", Format::Jsonl).unwrap();
         kept.writer().record(&json!(2)).unwrap();
         assert_eq!(kept.commit().unwrap(), dir.join("b.jsonl"));
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
+        let mut names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();

@@ -443,7 +443,7 @@ mod tests {
     async fn a_corrupt_file_is_described_not_quoted() {
         let dir = temp_dir("corrupt");
         let dir = dir.path();
-        fs::create_dir_all(&dir).unwrap();
+        fs::create_dir_all(dir).unwrap();
         let path = dir.join("token.json");
         fs::write(&path, b"secret-looking garbage").unwrap();
         let err = FileTokenStore::new(&path)
