@@ -1388,11 +1388,19 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
         let mut fetch = std::pin::pin!(fetch);
         let mut scan = BodyScan::default();
         let fetched = loop {
-            tokio::select! {
-                // Events come before the result they lead to: take them first.
-                biased;
-                Some(event) = early.rx.recv() => self.on_early(&url, event, &early, &mut scan),
-                fetched = &mut fetch => break fetched,
+            // Events come before the result they lead to: take them first. (A hand-written
+            // biased select: tokio's `select!` needs its `macros` feature in every user's build.)
+            let step = std::future::poll_fn(|cx| {
+                use std::task::Poll;
+                if let Poll::Ready(Some(event)) = early.rx.poll_recv(cx) {
+                    return Poll::Ready(Ok(event));
+                }
+                fetch.as_mut().poll(cx).map(Err)
+            })
+            .await;
+            match step {
+                Ok(event) => self.on_early(&url, event, &early, &mut scan),
+                Err(fetched) => break fetched,
             }
         };
         while let Ok(event) = early.rx.try_recv() {
