@@ -2,7 +2,8 @@
 //! racing on one rotating refresh token against a token server that rejects any token
 //! presented twice — tasks over `object_store`'s in-memory store, and two processes over a
 //! real S3-compatible server (moto, installed into a venv under the target dir and started
-//! on 127.0.0.1 by the test itself) — and concurrent state writers losing no progress.
+//! on one thread on 127.0.0.1 by the test itself) — and concurrent state writers losing no
+//! progress.
 
 use crate::common;
 
@@ -234,9 +235,23 @@ fn moto_venv() -> PathBuf {
     server
 }
 
+/// moto's own server (`moto_server`) as it builds it, but on one thread. moto checks
+/// `If-Match`/`If-None-Match` and then writes, without a lock: on its usual threaded server two
+/// conditional PUTs racing on one key can both succeed, which real S3 never allows (and this
+/// test would then see a refresh token spent twice, through no fault of the store).
+const MOTO_ONE_THREAD: &str = "\
+import os
+os.environ.setdefault('MOTO_PORT', '0')
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+app = DomainDispatcherApplication(create_backend_app)
+run_simple('127.0.0.1', 0, app, threaded=False, request_handler=MotoRequestHandler)
+";
+
 fn start_moto() -> Moto {
-    let mut child = Command::new(moto_venv())
-        .args(["-H", "127.0.0.1", "-p", "0"])
+    let python = moto_venv().with_file_name("python");
+    let mut child = Command::new(python)
+        .args(["-c", MOTO_ONE_THREAD])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
