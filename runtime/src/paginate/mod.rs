@@ -28,6 +28,7 @@ use crate::resource::records::seed::{split_detected, split_typed};
 use crate::resource::records::{Records, Spare, split_page};
 use crate::resource::select::{Detected, JsonPath, detect_and_take, explain_miss, into_records};
 use crate::spec::{Completeness, PaginatorSpec, ResponseAction, ResponseActionKind};
+use futures::future::Either;
 use pipeline::{Task, join};
 use std::sync::Mutex;
 use tokio::sync::Semaphore;
@@ -1393,14 +1394,14 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
             let step = std::future::poll_fn(|cx| {
                 use std::task::Poll;
                 if let Poll::Ready(Some(event)) = early.rx.poll_recv(cx) {
-                    return Poll::Ready(Ok(event));
+                    return Poll::Ready(Either::Left(event));
                 }
-                fetch.as_mut().poll(cx).map(Err)
+                fetch.as_mut().poll(cx).map(Either::Right)
             })
             .await;
             match step {
-                Ok(event) => self.on_early(&url, event, &early, &mut scan),
-                Err(fetched) => break fetched,
+                Either::Left(event) => self.on_early(&url, event, &early, &mut scan),
+                Either::Right(fetched) => break fetched,
             }
         };
         while let Ok(event) = early.rx.try_recv() {
