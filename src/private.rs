@@ -91,3 +91,46 @@ impl SourceState {
         Ok(())
     }
 }
+
+/// What `custom(Type, …)` builds its strategy with: [`FromSecrets`](rest_source_runtime::spec::FromSecrets),
+/// behind a second impl that no type can take, so that a `Type` without `FromSecrets`
+/// fails here with one error and leaves the built type unknown: the `Auth` (or `OAuth2Flow`)
+/// bound of the next call is then not reported a second time. One mistake, one error.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be built from secrets: it does not implement `FromSecrets`",
+    label = "named in `custom(...)` here",
+    note = "`custom(…)` builds `{Self}` from its arguments: implement `rest_source::spec::FromSecrets` for `{Self}` to receive them (`secret(\"…\")` ones as secrets); `{Self}` must also implement `rest_source::Auth` for `custom({Self}, …)`, or `rest_source::OAuth2Flow` for `custom(flow = {Self}, …)`"
+)]
+pub trait FromCustomArgs<M> {
+    /// The strategy or flow built: `Self`.
+    type Built;
+    /// Builds it from the `custom(…)` arguments' values.
+    fn from_custom_args(args: &SecretValues) -> Result<Self::Built>;
+}
+
+/// [`FromCustomArgs`]'s impl for every type with `FromSecrets`.
+pub struct ByFromSecrets;
+
+/// [`FromCustomArgs`]'s second impl, which no type takes (see there).
+pub struct Unbuildable;
+
+mod unbuildable {
+    /// Implemented by no type: the bound of [`super::Unbuildable`]'s impl.
+    pub trait Never: Sized {
+        fn never(args: &super::SecretValues) -> super::Result<Self>;
+    }
+}
+
+impl<T: rest_source_runtime::spec::FromSecrets> FromCustomArgs<ByFromSecrets> for T {
+    type Built = T;
+    fn from_custom_args(args: &SecretValues) -> Result<T> {
+        T::from_secrets(args)
+    }
+}
+
+impl<T: unbuildable::Never> FromCustomArgs<Unbuildable> for T {
+    type Built = T;
+    fn from_custom_args(args: &SecretValues) -> Result<T> {
+        T::never(args)
+    }
+}

@@ -287,6 +287,7 @@ fn custom_expr(form: &AuthForm) -> TokenStream {
 /// names, from the arguments' values (under the arguments' names).
 pub fn custom_builder(defs: &[&AuthDef]) -> TokenStream {
     let rt = rt();
+    let p = super::private();
     let spec = quote!(#rt::spec);
     let arms = defs.iter().filter_map(|def| {
         let AuthForm::Custom { ty, flow, .. } = &def.form else {
@@ -294,14 +295,15 @@ pub fn custom_builder(defs: &[&AuthDef]) -> TokenStream {
         };
         let type_name = ty.to_token_stream().to_string();
         // Spanned on the user's type, so "`Auth` is not implemented for `MyAuth`" points there.
+        // Through `FromCustomArgs<_>`: a type without `FromSecrets` gets that one error, not
+        // a second one for `Auth` (see there).
+        let built = quote_spanned! {ty.span()=>
+            <#ty as #p::FromCustomArgs<_>>::from_custom_args(__args)?
+        };
         let build = if *flow {
-            quote_spanned! {ty.span()=>
-                #rt::shared_auth(#rt::OAuth2::new(<#ty as #spec::FromSecrets>::from_secrets(__args)?))
-            }
+            quote_spanned! {ty.span()=> #rt::shared_auth(#rt::OAuth2::new(#built)) }
         } else {
-            quote_spanned! {ty.span()=>
-                #rt::shared_auth(<#ty as #spec::FromSecrets>::from_secrets(__args)?)
-            }
+            quote_spanned! {ty.span()=> #rt::shared_auth(#built) }
         };
         Some(quote! {
             if __custom.type_name == #type_name && __custom.flow == #flow {

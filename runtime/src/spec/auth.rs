@@ -403,7 +403,7 @@ impl SecretValues {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be built from secrets: it does not implement `FromSecrets`",
     label = "named in `custom(...)` here",
-    note = "implement `rest_source::FromSecrets` for `{Self}` to receive the `secret(\"…\")` arguments given in `custom(...)`"
+    note = "implement `rest_source::spec::FromSecrets` for `{Self}` to receive the `secret(\"…\")` arguments given in `custom(...)`"
 )]
 pub trait FromSecrets: Sized {
     /// Builds the strategy; read each credential with [`SecretValues::get`].
