@@ -298,8 +298,12 @@ async fn oauth2_refresh_token_example_rotates_and_keeps_the_newest_token_in_its_
     // response carries the first refresh token.
     let first: Value = client_credentials_grant(&server).await;
     let initial = first["refresh_token"].as_str().expect("a refresh token");
-    let store = Path::new(env!("CARGO_TARGET_TMPDIR")).join("config-demo-refresh-token.json");
-    let _ = std::fs::remove_file(&store);
+    // removed with its `.lock` when the test ends
+    let dir = tempfile::Builder::new()
+        .prefix("rest-source-config-demo-")
+        .tempdir()
+        .unwrap();
+    let store = dir.path().join("refresh-token.json");
     let config = example_with(
         "oauth2_refresh_token.toml",
         &server,
@@ -322,5 +326,4 @@ async fn oauth2_refresh_token_example_rotates_and_keeps_the_newest_token_in_its_
     assert_eq!(ids(&collect(&restarted, "contacts").await), all);
     assert_eq!(server.stats().refresh_grants, 2);
     assert_ne!(std::fs::read_to_string(&store).unwrap(), stored);
-    let _ = std::fs::remove_file(&store);
 }

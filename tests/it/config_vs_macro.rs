@@ -912,15 +912,15 @@ mod every_example {
             ("client_secret", "client-secret-4"),
             ("refresh_token", "initial-refresh-5"),
         ];
-        let store = |side: &str| {
-            let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-                "config-vs-macro-{}-refresh-{side}.json",
-                std::process::id()
-            ));
-            let _ = std::fs::remove_file(&path);
-            path
-        };
-        let (config_store, macro_store) = (store("config"), store("macro"));
+        // removed with the stores' `.lock` files when the test ends
+        let dir = tempfile::Builder::new()
+            .prefix("rest-source-config-vs-macro-")
+            .tempdir()
+            .unwrap();
+        let (config_store, macro_store) = (
+            dir.path().join("refresh-config.json"),
+            dir.path().join("refresh-macro.json"),
+        );
         let by_config = |url: String| {
             let store = config_store.to_str().unwrap().to_owned();
             async move {
@@ -996,7 +996,6 @@ mod every_example {
                 "{}: {stored}",
                 path.display()
             );
-            let _ = std::fs::remove_file(path);
         }
     }
 }

@@ -352,12 +352,15 @@ async fn a_token_store_path_and_the_url_override_reach_a_custom_strategy() {
     assert_eq!(source.things.collect().await.unwrap(), [json!({"id": 1})]);
 }
 
-/// A store file of this test run, removed first: the override's target.
-fn fresh_store(name: &str) -> std::path::PathBuf {
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("macro-flows-{}-{name}.json", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    path
+/// A store file in a directory of its own, removed with the directory (the store's
+/// `<path>.lock` too) when the test ends: the override's target.
+fn fresh_store(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("rest-source-macro-flows-{name}-"))
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join("token.json");
+    (dir, path)
 }
 
 /// Whether the shared store at `location` holds a refresh token.
@@ -417,7 +420,7 @@ struct StoredCrm {
 #[tokio::test]
 async fn the_builder_token_store_replaces_the_attributes_for_a_refresh_token_grant() {
     let server = rotating_server().await;
-    let store = fresh_store("builtin");
+    let (_dir, store) = fresh_store("builtin");
     let build = || {
         StoredCrm::builder()
             .secrets(StoredCrmSecrets {
@@ -513,7 +516,7 @@ struct CustomStoredCrm {
 #[tokio::test]
 async fn the_builder_token_store_and_url_reach_a_custom_flow() {
     let server = rotating_server().await;
-    let store = fresh_store("custom");
+    let (_dir, store) = fresh_store("custom");
     let build = || {
         CustomStoredCrm::builder()
             .secrets(CustomStoredCrmSecrets {
