@@ -165,6 +165,22 @@ impl IncrementalValue {
     pub const NAMES: &'static [&'static str] =
         &["start_value", "last_value", "initial_value", "end_value"];
 
+    /// The incremental's settings a placeholder may name besides its values
+    /// (`{incremental.lag}`, …), as dlt's `{incremental.<attribute>}` reads any attribute of
+    /// its `Incremental` object; with dlt's default for those that have one. A config loader
+    /// replaces them with the setting's value when it loads the source; one still in a
+    /// template afterwards names a setting the incremental leaves out.
+    pub const SETTINGS: &'static [(&'static str, Option<&'static str>)] = &[
+        ("cursor_path", None),
+        ("lag", None),
+        ("primary_key", None),
+        ("row_order", None),
+        ("range_start", Some("closed")),
+        ("range_end", Some("open")),
+        ("on_cursor_value_missing", Some("raise")),
+        ("allow_external_schedulers", Some("False")),
+    ];
+
     fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "start_value" => IncrementalValue::Start,
@@ -213,6 +229,13 @@ pub fn reference(name: &str) -> Result<Reference<'_>, TemplateError> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
     if let Some(value) = name.strip_prefix("incremental.") {
+        if IncrementalValue::SETTINGS.iter().any(|(s, _)| *s == value) {
+            return Err(TemplateError(format!(
+                "`{{{name}}}` names the incremental's `{value}`, which this resource's \
+                 incremental does not set: set `{value}` in its `incremental`, or write the \
+                 value in place of the placeholder"
+            )));
+        }
         return IncrementalValue::from_name(value)
             .map(Reference::Incremental)
             .ok_or_else(|| {

@@ -15,8 +15,9 @@
 //! - every config dlt refuses is refused, and our message names what dlt's names (each
 //!   dlt exception is mapped to the key or reason it reports, in [`dlt_reason`]);
 //! - every accepted config runs against a local server answering as dlt's fake transport
-//!   did, and the first request of each resource (and of each child, after its parents'
-//!   requests) has dlt's method, path, query params, body and headers.
+//!   did, and every request of each resource (a child's own, after its parents' requests),
+//!   in order, has dlt's method, path, query params, body and headers; where dlt's run ended
+//!   cleanly, ours sends as many.
 
 use std::collections::BTreeMap;
 
@@ -531,7 +532,7 @@ async fn run_resource(corpus: &Value, entry: &Value, name: &str) -> Result<Vec<R
 }
 
 #[tokio::test]
-async fn every_config_dlt_accepts_sends_dlts_first_requests() {
+async fn every_config_dlt_accepts_sends_dlts_requests() {
     let corpus = corpus();
     let mut failures = Vec::new();
     let mut compared = 0;
@@ -607,15 +608,21 @@ async fn every_config_dlt_accepts_sends_dlts_first_requests() {
                     d["path"],
                     d["query"]
                 )),
-                (Some(d), Some(r)) => {
-                    compared += 1;
-                    let want = dlt_sent(d);
-                    let got = our_sent(r, &want);
-                    if want != got {
-                        failures.push(format!(
-                            "{} `{name}`: first request differs\n dlt: {want:?}\n ours: {got:?}",
-                            origin_of(entry)
-                        ));
+                (Some(_), Some(_)) => {
+                    // every request both sent, in order: the first page's and every later
+                    // page's (where dlt's run failed, the requests it sent before failing)
+                    for (i, (d, r)) in dlt_own.iter().zip(&own).enumerate() {
+                        compared += 1;
+                        let want = dlt_sent(d);
+                        let got = our_sent(r, &want);
+                        if want != got {
+                            failures.push(format!(
+                                "{} `{name}`: request {} differs\n dlt: {want:?}\n ours: {got:?}",
+                                origin_of(entry),
+                                i + 1
+                            ));
+                            break;
+                        }
                     }
                     // where dlt's run ended cleanly, it ended after as many requests
                     if dlt["error"].is_null() && own.len() != dlt_own.len() {

@@ -239,6 +239,39 @@ json = {{ q = "{{resources.postz.id}}", n = "{{incremental.start}}" }}
     );
 }
 
+/// `{incremental.lag}` reads the incremental's `lag` (dlt reads any attribute of its
+/// `Incremental`); left out, the error says that setting is missing and how to set it, not
+/// only which names `incremental.` takes. A setting the incremental does set is filled in.
+#[test]
+fn a_placeholder_naming_an_unset_incremental_setting_says_which_setting_to_set() {
+    let err = load_error(&format!(
+        r#"{CLIENT}
+[[resources]]
+name = "posts"
+[resources.endpoint]
+path = "posts"
+params = {{ since = "{{incremental.start_value}}", lag = "{{incremental.lag}}", by = "{{incremental.cursor_path}}" }}
+[resources.endpoint.incremental]
+cursor_path = "updated_at"
+initial_value = "2024-01-01"
+"#
+    ));
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "blog.toml:8:55: resources[0].endpoint.params.lag: `{incremental.lag}` names the \
+             incremental's `lag`, which this resource's incremental does not set: set `lag` in \
+             its `incremental`, or write the value in place of the placeholder"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("blog.toml:")).count(),
+        1,
+        "{err}"
+    );
+}
+
 #[test]
 fn a_placeholder_in_data_that_names_nothing_is_reported_where_it_stands() {
     let err = load_error(&format!(

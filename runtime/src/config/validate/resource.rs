@@ -11,6 +11,7 @@ use super::{Draft, Validator, join};
 use crate::config::ResourceConfig;
 use crate::config::suggest;
 use crate::config::tree::{Node, NodeValue};
+use crate::placeholder::IncrementalValue;
 use crate::spec::{
     Completeness, EndpointSpec, IncrementalRange, IncrementalSpec, LastValueFunc, MaybeSecret,
     OnCursorValueMissing, PaginatorSpec, ResourceSpec, ResponseAction, ResponseActionKind,
@@ -698,22 +699,8 @@ impl Validator<'_> {
     }
 }
 
-/// The incremental's settings a placeholder may name besides its values (`start_value`, …),
-/// as dlt's `{incremental.<attribute>}` reads any attribute of its `Incremental` object;
-/// with dlt's defaults for those that have one.
-const INCREMENTAL_SETTINGS: &[(&str, Option<&str>)] = &[
-    ("cursor_path", None),
-    ("lag", None),
-    ("primary_key", None),
-    ("row_order", None),
-    ("range_start", Some("closed")),
-    ("range_end", Some("open")),
-    ("on_cursor_value_missing", Some("raise")),
-    ("allow_external_schedulers", Some("False")),
-];
-
 /// The endpoint with every `{incremental.<setting>}` (`lag`, `cursor_path`, …: see
-/// [`INCREMENTAL_SETTINGS`]) in its path, params, headers, `json` and `data` replaced by the
+/// [`IncrementalValue::SETTINGS`]) in its path, params, headers, `json` and `data` replaced by the
 /// setting's value as dlt writes it (`str(value)`; in `json`, a string that is only the
 /// placeholder takes the value itself, as dlt keeps its type). `None` when there is nothing to
 /// replace. The values (`{incremental.start_value}`, …) are filled per request, later.
@@ -727,7 +714,7 @@ fn fill_incremental_settings(ep: &Node) -> Option<Node> {
             })
         })?;
     let mut settings: BTreeMap<&str, (String, Node)> = BTreeMap::new();
-    for (name, default) in INCREMENTAL_SETTINGS {
+    for (name, default) in IncrementalValue::SETTINGS {
         match incremental.get(name) {
             Some(n)
                 if matches!(
