@@ -73,17 +73,7 @@ impl Response {
     /// The whole body, but at most `limit` bytes: a larger body (announced by
     /// `Content-Length` or found while reading) is [`Error::PageTooLarge`], and at most
     /// `limit` bytes are ever held, whatever the server sends.
-    pub async fn bytes_limited(self, limit: u64) -> Result<Bytes> {
-        self.bytes_limited_with(limit, &mut |_| {}).await
-    }
-
-    /// [`Response::bytes_limited`], showing each chunk to `on_chunk` as it arrives (the page
-    /// loop looks for the next link in a body's first bytes).
-    pub(crate) async fn bytes_limited_with(
-        mut self,
-        limit: u64,
-        on_chunk: &mut (dyn FnMut(&Bytes) + Send),
-    ) -> Result<Bytes> {
+    pub async fn bytes_limited(mut self, limit: u64) -> Result<Bytes> {
         let too_large = |url: &str| Error::PageTooLarge {
             url: url.to_owned(),
             limit,
@@ -97,7 +87,6 @@ impl Response {
         loop {
             match self.inner.chunk().await {
                 Ok(Some(chunk)) => {
-                    on_chunk(&chunk);
                     let held = first.as_ref().map_or(0, Bytes::len) + body.len();
                     if (held + chunk.len()) as u64 > limit {
                         return Err(too_large(&self.url));
