@@ -556,7 +556,8 @@ impl Endpoint {
             *request.body_mut() = Some(bytes.into());
         }
         let mut buf = decoding.buffers.take();
-        let (headers, shown_url) = match self.send(request, early, &mut buf).await? {
+        // Boxed, as the other large futures of a page (see `PageLoop::step`).
+        let (headers, shown_url) = match Box::pin(self.send(request, early, &mut buf)).await? {
             Sent::Body(headers, shown_url) => (headers, shown_url),
             Sent::Ignored(status) => {
                 decoding.buffers.give(buf);
@@ -820,7 +821,7 @@ impl Endpoint {
             let this = request.try_clone().ok_or_else(|| {
                 Error::Config("a page request with a streaming body cannot be retried".into())
             })?;
-            let response = match self.client.execute(this, None, None).await {
+            let response = match Box::pin(self.client.execute(this, None, None)).await {
                 Ok(response) => response,
                 Err(err) => {
                     // A 401 that stays after the auth's refresh is an auth error; its
@@ -859,8 +860,8 @@ impl Endpoint {
             if let Some(tx) = early {
                 tx.send(Early::Headers(headers.clone()));
             }
-            // A copy of the body's first bytes for the page loop's scan, while it wants them
-            // (the body itself stays one buffer).
+            // The body's first bytes for the page loop's scan, while it wants them: a view
+            // of the chunk, not a copy (the body itself stays one buffer).
             let mut copied = 0;
             let mut on_chunk = |chunk: &bytes::Bytes| {
                 let Some(tx) = early else { return };
@@ -871,7 +872,7 @@ impl Endpoint {
                 }
                 let take = chunk.len().min(body_start::LIMIT + 1 - copied);
                 copied += take;
-                tx.send(Early::Chunk(bytes::Bytes::copy_from_slice(&chunk[..take])));
+                tx.send(Early::Chunk(chunk.slice(..take)));
             };
             match response
                 .read_limited_into(self.max_page_bytes, buf, &mut on_chunk)
@@ -1225,8 +1226,16 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
                         };
                         let (decoding, room) =
                             (self.decoding.clone(), room(&self.decoding, &self.spare));
-                        let fetch =
-                            ep.fetch_watched(url.clone(), body, tx.as_ref(), &decoding, room);
+                        // Boxed: a page's futures (request, auth, retries, body) are several
+                        // KB, and every `.await` on an unboxed one moves it into its caller's
+                        // state; a box moves as a pointer.
+                        let fetch = Box::pin(ep.fetch_watched(
+                            url.clone(),
+                            body,
+                            tx.as_ref(),
+                            &decoding,
+                            room,
+                        ));
                         self.watch(url, fetch, rx).await?
                     }
                 }
@@ -1423,11 +1432,20 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
                 scan.on = self.linked.is_none() && early.chunks.load(Relaxed);
             }
             Early::Chunk(bytes) if scan.on => {
-                scan.start.extend_from_slice(&bytes);
-                let next = match self.paginator.next_from_body_start(url, &scan.start) {
-                    BodyStart::ReadMore => return,
-                    BodyStart::Next(next) => Some(next),
-                    BodyStart::Unknown => None,
+                // Taken a piece at a time (512 bytes, then doubling), since the scan mostly
+                // decides in the first few hundred bytes: copying a whole chunk into
+                // `scan.start` would copy up to `LIMIT` bytes per page for nothing.
+                let mut rest = &bytes[..];
+                let next = loop {
+                    let step = scan.start.len().max(512).min(rest.len());
+                    scan.start.extend_from_slice(&rest[..step]);
+                    rest = &rest[step..];
+                    match self.paginator.next_from_body_start(url, &scan.start) {
+                        BodyStart::ReadMore if rest.is_empty() => return,
+                        BodyStart::ReadMore => {}
+                        BodyStart::Next(next) => break Some(next),
+                        BodyStart::Unknown => break None,
+                    }
                 };
                 scan.on = false;
                 early.chunks.store(false, Relaxed);

@@ -1321,7 +1321,7 @@ fn page_loop<T: DeserializeOwned + Send + 'static>(
     stream::try_unfold(page_loop, move |mut l| {
         let include = include.clone();
         async move {
-            let Some(mut page) = l.next_page().await? else {
+            let Some(mut page) = Box::pin(l.next_page()).await? else {
                 return Ok(None);
             };
             if !include.is_empty() {

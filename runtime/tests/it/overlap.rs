@@ -514,6 +514,43 @@ async fn json_link_before_the_records_requests_the_next_page_from_the_first_byte
     assert_eq!(report.stop_reason(), Some(StopReason::NoNextPage));
 }
 
+/// The scan takes a chunk a piece at a time: a link after a few KB of scalars (here a 3,000
+/// byte string, well past the first piece) is still found in the first bytes, and the
+/// next page requested before the rest of this body is sent.
+#[tokio::test(start_paused = true)]
+async fn json_link_after_a_long_scalar_is_still_found_in_the_first_bytes() {
+    let base = Arc::new(Mutex::new(String::new()));
+    let link_base = base.clone();
+    let server = HoldServer::start(None, move |page, _| {
+        let mut plan = Plan::page(page, 3).in_body(&link_base.lock().unwrap(), "next", true, false);
+        let meta = format!(r#"{{"meta": "{}", "#, "m".repeat(3000));
+        let body = plan.body.take().unwrap();
+        plan.body = Some(format!("{meta}{}", &body[1..]));
+        plan.split += meta.len() - 1;
+        match page {
+            1 | 2 => plan.hold(Hold::UntilRequested {
+                page: page + 1,
+                times: 1,
+            }),
+            _ => plan,
+        }
+    })
+    .await;
+    *base.lock().unwrap() = server.base.clone();
+    let spec = ResourceSpec::new("items", "items")
+        .data_selector("data")
+        .paginator(PaginatorSpec::json_link("next"));
+    let resource: Resource<Item> = Resource::new(server.client(RetryPolicy::none()), spec).unwrap();
+    let (items, report) = tokio::time::timeout(PATIENCE, resource.collect_with_report())
+        .await
+        .expect("the link after the long string was not found in the body's first bytes")
+        .unwrap();
+    let ids: Vec<u64> = items.iter().map(|i| i.id).collect();
+    assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
+    assert_eq!(server.pages(), [1, 2, 3]);
+    assert_eq!(report.requests, 3);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_cursor_before_the_records_requests_the_next_page_from_the_first_bytes() {
     let server = body_link_server("cursor", true, true).await;
