@@ -73,23 +73,25 @@ impl Response {
     /// The whole body, but at most `limit` bytes: a larger body (announced by
     /// `Content-Length` or found while reading) is [`Error::PageTooLarge`], and at most
     /// `limit` bytes are ever held, whatever the server sends.
-    pub async fn bytes_limited(mut self, limit: u64) -> Result<Bytes> {
+    pub async fn bytes_limited(self, limit: u64) -> Result<Bytes> {
+        // Held whole until the body is read (its permit included).
+        let mut this = self;
         let too_large = |url: &str| Error::PageTooLarge {
             url: url.to_owned(),
             limit,
         };
-        if self.inner.content_length().is_some_and(|n| n > limit) {
-            return Err(too_large(&self.url));
+        if this.inner.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large(&this.url));
         }
         // A body that arrives in one chunk is returned without a copy.
         let mut first: Option<Bytes> = None;
         let mut body = bytes::BytesMut::new();
         loop {
-            match self.inner.chunk().await {
+            match this.inner.chunk().await {
                 Ok(Some(chunk)) => {
                     let held = first.as_ref().map_or(0, Bytes::len) + body.len();
                     if (held + chunk.len()) as u64 > limit {
-                        return Err(too_large(&self.url));
+                        return Err(too_large(&this.url));
                     }
                     match first.take() {
                         None if body.is_empty() => first = Some(chunk),
@@ -101,7 +103,7 @@ impl Response {
                     }
                 }
                 Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
-                Err(e) => return Err(Error::transport(&self.method, self.url.clone(), e)),
+                Err(e) => return Err(Error::transport(&this.method, this.url.clone(), e)),
             }
         }
     }
