@@ -171,11 +171,10 @@ endpoint = {{ path = "b/{{a.id}}" }}
     ));
     assert_eq!(
         err,
-        "sources.toml: 4 problems in the source config
+        "sources.toml: 3 problems in the source config
 sources.toml:9:21: resources[0].endpoint.path: placeholder `{regoin}` names no source parameter; did you mean `{region}`?
 sources.toml:13:21: resources[1].endpoint.path: placeholder `{contact.id}` names an unknown parent resource `contact`; did you mean `contacts`?
-sources.toml:17:21: resources[2].endpoint.path: parent resources form a cycle: `a` → `b` → `a`; a child's placeholders must not lead back to itself
-sources.toml:21:21: resources[3].endpoint.path: parent resources form a cycle: `b` → `a` → `b`; a child's placeholders must not lead back to itself"
+sources.toml:17:21: resources[2].endpoint.path: parent resources form a cycle: `a` → `b` → `a`; a child's placeholders must not lead back to itself"
     );
 }
 

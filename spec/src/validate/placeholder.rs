@@ -295,9 +295,15 @@ impl Context<'_> {
 }
 
 /// Each resource whose parent chain leads back to it, at its path.
+/// Each cycle once, at its first member in declaration order (one mistake, one error): the
+/// message names every member.
 fn cycles(spec: &SourceSpec, parent_of: &BTreeMap<&str, &str>, out: &mut Vec<Problem>) {
+    let mut reported: Vec<&str> = Vec::new();
     for r in &spec.resources {
         let start = r.spec.name.as_str();
+        if reported.contains(&start) {
+            continue;
+        }
         let mut chain = vec![start];
         let mut at = start;
         while let Some(&next) = parent_of.get(at) {
@@ -314,6 +320,7 @@ fn cycles(spec: &SourceSpec, parent_of: &BTreeMap<&str, &str>, out: &mut Vec<Pro
                         "a child's placeholders must not lead back to itself".into(),
                     )),
                 });
+                reported.extend(&chain);
                 break;
             }
             if chain.contains(&next) {
@@ -393,21 +400,25 @@ mod tests {
     }
 
     #[test]
-    fn cycles_are_reported_for_each_member() {
+    fn a_cycle_is_reported_once_at_its_first_member() {
         let spec = source()
             .resource(ResourceSpec::new("a", "a/{b.id}"))
-            .resource(ResourceSpec::new("b", "b/{a.id}"));
+            .resource(ResourceSpec::new("b", "b/{c.id}"))
+            .resource(ResourceSpec::new("c", "c/{a.id}"))
+            .resource(ResourceSpec::new("d", "d/{e.id}"))
+            .resource(ResourceSpec::new("e", "e/{d.id}"))
+            .resource(ResourceSpec::new("f", "f/{a.id}"));
         let found = problems(&spec);
         assert_eq!(
             found,
             [
                 (
                     "resources.a.endpoint.path".to_owned(),
-                    "parent resources form a cycle: `a` → `b` → `a`".to_owned()
+                    "parent resources form a cycle: `a` → `b` → `c` → `a`".to_owned()
                 ),
                 (
-                    "resources.b.endpoint.path".to_owned(),
-                    "parent resources form a cycle: `b` → `a` → `b`".to_owned()
+                    "resources.d.endpoint.path".to_owned(),
+                    "parent resources form a cycle: `d` → `e` → `d`".to_owned()
                 ),
             ]
         );
