@@ -475,13 +475,24 @@ async fn a_retry_response_action_drops_the_request_made_from_its_headers() {
 }
 
 /// A server whose pages carry their link in the body (see [`Plan::in_body`]), before or after
-/// the records; with `before`, each body's records are sent only once the next page was
-/// requested.
-async fn body_link_server(key: &'static str, before: bool, cursor: bool) -> HoldServer {
+/// the records, behind a string of `meta` bytes (0: none); with `before`, each body's records
+/// are sent only once the next page was requested.
+async fn body_link_server(
+    key: &'static str,
+    before: bool,
+    cursor: bool,
+    meta: usize,
+) -> HoldServer {
     let base = Arc::new(Mutex::new(String::new()));
     let link_base = base.clone();
     let server = HoldServer::start(None, move |page, _| {
-        let plan = Plan::page(page, 3).in_body(&link_base.lock().unwrap(), key, before, cursor);
+        let mut plan = Plan::page(page, 3).in_body(&link_base.lock().unwrap(), key, before, cursor);
+        if meta > 0 {
+            let head = format!(r#"{{"meta": "{}", "#, "m".repeat(meta));
+            let body = plan.body.take().unwrap();
+            plan.body = Some(format!("{head}{}", &body[1..]));
+            plan.split += head.len() - 1;
+        }
         match (before, page) {
             (true, 1 | 2) => plan.hold(Hold::UntilRequested {
                 page: page + 1,
@@ -496,18 +507,34 @@ async fn body_link_server(key: &'static str, before: bool, cursor: bool) -> Hold
     server
 }
 
-#[tokio::test(start_paused = true)]
-async fn json_link_before_the_records_requests_the_next_page_from_the_first_bytes() {
-    let server = body_link_server("next", true, false).await;
+/// The ids `items` (records under `data`) yields from `server` with `paginator`, and its
+/// report; `late` is the failure when that takes longer than [`PATIENCE`] (on the paused
+/// clock: a body held for a request that never comes).
+async fn read_items(
+    server: &HoldServer,
+    paginator: impl Into<PaginatorSpec>,
+    late: &str,
+) -> (Vec<u64>, rest_source_runtime::RunReport) {
     let spec = ResourceSpec::new("items", "items")
         .data_selector("data")
-        .paginator(PaginatorSpec::json_link("next"));
+        .paginator(paginator);
     let resource: Resource<Item> = Resource::new(server.client(RetryPolicy::none()), spec).unwrap();
     let (items, report) = tokio::time::timeout(PATIENCE, resource.collect_with_report())
         .await
-        .expect("the next page was not requested from the body's first bytes")
+        .expect(late)
         .unwrap();
-    let ids: Vec<u64> = items.iter().map(|i| i.id).collect();
+    (items.iter().map(|i| i.id).collect(), report)
+}
+
+#[tokio::test(start_paused = true)]
+async fn json_link_before_the_records_requests_the_next_page_from_the_first_bytes() {
+    let server = body_link_server("next", true, false, 0).await;
+    let (ids, report) = read_items(
+        &server,
+        PaginatorSpec::json_link("next"),
+        "the next page was not requested from the body's first bytes",
+    )
+    .await;
     assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
     assert_eq!(server.pages(), [1, 2, 3]);
     assert_eq!(report.requests, 3);
@@ -519,33 +546,13 @@ async fn json_link_before_the_records_requests_the_next_page_from_the_first_byte
 /// next page requested before the rest of this body is sent.
 #[tokio::test(start_paused = true)]
 async fn json_link_after_a_long_scalar_is_still_found_in_the_first_bytes() {
-    let base = Arc::new(Mutex::new(String::new()));
-    let link_base = base.clone();
-    let server = HoldServer::start(None, move |page, _| {
-        let mut plan = Plan::page(page, 3).in_body(&link_base.lock().unwrap(), "next", true, false);
-        let meta = format!(r#"{{"meta": "{}", "#, "m".repeat(3000));
-        let body = plan.body.take().unwrap();
-        plan.body = Some(format!("{meta}{}", &body[1..]));
-        plan.split += meta.len() - 1;
-        match page {
-            1 | 2 => plan.hold(Hold::UntilRequested {
-                page: page + 1,
-                times: 1,
-            }),
-            _ => plan,
-        }
-    })
+    let server = body_link_server("next", true, false, 3000).await;
+    let (ids, report) = read_items(
+        &server,
+        PaginatorSpec::json_link("next"),
+        "the link after the long string was not found in the body's first bytes",
+    )
     .await;
-    *base.lock().unwrap() = server.base.clone();
-    let spec = ResourceSpec::new("items", "items")
-        .data_selector("data")
-        .paginator(PaginatorSpec::json_link("next"));
-    let resource: Resource<Item> = Resource::new(server.client(RetryPolicy::none()), spec).unwrap();
-    let (items, report) = tokio::time::timeout(PATIENCE, resource.collect_with_report())
-        .await
-        .expect("the link after the long string was not found in the body's first bytes")
-        .unwrap();
-    let ids: Vec<u64> = items.iter().map(|i| i.id).collect();
     assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
     assert_eq!(server.pages(), [1, 2, 3]);
     assert_eq!(report.requests, 3);
@@ -553,18 +560,13 @@ async fn json_link_after_a_long_scalar_is_still_found_in_the_first_bytes() {
 
 #[tokio::test(start_paused = true)]
 async fn a_cursor_before_the_records_requests_the_next_page_from_the_first_bytes() {
-    let server = body_link_server("cursor", true, true).await;
-    let spec = ResourceSpec::new("items", "items")
-        .data_selector("data")
-        .paginator(rest_source_runtime::spec::CursorPaginator::new(
-            "cursor", "page",
-        ));
-    let resource: Resource<Item> = Resource::new(server.client(RetryPolicy::none()), spec).unwrap();
-    let (items, report) = tokio::time::timeout(PATIENCE, resource.collect_with_report())
-        .await
-        .expect("the next page was not requested from the body's first bytes")
-        .unwrap();
-    let ids: Vec<u64> = items.iter().map(|i| i.id).collect();
+    let server = body_link_server("cursor", true, true, 0).await;
+    let (ids, report) = read_items(
+        &server,
+        rest_source_runtime::spec::CursorPaginator::new("cursor", "page"),
+        "the next page was not requested from the body's first bytes",
+    )
+    .await;
     assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
     assert_eq!(server.pages(), [1, 2, 3]);
     assert_eq!(report.requests, 3);
@@ -572,16 +574,13 @@ async fn a_cursor_before_the_records_requests_the_next_page_from_the_first_bytes
 
 #[tokio::test(start_paused = true)]
 async fn json_link_after_the_records_is_followed_once_the_body_is_read() {
-    let server = body_link_server("next", false, false).await;
-    let spec = ResourceSpec::new("items", "items")
-        .data_selector("data")
-        .paginator(PaginatorSpec::json_link("next"));
-    let resource: Resource<Item> = Resource::new(server.client(RetryPolicy::none()), spec).unwrap();
-    let (items, report) = tokio::time::timeout(PATIENCE, resource.collect_with_report())
-        .await
-        .unwrap()
-        .unwrap();
-    let ids: Vec<u64> = items.iter().map(|i| i.id).collect();
+    let server = body_link_server("next", false, false, 0).await;
+    let (ids, report) = read_items(
+        &server,
+        PaginatorSpec::json_link("next"),
+        "the pages were not read",
+    )
+    .await;
     assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
     assert_eq!(server.pages(), [1, 2, 3]);
     assert_eq!(report.requests, 3);
