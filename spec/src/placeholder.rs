@@ -231,9 +231,9 @@ pub fn reference(name: &str) -> Result<Reference<'_>, TemplateError> {
     if let Some(value) = name.strip_prefix("incremental.") {
         if IncrementalValue::SETTINGS.iter().any(|(s, _)| *s == value) {
             return Err(TemplateError(format!(
-                "`{{{name}}}` names the incremental's `{value}`, which this resource's \
-                 incremental does not set: set `{value}` in its `incremental`, or write the \
-                 value in place of the placeholder"
+                "`{{{name}}}` names the incremental setting `{value}`, which is not set \
+                 here: set `{value}` in the resource's `incremental`, or write its value in \
+                 place of the placeholder"
             )));
         }
         return IncrementalValue::from_name(value)

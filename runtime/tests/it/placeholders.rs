@@ -260,8 +260,8 @@ initial_value = "2024-01-01"
     assert!(
         lines.iter().any(|l| l.starts_with(
             "blog.toml:8:55: resources[0].endpoint.params.lag: `{incremental.lag}` names the \
-             incremental's `lag`, which this resource's incremental does not set: set `lag` in \
-             its `incremental`, or write the value in place of the placeholder"
+             incremental setting `lag`, which is not set here: set `lag` in the resource's \
+             `incremental`, or write its value in place of the placeholder"
         )),
         "{err}"
     );

@@ -294,7 +294,6 @@ impl Context<'_> {
     }
 }
 
-/// Each resource whose parent chain leads back to it, at its path.
 /// Each cycle once, at its first member in declaration order (one mistake, one error): the
 /// message names every member.
 fn cycles(spec: &SourceSpec, parent_of: &BTreeMap<&str, &str>, out: &mut Vec<Problem>) {
