@@ -25,6 +25,10 @@
 //! `--runtime current` runs the Rust clients on tokio's current-thread runtime (CPU per record
 //! without the second core's help); the default is `multi`.
 //!
+//! `--latency MS` delays every API response of the demo server by `MS` milliseconds, as a
+//! remote API's round trip would: what overlapping requests can hide shows there, where on
+//! loopback a page costs only the server's and the client's CPU.
+//!
 //! Scenarios (all OAuth2 client credentials: one token request, then pages):
 //! - `link`: `/contacts`, `json_link` pagination (`paging.next`), 7-field records;
 //! - `linkfirst`: the same with `paging=first`, the link before the records in each body: the
@@ -762,6 +766,8 @@ struct Options {
     runtime: Flavor,
     /// The interpreter for the dlt variant: `--python`, or the venv made by [`dlt_python`].
     python: Option<std::path::PathBuf>,
+    /// `--latency`: the demo server's delay before every API response.
+    latency: Duration,
 }
 
 fn options(args: &[String]) -> Result<Options, BoxError> {
@@ -781,6 +787,7 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
         concurrency: 4,
         runtime: Flavor::Multi,
         python: None,
+        latency: Duration::ZERO,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -813,10 +820,12 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
             "--concurrency" => o.concurrency = value()?.parse()?,
             "--python" => o.python = Some(value()?.into()),
             "--runtime" => o.runtime = Flavor::parse(&value()?)?,
+            "--latency" => o.latency = Duration::from_millis(value()?.parse()?),
             other => {
                 return Err(format!(
                     "unknown option `{other}`; expected `--records`, `--runs`, `--scenarios`, \
-                     `--variants`, `--page-size`, `--concurrency`, `--runtime` or `--python`"
+                     `--variants`, `--page-size`, `--concurrency`, `--runtime`, `--latency` \
+                     or `--python`"
                 )
                 .into());
             }
@@ -890,12 +899,14 @@ fn main() -> Result<(), BoxError> {
         .build()?;
     println!(
         "rest-source bench: {} CPUs, load average {} at start; page size {}, concurrency {}, \
-         {}-thread client runtime, {} runs per configuration, alternating; medians",
+         {}-thread client runtime, server latency {} ms, {} runs per configuration, \
+         alternating; medians",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         loadavg(),
         opts.page_size,
         opts.concurrency,
         opts.runtime.name(),
+        opts.latency.as_millis(),
         opts.runs
     );
     println!();
@@ -909,6 +920,7 @@ fn main() -> Result<(), BoxError> {
             DemoApi::new()
                 .records(records)
                 .token_ttl(Duration::from_secs(24 * 3600))
+                .latency(opts.latency)
                 .start(),
         )?;
         let origin = server.url().trim_end_matches('/').to_owned();
