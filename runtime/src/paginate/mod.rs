@@ -24,8 +24,9 @@ use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::report::{StopReason, Tally, lock};
 use crate::resource::incremental::IncrementalCursor;
+use crate::resource::records::scan::split_scanned;
 use crate::resource::records::seed::{split_detected, split_typed};
-use crate::resource::records::{Records, Spare, split_page};
+use crate::resource::records::{Decode, Records, Spare, split_page};
 use crate::resource::select::{Detected, JsonPath, detect_and_take, explain_miss, into_records};
 use crate::spec::{Completeness, PaginatorSpec, ResponseAction, ResponseActionKind};
 use futures::future::Either;
@@ -368,10 +369,8 @@ pub(crate) struct Endpoint {
 /// How a page loop reads its records.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Decoding {
-    /// Decode the selected records straight into the stream's record type, in the pass that
-    /// parses the envelope (`records::seed`): for runs whose records reach the consumer
-    /// unedited.
-    pub one_pass: bool,
+    /// Where the records are decoded into the stream's record type.
+    pub decode: Decode,
     /// Where record detection found the records on the first page (no `data_selector`):
     /// later pages are read in one pass on that path when detection would take it again.
     pub detected: Option<Arc<Detected>>,
@@ -612,19 +611,30 @@ impl Endpoint {
         let mut detected = None;
         let (envelope, records) = match &self.data_selector {
             Some(sel) if !blank => {
-                // One pass into `T` when the run allows it; a body or record it cannot take
-                // is read again by the two-pass path, whose errors say what is wrong.
-                let one_pass = decoding
-                    .one_pass
-                    .then(|| split_typed::<T>(&text, sel, room));
-                let split = match one_pass.flatten() {
-                    Some(split) => {
-                        decoding.buffers.give(text.into_bytes());
-                        split
+                // Scanned for the consumer to decode, or one pass into `T` when the run
+                // allows it; a body or record they cannot take is read again by the
+                // two-pass path, whose errors say what is wrong.
+                let scanned = match decoding.decode {
+                    Decode::ByConsumer => split_scanned::<T>(text, sel),
+                    _ => Err(text),
+                };
+                let split = match scanned {
+                    Ok(split) => split,
+                    Err(text) => {
+                        let one_pass = decoding
+                            .decode
+                            .typed()
+                            .then(|| split_typed::<T>(&text, sel, room));
+                        match one_pass.flatten() {
+                            Some(split) => {
+                                decoding.buffers.give(text.into_bytes());
+                                split
+                            }
+                            // The records' spans keep the body.
+                            None => split_page(text, sel)
+                                .map_err(|(e, text)| decode_error(e, text.as_bytes()))?,
+                        }
                     }
-                    // The records' spans keep the body.
-                    None => split_page(text, sel)
-                        .map_err(|(e, text)| decode_error(e, text.as_bytes()))?,
                 };
                 let records = match split.records {
                     Some(records) => records,
@@ -653,7 +663,7 @@ impl Endpoint {
                 let known = decoding
                     .detected
                     .as_ref()
-                    .filter(|_| decoding.one_pass && !blank);
+                    .filter(|_| decoding.decode.typed() && !blank);
                 let page = match known.and_then(|d| Some((d, split_detected::<T>(&text, d, room)?)))
                 {
                     Some((d, split)) => {
@@ -1053,12 +1063,12 @@ pub(crate) struct PageLoop<T> {
 }
 
 impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
-    /// A page loop; with `one_pass`, records are decoded into `T` as each page is parsed
-    /// (never for an incremental loop, which edits them as values).
+    /// A page loop; `decode` says where records are decoded into `T` (never typed for an
+    /// incremental loop, which edits them as values).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         endpoint: Arc<Endpoint>,
-        one_pass: bool,
+        decode: Decode,
         spare: Spare<T>,
         mut paginator: Box<dyn Paginator>,
         mut first: Url,
@@ -1088,7 +1098,11 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
         PageLoop {
             endpoint,
             decoding: Decoding {
-                one_pass: one_pass && incremental.is_none(),
+                decode: match incremental {
+                    None => decode,
+                    Some(_) => Decode::Values,
+                },
+                buffers: spare.bodies(),
                 ..Decoding::default()
             },
             spare,
@@ -1348,7 +1362,7 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
             records.len() as u64,
             detected.as_ref().map(|d| d.path.text()),
         );
-        if self.pages == 1 && self.decoding.one_pass {
+        if self.pages == 1 && self.decoding.decode.typed() {
             self.decoding.detected = detected.filter(|d| d.by_key);
         }
         self.decoding.records_hint = records.len();
@@ -1521,8 +1535,8 @@ impl<T: DeserializeOwned + Send + 'static> PageLoop<T> {
 /// Where a page loop's next page's records are decoded in one pass: an emptied `Vec` of an
 /// earlier page, with room for as many records as the last page had.
 fn room<T>(decoding: &Decoding, spare: &Spare<T>) -> Vec<T> {
-    match decoding.one_pass {
-        true => spare.take(decoding.records_hint),
-        false => Vec::new(),
+    match decoding.decode {
+        Decode::InLoop => spare.take(decoding.records_hint),
+        Decode::Values | Decode::ByConsumer => Vec::new(),
     }
 }

@@ -35,7 +35,7 @@ use crate::partition::{Partition, PartitionReport, Split, SplitBy, parent_key};
 use crate::placeholder::{self, IncrementalValue, Reference};
 use crate::report::{ReportSlot, RequestStats, RunReport, Tally};
 use crate::resource::incremental::{IncrementalCursor, IncrementalState, lock};
-use crate::resource::records::{Records, Spare};
+use crate::resource::records::{Decode, Decoded, Records, Spare};
 use crate::resource::select::{JsonPath, value_to_param};
 use crate::spec::{DEFAULT_MAX_PAGE_BYTES, IncrementalSpec, PaginatorSpec, ResourceSpec};
 
@@ -625,7 +625,7 @@ impl<T> Resource<T> {
     fn reported_pages(
         &self,
         slot: Option<ReportSlot>,
-        one_pass: bool,
+        decode: Decode,
         spare: Spare<T>,
     ) -> (
         BoxStream<'static, Result<RawPage<T>>>,
@@ -648,7 +648,7 @@ impl<T> Resource<T> {
         // (incremental filtering, `include_from_parent`).
         let unedited = inner.incremental.is_none()
             && inner.parent.as_ref().is_none_or(|p| p.include.is_empty());
-        let one_pass = one_pass && unedited;
+        let decode = if unedited { decode } else { Decode::Values };
         let endpoint = Arc::new(Endpoint {
             client: inner.endpoint.client.with_stats(stats.clone()),
             ..(*inner.endpoint).clone()
@@ -686,7 +686,7 @@ impl<T> Resource<T> {
         } else {
             self.run_pages(
                 endpoint,
-                (one_pass, spare),
+                (decode, spare),
                 tally.clone(),
                 pages_share,
                 &mut cursors,
@@ -722,7 +722,7 @@ impl<T> Resource<T> {
     fn run_pages(
         &self,
         endpoint: Arc<Endpoint>,
-        (one_pass, spare): (bool, Spare<T>),
+        (decode, spare): (Decode, Spare<T>),
         tally: Arc<Mutex<Tally>>,
         pages_share: Option<Partition>,
         cursors: &mut Vec<Arc<IncrementalCursor>>,
@@ -747,7 +747,7 @@ impl<T> Resource<T> {
         let permits = Arc::new(Semaphore::new(concurrency));
         let run = RunShared {
             endpoint,
-            one_pass,
+            decode,
             cursor,
             permits,
             tally,
@@ -762,7 +762,7 @@ impl<T> Resource<T> {
                     .resource
                     .run_pages(
                         parent.resource.inner.endpoint.clone(),
-                        (false, Spare::default()),
+                        (Decode::Values, Spare::default()),
                         parent_tally,
                         None,
                         cursors,
@@ -810,8 +810,8 @@ thread_local! {
 #[derive(Clone)]
 struct RunShared {
     endpoint: Arc<Endpoint>,
-    /// Whether records are decoded into the stream's type as each page is parsed.
-    one_pass: bool,
+    /// Where records are decoded into the stream's type.
+    decode: Decode,
     cursor: Option<Arc<IncrementalCursor>>,
     permits: Arc<Semaphore>,
     tally: Arc<Mutex<Tally>>,
@@ -825,7 +825,8 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     /// [`ResourceSpec::concurrency`] for how far ahead), so a few pages are in memory at once,
     /// however many there are.
     pub fn pages(&self) -> BoxStream<'static, Result<Page<T>>> {
-        let (raw, cursors) = self.reported_pages(None, self.one_pass(), Spare::default());
+        let (raw, cursors) =
+            self.reported_pages(None, self.decode(Decode::InLoop), Spare::default());
         commit_at_end(raw.and_then(|raw| async move { decode_page(raw) }), cursors)
     }
 
@@ -841,22 +842,25 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     fn items_reporting(&self, slot: Option<ReportSlot>) -> BoxStream<'static, Result<T>> {
         // The consumer hands each page's emptied `Vec` back for a later page's records.
         let spare = Spare::default();
-        let (raw, cursors) = self.reported_pages(slot, self.one_pass(), spare.clone());
-        let items = raw
-            .map_ok(move |raw| stream::iter(raw.records.decode(&raw.url, raw.number, Some(&spare))))
-            .try_flatten();
+        let (raw, cursors) =
+            self.reported_pages(slot, self.decode(Decode::ByConsumer), spare.clone());
+        let items = Items {
+            pages: raw,
+            page: None,
+            spare,
+        };
         commit_at_end(items, cursors)
     }
 
-    /// Whether this resource's runs decode records into `T` in one pass
-    /// ([`crate::resource::records::seed`]); not in the tests that compare it with the
-    /// two-pass path.
-    fn one_pass(&self) -> bool {
+    /// `decode`, where this resource's runs decode records into `T` without editing them
+    /// ([`crate::resource::records::seed`], [`crate::resource::records::scan`]); not in the
+    /// tests that compare those with the two-pass path.
+    fn decode(&self, decode: Decode) -> Decode {
         #[cfg(test)]
         if TWO_PASS.get() {
-            return false;
+            return Decode::Values;
         }
-        true
+        decode
     }
 
     /// [`Resource::items`] with its [`RunReport`]: a stream of records whose
@@ -911,6 +915,43 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
 
 /// Passes `items` through; when the stream has ended and no item was an error, the run's
 /// cursors advance their states (once). A stream dropped early commits nothing.
+/// The records of a stream of pages, each page's decoded as they are read
+/// ([`Records::decode`]); an `Err` page is an `Err` item, and the stream goes on as the pages
+/// do. (`try_flatten` over `stream::iter` does the same with two more layers of polling and
+/// a move of every record through each.)
+struct Items<T> {
+    pages: BoxStream<'static, Result<RawPage<T>>>,
+    page: Option<Decoded<T>>,
+    spare: Spare<T>,
+}
+
+// Nothing of `Items` is ever pinned in place: records are moved out by value.
+impl<T> Unpin for Items<T> {}
+
+impl<T: DeserializeOwned> futures::Stream for Items<T> {
+    type Item = Result<T>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<T>>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.page.as_mut().and_then(Iterator::next) {
+                return std::task::Poll::Ready(Some(item));
+            }
+            this.page = None;
+            match std::task::ready!(this.pages.poll_next_unpin(cx)) {
+                Some(Ok(raw)) => {
+                    this.page = Some(raw.records.decode(&raw.url, raw.number, Some(&this.spare)));
+                }
+                Some(Err(e)) => return std::task::Poll::Ready(Some(Err(e))),
+                None => return std::task::Poll::Ready(None),
+            }
+        }
+    }
+}
+
 fn commit_at_end<X: Send + 'static>(
     items: impl futures::Stream<Item = Result<X>> + Send + 'static,
     cursors: Vec<Arc<IncrementalCursor>>,
@@ -1297,7 +1338,7 @@ fn page_loop<T: DeserializeOwned + Send + 'static>(
         };
         let page_loop = PageLoop::new(
             endpoint,
-            run.one_pass,
+            run.decode,
             spare,
             paginator,
             url,

@@ -13,7 +13,11 @@
 //! When the consumer's `T` is known before the page is read, [`seed`] does better still: one
 //! pass that decodes each selected record straight into `T` while it builds the envelope,
 //! falling back to [`split_page`] for a page it cannot take, so the records and errors are
-//! the same.
+//! the same. For a consumer that reads records one at a time ([`crate::Resource::items`]),
+//! [`scan`] finds the spans of `split_page` with a validating scanner instead of serde's
+//! `RawValue` (a fraction of the cost), and each record is decoded from its span as it is
+//! read: the page loop's work per page is a scan, so it requests the next page sooner, and
+//! each record's strings are freed before the next record's are allocated.
 //!
 //! Pages without a selector (dlt's record detection looks at the whole tree; after the first
 //! page, [`seed::split_detected`] reads a page in one pass on the detected path when that page
@@ -31,9 +35,34 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::paginate::Buffers;
 use crate::resource::select::{JsonPath, Segment};
 
+pub(crate) mod scan;
 pub(crate) mod seed;
+
+/// How a run's page loops hand their records to the consumer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Decode {
+    /// As JSON values or spans, decoded by the consumer: runs whose records are edited on the
+    /// way (incremental filtering, `include_from_parent`), and the tests of the other two.
+    #[default]
+    Values,
+    /// Decoded into `T` in the page loop's one pass over the page ([`seed`]): the page's
+    /// `Vec<T>` is what the consumer gets ([`crate::Resource::pages`]).
+    InLoop,
+    /// Found by the scanner ([`scan`]) as spans, each decoded into `T` as the consumer reads
+    /// it ([`crate::Resource::items`]): the page loop's pass over a page is a scan, and a
+    /// page's records are never all alive at once.
+    ByConsumer,
+}
+
+impl Decode {
+    /// Whether records are decoded into the stream's type without being edited first.
+    pub(crate) fn typed(self) -> bool {
+        self != Decode::Values
+    }
+}
 
 /// The records of one page of a stream of `T`, before they reach the consumer.
 #[derive(Debug)]
@@ -114,67 +143,125 @@ impl<T> Records<T> {
     }
 }
 
-impl<T: DeserializeOwned + Send + 'static> Records<T> {
-    /// Decodes every record into `T`, one `Result` per record, in order. A record that does
-    /// not fit `T` fails alone; the error names the page URL, the record's position and `T`,
-    /// and keeps that record's JSON (not the whole page).
+impl<T: DeserializeOwned> Records<T> {
+    /// Decodes every record into `T`, one `Result` per record, in order, each as it is
+    /// read. A record that does not fit `T` fails alone; the error names the page URL, the
+    /// record's position and `T`, and keeps that record's JSON (not the whole page).
     ///
-    /// With `spare`, the emptied `Vec` of typed records goes back there when the iterator
-    /// is dropped, for the page loop to decode a later page into.
-    pub(crate) fn decode(
-        self,
-        url: &str,
-        page: u64,
-        spare: Option<&Spare<T>>,
-    ) -> impl Iterator<Item = Result<T>> + Send + use<T> {
-        let url: std::sync::Arc<str> = url.into();
-        let (body, spans, values, typed) = match self {
-            Records::Spans { body, spans } => (body, spans, Vec::new(), Vec::new()),
-            Records::Values(values) => (String::new(), Vec::new(), values, Vec::new()),
-            Records::Typed(typed) => (String::new(), Vec::new(), Vec::new(), typed),
-        };
-        let typed = Handed {
-            records: VecDeque::from(typed),
+    /// With `spare`, what the page kept goes back there when the iterator is dropped: the
+    /// emptied `Vec` of typed records, for the page loop to decode a later page into, or the
+    /// body the spans were in, for it to read a later body into.
+    pub(crate) fn decode(self, url: &str, page: u64, spare: Option<&Spare<T>>) -> Decoded<T> {
+        Decoded {
+            url: url.into(),
+            page,
+            index: 0,
+            records: match self {
+                Records::Typed(typed) => Kept::Typed(VecDeque::from(typed)),
+                Records::Spans { body, spans } => Kept::Spans {
+                    body,
+                    spans: spans.into_iter(),
+                },
+                Records::Values(values) => Kept::Values(values.into_iter()),
+            },
             spare: spare.cloned(),
+        }
+    }
+}
+
+/// A page's records, decoded into `T` one at a time ([`Records::decode`]).
+pub(crate) struct Decoded<T> {
+    url: Arc<str>,
+    page: u64,
+    /// The position on the page of the next record.
+    index: usize,
+    records: Kept<T>,
+    spare: Option<Spare<T>>,
+}
+
+/// What a page keeps of its records until they are read.
+enum Kept<T> {
+    Typed(VecDeque<T>),
+    Spans {
+        body: String,
+        spans: std::vec::IntoIter<Range<usize>>,
+    },
+    Values(std::vec::IntoIter<Value>),
+}
+
+impl<T: DeserializeOwned> Iterator for Decoded<T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        let index = self.index;
+        let decoded = match &mut self.records {
+            Kept::Typed(records) => return records.pop_front().map(Ok),
+            Kept::Spans { body, spans } => {
+                let text = &body[spans.next()?];
+                serde_json::from_str::<T>(text).map_err(|source| (source, text.to_owned()))
+            }
+            Kept::Values(values) => {
+                let record = values.next()?;
+                T::deserialize(&record).map_err(|source| (source, record.to_string()))
+            }
         };
-        let from_spans = {
-            let url = url.clone();
-            spans.into_iter().enumerate().map(move |(index, span)| {
-                let text = &body[span];
-                serde_json::from_str::<T>(text).map_err(|source| Error::Decode {
-                    url: url.to_string(),
-                    target: target::<T>(index, page),
-                    source,
-                    body: text.to_owned(),
-                })
-            })
+        self.index += 1;
+        Some(decoded.map_err(|(source, body)| Error::Decode {
+            url: self.url.to_string(),
+            target: target::<T>(index, self.page),
+            source,
+            body,
+        }))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = match &self.records {
+            Kept::Typed(records) => records.len(),
+            Kept::Spans { spans, .. } => spans.len(),
+            Kept::Values(values) => values.len(),
         };
-        let from_values = values.into_iter().enumerate().map(move |(index, record)| {
-            T::deserialize(&record).map_err(|source| Error::Decode {
-                url: url.to_string(),
-                target: target::<T>(index, page),
-                source,
-                body: record.to_string(),
-            })
-        });
-        typed.map(Ok).chain(from_spans).chain(from_values)
+        (left, Some(left))
+    }
+}
+
+impl<T> Drop for Decoded<T> {
+    fn drop(&mut self) {
+        let Some(spare) = self.spare.take() else {
+            return;
+        };
+        match &mut self.records {
+            Kept::Typed(records) => spare.give(Vec::from(std::mem::take(records))),
+            Kept::Spans { body, .. } => spare.bodies.give(std::mem::take(body).into_bytes()),
+            Kept::Values(_) => {}
+        }
     }
 }
 
 /// Emptied record `Vec`s the consumer hands back for the page loop to decode later pages
 /// into, so a page's records cost no large allocation (which, with glibc's malloc, first
-/// merges every small block freed since: the previous page's records).
-pub(crate) struct Spare<T>(Arc<Mutex<Vec<Vec<T>>>>);
+/// merges every small block freed since: the previous page's records); and the bodies of
+/// pages whose records were decoded from their spans, for the page loop to read later
+/// bodies into.
+pub(crate) struct Spare<T> {
+    records: Arc<Mutex<Vec<Vec<T>>>>,
+    bodies: Buffers,
+}
 
 impl<T> Clone for Spare<T> {
     fn clone(&self) -> Self {
-        Spare(self.0.clone())
+        Spare {
+            records: self.records.clone(),
+            bodies: self.bodies.clone(),
+        }
     }
 }
 
 impl<T> Default for Spare<T> {
     fn default() -> Self {
-        Spare(Arc::default())
+        Spare {
+            records: Arc::default(),
+            bodies: Buffers::default(),
+        }
     }
 }
 
@@ -186,7 +273,7 @@ impl<T> Spare<T> {
 
     /// An empty `Vec` with room for at least `hint` records.
     pub(crate) fn take(&self, hint: usize) -> Vec<T> {
-        let mut records = crate::report::lock(&self.0).pop().unwrap_or_default();
+        let mut records = crate::report::lock(&self.records).pop().unwrap_or_default();
         records.reserve(hint);
         records
     }
@@ -198,36 +285,15 @@ impl<T> Spare<T> {
         if bytes == 0 || bytes > Self::MAX_KEPT_BYTES {
             return;
         }
-        let mut kept = crate::report::lock(&self.0);
+        let mut kept = crate::report::lock(&self.records);
         if kept.len() < Self::KEEP {
             kept.push(records);
         }
     }
-}
 
-/// A page's typed records in order; the emptied `Vec` goes to `spare` when dropped.
-struct Handed<T> {
-    records: VecDeque<T>,
-    spare: Option<Spare<T>>,
-}
-
-impl<T> Iterator for Handed<T> {
-    type Item = T;
-
-    fn next(&mut self) -> Option<T> {
-        self.records.pop_front()
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.records.len(), Some(self.records.len()))
-    }
-}
-
-impl<T> Drop for Handed<T> {
-    fn drop(&mut self) {
-        if let Some(spare) = self.spare.take() {
-            spare.give(Vec::from(std::mem::take(&mut self.records)));
-        }
+    /// The body buffers the page loops of this run read into.
+    pub(crate) fn bodies(&self) -> Buffers {
+        self.bodies.clone()
     }
 }
 

@@ -526,7 +526,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod properties;
+pub(crate) mod properties;
 
 /// The examples of this module's items (crate-private, so not doc tests).
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{JsonPath, detect_records, into_records};
 
 /// Any JSON value, a few levels deep, with keys that paginators look for.
-fn json() -> impl Strategy<Value = Value> {
+pub(crate) fn json() -> impl Strategy<Value = Value> {
     let key = prop_oneof![
         Just("next".to_owned()),
         Just("total".to_owned()),
