@@ -913,8 +913,6 @@ impl<T: DeserializeOwned + Send + 'static> Resource<T> {
     }
 }
 
-/// Passes `items` through; when the stream has ended and no item was an error, the run's
-/// cursors advance their states (once). A stream dropped early commits nothing.
 /// The records of a stream of pages, each page's decoded as they are read
 /// ([`Records::decode`]); an `Err` page is an `Err` item, and the stream goes on as the pages
 /// do. (`try_flatten` over `stream::iter` does the same with two more layers of polling and
@@ -952,6 +950,8 @@ impl<T: DeserializeOwned> futures::Stream for Items<T> {
     }
 }
 
+/// Passes `items` through; when the stream has ended and no item was an error, the run's
+/// cursors advance their states (once). A stream dropped early commits nothing.
 fn commit_at_end<X: Send + 'static>(
     items: impl futures::Stream<Item = Result<X>> + Send + 'static,
     cursors: Vec<Arc<IncrementalCursor>>,
