@@ -87,19 +87,13 @@ fn scan(b: &[u8], path: &[Segment]) -> Option<(Range<usize>, Vec<Range<usize>>)>
     }
     s.i += 1;
     let mut spans = Vec::new();
-    s.ws();
-    if s.peek()? == b']' {
-        s.i += 1;
-    } else {
+    if !s.empty(b']')? {
         loop {
             let from = s.i;
             s.value(depth)?;
             spans.push(from..s.i);
-            s.ws();
-            match s.next()? {
-                b',' => s.ws(),
-                b']' => break,
-                _ => return None,
+            if s.separator(b']')? {
+                break;
             }
         }
     }
@@ -146,6 +140,31 @@ impl Scanner<'_> {
         }
     }
 
+    /// Just inside a container that ends with `close`: `true` (and `i` after it) when the
+    /// container is empty, else `false` with `i` at its first member.
+    #[inline]
+    fn empty(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let empty = self.peek()? == close;
+        self.i += usize::from(empty);
+        Some(empty)
+    }
+
+    /// After a member of a container that ends with `close`: `true` (and `i` after it) at
+    /// the end, `false` (and `i` at the next member) at a comma; `None` at anything else.
+    #[inline]
+    fn separator(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        match self.next()? {
+            b',' => {
+                self.ws();
+                Some(false)
+            }
+            c if c == close => Some(true),
+            _ => None,
+        }
+    }
+
     /// Moves into the object at `i` to the value of the key `segment` names (its first
     /// occurrence; a later duplicate is caught by the envelope check).
     fn find_key(&mut self, segment: &Segment, depth: usize) -> Option<()> {
@@ -153,8 +172,7 @@ impl Scanner<'_> {
             return None; // an index never selects in an object
         };
         self.i += 1;
-        self.ws();
-        if self.peek()? == b'}' {
+        if self.empty(b'}')? {
             return None;
         }
         loop {
@@ -176,10 +194,8 @@ impl Scanner<'_> {
                 return Some(());
             }
             self.value(depth)?;
-            self.ws();
-            match self.next()? {
-                b',' => self.ws(),
-                _ => return None, // `}`: not there; anything else: not JSON
+            if self.separator(b'}')? {
+                return None; // not there
             }
         }
     }
@@ -191,17 +207,14 @@ impl Scanner<'_> {
             Segment::Key(k) => k.parse::<usize>().ok()?,
         };
         self.i += 1;
-        self.ws();
-        if self.peek()? == b']' {
+        if self.empty(b']')? {
             return None;
         }
         for _ in 0..wanted {
             self.value(depth)?;
-            self.ws();
-            if self.next()? != b',' {
-                return None;
+            if self.separator(b']')? {
+                return None; // not there
             }
-            self.ws();
         }
         Some(())
     }
@@ -214,9 +227,7 @@ impl Scanner<'_> {
                 if depth >= MAX_DEPTH {
                     return None;
                 }
-                self.ws();
-                if self.peek()? == b'}' {
-                    self.i += 1;
+                if self.empty(b'}')? {
                     return Some(());
                 }
                 loop {
@@ -230,11 +241,8 @@ impl Scanner<'_> {
                     }
                     self.ws();
                     self.value(depth + 1)?;
-                    self.ws();
-                    match self.next()? {
-                        b',' => self.ws(),
-                        b'}' => return Some(()),
-                        _ => return None,
+                    if self.separator(b'}')? {
+                        return Some(());
                     }
                 }
             }
@@ -242,18 +250,13 @@ impl Scanner<'_> {
                 if depth >= MAX_DEPTH {
                     return None;
                 }
-                self.ws();
-                if self.peek()? == b']' {
-                    self.i += 1;
+                if self.empty(b']')? {
                     return Some(());
                 }
                 loop {
                     self.value(depth + 1)?;
-                    self.ws();
-                    match self.next()? {
-                        b',' => self.ws(),
-                        b']' => return Some(()),
-                        _ => return None,
+                    if self.separator(b']')? {
+                        return Some(());
                     }
                 }
             }
