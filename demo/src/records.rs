@@ -110,18 +110,58 @@ struct Lower<'a>(&'a str);
 
 impl fmt::Display for Lower<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0
-            .chars()
-            .try_for_each(|c| f.write_char(c.to_ascii_lowercase()))
+        // One write of the whole name (the names are short ASCII), not one per character.
+        let mut lower = [0; 32];
+        match lower.get_mut(..self.0.len()) {
+            Some(out) => {
+                out.copy_from_slice(self.0.as_bytes());
+                out.make_ascii_lowercase();
+                f.write_str(std::str::from_utf8(out).map_err(|_| fmt::Error)?)
+            }
+            None => self
+                .0
+                .chars()
+                .try_for_each(|c| f.write_char(c.to_ascii_lowercase())),
+        }
     }
 }
 
-/// Serialises a `Display` value as a JSON string straight into the output buffer.
+/// Serialises a `Display` value as a JSON string, formatted on the stack first so that the
+/// serializer escapes it in one call rather than once per formatted piece.
 struct Str<T>(T);
 
 impl<T: fmt::Display> Serialize for Str<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        let mut buf = StackText {
+            bytes: [0; 128],
+            len: 0,
+        };
+        match write!(buf, "{}", self.0) {
+            Ok(()) => match std::str::from_utf8(&buf.bytes[..buf.len]) {
+                Ok(text) => s.serialize_str(text),
+                Err(e) => Err(serde::ser::Error::custom(e)),
+            },
+            // Longer than the buffer: straight into the output, piece by piece.
+            Err(fmt::Error) => s.collect_str(&self.0),
+        }
+    }
+}
+
+/// Text formatted into a fixed buffer; writing past its end fails.
+struct StackText {
+    bytes: [u8; 128],
+    len: usize,
+}
+
+impl fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
