@@ -16,11 +16,19 @@
 //! `target/bench-dlt-venv` and installs dlt from PyPI into it (needs `python3` with `venv`);
 //! `--python PATH` uses another interpreter that already has dlt.
 //!
-//! The parent process serves the demo API and re-executes this binary once per measurement
-//! (`--child …`), so every figure's peak RSS (`VmHWM`) is that client's alone: the server's
-//! memory and other configurations' peaks never mix in. Runs alternate between variants
+//! The parent process serves the demo API and runs each Rust client once per measurement as
+//! its own binary (`examples/bench_hand.rs`, `bench_resource.rs`, `bench_macro.rs`, which
+//! share `examples/bench_clients/`), holding that client and nothing else as a user's program
+//! would: every figure's peak
+//! RSS (`VmHWM`) is that client's alone, without the server's memory, the other clients' code
+//! or other configurations' peaks. Run through `cargo run`, the bench builds them first (with
+//! the same profile and target directory); run directly, it needs them built
+//! (`cargo build --release --examples`). Runs alternate between variants
 //! (a, b, c, a, b, c, …) so load from other processes spreads over all of them; the table
 //! shows medians.
+//!
+//! The last column is the demo server's CPU per record while that client ran (this process's
+//! CPU time, 10 ms ticks): on loopback the server shares the two CPUs with the client.
 //!
 //! `--runtime current` runs the Rust clients on tokio's current-thread runtime (CPU per record
 //! without the second core's help); the default is `multi`.
@@ -40,159 +48,19 @@
 //!   `--concurrency 1`);
 //! - `multi`: the three above at once, one client and one token.
 
+use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures::TryStreamExt;
-use rest_source::spec::{OffsetPaginator, PageNumberPaginator, PaginatorSpec, ResourceSpec};
-use rest_source::{OAuth2ClientCredentials, Resource, RestClient};
 use rest_source_demo::DemoApi;
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+#[path = "bench_clients/common.rs"]
+mod common;
+
+use common::{BoxError, Flavor, Scenario, Tally, cpu_secs};
 
 // ---------------------------------------------------------------------------------------
-// Records: typed, with owned strings, as a user would write them.
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)] // fields are decoded for the cost of it, then only counted
-struct Contact {
-    id: u64,
-    name: String,
-    email: String,
-    company: String,
-    tags: Vec<String>,
-    created_at: String,
-    updated_at: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct Event {
-    id: u64,
-    #[serde(rename = "type")]
-    kind: String,
-    contact_id: u64,
-    occurred_at: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct User {
-    id: u64,
-    login: String,
-    name: String,
-    role: String,
-    active: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct Ticket {
-    id: u64,
-    subject: String,
-    status: String,
-    priority: String,
-    contact_id: u64,
-    created_at: String,
-}
-
-trait Id {
-    fn id(&self) -> u64;
-}
-impl Id for Contact {
-    fn id(&self) -> u64 {
-        self.id
-    }
-}
-impl Id for Event {
-    fn id(&self) -> u64 {
-        self.id
-    }
-}
-impl Id for User {
-    fn id(&self) -> u64 {
-        self.id
-    }
-}
-impl Id for Ticket {
-    fn id(&self) -> u64 {
-        self.id
-    }
-}
-
-/// What a run saw: the record count and a checksum over ids, so every variant is checked to
-/// have extracted exactly the same records.
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-struct Tally {
-    records: u64,
-    id_sum: u64,
-}
-
-impl Tally {
-    fn add(&mut self, record: &impl Id) {
-        std::hint::black_box(record);
-        self.records += 1;
-        self.id_sum = self.id_sum.wrapping_add(record.id());
-    }
-    fn merge(self, other: Tally) -> Tally {
-        Tally {
-            records: self.records + other.records,
-            id_sum: self.id_sum.wrapping_add(other.id_sum),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Scenario {
-    Link,
-    LinkFirst,
-    Offset,
-    Pages,
-    Header,
-    Multi,
-}
-
-impl Scenario {
-    fn parse(s: &str) -> Result<Scenario, BoxError> {
-        Ok(match s {
-            "link" => Scenario::Link,
-            "linkfirst" => Scenario::LinkFirst,
-            "offset" => Scenario::Offset,
-            "pages" => Scenario::Pages,
-            "header" => Scenario::Header,
-            "multi" => Scenario::Multi,
-            other => {
-                return Err(format!(
-                    "unknown scenario `{other}`; expected `link`, `linkfirst`, `offset`, `pages`, \
-                     `header` or `multi`"
-                )
-                .into());
-            }
-        })
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Scenario::Link => "link",
-            Scenario::LinkFirst => "linkfirst",
-            Scenario::Offset => "offset",
-            Scenario::Pages => "pages",
-            Scenario::Header => "header",
-            Scenario::Multi => "multi",
-        }
-    }
-    fn describe(self) -> &'static str {
-        match self {
-            Scenario::Link => "json_link (follow `next`)",
-            Scenario::LinkFirst => "json_link, link before the records",
-            Scenario::Offset => "offset + total",
-            Scenario::Pages => "page_number + total_pages",
-            Scenario::Header => "header_link (`Link: rel=next`)",
-            Scenario::Multi => "3 resources at once",
-        }
-    }
-}
+// The variants.
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Variant {
@@ -226,6 +94,15 @@ impl Variant {
             Variant::Dlt => "dlt",
         }
     }
+    /// The client binary of a Rust variant (`None` for dlt, which runs in Python).
+    fn binary(self) -> Option<&'static str> {
+        match self {
+            Variant::Hand => Some("bench_hand"),
+            Variant::Resource => Some("bench_resource"),
+            Variant::Macro => Some("bench_macro"),
+            Variant::Dlt => None,
+        }
+    }
     fn label(self) -> &'static str {
         match self {
             Variant::Hand => "(a) hand-written reqwest loop",
@@ -234,451 +111,6 @@ impl Variant {
             Variant::Dlt => "(d) dlt 1.31 RESTClient",
         }
     }
-}
-
-/// The clients' tokio runtime (`--runtime`): `current` (one thread: CPU per record shows
-/// directly) or `multi` (the default, a worker per CPU).
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Flavor {
-    Current,
-    Multi,
-}
-
-impl Flavor {
-    fn parse(s: &str) -> Result<Flavor, BoxError> {
-        match s {
-            "current" => Ok(Flavor::Current),
-            "multi" => Ok(Flavor::Multi),
-            other => {
-                Err(format!("unknown runtime `{other}`; expected `current` or `multi`").into())
-            }
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Flavor::Current => "current",
-            Flavor::Multi => "multi",
-        }
-    }
-}
-
-/// Where the demo API is and how to page it.
-#[derive(Debug, Clone)]
-struct Target {
-    origin: String,
-    page_size: u64,
-    concurrency: usize,
-}
-
-impl Target {
-    fn base(&self) -> String {
-        format!("{}/api/v1", self.origin)
-    }
-    fn token_url(&self) -> String {
-        format!("{}/oauth/token", self.origin)
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// (a) The bar: a hand-written reqwest loop. Token, then pages one after another, each
-// decoded straight into typed structs.
-
-mod hand {
-    use super::*;
-    use rest_source::reqwest;
-
-    #[derive(Deserialize)]
-    struct Token {
-        access_token: String,
-    }
-
-    #[derive(Deserialize)]
-    struct LinkPage<T> {
-        results: Vec<T>,
-        paging: Paging,
-    }
-    #[derive(Deserialize)]
-    struct Paging {
-        next: Option<String>,
-    }
-    #[derive(Deserialize)]
-    struct OffsetPage<T> {
-        items: Vec<T>,
-        total: u64,
-    }
-    #[derive(Deserialize)]
-    struct NumberedPage<T> {
-        data: Vec<T>,
-        total_pages: u64,
-    }
-
-    async fn get<P: DeserializeOwned>(
-        http: &reqwest::Client,
-        url: &str,
-        token: &str,
-    ) -> Result<P, BoxError> {
-        Ok(http
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?)
-    }
-
-    pub async fn run(scenario: Scenario, t: &Target) -> Result<Tally, BoxError> {
-        // reqwest is built without a default TLS provider in this workspace; building any
-        // `RestClient` installs rustls' `ring` provider, after which a plain reqwest client
-        // builds (the loop itself uses nothing else of ours).
-        RestClient::builder(t.base()).build()?;
-        let http = reqwest::Client::new();
-        let token = http
-            .post(t.token_url())
-            .basic_auth("demo-client", Some("demo-secret"))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await?
-            .error_for_status()?
-            .json::<Token>()
-            .await?
-            .access_token;
-        Ok(match scenario {
-            Scenario::Link => link(&http, t, &token, "").await?,
-            Scenario::LinkFirst => link(&http, t, &token, "&paging=first").await?,
-            Scenario::Offset => offset(&http, t, &token).await?,
-            Scenario::Pages => pages(&http, t, &token).await?,
-            Scenario::Header => header(&http, t, &token).await?,
-            Scenario::Multi => {
-                let (a, b, c) = tokio::try_join!(
-                    link(&http, t, &token, ""),
-                    offset(&http, t, &token),
-                    pages(&http, t, &token)
-                )?;
-                a.merge(b).merge(c)
-            }
-        })
-    }
-
-    async fn link(
-        http: &reqwest::Client,
-        t: &Target,
-        token: &str,
-        query: &str,
-    ) -> Result<Tally, BoxError> {
-        let mut tally = Tally::default();
-        let mut next = Some(format!(
-            "{}/contacts?limit={}{query}",
-            t.base(),
-            t.page_size
-        ));
-        while let Some(url) = next {
-            let page: LinkPage<Contact> = get(http, &url, token).await?;
-            page.results.iter().for_each(|r| tally.add(r));
-            next = page.paging.next;
-        }
-        Ok(tally)
-    }
-
-    async fn offset(http: &reqwest::Client, t: &Target, token: &str) -> Result<Tally, BoxError> {
-        let mut tally = Tally::default();
-        let mut offset = 0;
-        loop {
-            let url = format!("{}/events?offset={offset}&limit={}", t.base(), t.page_size);
-            let page: OffsetPage<Event> = get(http, &url, token).await?;
-            page.items.iter().for_each(|r| tally.add(r));
-            offset += t.page_size;
-            if page.items.is_empty() || offset >= page.total {
-                return Ok(tally);
-            }
-        }
-    }
-
-    /// Follows `Link: <…>; rel="next"`, reading each page after the one before.
-    async fn header(http: &reqwest::Client, t: &Target, token: &str) -> Result<Tally, BoxError> {
-        let mut tally = Tally::default();
-        let mut next = Some(format!("{}/users?per_page={}", t.base(), t.page_size));
-        while let Some(url) = next {
-            let response = http
-                .get(&url)
-                .bearer_auth(token)
-                .send()
-                .await?
-                .error_for_status()?;
-            next = response
-                .headers()
-                .get_all(reqwest::header::LINK)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .find(|link| link.contains("rel=\"next\""))
-                .and_then(|link| Some(link.split_once('<')?.1.split_once('>')?.0.to_owned()));
-            let page: Vec<User> = response.json().await?;
-            page.iter().for_each(|r| tally.add(r));
-        }
-        Ok(tally)
-    }
-
-    async fn pages(http: &reqwest::Client, t: &Target, token: &str) -> Result<Tally, BoxError> {
-        let mut tally = Tally::default();
-        let mut page_no = 1;
-        loop {
-            let url = format!(
-                "{}/tickets?page={page_no}&per_page={}",
-                t.base(),
-                t.page_size
-            );
-            let page: NumberedPage<Ticket> = get(http, &url, token).await?;
-            page.data.iter().for_each(|r| tally.add(r));
-            if page.data.is_empty() || page_no >= page.total_pages {
-                return Ok(tally);
-            }
-            page_no += 1;
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// (b) The same source through the runtime API: one client (OAuth2), one spec per resource.
-
-mod runtime {
-    use super::*;
-
-    pub struct Source {
-        pub contacts: Resource<Contact>,
-        pub contacts_first: Resource<Contact>,
-        pub events: Resource<Event>,
-        pub tickets: Resource<Ticket>,
-        pub users: Resource<User>,
-    }
-
-    pub fn source(t: &Target) -> Result<Source, BoxError> {
-        let auth = OAuth2ClientCredentials::new(t.token_url(), "demo-client", "demo-secret");
-        let client = RestClient::builder(t.base()).auth(auth).build()?;
-        let c = t.concurrency;
-        Ok(Source {
-            contacts: Resource::new(
-                client.clone(),
-                ResourceSpec::new("contacts", "contacts")
-                    .param("limit", t.page_size)
-                    .data_selector("results")
-                    .paginator(PaginatorSpec::json_link("paging.next"))
-                    .concurrency(c),
-            )?,
-            contacts_first: Resource::new(
-                client.clone(),
-                ResourceSpec::new("contacts", "contacts")
-                    .param("limit", t.page_size)
-                    .param("paging", "first")
-                    .data_selector("results")
-                    .paginator(PaginatorSpec::json_link("paging.next"))
-                    .concurrency(c),
-            )?,
-            events: Resource::new(
-                client.clone(),
-                ResourceSpec::new("events", "events")
-                    .data_selector("items")
-                    .paginator(OffsetPaginator::new(t.page_size).total_path("total"))
-                    .concurrency(c),
-            )?,
-            users: Resource::new(
-                client.clone(),
-                ResourceSpec::new("users", "users")
-                    .param("per_page", t.page_size)
-                    .paginator(PaginatorSpec::header_link())
-                    .concurrency(c),
-            )?,
-            tickets: Resource::new(
-                client,
-                ResourceSpec::new("tickets", "tickets")
-                    .param("per_page", t.page_size)
-                    .data_selector("data")
-                    .paginator(
-                        PageNumberPaginator::default()
-                            .base_page(1)
-                            .total_path("total_pages"),
-                    )
-                    .concurrency(c),
-            )?,
-        })
-    }
-
-    pub async fn drain<T: Id + DeserializeOwned + Send + 'static>(
-        resource: &Resource<T>,
-    ) -> Result<Tally, BoxError> {
-        let mut tally = Tally::default();
-        let mut items = resource.items();
-        while let Some(record) = items.try_next().await? {
-            tally.add(&record);
-        }
-        Ok(tally)
-    }
-
-    pub async fn run(scenario: Scenario, t: &Target) -> Result<Tally, BoxError> {
-        let s = source(t)?;
-        Ok(match scenario {
-            Scenario::Link => drain(&s.contacts).await?,
-            Scenario::LinkFirst => drain(&s.contacts_first).await?,
-            Scenario::Offset => drain(&s.events).await?,
-            Scenario::Pages => drain(&s.tickets).await?,
-            Scenario::Header => drain(&s.users).await?,
-            Scenario::Multi => {
-                let (a, b, c) =
-                    tokio::try_join!(drain(&s.contacts), drain(&s.events), drain(&s.tickets))?;
-                a.merge(b).merge(c)
-            }
-        })
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// (c) The same source declared with the macro. Its URLs are placeholders: the builder points
-// the source at the demo server's port. Page sizes are the demo's default (100).
-
-mod declared {
-    use super::*;
-    use rest_source::{Secret, rest_source};
-
-    #[rest_source(
-        base_url = "http://127.0.0.1/api/v1",
-        auth = oauth2_client_credentials(
-            access_token_url = "http://127.0.0.1/oauth/token",
-            client_id = secret("client_id"),
-            client_secret = secret("client_secret"),
-        ),
-    )]
-    pub struct Demo {
-        #[resource(
-            path = "contacts",
-            data_selector = "results",
-            paginator = json_link(next_url_path = "paging.next")
-        )]
-        pub contacts: Resource<Contact>,
-
-        #[resource(
-            path = "contacts",
-            params("paging" = "first"),
-            data_selector = "results",
-            paginator = json_link(next_url_path = "paging.next")
-        )]
-        pub contacts_first: Resource<Contact>,
-
-        #[resource(
-            path = "events",
-            data_selector = "items",
-            paginator = offset(limit = 100, total_path = "total")
-        )]
-        pub events: Resource<Event>,
-
-        #[resource(
-            path = "tickets",
-            data_selector = "data",
-            paginator = page_number(base_page = 1, total_path = "total_pages")
-        )]
-        pub tickets: Resource<Ticket>,
-
-        #[resource(path = "users", params("per_page" = 100), paginator = header_link)]
-        pub users: Resource<User>,
-    }
-
-    pub async fn run(scenario: Scenario, t: &Target) -> Result<Tally, BoxError> {
-        if t.page_size != 100 {
-            return Err(
-                "the macro-defined source pages by 100; run it with `--page-size 100`".into(),
-            );
-        }
-        let s = Demo::builder()
-            .secrets(DemoSecrets {
-                client_id: Secret::new("demo-client"),
-                client_secret: Secret::new("demo-secret"),
-            })
-            .base_url(t.base())
-            .access_token_url(t.token_url())
-            .build()?;
-        use runtime::drain;
-        Ok(match scenario {
-            Scenario::Link => drain(&s.contacts).await?,
-            Scenario::LinkFirst => drain(&s.contacts_first).await?,
-            Scenario::Offset => drain(&s.events).await?,
-            Scenario::Pages => drain(&s.tickets).await?,
-            Scenario::Header => drain(&s.users).await?,
-            Scenario::Multi => {
-                let (a, b, c) =
-                    tokio::try_join!(drain(&s.contacts), drain(&s.events), drain(&s.tickets))?;
-                a.merge(b).merge(c)
-            }
-        })
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// The child: one measurement, printed as one line for the parent.
-
-/// CPU time (user + system) this process has used, in seconds (`/proc/self/stat`).
-fn cpu_secs() -> f64 {
-    let ticks = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the parenthesised command name; utime and stime are 14th and 15th.
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-        })
-        .unwrap_or(0);
-    ticks as f64 / 100.0 // USER_HZ is 100 on Linux
-}
-
-/// Peak resident set size of this process, in KiB (`VmHWM` from `/proc/self/status`).
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn child(args: &[String]) -> Result<(), BoxError> {
-    let [variant, scenario, origin, page_size, concurrency, flavor] = args else {
-        return Err(
-            "usage: bench --child <variant> <scenario> <origin> <page size> \
-                    <concurrency> <current|multi>"
-                .into(),
-        );
-    };
-    let variant = Variant::parse(variant)?;
-    let scenario = Scenario::parse(scenario)?;
-    let target = Target {
-        origin: origin.clone(),
-        page_size: page_size.parse()?,
-        concurrency: concurrency.parse()?,
-    };
-    let rt = match Flavor::parse(flavor)? {
-        Flavor::Current => tokio::runtime::Builder::new_current_thread(),
-        Flavor::Multi => tokio::runtime::Builder::new_multi_thread(),
-    }
-    .enable_all()
-    .build()?;
-    let start = Instant::now();
-    let tally = rt.block_on(async {
-        match variant {
-            Variant::Hand => hand::run(scenario, &target).await,
-            Variant::Resource => runtime::run(scenario, &target).await,
-            Variant::Macro => declared::run(scenario, &target).await,
-            Variant::Dlt => Err("the dlt variant runs in Python, not as a child".into()),
-        }
-    })?;
-    let secs = start.elapsed().as_secs_f64();
-    println!(
-        "records={} id_sum={} secs={secs:.6} cpu_secs={:.2} peak_rss_kib={}",
-        tally.records,
-        tally.id_sum,
-        cpu_secs(),
-        peak_rss_kib()
-    );
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -690,6 +122,8 @@ struct Measurement {
     secs: f64,
     cpu_secs: f64,
     peak_rss_kib: u64,
+    /// CPU the parent (the demo server) spent while this client ran.
+    server_cpu_secs: f64,
 }
 
 fn measure(
@@ -698,19 +132,18 @@ fn measure(
     origin: &str,
     opts: &Options,
 ) -> Result<Measurement, BoxError> {
-    let out = match (variant, &opts.python) {
-        (Variant::Dlt, Some(python)) => Command::new(python)
+    let server_cpu = cpu_secs();
+    let out = match (variant.binary(), &opts.python) {
+        (None, Some(python)) => Command::new(python)
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/examples/bench_dlt.py"
             ))
             .args([scenario.name(), origin, &opts.page_size.to_string()])
             .output()?,
-        (Variant::Dlt, None) => return Err("the dlt variant needs a Python with dlt".into()),
-        _ => Command::new(std::env::current_exe()?)
+        (None, None) => return Err("the dlt variant needs a Python with dlt".into()),
+        (Some(binary), _) => Command::new(client_binary(binary)?)
             .args([
-                "--child",
-                variant.name(),
                 scenario.name(),
                 origin,
                 &opts.page_size.to_string(),
@@ -719,6 +152,7 @@ fn measure(
             ])
             .output()?,
     };
+    let server_cpu_secs = cpu_secs() - server_cpu;
     if !out.status.success() {
         return Err(format!(
             "{} / {} failed: {}",
@@ -742,6 +176,7 @@ fn measure(
         secs: field("secs")?.parse()?,
         cpu_secs: field("cpu_secs")?.parse()?,
         peak_rss_kib: field("peak_rss_kib")?.parse()?,
+        server_cpu_secs,
     })
 }
 
@@ -834,6 +269,64 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
     Ok(o)
 }
 
+/// `target/<profile>/examples/`, where this binary and the client binaries are.
+fn examples_dir() -> Result<PathBuf, BoxError> {
+    let exe = std::env::current_exe()?;
+    Ok(exe
+        .parent()
+        .ok_or("cannot find the examples directory from the bench's path")?
+        .to_owned())
+}
+
+/// The path of a client binary (`bench_hand`, …), next to this one.
+fn client_binary(name: &str) -> Result<PathBuf, BoxError> {
+    let path = examples_dir()?.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is not built; run the bench with `cargo run --release --example bench`, which \
+             builds the clients, or build them with `cargo build --release --examples`",
+            path.display()
+        )
+        .into())
+    }
+}
+
+/// Builds the client binaries of `variants` with this binary's profile and target
+/// directory, when run through `cargo run` (which says where cargo is in `CARGO`); up to
+/// date, that is a no-op.
+fn build_clients(variants: &[Variant]) -> Result<(), BoxError> {
+    let Some(cargo) = std::env::var_os("CARGO") else {
+        return Ok(()); // run directly: `client_binary` says what to build if one is missing
+    };
+    let examples = examples_dir()?;
+    // target/<profile>/examples → target/
+    let target_dir = examples
+        .ancestors()
+        .nth(2)
+        .ok_or("cannot find the target directory from the bench's path")?;
+    let mut build = Command::new(cargo);
+    build
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .arg("--quiet");
+    if !cfg!(debug_assertions) {
+        build.arg("--release");
+    }
+    for binary in variants.iter().filter_map(|v| v.binary()) {
+        build.args(["--example", binary]);
+    }
+    let status = build.status()?;
+    if !status.success() {
+        return Err(format!("building the client binaries failed ({status})").into());
+    }
+    Ok(())
+}
+
 /// dlt's version for the `dlt` variant: the one the compatibility reference was read from.
 const DLT_REQUIREMENT: &str = "dlt==1.31.*";
 
@@ -887,13 +380,11 @@ fn loadavg() -> String {
 
 fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--child") {
-        return child(&args[1..]);
-    }
     let mut opts = options(&args)?;
     if opts.variants.contains(&Variant::Dlt) && opts.python.is_none() {
         opts.python = Some(dlt_python()?);
     }
+    build_clients(&opts.variants)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -912,9 +403,9 @@ fn main() -> Result<(), BoxError> {
     println!();
     println!(
         "| scenario | records | variant | records/s | ratio to (a) | peak RSS | wall | client CPU \
-         | CPU µs/record | CPU ratio to (a) |"
+         | CPU µs/record | CPU ratio to (a) | server CPU µs/record |"
     );
-    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &records in &opts.records {
         let server = rt.block_on(
             DemoApi::new()
@@ -954,10 +445,12 @@ fn main() -> Result<(), BoxError> {
                 let rss = median(runs[i].iter().map(|m| m.peak_rss_kib as f64).collect());
                 let wall = median(runs[i].iter().map(|m| m.secs).collect());
                 let cpu = median(runs[i].iter().map(|m| m.cpu_secs).collect());
+                let server = median(runs[i].iter().map(|m| m.server_cpu_secs).collect());
                 let bar = *bar.get_or_insert(rate);
                 let cpu_bar = *cpu_bar.get_or_insert(cpu);
                 println!(
-                    "| {} | {} | {} | {:.0} | {:.2} | {:.1} MiB | {:.3} s | {:.2} s | {:.2} | {:.2} |",
+                    "| {} | {} | {} | {:.0} | {:.2} | {:.1} MiB | {:.3} s | {:.2} s | {:.2} | {:.2} \
+                     | {:.2} |",
                     scenario.describe(),
                     expected.records,
                     variant.label(),
@@ -967,7 +460,8 @@ fn main() -> Result<(), BoxError> {
                     wall,
                     cpu,
                     cpu * 1e6 / expected.records as f64,
-                    cpu / cpu_bar
+                    cpu / cpu_bar,
+                    server * 1e6 / expected.records as f64
                 );
             }
         }
