@@ -3,7 +3,8 @@
 //! A page loop that waits for the consumer before requesting the next page leaves the
 //! connection idle while records are decoded, and the CPU idle while the server answers.
 //! [`run_ahead`] moves the loop into its own task, which requests page N+1 as soon as page N
-//! is parsed and hands pages over through a bounded channel: the request, the server's work
+//! is parsed and hands pages over through a bounded channel (taking a page yields to the
+//! loop's task once, so that it runs even beside a consumer that never has to wait): the request, the server's work
 //! and the parse overlap with decoding, and memory stays at a few pages whatever the total.
 //! [`ReadAhead`] keeps several such loops running at once (the children of consecutive parent
 //! records) and yields their items in order.
@@ -72,7 +73,16 @@ pub(crate) fn run_ahead<T: Send + 'static>(
     stream::unfold(Some((rx, task)), |state| async move {
         let (mut rx, task) = state?;
         match rx.recv().await {
-            Some(item) => Some((item, Some((rx, task)))),
+            Some(item) => {
+                // Let the loop's task run before the consumer takes this item: taking it made
+                // room in the channel, and the loop requests the next page now, while the
+                // consumer works through this one. Without this, on a current-thread
+                // runtime, a consumer that never waits (its items are all Ready) would keep
+                // the loop from running until it had finished the page, and the server
+                // would prepare the next page only then.
+                tokio::task::yield_now().await;
+                Some((item, Some((rx, task))))
+            }
             None => {
                 join(task).await;
                 None

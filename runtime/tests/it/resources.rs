@@ -34,26 +34,111 @@ async fn nothing_is_requested_until_the_stream_is_polled() {
     assert_eq!(server.count(), 1);
 }
 
-#[tokio::test]
-async fn each_poll_requests_at_most_one_page() {
+/// Waits (up to 10 s) until `server` has answered `n` requests; `false` if it never does.
+async fn answered(server: &TestServer, n: usize) -> bool {
+    for _ in 0..1000 {
+        if server.count() >= n {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    false
+}
+
+/// The page loop runs ahead of the consumer, but boundedly: one page waiting to be taken and
+/// one being requested. Taking a page lets it request the next at once (on a current-thread
+/// runtime too, while the consumer has not yet read the page it took), and each page is
+/// requested exactly once.
+#[tokio::test(flavor = "current_thread")]
+async fn the_page_loop_runs_one_page_ahead_of_the_consumer() {
     let server = TestServer::start(|r| {
         let page: u64 = r.q("page").map(|p| p.parse().unwrap()).unwrap_or(0);
-        Reply::json(json!({"data": [{"id": page}]}))
+        // Pages 0 to 4 have a record; page 5 is empty and ends the stream.
+        let data = if page < 5 {
+            json!([{"id": page}])
+        } else {
+            json!([])
+        };
+        Reply::json(json!({ "data": data }))
     })
     .await;
     let spec = ResourceSpec::new("items", "items").paginator(PaginatorSpec::page_number());
     let resource: Resource<Item> = Resource::new(server.client(), spec).unwrap();
     let mut pages = resource.pages();
     let first = pages.try_next().await.unwrap().unwrap();
-    assert_eq!(server.count(), 1);
     assert_eq!(first.number(), 1);
     assert!(first.url().ends_with("/items?page=0"), "{}", first.url());
+    // The consumer holds page 1: page 2 is requested without another poll, then page 3
+    // once page 2 waits in the channel, and no more.
+    assert!(
+        answered(&server, 3).await,
+        "pages 2 and 3 were not requested ahead"
+    );
+    for _ in 0..200 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(server.count(), 3);
     let second = pages.try_next().await.unwrap().unwrap();
     assert_eq!(
         (second.number(), second.items()),
         (2, &[Item { id: 1 }][..])
     );
-    assert_eq!(server.count(), 2);
+    let rest: Vec<_> = pages.try_collect().await.unwrap();
+    let ids: Vec<u64> = rest.iter().flat_map(|p| p.items()).map(|i| i.id).collect();
+    assert_eq!(ids, [2, 3, 4]);
+    assert_eq!(server.count(), 6, "each page exactly once");
+}
+
+/// A consumer that never has to wait (it works through a page without yielding to the
+/// runtime) still overlaps with the server: taking a page gives the page loop its turn, and
+/// the next page's request is on the wire before the consumer reads the page it took. The
+/// server runs on its own thread, so it answers while this current-thread runtime is busy.
+#[tokio::test(flavor = "current_thread")]
+async fn taking_a_page_lets_the_next_request_go_out_before_the_consumer_reads_it() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let server = TestServer::start(|r| {
+                let page: u64 = r.q("page").map(|p| p.parse().unwrap()).unwrap_or(0);
+                let data = if page < 5 {
+                    json!([{"id": page}])
+                } else {
+                    json!([])
+                };
+                Reply::json(json!({ "data": data }))
+            })
+            .await;
+            tx.send(server).unwrap();
+            std::future::pending::<()>().await
+        })
+    });
+    let server = rx.recv().unwrap();
+    let spec = ResourceSpec::new("items", "items").paginator(PaginatorSpec::page_number());
+    let resource: Resource<Item> = Resource::new(server.client(), spec).unwrap();
+    let mut items = resource.items();
+    assert_eq!(items.try_next().await.unwrap(), Some(Item { id: 0 }));
+    // While the consumer waits, the loop gets page 2 ready and requests page 3, whose
+    // answer then waits for room in the channel.
+    assert!(answered(&server, 3).await);
+    // Page 2 is taken without waiting; then the consumer is busy and never yields: the loop
+    // must have had its turn on taking it, and requested page 4.
+    assert_eq!(items.try_next().await.unwrap(), Some(Item { id: 1 }));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.count() < 4 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(
+        server.count(),
+        4,
+        "page 4 was not requested while page 2 was read"
+    );
+    let rest: Vec<Item> = items.try_collect().await.unwrap();
+    assert_eq!(rest, [Item { id: 2 }, Item { id: 3 }, Item { id: 4 }]);
+    assert_eq!(server.count(), 6, "each page exactly once");
 }
 
 async fn select(body: Value, selector: Option<&str>) -> Vec<Value> {
