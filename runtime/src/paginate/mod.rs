@@ -24,7 +24,7 @@ use crate::client::RestClient;
 use crate::error::{Error, Result};
 use crate::report::{StopReason, Tally, lock};
 use crate::resource::incremental::IncrementalCursor;
-use crate::resource::records::scan::split_scanned;
+use crate::resource::records::scan::{scan_detected, split_scanned};
 use crate::resource::records::seed::{split_detected, split_typed};
 use crate::resource::records::{Decode, Records, Spare, split_page};
 use crate::resource::select::{Detected, JsonPath, detect_and_take, explain_miss, into_records};
@@ -664,6 +664,27 @@ impl Endpoint {
                     .detected
                     .as_ref()
                     .filter(|_| decoding.decode.typed() && !blank);
+                // Scanned for the consumer to decode, as with a `data_selector`; the spans
+                // keep the body.
+                let text = match known {
+                    Some(d) if decoding.decode == Decode::ByConsumer => {
+                        match scan_detected::<T>(text, d) {
+                            Ok(split) => {
+                                return Ok(Fetched {
+                                    url,
+                                    shown_url,
+                                    headers,
+                                    envelope: split.envelope,
+                                    records: split.records.unwrap_or_default(),
+                                    detected: Some(d.clone()),
+                                    ignored: None,
+                                });
+                            }
+                            Err(text) => text,
+                        }
+                    }
+                    _ => text,
+                };
                 let page = match known.and_then(|d| Some((d, split_detected::<T>(&text, d, room)?)))
                 {
                     Some((d, split)) => {

@@ -19,10 +19,12 @@
 //! read: the page loop's work per page is a scan, so it requests the next page sooner, and
 //! each record's strings are freed before the next record's are allocated.
 //!
-//! Pages without a selector (dlt's record detection looks at the whole tree; after the first
-//! page, [`seed::split_detected`] reads a page in one pass on the detected path when that page
-//! would detect it again) and resources that must edit records before decoding (incremental
-//! filtering, `include_from_parent`, parent records feeding a child) use the `Value` form.
+//! Pages without a selector: dlt's record detection looks at the whole tree, so the first
+//! page is read as a `Value`; after it, a page is read on the detected path when that page
+//! would detect it again, in one pass ([`seed::split_detected`]) or, for `items`, by the
+//! scanner ([`scan::scan_detected`], whose failing records are reported as the `Value` read
+//! reports them). Resources that must edit records before decoding (incremental filtering,
+//! `include_from_parent`, parent records feeding a child) use the `Value` form.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -74,6 +76,12 @@ pub(crate) enum Records<T> {
         body: String,
         /// Where each record is in `body`, in order.
         spans: Vec<Range<usize>>,
+        /// Found on a path record detection chose (no `data_selector`): a record that does
+        /// not fit `T` is reported as when the page is read whole for detection (serde's
+        /// message about the value, the record re-serialised), so that scanning such a page
+        /// changes no error. Otherwise the message names the place in the record's text,
+        /// which is kept as written.
+        detected: bool,
     },
     /// Records as JSON values (no selector, or records that had to be edited).
     Values(Vec<Value>),
@@ -115,7 +123,7 @@ impl<T> Records<T> {
             Records::Values(v) => Ok(v),
             // Runs whose records are edited or read as values never decode typed.
             Records::Typed(_) => Err(typed_as_values(url)),
-            Records::Spans { body, spans } => spans
+            Records::Spans { body, spans, .. } => spans
                 .into_iter()
                 .map(|span| {
                     serde_json::from_str(&body[span.clone()]).map_err(|source| Error::Decode {
@@ -158,9 +166,14 @@ impl<T: DeserializeOwned> Records<T> {
             index: 0,
             records: match self {
                 Records::Typed(typed) => Kept::Typed(VecDeque::from(typed)),
-                Records::Spans { body, spans } => Kept::Spans {
+                Records::Spans {
+                    body,
+                    spans,
+                    detected,
+                } => Kept::Spans {
                     body,
                     spans: spans.into_iter(),
+                    detected,
                 },
                 Records::Values(values) => Kept::Values(values.into_iter()),
             },
@@ -185,6 +198,7 @@ enum Kept<T> {
     Spans {
         body: String,
         spans: std::vec::IntoIter<Range<usize>>,
+        detected: bool,
     },
     Values(std::vec::IntoIter<Value>),
 }
@@ -196,9 +210,22 @@ impl<T: DeserializeOwned> Iterator for Decoded<T> {
         let index = self.index;
         let decoded = match &mut self.records {
             Kept::Typed(records) => return records.pop_front().map(Ok),
-            Kept::Spans { body, spans } => {
+            Kept::Spans {
+                body,
+                spans,
+                detected,
+            } => {
                 let text = &body[spans.next()?];
-                serde_json::from_str::<T>(text).map_err(|source| (source, text.to_owned()))
+                serde_json::from_str::<T>(text).map_err(|source| {
+                    // The scanner checked the span is JSON: as a value, it fails as it
+                    // would have failed read from the page's tree.
+                    match serde_json::from_str::<Value>(text) {
+                        Ok(record) if *detected => {
+                            value_error::<T>(&record).unwrap_or((source, record.to_string()))
+                        }
+                        _ => (source, text.to_owned()),
+                    }
+                })
             }
             Kept::Values(values) => {
                 let record = values.next()?;
@@ -235,6 +262,14 @@ impl<T> Drop for Decoded<T> {
             Kept::Values(_) => {}
         }
     }
+}
+
+/// Why `record` does not fit `T`, as reading it from a JSON value reports it, with the
+/// record re-serialised; `None` if it fits after all.
+fn value_error<T: DeserializeOwned>(record: &Value) -> Option<(serde_json::Error, String)> {
+    T::deserialize(record)
+        .err()
+        .map(|source| (source, record.to_string()))
 }
 
 /// Emptied record `Vec`s the consumer hands back for the page loop to decode later pages
@@ -339,7 +374,11 @@ pub(crate) fn split_page<T>(
         Err(e) => return Err((e, body)),
     };
     let records = selected.map(|s| match s {
-        Selected::Spans(spans) => Records::Spans { body, spans },
+        Selected::Spans(spans) => Records::Spans {
+            body,
+            spans,
+            detected: false,
+        },
         Selected::Value(Value::Null) => Records::Values(Vec::new()),
         Selected::Value(other) => Records::Values(vec![other]),
     });
@@ -555,7 +594,7 @@ mod tests {
             s.envelope,
             json!({"meta": {"total": 2}, "data": {"items": null, "x": [1]}})
         );
-        let Some(Records::Spans { body: b, spans }) = &s.records else {
+        let Some(Records::Spans { body: b, spans, .. }) = &s.records else {
             panic!("expected spans, got {:?}", s.records)
         };
         assert_eq!(&b[spans[0].clone()], r#"{"id":1,"s":"a, ]"}"#);

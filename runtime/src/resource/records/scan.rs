@@ -16,6 +16,9 @@
 //! a selection that is not an array or not there, and nesting deeper than [`MAX_DEPTH`]
 //! (serde_json's limit is 128). Those are rare, and `split_page` reads them as it always has.
 //!
+//! Without a `data_selector`, [`scan_detected`] does the same on the path record detection
+//! found on an earlier page, when this page would detect it again.
+//!
 //! The records are decoded one at a time as the consumer reads them ([`super::Records::decode`]),
 //! so a page's records are never all alive at once, and the page loop, whose pass over a page
 //! is now a scan, requests the next page sooner.
@@ -24,8 +27,9 @@ use std::ops::Range;
 
 use serde_json::Value;
 
+use super::seed::detected_again;
 use super::{Records, Split};
-use crate::resource::select::{JsonPath, Segment};
+use crate::resource::select::{Detected, JsonPath, Segment};
 
 /// Deeper than this the scanner gives the body back (serde_json rejects depth over 128).
 const MAX_DEPTH: usize = 100;
@@ -37,6 +41,48 @@ pub(crate) fn split_scanned<T>(
     body: String,
     selector: &JsonPath,
 ) -> std::result::Result<Split<T>, String> {
+    let (envelope, body, spans) = scan_split(body, selector)?;
+    Ok(scanned(envelope, body, spans, false))
+}
+
+/// [`split_scanned`] for a resource without a `data_selector`, on the path record detection
+/// found on an earlier page: taken under the rule of [`super::seed::split_detected`] (the
+/// path holds an array, and detection on this page's envelope would choose it again), so
+/// the records are the ones detection on this page would take; `Err(body)` otherwise, and
+/// the caller reads the page as before.
+pub(crate) fn scan_detected<T>(
+    body: String,
+    detected: &Detected,
+) -> std::result::Result<Split<T>, String> {
+    if !detected.by_key {
+        return Err(body);
+    }
+    let (mut envelope, body, spans) = scan_split(body, &detected.path)?;
+    if !detected_again(&mut envelope, &detected.path) {
+        return Err(body);
+    }
+    Ok(scanned(envelope, body, spans, true))
+}
+
+/// A page read by the scanner: its envelope, and its records as spans of `body`.
+fn scanned<T>(envelope: Value, body: String, spans: Vec<Range<usize>>, detected: bool) -> Split<T> {
+    #[cfg(test)]
+    super::seed::tests::SCANNED_PAGES.set(super::seed::tests::SCANNED_PAGES.get() + 1);
+    Split {
+        envelope,
+        records: Some(Records::Spans {
+            body,
+            spans,
+            detected,
+        }),
+    }
+}
+
+/// The envelope, the body and the spans of the selected array's elements.
+type Scanned = (Value, String, Vec<Range<usize>>);
+
+/// The scan of [`split_scanned`], and the envelope parsed.
+fn scan_split(body: String, selector: &JsonPath) -> std::result::Result<Scanned, String> {
     let Some((selected, spans)) = scan(body.as_bytes(), selector.segments()) else {
         return Err(body);
     };
@@ -54,12 +100,7 @@ pub(crate) fn split_scanned<T>(
             _ => return Err(body),
         }
     };
-    #[cfg(test)]
-    super::seed::tests::SCANNED_PAGES.set(super::seed::tests::SCANNED_PAGES.get() + 1);
-    Ok(Split {
-        envelope,
-        records: Some(Records::Spans { body, spans }),
-    })
+    Ok((envelope, body, spans))
 }
 
 /// Where the selected array is in `b` and the spans of its elements; `None` if `b` is not
@@ -428,7 +469,7 @@ mod tests {
     fn spans_of(body: &str, selector: &str) -> Option<Vec<String>> {
         let sel = JsonPath::parse(selector).unwrap();
         let split = split_scanned::<Value>(body.to_owned(), &sel).ok()?;
-        let Some(Records::Spans { body, spans }) = split.records else {
+        let Some(Records::Spans { body, spans, .. }) = split.records else {
             panic!("not spans")
         };
         Some(spans.into_iter().map(|s| body[s].to_owned()).collect())
