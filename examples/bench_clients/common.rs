@@ -210,6 +210,36 @@ pub async fn drain<T: Id + DeserializeOwned + Send + 'static>(
     Ok(tally)
 }
 
+/// The demo source's resources, however declared: what variants (b) and (c) run.
+pub struct Resources<'s> {
+    pub contacts: &'s Resource<Contact>,
+    pub contacts_first: &'s Resource<Contact>,
+    pub events: &'s Resource<Event>,
+    pub tickets: &'s Resource<Ticket>,
+    pub users: &'s Resource<User>,
+}
+
+impl Resources<'_> {
+    /// Reads every record of the scenario's resources ([`drain`]).
+    pub async fn drain(&self, scenario: Scenario) -> Result<Tally, BoxError> {
+        Ok(match scenario {
+            Scenario::Link => drain(self.contacts).await?,
+            Scenario::LinkFirst => drain(self.contacts_first).await?,
+            Scenario::Offset => drain(self.events).await?,
+            Scenario::Pages => drain(self.tickets).await?,
+            Scenario::Header => drain(self.users).await?,
+            Scenario::Multi => {
+                let (a, b, c) = tokio::try_join!(
+                    drain(self.contacts),
+                    drain(self.events),
+                    drain(self.tickets)
+                )?;
+                a.merge(b).merge(c)
+            }
+        })
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Measuring this process.
 

@@ -3,7 +3,7 @@
 
 use rest_source::{Resource, Secret, rest_source};
 
-use crate::common::{BoxError, Contact, Event, Scenario, Tally, Target, Ticket, User, drain};
+use crate::common::{BoxError, Contact, Event, Resources, Scenario, Tally, Target, Ticket, User};
 
 #[rest_source(
     base_url = "http://127.0.0.1/api/v1",
@@ -59,16 +59,13 @@ pub async fn run(scenario: Scenario, t: &Target) -> Result<Tally, BoxError> {
         .base_url(t.base())
         .access_token_url(t.token_url())
         .build()?;
-    Ok(match scenario {
-        Scenario::Link => drain(&s.contacts).await?,
-        Scenario::LinkFirst => drain(&s.contacts_first).await?,
-        Scenario::Offset => drain(&s.events).await?,
-        Scenario::Pages => drain(&s.tickets).await?,
-        Scenario::Header => drain(&s.users).await?,
-        Scenario::Multi => {
-            let (a, b, c) =
-                tokio::try_join!(drain(&s.contacts), drain(&s.events), drain(&s.tickets))?;
-            a.merge(b).merge(c)
-        }
-    })
+    Resources {
+        contacts: &s.contacts,
+        contacts_first: &s.contacts_first,
+        events: &s.events,
+        tickets: &s.tickets,
+        users: &s.users,
+    }
+    .drain(scenario)
+    .await
 }

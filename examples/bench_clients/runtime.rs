@@ -3,7 +3,7 @@
 use rest_source::spec::{OffsetPaginator, PageNumberPaginator, PaginatorSpec, ResourceSpec};
 use rest_source::{OAuth2ClientCredentials, Resource, RestClient};
 
-use crate::common::{BoxError, Contact, Event, Scenario, Tally, Target, Ticket, User, drain};
+use crate::common::{BoxError, Contact, Event, Resources, Scenario, Tally, Target, Ticket, User};
 
 pub struct Source {
     pub contacts: Resource<Contact>,
@@ -66,16 +66,13 @@ pub fn source(t: &Target) -> Result<Source, BoxError> {
 
 pub async fn run(scenario: Scenario, t: &Target) -> Result<Tally, BoxError> {
     let s = source(t)?;
-    Ok(match scenario {
-        Scenario::Link => drain(&s.contacts).await?,
-        Scenario::LinkFirst => drain(&s.contacts_first).await?,
-        Scenario::Offset => drain(&s.events).await?,
-        Scenario::Pages => drain(&s.tickets).await?,
-        Scenario::Header => drain(&s.users).await?,
-        Scenario::Multi => {
-            let (a, b, c) =
-                tokio::try_join!(drain(&s.contacts), drain(&s.events), drain(&s.tickets))?;
-            a.merge(b).merge(c)
-        }
-    })
+    Resources {
+        contacts: &s.contacts,
+        contacts_first: &s.contacts_first,
+        events: &s.events,
+        tickets: &s.tickets,
+        users: &s.users,
+    }
+    .drain(scenario)
+    .await
 }

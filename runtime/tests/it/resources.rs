@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::{StreamExt, TryStreamExt};
-use page_server::{Reply, TestServer};
+use page_server::{Recorded, Reply, TestServer};
 use rest_source_runtime::spec::{PaginatorSpec, ResourceSpec};
 use rest_source_runtime::{ApiKey, Error, Resource, Secret};
 use serde::Deserialize;
@@ -45,23 +45,25 @@ async fn answered(server: &TestServer, n: usize) -> bool {
     false
 }
 
+/// Pages 0 to 4 have a record each (its id the page number); page 5 is empty and ends the
+/// stream.
+fn five_pages(r: &Recorded) -> Reply {
+    let page: u64 = r.q("page").map(|p| p.parse().unwrap()).unwrap_or(0);
+    let data = if page < 5 {
+        json!([{"id": page}])
+    } else {
+        json!([])
+    };
+    Reply::json(json!({ "data": data }))
+}
+
 /// The page loop runs ahead of the consumer, but boundedly: one page waiting to be taken and
 /// one being requested. Taking a page lets it request the next at once (on a current-thread
 /// runtime too, while the consumer has not yet read the page it took), and each page is
 /// requested exactly once.
 #[tokio::test(flavor = "current_thread")]
 async fn the_page_loop_runs_one_page_ahead_of_the_consumer() {
-    let server = TestServer::start(|r| {
-        let page: u64 = r.q("page").map(|p| p.parse().unwrap()).unwrap_or(0);
-        // Pages 0 to 4 have a record; page 5 is empty and ends the stream.
-        let data = if page < 5 {
-            json!([{"id": page}])
-        } else {
-            json!([])
-        };
-        Reply::json(json!({ "data": data }))
-    })
-    .await;
+    let server = TestServer::start(five_pages).await;
     let spec = ResourceSpec::new("items", "items").paginator(PaginatorSpec::page_number());
     let resource: Resource<Item> = Resource::new(server.client(), spec).unwrap();
     let mut pages = resource.pages();
@@ -102,16 +104,7 @@ async fn taking_a_page_lets_the_next_request_go_out_before_the_consumer_reads_it
             .build()
             .unwrap();
         rt.block_on(async move {
-            let server = TestServer::start(|r| {
-                let page: u64 = r.q("page").map(|p| p.parse().unwrap()).unwrap_or(0);
-                let data = if page < 5 {
-                    json!([{"id": page}])
-                } else {
-                    json!([])
-                };
-                Reply::json(json!({ "data": data }))
-            })
-            .await;
+            let server = TestServer::start(five_pages).await;
             tx.send(server).unwrap();
             std::future::pending::<()>().await
         })
