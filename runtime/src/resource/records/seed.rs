@@ -753,6 +753,53 @@ pub(crate) mod tests {
         assert!(raw.contains(r#""id":"two""#) && !raw.contains(' '), "{raw}");
     }
 
+    /// A later page shaped unlike the first (the detected key missing, not an array, another
+    /// record key before it, the whole body an array, a duplicate key, cut off): the scan on the detected path takes it
+    /// only when detection on that page takes the same records, and hands it back otherwise.
+    #[test]
+    fn a_later_page_of_another_shape_is_scanned_only_when_detection_agrees() {
+        let mut first = json!({"data": [{"id": 1}], "meta": {"page": 1}});
+        let (_, detected) = detect_and_take(&mut first);
+        assert_eq!(detected.path.text(), "data");
+        for (body, scanned) in [
+            (
+                r#"{"data": [{"id": 2}, {"id": 3}], "meta": {"page": 2}}"#,
+                true,
+            ),
+            (r#"{"data": [], "meta": {"page": 3}}"#, true),
+            (r#"{"results": [{"id": 4}]}"#, false),
+            (r#"{"data": {"id": 5}}"#, false),
+            (r#"{"data": null, "items": [{"id": 6}]}"#, false),
+            (r#"[{"id": 7}]"#, false),
+            (r#"{"items": [{"id": 11}], "data": [{"id": 12}]}"#, false),
+            (r#"{"data": [{"id": 8}], "data": [{"id": 9}]}"#, false),
+            (r#"{"data": [{"id": 10}"#, false),
+        ] {
+            let mut tree: Option<Value> = serde_json::from_str(body).ok();
+            let want = tree.as_mut().map(detect_and_take);
+            match crate::resource::records::scan::scan_detected::<Value>(body.to_owned(), &detected)
+            {
+                Ok(split) => {
+                    assert!(scanned, "{body}: scanned");
+                    let (records, again) = want.expect("a page the scanner takes is JSON");
+                    assert_eq!(again.path.text(), "data", "{body}");
+                    let got: Vec<Value> = split
+                        .records
+                        .expect("records")
+                        .decode("u", 1, None)
+                        .map(|r| r.unwrap())
+                        .collect();
+                    assert_eq!(got, records, "{body}");
+                    assert_eq!(Some(split.envelope), tree, "{body}");
+                }
+                Err(back) => {
+                    assert!(!scanned, "{body}: handed back");
+                    assert_eq!(back, body, "the body comes back whole");
+                }
+            }
+        }
+    }
+
     #[tokio::test]
     async fn edited_records_keep_the_two_pass_path() {
         let server = MockServer::start().await;
