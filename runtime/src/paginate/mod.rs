@@ -658,53 +658,49 @@ impl Endpoint {
             }
             Some(_) => (Value::Null, Records::default()),
             None => {
-                // One pass on the path the first page's detection found, when this page
-                // would detect the same; else detection on this page's whole tree.
+                // On the path the first page's detection found, when this page would detect
+                // the same: scanned for the consumer to decode (as with a `data_selector`;
+                // the spans keep the body), or in one pass. Else detection on this page's
+                // whole tree.
                 let known = decoding
                     .detected
                     .as_ref()
                     .filter(|_| decoding.decode.typed() && !blank);
-                // Scanned for the consumer to decode, as with a `data_selector`; the spans
-                // keep the body.
-                let text = match known {
+                let scanned = match known {
                     Some(d) if decoding.decode == Decode::ByConsumer => {
-                        match scan_detected::<T>(text, d) {
-                            Ok(split) => {
-                                return Ok(Fetched {
-                                    url,
-                                    shown_url,
-                                    headers,
-                                    envelope: split.envelope,
-                                    records: split.records.unwrap_or_default(),
-                                    detected: Some(d.clone()),
-                                    ignored: None,
-                                });
-                            }
-                            Err(text) => text,
-                        }
+                        scan_detected::<T>(text, d).map(|split| (d, split))
                     }
-                    _ => text,
+                    _ => Err(text),
                 };
-                let page = match known.and_then(|d| Some((d, split_detected::<T>(&text, d, room)?)))
-                {
-                    Some((d, split)) => {
+                match scanned {
+                    Ok((d, split)) => {
                         detected = Some(d.clone());
                         (split.envelope, split.records.unwrap_or_default())
                     }
-                    None => {
-                        let mut body: Value = if blank {
-                            Value::Null
-                        } else {
-                            serde_json::from_str(&text)
-                                .map_err(|e| decode_error(e, text.as_bytes()))?
+                    Err(text) => {
+                        let page = match known
+                            .and_then(|d| Some((d, split_detected::<T>(&text, d, room)?)))
+                        {
+                            Some((d, split)) => {
+                                detected = Some(d.clone());
+                                (split.envelope, split.records.unwrap_or_default())
+                            }
+                            None => {
+                                let mut body: Value = if blank {
+                                    Value::Null
+                                } else {
+                                    serde_json::from_str(&text)
+                                        .map_err(|e| decode_error(e, text.as_bytes()))?
+                                };
+                                let (records, found) = detect_and_take(&mut body);
+                                detected = Some(Arc::new(found));
+                                (body, Records::Values(records))
+                            }
                         };
-                        let (records, found) = detect_and_take(&mut body);
-                        detected = Some(Arc::new(found));
-                        (body, Records::Values(records))
+                        decoding.buffers.give(text.into_bytes());
+                        page
                     }
-                };
-                decoding.buffers.give(text.into_bytes());
-                page
+                }
             }
         };
         Ok(Fetched {

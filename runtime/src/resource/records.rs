@@ -217,14 +217,15 @@ impl<T: DeserializeOwned> Iterator for Decoded<T> {
             } => {
                 let text = &body[spans.next()?];
                 serde_json::from_str::<T>(text).map_err(|source| {
-                    // The scanner checked the span is JSON: as a value, it fails as it
-                    // would have failed read from the page's tree.
-                    match serde_json::from_str::<Value>(text) {
-                        Ok(record) if *detected => {
-                            value_error::<T>(&record).unwrap_or((source, record.to_string()))
-                        }
-                        _ => (source, text.to_owned()),
-                    }
+                    // On a detected path, reported as the page's tree read reports it (the
+                    // scanner checked the span is JSON).
+                    let as_value = detected
+                        .then(|| serde_json::from_str::<Value>(text).ok())
+                        .flatten();
+                    as_value
+                        .as_ref()
+                        .and_then(value_error::<T>)
+                        .unwrap_or_else(|| (source, text.to_owned()))
                 })
             }
             Kept::Values(values) => {
