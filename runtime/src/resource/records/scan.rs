@@ -195,8 +195,14 @@ impl Scanner<'_> {
     /// the end, `false` (and `i` at the next member) at a comma; `None` at anything else.
     #[inline]
     fn separator(&mut self, close: u8) -> Option<bool> {
-        self.ws();
-        match self.next()? {
+        let c = match self.next()? {
+            b' ' | b'\n' | b'\t' | b'\r' => {
+                self.ws();
+                self.next()?
+            }
+            c => c,
+        };
+        match c {
             b',' => {
                 self.ws();
                 Some(false)
@@ -204,6 +210,22 @@ impl Scanner<'_> {
             c if c == close => Some(true),
             _ => None,
         }
+    }
+
+    /// After a member's key: the `:` and the whitespace around it (none, in compact JSON:
+    /// checked first).
+    #[inline(always)]
+    fn colon(&mut self) -> Option<()> {
+        if let Some(b':') = self.peek() {
+            self.i += 1;
+        } else {
+            self.ws();
+            if self.next()? != b':' {
+                return None;
+            }
+        }
+        self.ws();
+        Some(())
     }
 
     /// Moves into the object at `i` to the value of the key `segment` names (its first
@@ -260,47 +282,14 @@ impl Scanner<'_> {
         Some(())
     }
 
-    /// Skips one value at `i`, checking it as serde_json does when it skips one.
+    /// Skips one value at `i`, checking it as serde_json does when it skips one. Inlined
+    /// where it is called, for the scalars most members are; a container is a call.
+    #[inline(always)]
     fn value(&mut self, depth: usize) -> Option<()> {
         match self.next()? {
             b'"' => self.string_rest().map(drop),
-            b'{' => {
-                if depth >= MAX_DEPTH {
-                    return None;
-                }
-                if self.empty(b'}')? {
-                    return Some(());
-                }
-                loop {
-                    if self.next()? != b'"' {
-                        return None;
-                    }
-                    self.string_rest()?;
-                    self.ws();
-                    if self.next()? != b':' {
-                        return None;
-                    }
-                    self.ws();
-                    self.value(depth + 1)?;
-                    if self.separator(b'}')? {
-                        return Some(());
-                    }
-                }
-            }
-            b'[' => {
-                if depth >= MAX_DEPTH {
-                    return None;
-                }
-                if self.empty(b']')? {
-                    return Some(());
-                }
-                loop {
-                    self.value(depth + 1)?;
-                    if self.separator(b']')? {
-                        return Some(());
-                    }
-                }
-            }
+            b'{' => self.object_rest(depth),
+            b'[' => self.array_rest(depth),
             b't' => self.literal(b"rue"),
             b'f' => self.literal(b"alse"),
             b'n' => self.literal(b"ull"),
@@ -310,6 +299,45 @@ impl Scanner<'_> {
             },
             c @ b'0'..=b'9' => self.number_rest(c),
             _ => None,
+        }
+    }
+
+    /// The rest of an object whose `{` was just read, at nesting `depth`.
+    #[inline(never)]
+    fn object_rest(&mut self, depth: usize) -> Option<()> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        if self.empty(b'}')? {
+            return Some(());
+        }
+        loop {
+            if self.next()? != b'"' {
+                return None;
+            }
+            self.string_rest()?;
+            self.colon()?;
+            self.value(depth + 1)?;
+            if self.separator(b'}')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// The rest of an array whose `[` was just read, at nesting `depth`.
+    #[inline(never)]
+    fn array_rest(&mut self, depth: usize) -> Option<()> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        if self.empty(b']')? {
+            return Some(());
+        }
+        loop {
+            self.value(depth + 1)?;
+            if self.separator(b']')? {
+                return Some(());
+            }
         }
     }
 
