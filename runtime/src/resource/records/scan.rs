@@ -244,12 +244,9 @@ impl Scanner<'_> {
             }
             let from = self.i;
             let escaped = self.string_rest()?;
-            let key = &self.b[from..self.i - 1];
-            self.ws();
-            if self.next()? != b':' {
-                return None;
-            }
-            self.ws();
+            let b = self.b;
+            let key = &b[from..self.i - 1];
+            self.colon()?;
             if escaped {
                 return None; // it might unescape to the wanted key
             }
