@@ -149,6 +149,24 @@ fn scan(b: &[u8], path: &[Segment]) -> Option<(Range<usize>, Vec<Range<usize>>)>
     Some((start..end, spans))
 }
 
+/// Where the JSON value at `i` of `b` ends (`i` past leading whitespace), checked as
+/// [`scan`] checks the records it finds; `None` if it is not one.
+pub(super) fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut s = Scanner { b, i };
+    s.ws();
+    s.value(0)?;
+    Some(s.i)
+}
+
+/// Where the string whose opening quote is just before `i` ends, and whether it is plain
+/// (no escapes and no control characters before its closing quote): `Some(end)`, `i`
+/// after the closing quote, for a plain string; `None` otherwise.
+#[inline(always)]
+pub(super) fn plain_string_end(b: &[u8], i: usize) -> Option<usize> {
+    let stop = i + first_stop(b.get(i..)?);
+    (b.get(stop) == Some(&b'"')).then_some(stop + 1)
+}
+
 struct Scanner<'b> {
     b: &'b [u8],
     i: usize,
