@@ -93,6 +93,13 @@ impl<'de> Checked<'de> {
         Ok(())
     }
 
+    /// The `true` or `false` at `i`, whose first byte is `first`.
+    fn boolean(&mut self, first: u8) -> Result<bool, Error> {
+        let word: &[u8] = if first == b't' { b"true" } else { b"false" };
+        self.literal(word)?;
+        Ok(first == b't')
+    }
+
     /// The value at `i` read by serde_json, from that value's own text.
     fn delegate<V>(
         &mut self,
@@ -221,26 +228,26 @@ impl<'de> de::Deserializer<'de> for &mut Checked<'de> {
                 self.literal(b"null")?;
                 visitor.visit_unit()
             }
-            Some(b't') => {
-                self.literal(b"true")?;
-                visitor.visit_bool(true)
-            }
-            Some(b'f') => {
-                self.literal(b"false")?;
-                visitor.visit_bool(false)
-            }
+            Some(c @ (b't' | b'f')) => visitor.visit_bool(self.boolean(c)?),
             _ => self.delegate(|de| de::Deserializer::deserialize_any(de, visitor)),
         }
     }
 
     delegated! {
-        deserialize_bool deserialize_i128 deserialize_u128 deserialize_f32 deserialize_f64
+        deserialize_i128 deserialize_u128 deserialize_f32 deserialize_f64
         deserialize_bytes deserialize_byte_buf
     }
 
     integers! {
         deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
         deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.peek() {
+            Some(c @ (b't' | b'f')) => visitor.visit_bool(self.boolean(c)?),
+            _ => self.delegate(|de| de::Deserializer::deserialize_bool(de, visitor)),
+        }
     }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -648,24 +655,25 @@ pub(super) mod tests {
 
     #[derive(Debug, Deserialize)]
     #[allow(dead_code)]
-    struct Integers {
+    struct Scalars {
         a: u8,
         b: i16,
         c: u32,
         d: i64,
         e: u64,
+        f: bool,
     }
 
     #[test]
-    fn integers_are_read_as_serde_json_reads_them() {
-        let read_here =
-            r#"{"a":255,"b":0,"c":4294967295,"d":9223372036854775807,"e":1234567890123456789}"#;
-        assert_eq!(same::<Integers>(read_here), 0);
-        let ints =
-            |a: &str, d: &str, e: &str| format!(r#"{{"a":{a},"b":-32768,"c":0,"d":{d},"e":{e}}}"#);
+    fn integers_and_booleans_are_read_as_serde_json_reads_them() {
+        let read_here = r#"{"a":255,"b":0,"c":4294967295,"d":9223372036854775807,"e":1234567890123456789,"f":true}"#;
+        assert_eq!(same::<Scalars>(read_here), 0);
+        let ints = |a: &str, d: &str, e: &str| {
+            format!(r#"{{"a":{a},"b":-32768,"c":0,"d":{d},"e":{e},"f":false}}"#)
+        };
         // Signs, 20 digits, fractions and exponents are read by serde_json.
         assert_eq!(
-            same::<Integers>(&ints("0", "-9223372036854775808", "18446744073709551615")),
+            same::<Scalars>(&ints("0", "-9223372036854775808", "18446744073709551615")),
             0
         );
         for failing in [
@@ -677,8 +685,12 @@ pub(super) mod tests {
             ints("0", "0", "18446744073709551616"),
             ints("0", "0", "-0"),
             ints("0", "0", "\"1\""),
+            read_here.replace("true", "tru"),
+            read_here.replace("true", "1"),
+            read_here.replace("true", "null"),
+            read_here.replace("true", "\"true\""),
         ] {
-            assert_eq!(same::<Integers>(&failing), 1, "{failing}");
+            assert_eq!(same::<Scalars>(&failing), 1, "{failing}");
         }
     }
 
