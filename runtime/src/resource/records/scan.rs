@@ -478,15 +478,16 @@ mod sse2 {
     };
 
     /// [`super::first_stop`] sixteen bytes at a time: `Ok` with the position of the first
-    /// stop, or `Err` with where fewer than sixteen bytes are left.
+    /// stop (or `rest.len()`), or `Err(0)` when `rest` is shorter than sixteen bytes. The
+    /// last step reads the last sixteen bytes, overlapping the step before.
     #[target_feature(enable = "sse2")]
     #[inline]
     pub(super) fn first_stop(rest: &[u8]) -> Result<usize, usize> {
         let quote = _mm_set1_epi8(b'"' as i8);
         let backslash = _mm_set1_epi8(b'\\' as i8);
         let control = _mm_set1_epi8(0x1f);
-        let mut at = 0;
-        while let Some(chunk) = rest.get(at..at + 16) {
+        // The stops among the sixteen bytes at `chunk`, one bit each.
+        let stops = |chunk: &[u8]| {
             // SAFETY: `chunk` is 16 readable bytes, and `loadu` takes any alignment.
             let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
             let stops = _mm_or_si128(
@@ -494,13 +495,29 @@ mod sse2 {
                 // `max(v, 0x1f) == 0x1f` (unsigned): `v <= 0x1f`.
                 _mm_cmpeq_epi8(_mm_max_epu8(v, control), control),
             );
-            let mask = _mm_movemask_epi8(stops) as u32;
+            _mm_movemask_epi8(stops) as u32
+        };
+        let mut at = 0;
+        while let Some(chunk) = rest.get(at..at + 16) {
+            let mask = stops(chunk);
             if mask != 0 {
                 return Ok(at + mask.trailing_zeros() as usize);
             }
             at += 16;
         }
-        Err(at)
+        if at == rest.len() {
+            return Ok(at);
+        }
+        let Some(last) = rest.len().checked_sub(16) else {
+            return Err(at);
+        };
+        // The bytes before `at` were read already: their bits are shifted out.
+        let mask = stops(&rest[last..]) >> (at - last);
+        Ok(if mask != 0 {
+            at + mask.trailing_zeros() as usize
+        } else {
+            rest.len()
+        })
     }
 }
 
