@@ -33,6 +33,11 @@
 //! `--runtime current` runs the Rust clients on tokio's current-thread runtime (CPU per record
 //! without the second core's help); the default is `multi`.
 //!
+//! `--pages-from-memory` has the demo server render each page once and send it from memory
+//! after, byte for byte, as a static file server (the nginx of issue #15's first figures)
+//! would: a page then costs the server next to nothing, and what is measured is the
+//! clients. Each scenario is run once, untimed, before its measurements.
+//!
 //! `--latency MS` delays every API response of the demo server by `MS` milliseconds, as a
 //! remote API's round trip would: what overlapping requests can hide shows there, where on
 //! loopback a page costs only the server's and the client's CPU.
@@ -203,6 +208,9 @@ struct Options {
     python: Option<std::path::PathBuf>,
     /// `--latency`: the demo server's delay before every API response.
     latency: Duration,
+    /// `--pages-from-memory`: the demo server sends each page as it rendered it the first
+    /// time, as a static file server would; each scenario is run once untimed first.
+    pages_from_memory: bool,
 }
 
 fn options(args: &[String]) -> Result<Options, BoxError> {
@@ -223,9 +231,14 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
         runtime: Flavor::Multi,
         python: None,
         latency: Duration::ZERO,
+        pages_from_memory: false,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
+        if flag == "--pages-from-memory" {
+            o.pages_from_memory = true;
+            continue;
+        }
         let mut value = || {
             it.next()
                 .cloned()
@@ -259,8 +272,8 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
             other => {
                 return Err(format!(
                     "unknown option `{other}`; expected `--records`, `--runs`, `--scenarios`, \
-                     `--variants`, `--page-size`, `--concurrency`, `--runtime`, `--latency` \
-                     or `--python`"
+                     `--variants`, `--page-size`, `--concurrency`, `--runtime`, `--latency`, \
+                     `--pages-from-memory` or `--python`"
                 )
                 .into());
             }
@@ -390,14 +403,19 @@ fn main() -> Result<(), BoxError> {
         .build()?;
     println!(
         "rest-source bench: {} CPUs, load average {} at start; page size {}, concurrency {}, \
-         {}-thread client runtime, server latency {} ms, {} runs per configuration, \
-         alternating; medians",
+         {}-thread client runtime, server latency {} ms, pages {}, {} runs per \
+         configuration, alternating; medians",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         loadavg(),
         opts.page_size,
         opts.concurrency,
         opts.runtime.name(),
         opts.latency.as_millis(),
+        if opts.pages_from_memory {
+            "rendered once and sent from memory after (each scenario run once untimed first)"
+        } else {
+            "rendered for each request"
+        },
         opts.runs
     );
     println!();
@@ -412,10 +430,20 @@ fn main() -> Result<(), BoxError> {
                 .records(records)
                 .token_ttl(Duration::from_secs(24 * 3600))
                 .latency(opts.latency)
+                .pages_from_memory(opts.pages_from_memory)
                 .start(),
         )?;
         let origin = server.url().trim_end_matches('/').to_owned();
         for &scenario in &opts.scenarios {
+            if opts.pages_from_memory {
+                // Every page rendered once, so each measured run reads them from memory.
+                let warm = *opts
+                    .variants
+                    .iter()
+                    .find(|v| v.binary().is_some())
+                    .unwrap_or(&opts.variants[0]);
+                measure(warm, scenario, &origin, &opts)?;
+            }
             let mut runs: Vec<Vec<Measurement>> = vec![Vec::new(); opts.variants.len()];
             for _ in 0..opts.runs {
                 for (i, &variant) in opts.variants.iter().enumerate() {

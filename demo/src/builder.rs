@@ -92,6 +92,7 @@ pub struct DemoApi {
     pub(crate) refresh_tokens: bool,
     pub(crate) sizes: Sizes,
     pub(crate) faults: Faults,
+    pub(crate) pages_from_memory: bool,
 }
 
 // By hand so the client secret and API key stay out of test logs, like every secret in
@@ -107,6 +108,7 @@ impl std::fmt::Debug for DemoApi {
             .field("refresh_tokens", &self.refresh_tokens)
             .field("sizes", &self.sizes)
             .field("faults", &self.faults)
+            .field("pages_from_memory", &self.pages_from_memory)
             .finish()
     }
 }
@@ -129,6 +131,7 @@ impl Default for DemoApi {
                 users: 1000,
             },
             faults: Faults::default(),
+            pages_from_memory: false,
         }
     }
 }
@@ -226,6 +229,15 @@ impl DemoApi {
     /// Delay every API response (a tokio sleep, so a paused clock skips it).
     pub fn latency(mut self, latency: Duration) -> Self {
         self.faults = self.faults.latency(latency);
+        self
+    }
+
+    /// Render each page of a collection once and serve it from memory after, byte for byte,
+    /// as a static file server would (keyed by path and query; the stats still count its
+    /// records each time). For benchmarks, where a page should cost the server next to
+    /// nothing; it keeps every page it has served, so it is off by default.
+    pub fn pages_from_memory(mut self, enabled: bool) -> Self {
+        self.pages_from_memory = enabled;
         self
     }
 

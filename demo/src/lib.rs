@@ -85,6 +85,7 @@
 
 mod builder;
 mod faults;
+mod pages;
 mod records;
 mod respond;
 mod routes;

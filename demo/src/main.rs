@@ -28,6 +28,8 @@ OPTIONS:
     --unavailable-every <M>  answer every Mth API request with 503 (HTML body)
     --retry-after <SECS>     Retry-After of injected 429/503 (default 1)
     --latency-ms <MS>        delay every API response
+    --pages-from-memory      render each page once and serve it from memory after,
+                             as a static file server would (for benchmarks)
     -h, --help               print this help
 ";
 
@@ -38,6 +40,10 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<DemoApi, String> {
     while let Some(flag) = args.next() {
         if flag == "--refresh-tokens" {
             api = api.refresh_tokens(true);
+            continue;
+        }
+        if flag == "--pages-from-memory" {
+            api = api.pages_from_memory(true);
             continue;
         }
         let (flag, inline) = match flag.split_once('=') {
@@ -156,7 +162,7 @@ mod tests {
     fn accepts_every_documented_option() {
         let all = "--port 0 --records 5 --reports 3 --token-ttl 2 --refresh-tokens \
                    --client-id a --client-secret b --api-key k --rate-limit-every 3 \
-                   --unavailable-every 4 --retry-after 1 --latency-ms=10";
+                   --unavailable-every 4 --retry-after 1 --latency-ms=10 --pages-from-memory";
         assert!(parse(args(all)).is_ok());
     }
 

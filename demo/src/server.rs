@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::builder::{DemoApi, Sizes};
 use crate::faults::{FaultState, Faults};
+use crate::pages::Pages;
 use crate::stats::{Stats, StatsSnapshot};
 use crate::tokens::TokenStore;
 
@@ -26,6 +27,8 @@ pub(crate) struct State {
     pub tokens: TokenStore,
     pub faults: FaultState,
     pub stats: Stats,
+    /// Pages served from memory ([`DemoApi::pages_from_memory`]).
+    pub pages: Option<Pages>,
 }
 
 /// A running demo API; from [`DemoApi::start`].
@@ -63,6 +66,7 @@ impl DemoServer {
             tokens: TokenStore::new(config.token_ttl, config.refresh_tokens),
             faults: FaultState::new(config.faults),
             stats: Stats::default(),
+            pages: config.pages_from_memory.then(Pages::default),
         });
         let (stop, stopped) = watch::channel(false);
         let accept = tokio::spawn(accept_loop(listener, state.clone(), stopped));

@@ -65,6 +65,7 @@ pub(crate) struct Stats {
     api_requests: [AtomicU64; Endpoint::ALL.len()],
     not_found: AtomicU64,
     records_served: AtomicU64,
+    pages_from_memory: AtomicU64,
     unauthorized: AtomicU64,
     rate_limited: AtomicU64,
     unavailable: AtomicU64,
@@ -89,6 +90,9 @@ impl Stats {
     pub(crate) fn records(&self, n: u64) {
         self.records_served.fetch_add(n, Relaxed);
     }
+    pub(crate) fn page_from_memory(&self) {
+        self.pages_from_memory.fetch_add(1, Relaxed);
+    }
     pub(crate) fn unauthorized(&self) {
         self.unauthorized.fetch_add(1, Relaxed);
     }
@@ -106,6 +110,7 @@ impl Stats {
             &self.refresh_grants,
             &self.not_found,
             &self.records_served,
+            &self.pages_from_memory,
             &self.unauthorized,
             &self.rate_limited,
             &self.unavailable,
@@ -135,6 +140,7 @@ impl Stats {
             },
             not_found: self.not_found.load(Relaxed),
             records_served: self.records_served.load(Relaxed),
+            pages_from_memory: self.pages_from_memory.load(Relaxed),
             unauthorized: self.unauthorized.load(Relaxed),
             rate_limited: self.rate_limited.load(Relaxed),
             unavailable: self.unavailable.load(Relaxed),
@@ -163,6 +169,8 @@ pub struct StatsSnapshot {
     pub not_found: u64,
     /// Records in successful API responses.
     pub records_served: u64,
+    /// Responses sent from memory, as rendered before (`DemoApi::pages_from_memory`).
+    pub pages_from_memory: u64,
     /// `401 Unauthorized` responses (API and token endpoint).
     pub unauthorized: u64,
     /// Injected `429 Too Many Requests` responses.

@@ -1,5 +1,6 @@
 //! `/api/v1/*`: the resources, one pagination shape each.
 
+use std::cell::Cell;
 use std::ops::Range;
 
 use base64::Engine as _;
@@ -96,7 +97,30 @@ pub(super) async fn handle(state: &State, path: &str, req: Request<Incoming>) ->
         },
     };
 
-    let api = Api { state, query };
+    // A collection's page, from memory when it was rendered before.
+    let memo = match endpoint {
+        Endpoint::Contacts
+        | Endpoint::Notes
+        | Endpoint::Events
+        | Endpoint::Tickets
+        | Endpoint::Orders
+        | Endpoint::Users => state.pages.as_ref(),
+        _ => None,
+    }
+    .map(|pages| (pages, req.uri().to_string()));
+    if let Some((pages, key)) = &memo
+        && let Some(page) = pages.get(key)
+    {
+        state.stats.records(page.records());
+        state.stats.page_from_memory();
+        return page.response();
+    }
+
+    let api = Api {
+        state,
+        query,
+        served: Cell::new(0),
+    };
     let result = match endpoint {
         Endpoint::Contacts => api.contacts(),
         Endpoint::Notes => api.notes(id.unwrap_or(0)),
@@ -122,7 +146,11 @@ pub(super) async fn handle(state: &State, path: &str, req: Request<Incoming>) ->
             }),
         )),
     };
-    result.unwrap_or_else(|error| error)
+    let resp = result.unwrap_or_else(|error| error);
+    match memo {
+        Some((pages, key)) => pages.keep(key, resp, api.served.get()).await,
+        None => resp,
+    }
 }
 
 // The page shapes, as structs rather than `json!` so records stream straight into the
@@ -174,6 +202,8 @@ struct CursorPage<R> {
 struct Api<'a> {
     state: &'a State,
     query: Query<'a>,
+    /// Records this response served (kept with a page served from memory).
+    served: Cell<u64>,
 }
 
 fn encode_cursor(kind: &str, next_id: u64) -> String {
@@ -206,6 +236,7 @@ impl Api<'_> {
     }
 
     fn served(&self, ids: &Range<u64>) {
+        self.served.set(self.served.get() + (ids.end - ids.start));
         self.state.stats.records(ids.end - ids.start);
     }
 

@@ -277,3 +277,79 @@ async fn serves_a_million_contacts_without_storing_them() {
     assert_eq!(tail["paging"]["next"], Value::Null);
     assert_eq!(ids.last(), Some(&1_000_000));
 }
+
+/// `GET url` with a bearer token: status, the `Link` header and the body's bytes.
+async fn get_raw(http: &reqwest::Client, url: &str, token: &str) -> (u16, Option<String>, Vec<u8>) {
+    let resp = http.get(url).bearer_auth(token).send().await.unwrap();
+    let link = resp
+        .headers()
+        .get("link")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (
+        resp.status().as_u16(),
+        link,
+        resp.bytes().await.unwrap().to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn pages_from_memory_are_the_rendered_pages_byte_for_byte_and_still_counted() {
+    let rendering = DemoApi::new().records(250).start().await.unwrap();
+    let memory = DemoApi::new()
+        .records(250)
+        .pages_from_memory(true)
+        .start()
+        .await
+        .unwrap();
+    let http = client();
+    let (t1, t2) = (token(&http, &rendering).await, token(&http, &memory).await);
+    for path in [
+        "contacts?limit=100",
+        "contacts?limit=100&paging=first",
+        "events?offset=200&limit=100",
+        "tickets?page=2&per_page=100",
+        "users?per_page=100&page=3",
+        "orders?limit=100",
+        "contacts/7/notes",
+    ] {
+        let rendered = get_raw(&http, &rendering.url_for(&format!("api/v1/{path}")), &t1).await;
+        let first = get_raw(&http, &memory.url_for(&format!("api/v1/{path}")), &t2).await;
+        let again = get_raw(&http, &memory.url_for(&format!("api/v1/{path}")), &t2).await;
+        assert_eq!(rendered.0, 200, "{path}");
+        // The same bytes as a server that renders every page, except its own port in links.
+        let here = |page: &(u16, Option<String>, Vec<u8>)| {
+            let text = String::from_utf8(page.2.clone()).unwrap();
+            let link = page.1.clone().unwrap_or_default();
+            (page.0, link, text)
+        };
+        let swap = |(s, l, t): (u16, String, String)| {
+            (
+                s,
+                l.replace(memory.url(), rendering.url()),
+                t.replace(memory.url(), rendering.url()),
+            )
+        };
+        assert_eq!(swap(here(&first)), here(&rendered), "{path}");
+        assert_eq!(again, first, "{path}");
+    }
+    assert_eq!(
+        memory.stats().records_served,
+        2 * rendering.stats().records_served,
+        "a page from memory counts its records each time it is sent"
+    );
+    // Each second request was sent from memory; the other server renders every page.
+    assert_eq!(memory.stats().pages_from_memory, 7);
+    assert_eq!(rendering.stats().pages_from_memory, 0);
+    // An error is rendered each time, not kept.
+    let bad = memory.url_for("api/v1/contacts?limit=100&cursor=forged");
+    assert_eq!(get_raw(&http, &bad, &t2).await.0, 400);
+    assert_eq!(get_raw(&http, &bad, &t2).await.0, 400);
+    assert_eq!(memory.stats().pages_from_memory, 7);
+    // Authentication still comes first.
+    assert_eq!(
+        get_raw(&http, &memory.url_for("api/v1/contacts?limit=100"), "wrong")
+            .await
+            .0,
+        401
+    );
+}
