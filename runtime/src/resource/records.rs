@@ -17,10 +17,10 @@
 //! [`scan`] finds the spans of `split_page` with a validating scanner instead of serde's
 //! `RawValue` (a fraction of the cost), and each record is decoded from its span as it is
 //! read: the page loop's work per page is a scan, so it requests the next page sooner, and
-//! each record's strings are freed before the next record's are allocated. A span is decoded
-//! by [`checked`], which relies on the record being JSON to read it faster than serde_json,
-//! with serde_json's results (it hands serde_json what it does not read itself, and every
-//! failing record, so errors are serde_json's).
+//! each record's strings are freed before the next record's are allocated. A span, and the
+//! one pass over a page, are read by [`checked`], faster than serde_json and with its results
+//! (it hands serde_json what it does not read itself, and gives up on every failure, so
+//! errors are serde_json's).
 //!
 //! Pages without a selector: dlt's record detection looks at the whole tree, so the first
 //! page is read as a `Value`; after it, a page is read on the detected path when that page

@@ -1,18 +1,21 @@
-//! Decoding a record the scanner has checked, with serde_json's results.
+//! Decoding JSON faster than serde_json, with serde_json's results.
 //!
-//! A record found by [`super::scan`] is known to be JSON, nested less deeply than serde_json
-//! allows. [`from_checked`] decodes it into `T` with a deserializer that relies on that: it
-//! finds each string's end sixteen bytes at a time and hands a plain string (no escapes) to
-//! the visitor borrowed from the body, and walks objects and arrays without the position
-//! bookkeeping serde_json keeps for its error messages. Everything else — numbers, strings
-//! with escapes, enums, bytes, `RawValue`s — it hands to serde_json itself, on that value's
-//! own text, so the visitor sees exactly what serde_json would show it.
+//! A deserializer for text it checks as it reads: it finds each string's end sixteen bytes
+//! at a time and hands a plain string (no escapes) to the visitor borrowed from the text,
+//! walks objects and arrays without the position bookkeeping serde_json keeps for its error
+//! messages, and reads plain non-negative integers and booleans as serde_json does. Everything
+//! else — numbers with a sign, fraction or exponent, strings with escapes, enums, bytes,
+//! `RawValue`s — it hands to serde_json itself, on that value's own text, so the visitor sees
+//! exactly what serde_json would show it. Nesting is bounded under serde_json's limit, with
+//! the values it hands over counted in.
 //!
-//! It never decides a failure: on any error (a record that does not fit `T`, or a request
-//! it does not take, such as a map key read as a number), the record is decoded again by
-//! `serde_json::from_str`, whose result — the value, or the error with its message and
-//! position — is the one returned. So a record decodes to what `serde_json::from_str` gives,
-//! and fails with its error; the property tests below hold it to that.
+//! It never decides a failure: on any error (text that does not fit the visitor, text that
+//! is not JSON, or a request it does not take, such as a map key read as a number) it gives
+//! up, and the caller reads the text with serde_json, whose result — the value, or the error
+//! with its message and position — is the one that counts. [`from_checked`] does so for a
+//! record the scanner found ([`super::scan`]); the one pass over a page ([`super::seed`])
+//! falls back to serde_json's one pass. So text decodes to what serde_json gives, and fails
+//! with its error; the property tests below hold it to that, on any text.
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Error as _, Visitor};
 use serde_json::Error;
@@ -24,26 +27,42 @@ use super::scan::{plain_string_end, value_end};
 /// change, a `RawValue` would fail here and be decoded by serde_json, as before.
 const RAW_VALUE: &str = "$serde_json::private::RawValue";
 
-/// Nesting past which a record is left to serde_json (the scanner's own bound).
+/// Nesting past which a record is left to serde_json (the scanner's own bound, which also
+/// bounds a value handed to serde_json with the nesting around it: so no text is read here
+/// that serde_json's limit of 128 would reject).
 const MAX_DEPTH: usize = 100;
 
 /// `text`, one JSON value the scanner accepted, decoded into `T`: what
 /// `serde_json::from_str::<T>(text)` returns (see the module's documentation).
 pub(crate) fn from_checked<T: DeserializeOwned>(text: &str) -> serde_json::Result<T> {
+    match seed_checked(text, std::marker::PhantomData::<T>) {
+        Some(value) => Ok(value),
+        None => serde_json::from_str(text),
+    }
+}
+
+/// `seed` run on `text`, any text, with what it would get from
+/// `serde_json::Deserializer::from_str(text)` followed by `end()`; `None` on any failure, which
+/// may be one serde_json would not have (a request left to it): the caller then reads `text`
+/// with serde_json, for its result and its error.
+pub(crate) fn seed_checked<'de, S: DeserializeSeed<'de>>(
+    text: &'de str,
+    seed: S,
+) -> Option<S::Value> {
     let mut de = Checked {
         s: text,
         i: 0,
         depth: 0,
     };
-    if let Ok(value) = T::deserialize(&mut de) {
+    if let Ok(value) = seed.deserialize(&mut de) {
         de.ws();
         if de.i == text.len() {
-            return Ok(value);
+            return Some(value);
         }
     }
     #[cfg(test)]
     tests::FALLBACKS.set(tests::FALLBACKS.get() + 1);
-    serde_json::from_str(text)
+    None
 }
 
 struct Checked<'de> {
@@ -107,7 +126,7 @@ impl<'de> Checked<'de> {
     ) -> Result<V, Error> {
         self.ws();
         let from = self.i;
-        let end = value_end(self.bytes(), from).ok_or_else(declined)?;
+        let end = value_end(self.bytes(), from, self.depth).ok_or_else(declined)?;
         self.i = end;
         let s: &'de str = self.s;
         let mut de = serde_json::Deserializer::from_str(s.get(from..end).ok_or_else(declined)?);
@@ -365,7 +384,7 @@ impl<'de> de::Deserializer<'de> for &mut Checked<'de> {
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         self.ws();
-        self.i = value_end(self.bytes(), self.i).ok_or_else(declined)?;
+        self.i = value_end(self.bytes(), self.i, self.depth).ok_or_else(declined)?;
         visitor.visit_unit()
     }
 }

@@ -150,11 +150,12 @@ fn scan(b: &[u8], path: &[Segment]) -> Option<(Range<usize>, Vec<Range<usize>>)>
 }
 
 /// Where the JSON value at `i` of `b` ends (`i` past leading whitespace), checked as
-/// [`scan`] checks the records it finds; `None` if it is not one.
-pub(super) fn value_end(b: &[u8], i: usize) -> Option<usize> {
+/// [`scan`] checks the records it finds, inside `depth` levels of nesting (the value's own
+/// nesting counts on from there, to the scanner's bound); `None` if it is not one.
+pub(super) fn value_end(b: &[u8], i: usize, depth: usize) -> Option<usize> {
     let mut s = Scanner { b, i };
     s.ws();
-    s.value(0)?;
+    s.value(depth)?;
     Some(s.i)
 }
 

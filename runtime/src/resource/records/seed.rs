@@ -108,20 +108,37 @@ fn parse_typed<T: DeserializeOwned>(
 ) -> Option<(Value, Option<Typed<T>>)> {
     let room = Cell::new(room);
     let mut selected = None;
-    let mut de = serde_json::Deserializer::from_str(body);
-    let envelope = de::DeserializeSeed::deserialize(
-        Envelope {
-            path: selector.segments(),
-            pick: PickTyped::<T> { room: &room },
-            selected: &mut selected,
-        },
-        &mut de,
-    )
-    .ok()?;
-    de.end().ok()?;
+    let path = selector.segments();
+    // Read by the deserializer of `checked` (serde_json's results, faster), or by serde_json
+    // when that one gives up.
+    let envelope = match super::checked::seed_checked(body, typed_seed(path, &room, &mut selected))
+    {
+        Some(envelope) => envelope,
+        None => {
+            selected = None;
+            let mut de = serde_json::Deserializer::from_str(body);
+            let seed = typed_seed(path, &room, &mut selected);
+            let envelope = de::DeserializeSeed::deserialize(seed, &mut de).ok()?;
+            de.end().ok()?;
+            envelope
+        }
+    };
     #[cfg(test)]
     tests::ONE_PASS_PAGES.set(tests::ONE_PASS_PAGES.get() + 1);
     Some((envelope, selected))
+}
+
+/// The envelope seed of the one pass, the selected array's elements decoded into `room`.
+fn typed_seed<'p, 's, 'r, T: DeserializeOwned>(
+    path: &'p [Segment],
+    room: &'r Cell<Vec<T>>,
+    selected: &'s mut Option<Typed<T>>,
+) -> Envelope<'p, 's, PickTyped<'r, T>> {
+    Envelope {
+        path,
+        pick: PickTyped { room },
+        selected,
+    }
 }
 
 /// The selected value: an array's elements decoded into `T`; any other value kept as the
@@ -310,7 +327,13 @@ pub(crate) mod tests {
     fn good_pages_decode_in_one_pass_with_the_same_envelope() {
         let sel = JsonPath::parse("page.items").unwrap();
         let body = r#"{"page":{"items":[{"id":1,"tags":["a"]},{"id":2}],"next":"n"},"total":2}"#;
+        let fallbacks = super::super::checked::tests::FALLBACKS.get();
         let split = split_typed::<Rec>(body, &sel, Vec::new()).expect("one pass");
+        assert_eq!(
+            super::super::checked::tests::FALLBACKS.get(),
+            fallbacks,
+            "the one pass was read by `checked`, not handed to serde_json"
+        );
         assert_eq!(
             split.envelope,
             json!({"page": {"items": null, "next": "n"}, "total": 2})
