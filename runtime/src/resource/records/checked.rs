@@ -173,6 +173,25 @@ impl<'de> Checked<'de> {
         Some(n)
     }
 
+    /// Before a member of a container that ends with `close`: `false` at the end (not taken,
+    /// for [`Checked::seq`] or [`Checked::map`] to take), `true` at a member, past the comma
+    /// before it unless it is the `first`.
+    #[inline(always)]
+    fn next_member(&mut self, first: &mut bool, close: u8) -> Result<bool, Error> {
+        match self.peek() {
+            Some(c) if c == close => Ok(false),
+            Some(b',') if !*first => {
+                self.i += 1;
+                Ok(true)
+            }
+            Some(_) if *first => {
+                *first = false;
+                Ok(true)
+            }
+            _ => Err(declined()),
+        }
+    }
+
     fn enter(&mut self) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -402,11 +421,8 @@ impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
         &mut self,
         seed: S,
     ) -> Result<Option<S::Value>, Error> {
-        match self.de.peek() {
-            Some(b']') => return Ok(None),
-            Some(b',') if !self.first => self.de.i += 1,
-            Some(_) if self.first => self.first = false,
-            _ => return Err(declined()),
+        if !self.de.next_member(&mut self.first, b']')? {
+            return Ok(None);
         }
         seed.deserialize(&mut *self.de).map(Some)
     }
@@ -425,11 +441,8 @@ impl<'de> de::MapAccess<'de> for Members<'_, 'de> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        match self.de.peek() {
-            Some(b'}') => return Ok(None),
-            Some(b',') if !self.first => self.de.i += 1,
-            Some(b'"') if self.first => self.first = false,
-            _ => return Err(declined()),
+        if !self.de.next_member(&mut self.first, b'}')? {
+            return Ok(None);
         }
         if self.de.peek() != Some(b'"') {
             return Err(declined());
