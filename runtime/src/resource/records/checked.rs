@@ -192,41 +192,35 @@ impl<'de> Checked<'de> {
         }
     }
 
-    fn enter(&mut self) -> Result<(), Error> {
+    /// The container at `i` (its opening byte), read by `read` and then to its end at
+    /// `close`, as serde_json requires; nested at most [`MAX_DEPTH`] deep.
+    #[inline(always)]
+    fn container<V>(
+        &mut self,
+        close: u8,
+        read: impl FnOnce(&mut Self) -> Result<V, Error>,
+    ) -> Result<V, Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(declined());
         }
         self.i += 1;
-        Ok(())
+        let value = read(self)?;
+        self.depth -= 1;
+        if !self.eat(close) {
+            return Err(declined());
+        }
+        Ok(value)
     }
 
-    /// The array at `i`; it must be read to its end, as serde_json requires.
+    /// The array at `i`.
     fn seq<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        self.enter()?;
-        let value = visitor.visit_seq(Elements {
-            de: self,
-            first: true,
-        })?;
-        self.depth -= 1;
-        if !self.eat(b']') {
-            return Err(declined());
-        }
-        Ok(value)
+        self.container(b']', |de| visitor.visit_seq(Elements { de, first: true }))
     }
 
-    /// The object at `i`; it must be read to its end, as serde_json requires.
+    /// The object at `i`.
     fn map<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        self.enter()?;
-        let value = visitor.visit_map(Members {
-            de: self,
-            first: true,
-        })?;
-        self.depth -= 1;
-        if !self.eat(b'}') {
-            return Err(declined());
-        }
-        Ok(value)
+        self.container(b'}', |de| visitor.visit_map(Members { de, first: true }))
     }
 }
 
