@@ -17,13 +17,16 @@
 //! `--python PATH` uses another interpreter that already has dlt.
 //!
 //! The parent process serves the demo API and runs each Rust client once per measurement as
-//! its own binary (`examples/bench_hand.rs`, `bench_resource.rs`, `bench_macro.rs`, which
-//! share `examples/bench_clients/`), holding that client and nothing else as a user's program
+//! its own binary (`bench_hand`, `bench_resource`, `bench_macro`: the package in
+//! `bench/clients`), holding that client and nothing else as a user's program
 //! would: every figure's peak
 //! RSS (`VmHWM`) is that client's alone, without the server's memory, the other clients' code
-//! or other configurations' peaks. Run through `cargo run`, the bench builds them first (with
-//! the same profile and target directory); run directly, it needs them built
-//! (`cargo build --release --examples`). Runs alternate between variants
+//! or other configurations' peaks. They are a package of their own, not examples, so that
+//! their dependencies' features are those a user's crate would get, not the facade's
+//! dev-dependencies' (as examples they carried hyper's HTTP/2 and server code, turned on by
+//! wiremock: 0.4–0.5 MiB more code pages each). Run through `cargo run`, the bench builds them
+//! first (with the same profile and target directory); run directly, it needs them built
+//! (`cargo build --release -p rest-source-bench-clients`). Runs alternate between variants
 //! (a, b, c, a, b, c, …) so load from other processes spreads over all of them; the table
 //! shows medians.
 //!
@@ -59,7 +62,7 @@ use std::time::Duration;
 
 use rest_source_demo::DemoApi;
 
-#[path = "bench_clients/common.rs"]
+#[path = "../bench/clients/src/common.rs"]
 mod common;
 
 use common::{BoxError, Flavor, Scenario, Tally, cpu_secs};
@@ -282,48 +285,54 @@ fn options(args: &[String]) -> Result<Options, BoxError> {
     Ok(o)
 }
 
-/// `target/<profile>/examples/`, where this binary and the client binaries are.
-fn examples_dir() -> Result<PathBuf, BoxError> {
+/// `target/<profile>/`, where cargo puts the client binaries (this one is in its
+/// `examples/`).
+fn profile_dir() -> Result<PathBuf, BoxError> {
     let exe = std::env::current_exe()?;
     Ok(exe
-        .parent()
-        .ok_or("cannot find the examples directory from the bench's path")?
+        .ancestors()
+        .nth(2)
+        .ok_or("cannot find the target directory from the bench's path")?
         .to_owned())
 }
 
-/// The path of a client binary (`bench_hand`, …), next to this one.
+/// The path of a client binary (`bench_hand`, …) of `bench/clients`.
 fn client_binary(name: &str) -> Result<PathBuf, BoxError> {
-    let path = examples_dir()?.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let path = profile_dir()?.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if path.exists() {
         Ok(path)
     } else {
         Err(format!(
             "{} is not built; run the bench with `cargo run --release --example bench`, which \
-             builds the clients, or build them with `cargo build --release --examples`",
+             builds the clients, or build them with `cargo build --release -p {CLIENTS}`",
             path.display()
         )
         .into())
     }
 }
 
+/// The package of the client binaries (`bench/clients`).
+const CLIENTS: &str = "rest-source-bench-clients";
+
 /// Builds the client binaries of `variants` with this binary's profile and target
 /// directory, when run through `cargo run` (which says where cargo is in `CARGO`); up to
-/// date, that is a no-op.
+/// date, that is a no-op. They are built as their own package, so that cargo resolves their
+/// dependencies' features as in a user's crate, without this example's dev-dependencies.
 fn build_clients(variants: &[Variant]) -> Result<(), BoxError> {
     let Some(cargo) = std::env::var_os("CARGO") else {
         return Ok(()); // run directly: `client_binary` says what to build if one is missing
     };
-    let examples = examples_dir()?;
-    // target/<profile>/examples → target/
-    let target_dir = examples
-        .ancestors()
-        .nth(2)
+    let profile = profile_dir()?;
+    // target/<profile> → target/
+    let target_dir = profile
+        .parent()
         .ok_or("cannot find the target directory from the bench's path")?;
     let mut build = Command::new(cargo);
     build
         .arg("build")
         .arg("--manifest-path")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .args(["-p", CLIENTS])
         .arg("--target-dir")
         .arg(target_dir)
         .arg("--quiet");
@@ -331,7 +340,7 @@ fn build_clients(variants: &[Variant]) -> Result<(), BoxError> {
         build.arg("--release");
     }
     for binary in variants.iter().filter_map(|v| v.binary()) {
-        build.args(["--example", binary]);
+        build.args(["--bin", binary]);
     }
     let status = build.status()?;
     if !status.success() {

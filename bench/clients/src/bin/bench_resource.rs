@@ -1,9 +1,9 @@
 //! The benchmark's client (b) the source through `Resource<T>`, alone in its binary as in a
 //! user's program, so that its peak RSS is its own. Run by `examples/bench.rs`.
 
-#[path = "bench_clients/common.rs"]
+#[path = "../common.rs"]
 mod common;
-#[path = "bench_clients/runtime.rs"]
+#[path = "../runtime.rs"]
 mod runtime;
 
 fn main() -> Result<(), common::BoxError> {

@@ -1,9 +1,9 @@
 //! The benchmark's client (c) the source declared with `#[rest_source]`, alone in its binary as in a
 //! user's program, so that its peak RSS is its own. Run by `examples/bench.rs`.
 
-#[path = "bench_clients/common.rs"]
+#[path = "../common.rs"]
 mod common;
-#[path = "bench_clients/declared.rs"]
+#[path = "../declared.rs"]
 mod declared;
 
 fn main() -> Result<(), common::BoxError> {

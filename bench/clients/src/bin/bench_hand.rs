@@ -1,9 +1,9 @@
 //! The benchmark's client (a) the hand-written reqwest loop, alone in its binary as in a
 //! user's program, so that its peak RSS is its own. Run by `examples/bench.rs`.
 
-#[path = "bench_clients/common.rs"]
+#[path = "../common.rs"]
 mod common;
-#[path = "bench_clients/hand.rs"]
+#[path = "../hand.rs"]
 mod hand;
 
 fn main() -> Result<(), common::BoxError> {
