@@ -23,8 +23,8 @@
 //! RSS (`VmHWM`) is that client's alone, without the server's memory, the other clients' code
 //! or other configurations' peaks. They are a package of their own, not examples, so that
 //! their dependencies' features are those a user's crate would get, not the facade's
-//! dev-dependencies' (as examples they carried hyper's HTTP/2 and server code, turned on by
-//! wiremock: 0.4–0.5 MiB more code pages each). Run through `cargo run`, the bench builds them
+//! dev-dependencies' (as examples they carried HTTP/2 code, h2, which wiremock turns on in
+//! hyper: 0.4–0.5 MiB more of each binary mapped). Run through `cargo run`, the bench builds them
 //! first (with the same profile and target directory); run directly, it needs them built
 //! (`cargo build --release -p rest-source-bench-clients`). Runs alternate between variants
 //! (a, b, c, a, b, c, …) so load from other processes spreads over all of them; the table
@@ -296,6 +296,14 @@ fn profile_dir() -> Result<PathBuf, BoxError> {
         .to_owned())
 }
 
+/// `target/`, above [`profile_dir`]: where the clients are built and the dlt venv is made.
+fn target_dir() -> Result<PathBuf, BoxError> {
+    Ok(profile_dir()?
+        .parent()
+        .ok_or("cannot find the target directory from the bench's path")?
+        .to_owned())
+}
+
 /// The path of a client binary (`bench_hand`, …) of `bench/clients`.
 fn client_binary(name: &str) -> Result<PathBuf, BoxError> {
     let path = profile_dir()?.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
@@ -322,11 +330,7 @@ fn build_clients(variants: &[Variant]) -> Result<(), BoxError> {
     let Some(cargo) = std::env::var_os("CARGO") else {
         return Ok(()); // run directly: `client_binary` says what to build if one is missing
     };
-    let profile = profile_dir()?;
-    // target/<profile> → target/
-    let target_dir = profile
-        .parent()
-        .ok_or("cannot find the target directory from the bench's path")?;
+    let target_dir = target_dir()?;
     let mut build = Command::new(cargo);
     build
         .arg("build")
@@ -334,7 +338,7 @@ fn build_clients(variants: &[Variant]) -> Result<(), BoxError> {
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .args(["-p", CLIENTS])
         .arg("--target-dir")
-        .arg(target_dir)
+        .arg(&target_dir)
         .arg("--quiet");
     if !cfg!(debug_assertions) {
         build.arg("--release");
@@ -355,13 +359,7 @@ const DLT_REQUIREMENT: &str = "dlt==1.31.*";
 /// A Python with dlt for the `dlt` variant: a venv under the target dir, made (and dlt
 /// installed from PyPI) on first use.
 fn dlt_python() -> Result<std::path::PathBuf, BoxError> {
-    let exe = std::env::current_exe()?;
-    // target/<profile>/examples/bench → target/
-    let target = exe
-        .ancestors()
-        .nth(3)
-        .ok_or("cannot find the target directory from the bench's path")?;
-    let venv = target.join("bench-dlt-venv");
+    let venv = target_dir()?.join("bench-dlt-venv");
     let python = venv.join("bin").join("python");
     let ready = venv.join(".dlt-installed");
     if !ready.exists() {
